@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the real-server tests use; installed when running as root.
+APT_PACKAGES := docker-registry prometheus skopeo umoci
+
+.PHONY: demo test lint typecheck unit docs install system-deps bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,docs]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "apt-get install:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	else echo "not root: skipping apt-get ($(APT_PACKAGES)); real-server tests skip without them"; fi
+
+demo: $(STAMP)
+	$(VENV)/bin/mosaic demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check mosaic_sdk tests benchmarks examples
+	$(VENV)/bin/ruff format --check mosaic_sdk tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict mosaic_sdk
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest
+
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir .site
+
+test: system-deps $(STAMP) lint typecheck unit docs
+
+bench: $(STAMP) system-deps
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .site .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,89 @@
+"""mosaic_sdk: a platform team's deployment rules as typed, composable code.
+
+Everything public is importable from here. Value types and errors are imported
+eagerly (they are pure and cheap); clients and workflows load on first use, so
+``import mosaic_sdk`` never pulls in hvac or a provider module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from mosaic_sdk._version import __version__
+from mosaic_sdk.errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+    ForbiddenTagError,
+    InvalidValueError,
+    MosaicError,
+    NotFoundError,
+    RateLimitError,
+    UnsupportedOperationError,
+    VaultError,
+    WorkflowError,
+)
+from mosaic_sdk.values import (
+    CommitMessage,
+    Digest,
+    Environment,
+    ImageReference,
+    ImageTag,
+    TagKind,
+    VaultPath,
+    VaultPaths,
+)
+
+if TYPE_CHECKING:
+    from mosaic_sdk._http import RateLimit, RetryPolicy
+
+# Public name -> module that defines it. Resolved on first attribute access (PEP 562).
+_LAZY: dict[str, str] = {
+    "RateLimit": "mosaic_sdk._http",
+    "RetryPolicy": "mosaic_sdk._http",
+}
+
+# Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
+# every eager import and every _LAZY entry.
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "CommitMessage",
+    "ConfigurationError",
+    "Digest",
+    "Environment",
+    "ForbiddenTagError",
+    "ImageReference",
+    "ImageTag",
+    "InvalidValueError",
+    "MosaicError",
+    "NotFoundError",
+    "RateLimit",
+    "RateLimitError",
+    "RetryPolicy",
+    "TagKind",
+    "UnsupportedOperationError",
+    "VaultError",
+    "VaultPath",
+    "VaultPaths",
+    "WorkflowError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mosaic_sdk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

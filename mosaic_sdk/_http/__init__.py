@@ -1,0 +1,36 @@
+"""The shared HTTP core: the only package in mosaic_sdk that imports httpx.
+
+Every registry and provider client sends through :class:`HTTPClient` or
+:class:`AsyncHTTPClient`, so retries (:class:`RetryPolicy`), client-side rate limits
+(:class:`RateLimit`), correlation ids and error mapping behave the same everywhere.
+"""
+
+from mosaic_sdk._http._client import (
+    CORRELATION_HEADER,
+    AsyncHTTPClient,
+    HTTPClient,
+    HTTPResponse,
+    Transport,
+)
+from mosaic_sdk._http._ratelimit import RateLimit
+from mosaic_sdk._http._retry import (
+    DEFAULT_RETRY_STATUSES,
+    IDEMPOTENT_METHODS,
+    RetryPolicy,
+    no_retry_waits,
+    parse_retry_after,
+)
+
+__all__ = [
+    "CORRELATION_HEADER",
+    "DEFAULT_RETRY_STATUSES",
+    "IDEMPOTENT_METHODS",
+    "AsyncHTTPClient",
+    "HTTPClient",
+    "HTTPResponse",
+    "RateLimit",
+    "RetryPolicy",
+    "Transport",
+    "no_retry_waits",
+    "parse_retry_after",
+]

@@ -1,0 +1,376 @@
+"""The whole exception tree of mosaic_sdk.
+
+A single ``except mosaic_sdk.MosaicError`` catches everything the SDK raises: no
+httpx, hvac or tenacity exception ever escapes. Every message names the offending
+value and says what to do instead. Secret values never appear in a message: the
+constructors run every message through the redactor.
+
+```
+MosaicError(Exception)
+├── InvalidValueError(MosaicError, ValueError)   bad input text or argument; .value, .reason, .fix
+│   └── ForbiddenTagError                         `latest` / `dev` used as a deployment reference
+├── ConfigurationError                            missing token/base URL, contradictory options
+├── UnsupportedOperationError                     the server cannot do it; .workaround
+├── APIError                                      .provider, .method, .url, .message
+│   ├── APIConnectionError                        DNS/connect/read failures
+│   │   └── APITimeoutError
+│   ├── APIStatusError                            .status_code, .body, .request_id
+│   │   ├── BadRequestError (400)
+│   │   ├── AuthenticationError (401)
+│   │   ├── PermissionDeniedError (403)
+│   │   ├── NotFoundError (404)
+│   │   ├── ConflictError (409)
+│   │   ├── UnprocessableEntityError (422)
+│   │   ├── RateLimitError (429)                  .retry_after: float | None
+│   │   └── ServerError (>=500)
+│   └── APIResponseValidationError                body did not match the model
+├── VaultError                                    translated from hvac exceptions
+└── WorkflowError                                 .completed_steps
+    ├── PromotionError
+    ├── ValidationFailedError
+    ├── RollbackError
+    └── RetentionError
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ForbiddenTagError",
+    "InvalidValueError",
+    "MosaicError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PromotionError",
+    "RateLimitError",
+    "RetentionError",
+    "RollbackError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "UnsupportedOperationError",
+    "ValidationFailedError",
+    "VaultError",
+    "WorkflowError",
+    "status_error_class",
+]
+
+
+def _redact(text: str) -> str:
+    # Imported lazily: the redaction registry lives with the logging code, and the
+    # error module must stay importable on its own.
+    try:
+        from mosaic_sdk.observability._redact import redact_text
+    except ImportError:  # pragma: no cover - only during partial installs
+        return text
+    return redact_text(text)
+
+
+class MosaicError(Exception):
+    """Root of every exception the SDK raises.
+
+    ``str(error)`` is the message; it has already been passed through the secret
+    redactor, so it is safe to log.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = _redact(message)
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class InvalidValueError(MosaicError, ValueError):
+    """A value given to the SDK is malformed or not allowed.
+
+    Raised by every ``parse`` and validator. Also a :class:`ValueError`, so idiomatic
+    ``except ValueError`` keeps working.
+
+    Attributes:
+        value: the offending value, as given (already redacted if it was a secret).
+        reason: what is wrong with it.
+        fix: what to do instead.
+    """
+
+    def __init__(self, value: object, reason: str, fix: str = "") -> None:
+        self.value = value
+        self.reason = reason
+        self.fix = fix
+        message = f"{value!r}: {reason}"
+        if fix:
+            message += f"; {fix}"
+        super().__init__(message)
+
+
+class ForbiddenTagError(InvalidValueError):
+    """A mutable development tag (``latest``, ``dev``) was used as a deployment reference.
+
+    These tags move without notice, so a deployment that names them cannot be reproduced
+    or rolled back. Use a digest, ``sha-<commit>``, ``vX.Y.Z-rc.N`` or ``vX.Y.Z``.
+    """
+
+
+class ConfigurationError(MosaicError):
+    """The SDK was set up inconsistently: a missing token or base URL, conflicting
+    options, or a workflow built without what it needs (for example a canary without
+    metric gates)."""
+
+
+class UnsupportedOperationError(MosaicError):
+    """The remote system cannot perform the requested operation through its API.
+
+    Attributes:
+        workaround: how to achieve the same result another way.
+    """
+
+    def __init__(self, message: str, *, workaround: str = "") -> None:
+        self.workaround = workaround
+        super().__init__(f"{message}; workaround: {workaround}" if workaround else message)
+
+
+class APIError(MosaicError):
+    """A call to a remote API (registry, provider, Prometheus) failed.
+
+    Attributes:
+        provider: short name of the remote system (``"coolify"``, ``"registry"``...).
+        method: HTTP method of the failed request.
+        url: URL of the failed request (query string removed).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.provider = provider
+        self.method = method
+        self.url = url
+        prefix = f"{provider}: " if provider else ""
+        where = f" ({method} {url})" if method and url else ""
+        super().__init__(f"{prefix}{message}{where}")
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection broke before an answer.
+
+    Retried automatically by the HTTP core; raised when retries are exhausted.
+
+    Attributes:
+        request_sent: False when the request certainly never reached the server
+            (connection refused, DNS failure, connect timeout), so even a POST is
+            safe to send again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        method: str = "",
+        url: str = "",
+        request_sent: bool = True,
+    ) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, provider=provider, method=method, url=url)
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the configured timeout."""
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status.
+
+    Attributes:
+        status_code: the HTTP status code.
+        body: the response body as text (truncated, redacted).
+        request_id: the server's request id header, when present.
+    """
+
+    status: ClassVar[int | None] = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: str = "",
+        request_id: str | None = None,
+        provider: str = "",
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.body = _redact(body[:2000])
+        self.request_id = request_id
+        super().__init__(message, provider=provider, method=method, url=url)
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the request was malformed."""
+
+    status = 400
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the credentials are missing, expired or wrong."""
+
+    status = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the credentials are valid but lack a permission."""
+
+    status = 403
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: the resource does not exist."""
+
+    status = 404
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409: a conflicting operation is in progress. Never retried automatically:
+    on deployment providers it is a real conflict, not a lock timeout."""
+
+    status = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request was well formed but semantically invalid."""
+
+    status = 422
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429, or a client-side wait longer than the retry cap.
+
+    Attributes:
+        retry_after: seconds the server asked to wait, when it said.
+    """
+
+    status = 429
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int = 429,
+        retry_after: float | None = None,
+        body: str = "",
+        request_id: str | None = None,
+        provider: str = "",
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            message,
+            status_code=status_code,
+            body=body,
+            request_id=request_id,
+            provider=provider,
+            method=method,
+            url=url,
+        )
+
+
+class ServerError(APIStatusError):
+    """HTTP 5xx: the server failed. Retried automatically for 500, 502, 503, 504."""
+
+
+class APIResponseValidationError(APIError):
+    """The server answered with success, but the body does not match the documented
+    model (a missing field, a wrong type, a digest that does not match the content)."""
+
+
+class VaultError(MosaicError):
+    """A Vault operation failed (translated from hvac's exceptions).
+
+    Attributes:
+        status_code: the HTTP status Vault answered with, when known.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        self.status_code = status_code
+        super().__init__(message)
+
+
+class WorkflowError(MosaicError):
+    """A multi-step workflow stopped. Workflows never retry a multi-step operation
+    automatically; each step is idempotent and this error says which completed.
+
+    Attributes:
+        completed_steps: the steps that completed before the failure, in order.
+    """
+
+    def __init__(self, message: str, *, completed_steps: Sequence[str] = ()) -> None:
+        self.completed_steps = tuple(completed_steps)
+        if self.completed_steps:
+            message += f" (completed steps: {', '.join(self.completed_steps)})"
+        super().__init__(message)
+
+
+class PromotionError(WorkflowError):
+    """A promotion was refused or failed (wrong environment order, mutable source tag,
+    pointer that did not move)."""
+
+
+class ValidationFailedError(WorkflowError):
+    """Post-deploy validation failed; the attached report holds the evidence.
+
+    Attributes:
+        report: the validation report (``ValidationReport``), when available.
+    """
+
+    def __init__(
+        self, message: str, *, report: Any = None, completed_steps: Sequence[str] = ()
+    ) -> None:
+        self.report = report
+        super().__init__(message, completed_steps=completed_steps)
+
+
+class RollbackError(WorkflowError):
+    """A rollback could not restore the previous release."""
+
+
+class RetentionError(WorkflowError):
+    """A retention plan could not be computed or applied."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitError,
+    )
+    if cls.status is not None
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """Return the most specific :class:`APIStatusError` subclass for ``status_code``."""
+    if status_code >= 500:
+        return ServerError
+    return _STATUS_CLASSES.get(status_code, APIStatusError)
