@@ -108,10 +108,14 @@ class InvalidValueError(MosaicError, ValueError):
         self.value = value
         self.reason = reason
         self.fix = fix
-        message = f"{value!r}: {reason}"
+        # Each part is redacted on its own and the joined text is not redacted again:
+        # joined, "'passwd': is not a standard field name" reads as a secret-named
+        # key/value pair, and the first word of the reason would be masked.
+        message = f"{_redact(repr(value))}: {_redact(reason)}"
         if fix:
-            message += f"; {fix}"
-        super().__init__(message)
+            message += f"; {_redact(fix)}"
+        self.message = message
+        Exception.__init__(self, message)
 
 
 class ForbiddenTagError(InvalidValueError):
