@@ -6,12 +6,21 @@ Two mechanisms, both applied by :func:`redact_text`:
   secrets read from Vault) is replaced wherever it appears;
 * ``key=value``, ``key: value`` and JSON ``"key": "value"`` pairs whose key looks like a
   secret (``password``, ``token``, ``authorization``...) have their value masked.
+
+A registered value is also masked in the encoded forms it commonly travels in: URL
+encoding (a password in a connection URL or query string) and JSON string escaping.
+
+This module imports only the standard library: :mod:`mosaic_sdk.errors` imports it
+lazily to redact every error message.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import urllib.parse
+from collections.abc import Mapping
 
 __all__ = [
     "MASK",
@@ -20,16 +29,17 @@ __all__ = [
     "redact_mapping",
     "redact_text",
     "register_secret",
+    "registered_secrets",
 ]
 
 MASK = "***"
 
-#: Names of fields and headers whose values are always masked.
-SECRET_KEY_PATTERN = re.compile(
-    r"(pass(word|wd)?|secret|token|authorization|api[-_]?key|x-api-key|x-vault-token"
-    r"|private[-_]?key|credential|cookie|session[-_]?id|bypass)",
-    re.IGNORECASE,
+_SENSITIVE_NAME_WORDS = (
+    r"pass(?:word|wd)?|secret|token|authorization|api[-_]?key|x-api-key|x-vault-token"
+    r"|private[-_]?key|credential|cookie|session[-_]?id|bypass"
 )
+#: Names of fields and headers whose values are always masked.
+SECRET_KEY_PATTERN = re.compile(f"({_SENSITIVE_NAME_WORDS})", re.IGNORECASE)
 
 # Values shorter than this are not registered: masking "a" everywhere would destroy
 # every message while protecting nothing.
@@ -41,7 +51,7 @@ _pattern: re.Pattern[str] | None = None
 
 _PAIR = re.compile(
     r"""(?P<key>["']?[A-Za-z0-9_.-]*?"""
-    r"""(?:pass(?:word|wd)?|secret|token|authorization|api[-_]?key|private[-_]?key|credential|cookie)"""
+    rf"""(?:{_SENSITIVE_NAME_WORDS})"""
     r"""[A-Za-z0-9_.-]*["']?)"""
     r"""(?P<sep>\s*[:=]\s*)"""
     r"""(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+|[^\s,;&}\]]+)""",
@@ -49,8 +59,27 @@ _PAIR = re.compile(
 )
 
 
+_variants: set[str] = set()
+
+
+def _encoded_forms(value: str) -> set[str]:
+    forms = {
+        value,
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote_plus(value, safe=""),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+    }
+    return {form for form in forms if len(form) >= _MIN_SECRET_LENGTH}
+
+
 def register_secret(value: str) -> None:
-    """Remember ``value`` as a secret: it is masked in every later message and log line."""
+    """Remember ``value`` as a secret: it is masked in every later message and log line.
+
+    Values shorter than four characters are ignored (masking them everywhere would
+    destroy every message while protecting nothing). Registering is idempotent and
+    thread-safe; there is deliberately no way to unregister.
+    """
     global _pattern
     if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
         return
@@ -58,8 +87,16 @@ def register_secret(value: str) -> None:
         if value in _secrets:
             return
         _secrets.add(value)
-        ordered = sorted(_secrets, key=len, reverse=True)
+        _variants.update(_encoded_forms(value))
+        ordered = sorted(_variants, key=len, reverse=True)
         _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def registered_secrets() -> frozenset[str]:
+    """Every value registered with :func:`register_secret` so far (for leak checks in
+    tests; never log the result)."""
+    with _lock:
+        return frozenset(_secrets)
 
 
 def is_secret_key(name: str) -> bool:
@@ -81,17 +118,20 @@ def redact_text(text: str) -> str:
     return _PAIR.sub(_mask_pair, text)
 
 
-def redact_mapping(data: dict[str, object]) -> dict[str, object]:
-    """Return a copy of ``data`` with secret-named keys masked (recursively) and known
-    secret values replaced."""
+def _redact_item(value: object) -> object:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return redact_mapping(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redact_item(item) for item in value)
+    return value
+
+
+def redact_mapping(data: Mapping[str, object]) -> dict[str, object]:
+    """Return a copy of ``data`` with secret-named keys masked and known secret values
+    replaced, recursing into nested mappings, lists and tuples."""
     out: dict[str, object] = {}
     for key, value in data.items():
-        if is_secret_key(str(key)):
-            out[key] = MASK
-        elif isinstance(value, dict):
-            out[key] = redact_mapping(value)
-        elif isinstance(value, str):
-            out[key] = redact_text(value)
-        else:
-            out[key] = value
+        out[key] = MASK if is_secret_key(str(key)) else _redact_item(value)
     return out

@@ -1,0 +1,99 @@
+"""The redaction registry: registered values, encoded forms, secret-named pairs."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from mosaic_sdk.errors import MosaicError
+from mosaic_sdk.observability import (
+    MASK,
+    is_secret_key,
+    redact_mapping,
+    redact_text,
+    register_secret,
+    registered_secrets,
+)
+
+SECRET = 'p@ss w/rd"with\\quote-9c1e'
+
+
+def test_registered_value_is_masked_in_plain_and_encoded_forms() -> None:
+    register_secret(SECRET)
+    assert SECRET in registered_secrets()
+    for form in (
+        SECRET,
+        urllib.parse.quote(SECRET, safe=""),
+        urllib.parse.quote_plus(SECRET),
+        json.dumps(SECRET)[1:-1],
+    ):
+        assert redact_text(f"before {form} after") == f"before {MASK} after"
+    assert SECRET not in redact_text(json.dumps({"note": SECRET}))
+
+
+def test_short_values_are_not_registered() -> None:
+    register_secret("abc")
+    assert "abc" not in registered_secrets()
+    assert redact_text("abc") == "abc"
+
+
+def test_error_messages_are_redacted() -> None:
+    register_secret(SECRET)
+    assert SECRET not in str(MosaicError(f"boom {SECRET}"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password=hunter22 user=bob", "password=*** user=bob"),
+        ('{"client_secret": "abc", "id": 1}', '{"client_secret": "***", "id": 1}'),
+        ("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: ***"),
+        ("X-Vault-Token: hvs.CAESIabc", "X-Vault-Token: ***"),
+        ("https://h/p?api_key=k123&x=1", "https://h/p?api_key=***&x=1"),
+        ("session_id=abcd1234", "session_id=***"),
+    ],
+)
+def test_secret_named_pairs(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "PASSWD",
+        "client_secret",
+        "token",
+        "Authorization",
+        "api_key",
+        "x-api-key",
+        "X-Vault-Token",
+        "private_key",
+        "cookie",
+    ],
+)
+def test_secret_key_names(name: str) -> None:
+    assert is_secret_key(name)
+
+
+@pytest.mark.parametrize("name", ["username", "host", "port", "url", "client_id", "service"])
+def test_ordinary_key_names(name: str) -> None:
+    assert not is_secret_key(name)
+
+
+def test_redact_mapping_recurses_into_lists_and_mappings() -> None:
+    register_secret(SECRET)
+    data = {
+        "token": "x",
+        "items": [{"password": "y", "name": "a"}, SECRET],
+        "pair": ("ok", SECRET),
+        "count": 3,
+    }
+    assert redact_mapping(data) == {
+        "token": MASK,
+        "items": [{"password": MASK, "name": "a"}, MASK],
+        "pair": ("ok", MASK),
+        "count": 3,
+    }
