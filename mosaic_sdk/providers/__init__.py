@@ -1,0 +1,37 @@
+"""Deployment targets: the :class:`DeploymentTarget` Protocol and its implementations.
+
+Provider clients live in sub-packages (``mosaic_sdk.providers.coolify`` ...) and are
+imported on first use; this package itself only loads the Protocols and the file-based
+:class:`ComposeFileTarget`.
+"""
+
+from mosaic_sdk.providers._protocol import (
+    AsyncDeploymentTarget,
+    AsyncTrafficSplitter,
+    Deployment,
+    DeploymentStatus,
+    DeploymentTarget,
+    RunningRelease,
+    TargetState,
+    TargetStatus,
+    TrafficSplitter,
+    pinned_digest,
+    validate_traffic_weights,
+)
+from mosaic_sdk.providers.compose_target import ComposeFileTarget, HistoryEntry
+
+__all__ = [
+    "AsyncDeploymentTarget",
+    "AsyncTrafficSplitter",
+    "ComposeFileTarget",
+    "Deployment",
+    "DeploymentStatus",
+    "DeploymentTarget",
+    "HistoryEntry",
+    "RunningRelease",
+    "TargetState",
+    "TargetStatus",
+    "TrafficSplitter",
+    "pinned_digest",
+    "validate_traffic_weights",
+]
