@@ -24,7 +24,8 @@ MosaicError(Exception)
 │   │   ├── RateLimitError (429)                  .retry_after: float | None
 │   │   └── ServerError (>=500)
 │   └── APIResponseValidationError                body did not match the model
-├── VaultError                                    translated from hvac exceptions
+├── VaultError                                    translated from hvac exceptions; .status_code
+│   └── SecretNotFoundError                       no secret (or only a deleted version) at a path
 └── WorkflowError                                 .completed_steps
     ├── PromotionError
     ├── ValidationFailedError
@@ -57,6 +58,7 @@ __all__ = [
     "RateLimitError",
     "RetentionError",
     "RollbackError",
+    "SecretNotFoundError",
     "ServerError",
     "UnprocessableEntityError",
     "UnsupportedOperationError",
@@ -314,6 +316,13 @@ class VaultError(MosaicError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         self.status_code = status_code
         super().__init__(message)
+
+
+class SecretNotFoundError(VaultError):
+    """No secret exists at a Vault path, or the requested version is deleted or destroyed.
+
+    Raised by ``SecretStore.read``, ``patch`` and ``versions``; ``status_code`` is 404.
+    """
 
 
 class WorkflowError(MosaicError):
