@@ -121,6 +121,7 @@ class _BaseHTTPClient:
         rate_limit: RateLimit | None,
         verify: bool | str,
         error_message: Callable[[HTTPResponse], str] | None,
+        retry_after: Callable[[HTTPResponse], float | None] | None = None,
     ) -> None:
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
@@ -135,6 +136,7 @@ class _BaseHTTPClient:
         self._timeout = timeout
         self._verify = verify
         self._error_message = error_message or _default_error_message
+        self._retry_after = retry_after
 
     def __repr__(self) -> str:
         # Headers carry credentials: never show them.
@@ -210,6 +212,9 @@ class _BaseHTTPClient:
         }
         message = self._error_message(response)
         retry_after = parse_retry_after(response.headers)
+        if retry_after is None and self._retry_after is not None:
+            # Providers that announce the wait elsewhere (Vercel: error.limit.reset).
+            retry_after = self._retry_after(response)
         if status == 429 or (
             retry_after is not None
             and retry_after > self.retry.max_retry_after
@@ -239,6 +244,9 @@ class HTTPClient(_BaseHTTPClient):
         verify: TLS verification: ``True`` (default), ``False`` or a CA bundle path.
         transport: a custom httpx transport (tests use ``httpx.MockTransport``).
         error_message: extracts a readable message from an error response.
+        retry_after: reads the server's requested wait (seconds) from an error
+            response when it carries no ``Retry-After`` header (for example a reset
+            time in the body); ``None`` when it says nothing.
     """
 
     def __init__(
@@ -253,6 +261,7 @@ class HTTPClient(_BaseHTTPClient):
         verify: bool | str = True,
         transport: httpx.BaseTransport | None = None,
         error_message: Callable[[HTTPResponse], str] | None = None,
+        retry_after: Callable[[HTTPResponse], float | None] | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -263,6 +272,7 @@ class HTTPClient(_BaseHTTPClient):
             rate_limit=rate_limit,
             verify=verify,
             error_message=error_message,
+            retry_after=retry_after,
         )
         self._client = httpx.Client(
             timeout=timeout, verify=verify, transport=transport, follow_redirects=True
@@ -354,6 +364,7 @@ class AsyncHTTPClient(_BaseHTTPClient):
         verify: bool | str = True,
         transport: httpx.AsyncBaseTransport | None = None,
         error_message: Callable[[HTTPResponse], str] | None = None,
+        retry_after: Callable[[HTTPResponse], float | None] | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -364,6 +375,7 @@ class AsyncHTTPClient(_BaseHTTPClient):
             rate_limit=rate_limit,
             verify=verify,
             error_message=error_message,
+            retry_after=retry_after,
         )
         self._client = httpx.AsyncClient(
             timeout=timeout, verify=verify, transport=transport, follow_redirects=True
