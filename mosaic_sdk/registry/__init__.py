@@ -2,10 +2,19 @@
 Protocol.
 
 * :class:`ImageRegistry` / :class:`AsyncImageRegistry`: the Protocols workflows depend on.
+* :class:`RegistryClient` / :class:`AsyncRegistryClient`: the OCI distribution API
+  (``/v2/``), with Basic and Bearer-token auth.
+* :class:`OCILayout` / :class:`AsyncOCILayout`: OCI image layout directories on disk,
+  one per repository (what ``skopeo copy ... oci:<dir>:<tag>`` reads and writes).
+* :func:`open_registry` picks one from a URL or path; :func:`copy_image` copies between
+  any two.
 * :class:`Manifest`, :class:`Descriptor`, :class:`Platform`, :class:`TagList`: frozen
   models; a manifest keeps its exact bytes, so its digest never changes.
 """
 
+from mosaic_sdk.registry._auth import Challenge, parse_challenge
+from mosaic_sdk.registry._client import AsyncRegistryClient, RegistryClient, oci_error_message
+from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
 from mosaic_sdk.registry._models import (
     ACCEPT_MANIFEST_TYPES,
     ANNOTATION_CREATED,
@@ -27,6 +36,8 @@ from mosaic_sdk.registry._models import (
     TagList,
     sha256_digest,
 )
+from mosaic_sdk.registry._names import validate_repository, validate_tag
+from mosaic_sdk.registry._open import copy_image, layout_root, open_async_registry, open_registry
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
 
 __all__ = [
@@ -45,10 +56,23 @@ __all__ = [
     "OCI_LAYER_GZIP",
     "OCI_MANIFEST",
     "AsyncImageRegistry",
+    "AsyncOCILayout",
+    "AsyncRegistryClient",
+    "Challenge",
     "Descriptor",
     "ImageRegistry",
     "Manifest",
+    "OCILayout",
     "Platform",
+    "RegistryClient",
     "TagList",
+    "copy_image",
+    "layout_root",
+    "oci_error_message",
+    "open_async_registry",
+    "open_registry",
+    "parse_challenge",
     "sha256_digest",
+    "validate_repository",
+    "validate_tag",
 ]

@@ -9,7 +9,6 @@ would silently break deploy-by-digest and promotion.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -90,7 +89,7 @@ _SCHEMA1_TYPES = frozenset(
 
 def sha256_digest(data: bytes) -> Digest:
     """Return the ``sha256:`` digest of ``data`` (the exact bytes, nothing normalized)."""
-    return Digest.parse("sha256:" + hashlib.sha256(data).hexdigest())
+    return Digest.from_bytes(data, "sha256")
 
 
 def _frozen_mapping(value: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -241,11 +240,11 @@ class Manifest:
     _doc: Mapping[str, Any] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        actual = sha256_digest(self.content)
-        if str(actual) != str(self.digest):
+        if not self.digest.verify(self.content):
+            actual = Digest.from_bytes(self.content, self.digest.algorithm)
             raise InvalidValueError(
                 str(self.digest),
-                f"does not match the content, whose sha256 digest is {actual}",
+                f"does not match the content, whose digest is {actual}",
                 "build manifests with Manifest.from_bytes(content) so the digest is computed",
             )
         if self.media_type in _SCHEMA1_TYPES:
