@@ -1,0 +1,80 @@
+"""The public surface: curated, sorted, resolvable, and cheap to import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+import mosaic_sdk
+import mosaic_sdk.values
+
+MODULES = [mosaic_sdk, mosaic_sdk.values]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_all_is_sorted_case_insensitively_without_duplicates(module: types.ModuleType) -> None:
+    # Public names in case-insensitive order; dunders such as __version__ come last.
+    assert module.__all__ == sorted(module.__all__, key=lambda n: (n.startswith("_"), n.lower()))
+    assert len(set(module.__all__)) == len(module.__all__)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_every_exported_name_resolves(module: types.ModuleType) -> None:
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+
+
+def test_value_types_are_exported_at_the_top_level() -> None:
+    for name in [
+        "CommitMessage",
+        "Digest",
+        "Environment",
+        "ImageReference",
+        "ImageTag",
+        "TagKind",
+        "VaultPath",
+        "VaultPaths",
+    ]:
+        assert name in mosaic_sdk.__all__
+        assert getattr(mosaic_sdk, name) is getattr(mosaic_sdk.values, name)
+
+
+def test_every_public_value_name_is_documented() -> None:
+    for name in mosaic_sdk.values.__all__:
+        obj = getattr(mosaic_sdk.values, name)
+        if isinstance(obj, (type, types.FunctionType)):
+            assert obj.__doc__, f"{name} has no docstring"
+
+
+_PROBE = """
+import json, sys
+import mosaic_sdk
+print(json.dumps(sorted(sys.modules)))
+"""
+_FORBIDDEN_PREFIXES = (
+    "hvac",
+    "httpx",
+    "httpcore",
+    "mosaic_sdk.providers",
+    "mosaic_sdk.registry",
+    "mosaic_sdk.vault",
+    "mosaic_sdk._http",
+)
+
+
+def test_import_mosaic_sdk_stays_light() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = json.loads(result.stdout)
+    heavy = [
+        name
+        for name in loaded
+        if any(name == p or name.startswith(p + ".") for p in _FORBIDDEN_PREFIXES)
+    ]
+    assert heavy == []
+    assert "mosaic_sdk.values" in loaded
