@@ -306,6 +306,21 @@ class ComposeFileTarget:
         located = self._locate(text)
         return self._render(text, located, image, self._version_for(image, version, located))
 
+    def render_text(self, text: str, image: ImageReference, *, version: str | None = None) -> str:
+        """Return ``text`` with this target's ``image:`` pinned to ``image``.
+
+        The same surgical edit as :meth:`deploy`, on text that lives elsewhere (a
+        Portainer stack file, a git blob); :attr:`path` is only used in messages and
+        nothing is read or written.
+
+        Raises:
+            InvalidValueError: ``image`` is not pinned by digest.
+            ConfigurationError: ``text`` is not valid YAML or lacks the service.
+        """
+        pinned_digest(image)
+        located = self._locate(text)
+        return self._render(text, located, image, self._version_for(image, version, located))
+
     def history(self) -> list[HistoryEntry]:
         """Every recorded deploy of this service, oldest first (empty without a sidecar).
 
