@@ -279,6 +279,12 @@ class _RegistryCore:
             headers["Authorization"] = f"Bearer {token}"
         response = yield attrs.evolve(request, headers=headers, allow_status=allow)
         if response.status_code == 401 and 401 not in request.allow_status:
+            if challenge.scheme == "basic" and self.credentials is not None:
+                raise self._auth_error(
+                    response,
+                    f"HTTP 401: the registry rejected the password of user "
+                    f"{self.credentials.username!r}; check the credentials",
+                )
             retry = parse_challenge(response.headers.get("WWW-Authenticate"))
             who = f"user {self.credentials.username!r}" if self.credentials else "anonymous access"
             reason = f" ({retry.error})" if retry is not None and retry.error else ""

@@ -14,6 +14,10 @@ digest alone gets an entry without that annotation (like an untagged manifest in
 registry). Because a layout keeps ``blobs/`` beside the repositories it may contain, no
 repository path component may be called ``blobs``.
 
+Docker v2 manifests and manifest lists are stored byte-exact too (their digests are kept),
+but skopeo and umoci only see ``index.json`` entries with OCI media types: convert with
+``skopeo copy --format oci`` (a new digest) when those tools must read the image.
+
 Writes are atomic: a blob goes to a temporary file in the same directory and is renamed
 into place after its sha256 is checked; ``index.json`` is replaced with
 :func:`os.replace`. ``index.json`` updates and garbage collection hold an exclusive
