@@ -1,0 +1,76 @@
+"""Commit message check (rule CM001), usable from a git ``commit-msg`` hook."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.standards._model import LintReport
+from mosaic_sdk.standards._rules import RULES
+from mosaic_sdk.values import CommitMessage
+
+__all__ = ["check_commit_message"]
+
+# Messages git writes itself, or that `git rebase --autosquash` folds away.
+_EXEMPT = re.compile(r"^(?:Merge |fixup! |squash! |amend! )")
+_SCISSORS = re.compile(r"^# -+ >8 -+$")
+
+
+def check_commit_message(
+    text: str,
+    path: str | os.PathLike[str] = "COMMIT_EDITMSG",
+    *,
+    strip_comments: bool = True,
+) -> LintReport:
+    """Check a commit message against the team format (rule CM001).
+
+    The format is ``type(#N): Subject``, a blank line, optional body paragraphs, a
+    blank line and ``Refs #N`` (see :class:`~mosaic_sdk.values.CommitMessage`).
+    Merge commits and ``fixup!``/``squash!``/``amend!`` messages are not checked.
+
+    Args:
+        text: the message, e.g. the content of the file git passes to ``commit-msg``.
+        path: the file name reported in findings.
+        strip_comments: drop ``#`` comment lines and everything below git's scissors
+            line, as ``git commit`` does before storing the message.
+
+    Returns:
+        A report with at most one CM001 finding: the first rule the message breaks.
+
+    Example:
+        >>> check_commit_message("feat(#7): Add lint rules\\n\\nRefs #7\\n").ok
+        True
+        >>> check_commit_message("added stuff").rule_ids
+        ('CM001',)
+    """
+    file = os.fspath(path)
+    kept: list[tuple[int, str]] = []
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if strip_comments and _SCISSORS.match(line):
+            break
+        if strip_comments and line.startswith("#"):
+            continue
+        kept.append((number, line))
+    message = "\n".join(line for _, line in kept)
+    if _EXEMPT.match(message.lstrip("\n")):
+        return LintReport(files_checked=(file,))
+    try:
+        CommitMessage.parse(message)
+    except InvalidValueError as exc:
+        content = [(n, line) for n, line in kept if line.strip()]
+        header = content[0] if content else (1, "")
+        footer = content[-1] if content else (1, "")
+        number, shown = header
+        if "footer" in exc.reason or "Refs" in exc.reason:
+            number, shown = footer
+        elif "not followed by a blank line" in exc.reason and len(kept) > 1:
+            number, shown = kept[1]
+        finding = RULES["CM001"].finding(
+            file,
+            number,
+            f"{shown.strip()!r}: {exc.reason}",
+            exc.fix or RULES["CM001"].fix,
+        )
+        return LintReport(findings=(finding,), files_checked=(file,))
+    return LintReport(files_checked=(file,))

@@ -1,0 +1,138 @@
+"""How well an image reference is pinned, shared by every file kind's checks."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import attrs
+
+from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.standards._model import Finding, Rule
+from mosaic_sdk.values import ImageReference, ImageTag
+
+__all__ = ["ImagePin", "Pinning", "classify_image", "image_finding", "official_name"]
+
+# Tags that name a moving release line rather than a version. A tag with no digit at
+# all is treated the same way (``stable``, ``alpine``, ``bookworm-slim``...).
+_FLOATING = frozenset(
+    {"latest", "dev", "stable", "lts", "current", "edge", "mainline", "rolling", "nightly"}
+)
+_DIGIT = re.compile(r"[0-9]")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_]|\$\{\{|\{\{")
+
+
+class Pinning(enum.Enum):
+    """How firmly an image reference names one image."""
+
+    DIGEST = "digest"
+    """``@sha256:...``: always the same bytes."""
+    IMMUTABLE_TAG = "immutable-tag"
+    """A deployment tag that is never re-pushed: ``sha-<commit>``, ``vX.Y.Z-rc.N``, ``vX.Y.Z``."""
+    VERSION_TAG = "version-tag"
+    """A versioned third-party tag such as ``3.12-slim``: specific, but can be re-pushed."""
+    POINTER_TAG = "pointer-tag"
+    """An environment or slot pointer (``prod``, ``blue``) that promotion moves."""
+    UNPINNED = "unpinned"
+    """No tag, ``latest``/``dev``, or a floating alias such as ``stable``."""
+    UNRESOLVED = "unresolved"
+    """The text holds a variable, so the image is only known at run time."""
+    INVALID = "invalid"
+    """Not an image reference at all."""
+
+
+@attrs.frozen
+class ImagePin:
+    """The verdict on one image reference.
+
+    Attributes:
+        text: the reference as written.
+        pinning: how firmly it is pinned.
+        reference: the parsed reference, or ``None`` when it could not be parsed.
+        reason: why the verdict is not ``DIGEST`` or ``IMMUTABLE_TAG`` (empty otherwise).
+    """
+
+    text: str
+    pinning: Pinning
+    reference: ImageReference | None = None
+    reason: str = ""
+
+    @property
+    def is_pinned(self) -> bool:
+        """True for a digest or an immutable deployment tag."""
+        return self.pinning in (Pinning.DIGEST, Pinning.IMMUTABLE_TAG)
+
+
+def has_variable(text: str) -> bool:
+    """True when ``text`` holds a ``$VAR``, ``${VAR}`` or ``${{ expr }}`` reference."""
+    return _VARIABLE.search(text) is not None
+
+
+def classify_image(text: str) -> ImagePin:
+    """Classify an image reference by how firmly it is pinned."""
+    text = text.strip()
+    if has_variable(text):
+        return ImagePin(text, Pinning.UNRESOLVED, reason="the reference holds a variable")
+    try:
+        reference = ImageReference.parse(text)
+    except InvalidValueError as exc:
+        return ImagePin(text, Pinning.INVALID, reason=exc.reason)
+    if reference.digest is not None:
+        return ImagePin(text, Pinning.DIGEST, reference)
+    tag = reference.tag
+    if tag is None:
+        return ImagePin(text, Pinning.UNPINNED, reference, "it has no tag, so it means `latest`")
+    if tag.lower() in ("latest", "dev"):
+        return ImagePin(
+            text, Pinning.UNPINNED, reference, f"tag {tag!r} is re-pointed by every push"
+        )
+    try:
+        parsed = ImageTag.parse(tag)
+    except InvalidValueError:
+        if tag.lower() in _FLOATING or not _DIGIT.search(tag):
+            return ImagePin(
+                text, Pinning.UNPINNED, reference, f"tag {tag!r} is a floating alias, not a version"
+            )
+        return ImagePin(
+            text,
+            Pinning.VERSION_TAG,
+            reference,
+            f"tag {tag!r} names a version but can be re-pushed",
+        )
+    if parsed.is_immutable:
+        return ImagePin(text, Pinning.IMMUTABLE_TAG, reference)
+    return ImagePin(
+        text,
+        Pinning.POINTER_TAG,
+        reference,
+        f"tag {tag!r} is {'an' if parsed.kind.value[0] in 'aeiou' else 'a'} "
+        f"{parsed.kind.value} pointer that moves on promotion",
+    )
+
+
+def official_name(reference: ImageReference) -> str:
+    """``python`` for ``python``, ``library/python`` and ``docker.io/library/python``;
+    the full name for any other image."""
+    if reference.domain in ("docker.io", "index.docker.io", "registry-1.docker.io"):
+        return reference.repository.removeprefix("library/")
+    return reference.name
+
+
+def image_finding(
+    image: str, file: str, line: int, where: str, *, unpinned: Rule, mutable: Rule
+) -> Finding | None:
+    """The finding for an image used by ``where`` (``"service 'web'"``), or ``None``
+    when it is pinned or only known at run time."""
+    pin = classify_image(image)
+    if pin.is_pinned or pin.pinning is Pinning.UNRESOLVED:
+        return None
+    if pin.pinning in (Pinning.UNPINNED, Pinning.INVALID):
+        return unpinned.finding(file, line, f"{where} uses image {image!r}: {pin.reason}")
+    name = pin.reference.name if pin.reference is not None else image
+    return mutable.finding(
+        file,
+        line,
+        f"{where} uses image {image!r}: {pin.reason}",
+        f"pin it by digest ({name}:{pin.reference.tag if pin.reference else ''}@sha256:...) "
+        "or use an immutable tag (sha-<commit>, vX.Y.Z-rc.N, vX.Y.Z)",
+    )

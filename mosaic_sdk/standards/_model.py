@@ -1,0 +1,398 @@
+"""Findings, rules and the report that renders them as text, JSON and SARIF."""
+
+from __future__ import annotations
+
+import enum
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from mosaic_sdk._version import __version__
+
+__all__ = ["Finding", "LintReport", "Rule", "Severity"]
+
+_RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
+
+#: Where the rule table lives in the published documentation (SARIF ``helpUri``).
+DOCS_PAGE = "docs/standards.md"
+
+
+class Severity(enum.Enum):
+    """How serious a finding is.
+
+    ``ERROR`` breaks a platform rule and fails ``mosaic lint``; ``WARNING`` is a
+    risk worth fixing; ``INFO`` is a suggestion.
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for errors, 1 for warnings, 0 for info: higher is more serious."""
+        return _RANK[self]
+
+    @property
+    def sarif_level(self) -> str:
+        """The SARIF 2.1.0 ``level`` for this severity (``info`` becomes ``note``)."""
+        return "note" if self is Severity.INFO else self.value
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse ``"error"``, ``"warning"`` or ``"info"`` (any case).
+
+        Raises:
+            InvalidValueError: ``text`` is not one of the three names.
+        """
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            from mosaic_sdk.errors import InvalidValueError
+
+            raise InvalidValueError(
+                text, "is not a severity", "use one of: error, warning, info"
+            ) from None
+
+
+_RANK = {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
+
+
+def _check_rule_id(_instance: object, _attribute: object, value: str) -> None:
+    if not _RULE_ID.match(value):
+        from mosaic_sdk.errors import InvalidValueError
+
+        raise InvalidValueError(
+            value, "is not a rule id", "use capital letters then three digits, like 'DF001'"
+        )
+
+
+def _check_line(_instance: object, _attribute: object, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        from mosaic_sdk.errors import InvalidValueError
+
+        raise InvalidValueError(value, "is not a line number", "use a 1-based line number")
+
+
+@attrs.frozen
+class Rule:
+    """One check, with a stable id that never changes meaning.
+
+    Attributes:
+        id: stable identifier, e.g. ``"DF001"``.
+        name: short kebab-case name, e.g. ``"base-image-unpinned"``.
+        severity: the severity of its findings.
+        summary: one sentence saying what the rule wants.
+        fix: the general remedy (each finding carries a specific one).
+    """
+
+    id: str = attrs.field(validator=_check_rule_id)
+    name: str
+    severity: Severity
+    summary: str
+    fix: str
+
+    def finding(self, file: str, line: int, message: str, fix: str | None = None) -> Finding:
+        """Build a :class:`Finding` of this rule; ``fix`` defaults to the rule's remedy."""
+        return Finding(
+            rule_id=self.id,
+            severity=self.severity,
+            file=file,
+            line=max(1, line),
+            message=message,
+            fix=self.fix if fix is None else fix,
+        )
+
+
+@attrs.frozen
+class Finding:
+    """One problem found in one file.
+
+    Attributes:
+        rule_id: id of the rule that fired (see ``docs/standards.md``).
+        severity: how serious it is.
+        file: path of the checked file, as given or relative to the lint root.
+        line: 1-based line of the offending construct.
+        message: what is wrong, naming the offending value (never a secret value).
+        fix: what to do instead.
+    """
+
+    rule_id: str = attrs.field(validator=_check_rule_id)
+    severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
+    file: str
+    line: int = attrs.field(validator=_check_line)
+    message: str
+    fix: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Order used by reports: file, line, rule id, message."""
+        return (self.file, self.line, self.rule_id, self.message)
+
+    def to_dict(self) -> dict[str, str | int]:
+        """The finding as JSON-ready primitives (used by :meth:`LintReport.to_json`)."""
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}: {self.severity.value} {self.rule_id} {self.message}"
+        return f"{text}\n    fix: {self.fix}" if self.fix else text
+
+
+def _sorted_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: f.sort_key))
+
+
+def _sorted_files(files: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(files)))
+
+
+@attrs.frozen(repr=False)
+class LintReport:
+    """The result of a lint run: every finding, and which files were checked.
+
+    Findings are kept sorted by file, line and rule id. Render with
+    :meth:`to_text`, :meth:`to_json` or :meth:`to_sarif`; in a notebook the report
+    shows as a Markdown table.
+
+    Attributes:
+        findings: every finding, sorted.
+        files_checked: every file that was checked, sorted, including clean ones.
+    """
+
+    findings: tuple[Finding, ...] = attrs.field(converter=_sorted_findings, default=())
+    files_checked: tuple[str, ...] = attrs.field(converter=_sorted_files, default=())
+
+    @property
+    def error_count(self) -> int:
+        """Number of ``error`` findings."""
+        return self._count(Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        """Number of ``warning`` findings."""
+        return self._count(Severity.WARNING)
+
+    @property
+    def info_count(self) -> int:
+        """Number of ``info`` findings."""
+        return self._count(Severity.INFO)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no ``error`` finding (warnings and info do not fail)."""
+        return self.error_count == 0
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Distinct rule ids that fired, sorted."""
+        return tuple(sorted({f.rule_id for f in self.findings}))
+
+    def _count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def at_least(self, severity: Severity) -> LintReport:
+        """A report with only the findings at ``severity`` or more serious."""
+        return attrs.evolve(
+            self, findings=tuple(f for f in self.findings if f.severity.rank >= severity.rank)
+        )
+
+    def without_rules(self, rule_ids: Iterable[str]) -> LintReport:
+        """A report without the findings of the given rule ids (for suppressions)."""
+        skip = frozenset(rule_ids)
+        return attrs.evolve(self, findings=tuple(f for f in self.findings if f.rule_id not in skip))
+
+    def __add__(self, other: LintReport) -> LintReport:
+        if not isinstance(other, LintReport):
+            return NotImplemented
+        return LintReport(
+            findings=self.findings + other.findings,
+            files_checked=self.files_checked + other.files_checked,
+        )
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __repr__(self) -> str:
+        return (
+            f"LintReport(files={len(self.files_checked)}, errors={self.error_count}, "
+            f"warnings={self.warning_count}, info={self.info_count})"
+        )
+
+    def summary(self) -> str:
+        """One line: how many files were checked and what was found."""
+        files = len(self.files_checked)
+        return (
+            f"{files} file{'s' if files != 1 else ''} checked: "
+            f"{_plural(self.error_count, 'error')}, {_plural(self.warning_count, 'warning')}, "
+            f"{self.info_count} info"
+        )
+
+    def to_text(self) -> str:
+        """Compiler-style text: one ``file:line: severity RULE message`` block per
+        finding, each followed by its fix, then a summary line."""
+        lines = [str(f) for f in self.findings]
+        lines.append(self.summary())
+        return "\n".join(lines) + "\n"
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """JSON text: ``{"ok", "summary": {...}, "files_checked": [...],
+        "findings": [{rule_id, severity, file, line, message, fix}, ...]}``."""
+        document = {
+            "ok": self.ok,
+            "summary": {
+                "files": len(self.files_checked),
+                "errors": self.error_count,
+                "warnings": self.warning_count,
+                "info": self.info_count,
+            },
+            "files_checked": list(self.files_checked),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        return json.dumps(document, indent=indent, ensure_ascii=False) + "\n"
+
+    def to_sarif(self, *, rules: Mapping[str, Rule] | None = None, indent: int | None = 2) -> str:
+        """SARIF 2.1.0 JSON text for GitHub code scanning and other SARIF viewers.
+
+        Every rule of the catalogue goes into ``runs[0].tool.driver.rules`` (so a
+        viewer can close an alert whose rule no longer fires); each finding becomes
+        a result with ``ruleId``, ``ruleIndex``, ``level`` (``info`` maps to
+        ``note``), ``message.text`` (the message and its fix) and a physical
+        location whose URI is relative to ``%SRCROOT%`` when the path is relative.
+
+        Args:
+            rules: the rule catalogue to describe; defaults to every mosaic rule.
+            indent: JSON indentation; ``None`` for one line.
+        """
+        if rules is None:
+            from mosaic_sdk.standards._rules import RULES
+
+            rules = RULES
+        catalogue = dict(rules)
+        for finding in self.findings:
+            if finding.rule_id not in catalogue:
+                catalogue[finding.rule_id] = Rule(
+                    finding.rule_id, finding.rule_id.lower(), finding.severity, finding.message, ""
+                )
+        ordered = sorted(catalogue.values(), key=lambda r: r.id)
+        index = {rule.id: i for i, rule in enumerate(ordered)}
+        run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": "mosaic-lint",
+                    "fullName": "mosaic_sdk standards checks",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "rules": [_sarif_rule(rule) for rule in ordered],
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": [_sarif_result(f, index[f.rule_id]) for f in self.findings],
+        }
+        if any(not _is_absolute(f.file) for f in self.findings):
+            run["originalUriBaseIds"] = {
+                "%SRCROOT%": {"description": {"text": "The directory the lint ran from."}}
+            }
+        document = {
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [run],
+        }
+        return json.dumps(document, indent=indent, ensure_ascii=False) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        head = f"**Lint report**: {self.summary()}"
+        if not self.findings:
+            return head + "\n"
+        rows = [
+            "| severity | rule | location | message | fix |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        rows.extend(
+            f"| {f.severity.value} | {f.rule_id} | `{_md(f.file)}:{f.line}` "
+            f"| {_md(f.message)} | {_md(f.fix)} |"
+            for f in self.findings
+        )
+        return head + "\n\n" + "\n".join(rows) + "\n"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><strong>Lint report</strong>: {html.escape(self.summary())}</p>"
+        if not self.findings:
+            return head
+        cells = "".join(
+            "<tr>"
+            f"<td>{f.severity.value}</td><td>{f.rule_id}</td>"
+            f"<td><code>{html.escape(f.file)}:{f.line}</code></td>"
+            f"<td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}</td>"
+            "</tr>"
+            for f in self.findings
+        )
+        return (
+            f"{head}<table><thead><tr><th>severity</th><th>rule</th><th>location</th>"
+            f"<th>message</th><th>fix</th></tr></thead><tbody>{cells}</tbody></table>"
+        )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", r"\|").replace("\n", " ")
+
+
+def _is_absolute(path: str) -> bool:
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+def _artifact_location(path: str) -> dict[str, str]:
+    if PureWindowsPath(path).drive:
+        return {"uri": PureWindowsPath(path).as_uri()}
+    posix = path.replace("\\", "/")
+    if posix.startswith("/"):
+        return {"uri": PurePosixPath(posix).as_uri()}
+    return {"uri": quote(posix.removeprefix("./"), safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.name.split("-")),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {
+            "text": f"{rule.summary} Fix: {rule.fix}" if rule.fix else rule.summary
+        },
+        "help": {"text": rule.fix or rule.summary},
+        "defaultConfiguration": {"level": rule.severity.sarif_level},
+        "properties": {"tags": ["mosaic", rule.id[: len(rule.id) - 3].lower()]},
+    }
+
+
+def _sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    text = finding.message if not finding.fix else f"{finding.message} Fix: {finding.fix}"
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": finding.severity.sarif_level,
+        "message": {"text": text},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(finding.file),
+                    "region": {"startLine": finding.line},
+                }
+            }
+        ],
+    }
