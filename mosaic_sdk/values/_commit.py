@@ -172,7 +172,7 @@ class CommitMessage:
         body: the body paragraphs, in order (each without blank lines).
         trailers: other git trailers of the footer (``Signed-off-by: ...``).
 
-    Example:
+    Examples:
         >>> msg = CommitMessage.create("feat", 2, "Add value types", body="Pure and frozen.")
         >>> print(msg)
         feat(#2): Add value types

@@ -80,7 +80,7 @@ class Digest:
     algorithms follow the OCI descriptor grammar. Digests sort by algorithm, then
     encoded value.
 
-    Example:
+    Examples:
         >>> d = Digest.from_bytes(b"hello")
         >>> d.algorithm, d.hex[:12]
         ('sha256', '2cf24dba5fb0')

@@ -18,7 +18,7 @@ class Environment(enum.Enum):
     :meth:`parse` reads it back, along with the usual spellings. Members are listed in
     promotion order, so ``list(Environment)`` is ``[DEV, STAGING, PROD]``.
 
-    Example:
+    Examples:
         >>> Environment.parse("Production").vault_mount
         'secret-prod'
     """

@@ -105,7 +105,7 @@ class ImageReference:
     (use :attr:`domain` for the Docker Hub default), so ``str()`` gives back exactly
     the text that was parsed.
 
-    Example:
+    Examples:
         >>> ref = ImageReference.parse("localhost:5000/team/app:v1.2.3")
         >>> ref.registry, ref.repository, ref.tag, ref.digest
         ('localhost:5000', 'team/app', 'v1.2.3', None)

@@ -269,7 +269,7 @@ class ImageTag:
     Pointers sort first and versions last, so ``max(tags)`` of any mix is the newest
     version when there is one.
 
-    Example:
+    Examples:
         >>> tags = [ImageTag.parse(t) for t in ["v1.2.3", "v1.2.3-rc.10", "v1.2.3-rc.9"]]
         >>> [str(t) for t in sorted(tags)]
         ['v1.2.3-rc.9', 'v1.2.3-rc.10', 'v1.2.3']

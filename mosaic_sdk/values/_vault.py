@@ -82,7 +82,7 @@ class VaultPath:
     The mount is implied by :attr:`environment`. Build paths with :class:`VaultPaths`
     or :meth:`parse`; ``str(path)`` gives the canonical text back.
 
-    Example:
+    Examples:
         >>> path = VaultPath.parse("secret-prod/postgres/database/app")
         >>> path.environment, path.service, path.component, path.name
         (<Environment.PROD: 'prod'>, 'postgres', 'database', 'app')
@@ -188,7 +188,7 @@ class VaultPath:
 class VaultPaths:
     """Builds canonical :class:`VaultPath` values for one environment.
 
-    Example:
+    Examples:
         >>> str(VaultPaths(Environment.PROD).path("postgres", "database", "app"))
         'secret-prod/postgres/database/app'
 
