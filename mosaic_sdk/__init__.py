@@ -39,11 +39,20 @@ from mosaic_sdk.values import (
 
 if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
+    from mosaic_sdk.errors import SecretNotFoundError
+    from mosaic_sdk.observability import configure_logging, correlation_id
+    from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
 # Public name -> module that defines it. Resolved on first attribute access (PEP 562).
 _LAZY: dict[str, str] = {
     "RateLimit": "mosaic_sdk._http",
     "RetryPolicy": "mosaic_sdk._http",
+    "AuditReport": "mosaic_sdk.vault",
+    "SecretNotFoundError": "mosaic_sdk.errors",
+    "SecretStore": "mosaic_sdk.vault",
+    "configure_logging": "mosaic_sdk.observability",
+    "correlation_id": "mosaic_sdk.observability",
+    "policy_for": "mosaic_sdk.vault",
 }
 
 # Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
@@ -53,8 +62,11 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AuditReport",
     "CommitMessage",
     "ConfigurationError",
+    "configure_logging",
+    "correlation_id",
     "Digest",
     "Environment",
     "ForbiddenTagError",
@@ -63,9 +75,12 @@ __all__ = [
     "InvalidValueError",
     "MosaicError",
     "NotFoundError",
+    "policy_for",
     "RateLimit",
     "RateLimitError",
     "RetryPolicy",
+    "SecretNotFoundError",
+    "SecretStore",
     "TagKind",
     "UnsupportedOperationError",
     "VaultError",
