@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
     from mosaic_sdk.errors import SecretNotFoundError
     from mosaic_sdk.observability import configure_logging, correlation_id
+    from mosaic_sdk.release import Promotion, PromotionRecord, RetentionPlan, RetentionPolicy
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
 # Public name -> module that defines it. Resolved on first attribute access (PEP 562).
@@ -53,6 +54,10 @@ _LAZY: dict[str, str] = {
     "configure_logging": "mosaic_sdk.observability",
     "correlation_id": "mosaic_sdk.observability",
     "policy_for": "mosaic_sdk.vault",
+    "Promotion": "mosaic_sdk.release",
+    "PromotionRecord": "mosaic_sdk.release",
+    "RetentionPlan": "mosaic_sdk.release",
+    "RetentionPolicy": "mosaic_sdk.release",
 }
 
 # Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
@@ -76,8 +81,12 @@ __all__ = [
     "MosaicError",
     "NotFoundError",
     "policy_for",
+    "Promotion",
+    "PromotionRecord",
     "RateLimit",
     "RateLimitError",
+    "RetentionPlan",
+    "RetentionPolicy",
     "RetryPolicy",
     "SecretNotFoundError",
     "SecretStore",

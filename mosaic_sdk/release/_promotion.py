@@ -1,0 +1,771 @@
+"""Digest promotion: move environment pointers and blue/green slots to an exact digest.
+
+Deploy by digest, promote the exact tested digest. A promotion re-tags the manifest bytes
+that were tested - never a rebuild, never a re-serialization - under a pointer tag:
+``testing``, ``staging`` and ``prod`` (environments, in that order) or ``blue`` and
+``green`` (blue/green slots). Every promotion returns a :class:`PromotionRecord` that can
+be stored and handed to a rollback later.
+
+Rules:
+
+* The source is a digest or an immutable tag (``sha-<commit>``, ``vX.Y.Z-rc.N``,
+  ``vX.Y.Z``). ``latest`` and ``dev`` raise :class:`~mosaic_sdk.errors.ForbiddenTagError`;
+  a pointer tag raises :class:`~mosaic_sdk.errors.PromotionError`, except in the explicit
+  form ``promote(from_environment="testing", to="staging")``, which resolves the pointer
+  to its digest first.
+* Environment order: a digest reaches ``staging`` only once ``testing`` points to it, and
+  ``prod`` (or a slot) only once ``staging`` does. ``staging`` is optional: in a
+  repository that has no ``staging`` tag, ``prod`` follows ``testing``. ``force=True``
+  skips the check.
+* Switching ``prod`` to a slot skips the order check: the slot was checked when the digest
+  was deployed to it, and switching back must stay instant.
+
+Registry requests (each Protocol call is one HTTP request on
+:class:`~mosaic_sdk.registry.RegistryClient`):
+
+==========================================  ==========================================  ==
+promotion                                    requests                                    n
+==========================================  ==========================================  ==
+digest -> ``testing`` (or ``force=True``)    HEAD target, GET digest, PUT target         3
+digest -> ``staging``                        HEAD staging, GET testing [1]_, PUT         3
+digest -> ``prod`` / slot                    HEAD prod, GET staging [1]_, PUT            3
+``from_environment`` -> next environment     HEAD target, GET source pointer, PUT        3
+digest -> ``prod``, no ``staging`` tag       HEAD prod, GET staging (404), GET testing,  4
+                                             PUT
+immutable tag -> ``staging``/``prod``        HEAD target, GET tag, HEAD predecessor,     4
+                                             PUT
+repeat of a digest promotion (no-op)         HEAD target                                 1
+``switch("green")``                          HEAD prod, GET green, PUT prod              3
+==========================================  ==========================================  ==
+
+.. [1] The predecessor is fetched *by tag*: when it points to the source digest, its bytes
+   are the source manifest, so one GET both checks the order and provides the bytes.
+
+The PUT answer is the verification: the registry's ``Docker-Content-Digest`` must equal the
+digest of the bytes sent (:meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks it
+and reads the pointer back when the header is missing). ``Promotion(..., verify="resolve")``
+adds a HEAD of the target afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import attrs
+
+from mosaic_sdk.errors import (
+    APIResponseValidationError,
+    ForbiddenTagError,
+    InvalidValueError,
+    NotFoundError,
+    PromotionError,
+)
+from mosaic_sdk.registry._models import Manifest
+from mosaic_sdk.registry._names import validate_repository
+from mosaic_sdk.registry._protocol import ImageRegistry
+from mosaic_sdk.values import (
+    ENVIRONMENT_TAGS,
+    FORBIDDEN_TAGS,
+    SLOT_TAGS,
+    Digest,
+    ImageTag,
+    TagKind,
+)
+
+__all__ = [
+    "PROMOTION_ORDER",
+    "BlueGreenState",
+    "Promotion",
+    "PromotionPlan",
+    "PromotionRecord",
+]
+
+#: Environment pointer tags in promotion order; ``staging`` may be skipped when unused.
+PROMOTION_ORDER: tuple[str, ...] = ENVIRONMENT_TAGS
+
+_RECORD_SCHEMA = "mosaic.promotion-record/v1"
+_OPTIONAL = "staging"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _default_actor() -> str:
+    for name in ("MOSAIC_ACTOR", "USER", "USERNAME"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    return "unknown"
+
+
+def _as_utc(when: datetime, what: str) -> datetime:
+    if not isinstance(when, datetime):
+        raise InvalidValueError(
+            when, f"{what} must be a datetime", "return datetime.now(timezone.utc)"
+        )
+    if when.tzinfo is None:
+        raise InvalidValueError(
+            when.isoformat(),
+            f"{what} is a naive datetime (no timezone)",
+            "use an aware datetime such as datetime.now(timezone.utc)",
+        )
+    return when.astimezone(timezone.utc)
+
+
+def _short(digest: Digest | None) -> str:
+    return "(none)" if digest is None else f"{digest.algorithm}:{digest.short}"
+
+
+def _optional_digest(value: object, field: str) -> Digest | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError(value, f"{field} must be a digest string or null", "fix the record")
+    return Digest.parse(value)
+
+
+@attrs.frozen
+class PromotionRecord:
+    """What one promotion did: enough to audit it and to roll it back.
+
+    Attributes:
+        repository: the repository, e.g. ``team/app``.
+        tag: the pointer tag that was moved (``staging``, ``prod``, ``blue``...).
+        digest_before: where ``tag`` pointed before, ``None`` if it did not exist.
+        digest_after: where ``tag`` points now (the promoted digest).
+        at: when the promotion happened (UTC).
+        actor: who promoted (the ``actor`` argument, else ``$MOSAIC_ACTOR``, else ``$USER``).
+        source: what was promoted, as given (``sha256:...``, ``v1.2.3``, ``testing``...).
+        noop: True when ``tag`` already pointed to the digest and nothing was written.
+        forced: True when the environment order check was skipped with ``force=True``.
+
+    ``to_json()``/``from_json()`` round-trip, so records can be stored beside a release
+    and read back by a rollback.
+    """
+
+    repository: str
+    tag: str
+    digest_before: Digest | None
+    digest_after: Digest
+    at: datetime
+    actor: str
+    source: str
+    noop: bool = False
+    forced: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """True when the pointer moved (the opposite of :attr:`noop`)."""
+        return not self.noop
+
+    @property
+    def message(self) -> str:
+        """One sentence saying what happened, e.g. for a log line or a chat message."""
+        where = f"{self.repository}:{self.tag}"
+        if self.noop:
+            return f"{where} already points to {self.digest_after}; nothing to do (no-op)"
+        before = "was unset" if self.digest_before is None else f"was {self.digest_before}"
+        forced = " (forced: environment order not checked)" if self.forced else ""
+        return f"{where} -> {self.digest_after} from {self.source} ({before}){forced}"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (``json.dumps(record.to_json())`` stores it)."""
+        return {
+            "schema": _RECORD_SCHEMA,
+            "repository": self.repository,
+            "tag": self.tag,
+            "digest_before": None if self.digest_before is None else str(self.digest_before),
+            "digest_after": str(self.digest_after),
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "source": self.source,
+            "noop": self.noop,
+            "forced": self.forced,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str | bytes) -> PromotionRecord:
+        """Read a record written by :meth:`to_json` (a dict, or its JSON text).
+
+        Raises:
+            InvalidValueError: the data is not a promotion record; the message names the
+                field that is wrong.
+        """
+        if isinstance(data, (str, bytes)):
+            try:
+                data = json.loads(data)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise InvalidValueError(
+                    str(data)[:80], f"is not JSON ({exc})", "pass PromotionRecord.to_json() output"
+                ) from None
+        if not isinstance(data, Mapping):
+            raise InvalidValueError(
+                type(data).__name__, "a promotion record is a JSON object", "pass a dict"
+            )
+        schema = data.get("schema", _RECORD_SCHEMA)
+        if schema != _RECORD_SCHEMA:
+            raise InvalidValueError(
+                schema, "is not a promotion record schema", f"expected {_RECORD_SCHEMA!r}"
+            )
+        for field in ("repository", "tag", "digest_after", "at", "actor", "source"):
+            if not isinstance(data.get(field), str):
+                raise InvalidValueError(
+                    data.get(field), f"record field {field!r} must be a string", "fix the record"
+                )
+        try:
+            at = datetime.fromisoformat(str(data["at"]).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidValueError(
+                data["at"], "record field 'at' is not an ISO 8601 time", "fix the record"
+            ) from None
+        for flag in ("noop", "forced"):
+            if not isinstance(data.get(flag, False), bool):
+                raise InvalidValueError(
+                    data.get(flag), f"record field {flag!r} must be true or false", "fix the record"
+                )
+        return cls(
+            repository=validate_repository(data["repository"]),
+            tag=str(data["tag"]),
+            digest_before=_optional_digest(data.get("digest_before"), "digest_before"),
+            digest_after=Digest.parse(data["digest_after"]),
+            at=_as_utc(at, "record field 'at'"),
+            actor=str(data["actor"]),
+            source=str(data["source"]),
+            noop=bool(data.get("noop", False)),
+            forced=bool(data.get("forced", False)),
+        )
+
+
+@attrs.frozen
+class PromotionPlan:
+    """A promotion checked and ready to write: what would move, and why it is allowed.
+
+    Made by :meth:`Promotion.plan_promotion`; nothing changes until :meth:`apply`. The
+    checks already ran (source resolved, environment order verified), so ``apply`` costs
+    one PUT - or nothing for a no-op.
+
+    Attributes:
+        repository: the repository.
+        tag: the pointer tag that would move.
+        source: the source as given.
+        digest: the digest ``tag`` would point to.
+        digest_before: where ``tag`` points now (``None`` if unset).
+        checks: what was verified, in words (``"staging points to sha256:..."``).
+        forced: True when the order check was skipped.
+        manifest: the exact manifest bytes that would be written (``None`` for a no-op).
+    """
+
+    repository: str
+    tag: str
+    source: str
+    digest: Digest
+    digest_before: Digest | None
+    checks: tuple[str, ...]
+    forced: bool
+    manifest: Manifest | None = attrs.field(repr=False, eq=False)
+    _promotion: Promotion = attrs.field(repr=False, eq=False, alias="promotion")
+
+    @property
+    def noop(self) -> bool:
+        """True when ``tag`` already points to ``digest``: applying writes nothing."""
+        return self.digest_before == self.digest
+
+    def __str__(self) -> str:
+        where = f"{self.repository}:{self.tag}"
+        if self.noop:
+            head = f"{where} already at {_short(self.digest)} (no-op)"
+        else:
+            move = f"{_short(self.digest_before)} -> {_short(self.digest)}"
+            head = f"{where}: {move} (from {self.source})"
+        lines = [head, *(f"  - {check}" for check in self.checks)]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        where = f"`{self.repository}:{self.tag}`"
+        if self.noop:
+            head = f"{where} already points to `{self.digest}` (no-op)"
+        else:
+            head = (
+                f"{where}: `{_short(self.digest_before)}` → `{_short(self.digest)}` "
+                f"(from `{self.source}`)"
+            )
+        return "\n".join([head, "", *(f"- {check}" for check in self.checks)])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(check)}</li>" for check in self.checks)
+        head = html.escape(str(self).splitlines()[0])
+        return f"<div><b>{head}</b><ul>{items}</ul></div>"
+
+    def apply(self) -> PromotionRecord:
+        """Write the pointer (one ``put_manifest``) and return the record.
+
+        A no-op plan writes nothing and returns a record with ``noop=True``. The pointer
+        is last-writer-wins (registries have no compare-and-swap on tags): if someone moved
+        it since the plan, ``digest_before`` is the value seen when planning.
+
+        Raises:
+            PromotionError: the registry stored another digest than the one sent.
+        """
+        return self._promotion._apply(self)
+
+
+@attrs.frozen
+class BlueGreenState:
+    """Where the blue/green pointers are.
+
+    Attributes:
+        active: the slot ``prod`` points to (``"blue"``/``"green"``), ``None`` when ``prod``
+            points to neither.
+        idle: the slot the next deployment goes to: the one ``prod`` does not point to,
+            ``blue`` when neither slot is live.
+        blue: digest of ``blue`` (``None`` if unset).
+        green: digest of ``green`` (``None`` if unset).
+        prod: digest of ``prod`` (``None`` if unset).
+    """
+
+    active: str | None
+    idle: str
+    blue: Digest | None
+    green: Digest | None
+    prod: Digest | None
+
+    def digest(self, slot: str) -> Digest | None:
+        """The digest of ``slot`` (``"blue"`` or ``"green"``)."""
+        if slot not in SLOT_TAGS:
+            raise InvalidValueError(slot, "is not a slot", f"use one of {', '.join(SLOT_TAGS)}")
+        return self.blue if slot == "blue" else self.green
+
+    def __str__(self) -> str:
+        def mark(slot: str) -> str:
+            role = "live" if slot == self.active else ("idle" if slot == self.idle else "")
+            return f"{slot}={_short(self.digest(slot))}" + (f" ({role})" if role else "")
+
+        return f"prod={_short(self.prod)}  {mark('blue')}  {mark('green')}"
+
+
+@attrs.frozen
+class _Source:
+    label: str  # as the caller gave it
+    reference: str  # what to GET: a digest string or a tag
+    digest: Digest | None  # known up front for digest sources
+    pointer: str | None  # the environment/slot pointer for from_environment sources
+
+
+class Promotion:
+    """Promote exact digests between the pointer tags of one repository.
+
+    Args:
+        registry: any :class:`~mosaic_sdk.registry.ImageRegistry` (a
+            :class:`~mosaic_sdk.registry.RegistryClient`, an
+            :class:`~mosaic_sdk.registry.OCILayout`, or
+            :class:`mosaic_sdk.testing.InMemoryRegistry`).
+        repository: the repository, e.g. ``team/app``.
+        actor: who promotes, written in every record; defaults to ``$MOSAIC_ACTOR``, then
+            ``$USER``.
+        clock: returns the current time as an aware datetime (for tests).
+        verify: ``"put"`` (default) trusts the digest the PUT answer reports, which
+            :meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks against the
+            bytes; ``"resolve"`` also HEADs the pointer afterwards (one more request).
+
+    Example:
+        >>> from mosaic_sdk.testing import InMemoryRegistry, push_image
+        >>> registry = InMemoryRegistry()
+        >>> image = push_image(registry, "team/app", "sha-1234567")
+        >>> promotion = Promotion(registry, "team/app", actor="ci")
+        >>> promotion.promote(image.digest, to="testing").digest_after == image.digest
+        True
+        >>> promotion.promote_environment("testing", "prod").tag
+        'prod'
+        >>> promotion.promote(image.digest, to="prod").noop
+        True
+    """
+
+    def __init__(
+        self,
+        registry: ImageRegistry,
+        repository: str,
+        *,
+        actor: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        verify: Literal["put", "resolve"] = "put",
+    ) -> None:
+        if not isinstance(registry, ImageRegistry):
+            raise InvalidValueError(
+                type(registry).__name__,
+                "is not an ImageRegistry (resolve/get_manifest/put_manifest...)",
+                "pass a RegistryClient, an OCILayout or an InMemoryRegistry",
+            )
+        if verify not in ("put", "resolve"):
+            raise InvalidValueError(verify, "is not a verification mode", "use 'put' or 'resolve'")
+        if actor is not None and (not isinstance(actor, str) or not actor.strip()):
+            raise InvalidValueError(actor, "actor must be a non-empty string", "pass e.g. 'ci'")
+        self.registry = registry
+        self.repository = validate_repository(repository)
+        self.actor = actor if actor is not None else _default_actor()
+        self._clock = clock or _utc_now
+        self.verify = verify
+
+    def __repr__(self) -> str:
+        return f"Promotion({self.registry!r}, {self.repository!r}, actor={self.actor!r})"
+
+    # -- public API --------------------------------------------------------------------
+
+    def plan_promotion(
+        self,
+        source: Digest | ImageTag | str | None = None,
+        *,
+        to: str,
+        from_environment: str | None = None,
+        force: bool = False,
+    ) -> PromotionPlan:
+        """Check a promotion and return the :class:`PromotionPlan`; nothing is written.
+
+        Args:
+            source: a :class:`~mosaic_sdk.values.Digest`, a digest string or an immutable
+                tag (``sha-...``, ``vX.Y.Z-rc.N``, ``vX.Y.Z``).
+            to: the pointer to move: ``testing``, ``staging``, ``prod``, ``blue``, ``green``.
+            from_environment: instead of ``source``: promote what this environment pointer
+                points to now.
+            force: skip the environment order check.
+
+        Raises:
+            ForbiddenTagError: ``latest``/``dev`` as source or target.
+            InvalidValueError: malformed source or target, or both/neither of ``source``
+                and ``from_environment``.
+            PromotionError: a pointer tag as ``source``; the order check failed (the
+                message names the environment to promote to first); a source that does
+                not exist.
+        """
+        target = self._target(to)
+        src = self._source(source, from_environment, target)
+        return self._plan(src, target, force=force, before=self._current(target))
+
+    def promote(
+        self,
+        source: Digest | ImageTag | str | None = None,
+        *,
+        to: str,
+        from_environment: str | None = None,
+        force: bool = False,
+    ) -> PromotionRecord:
+        """Move pointer ``to`` to ``source``'s digest and return the record.
+
+        Same arguments and errors as :meth:`plan_promotion`; a repeat is a no-op whose
+        record has ``noop=True``. See the module documentation for the request sequence.
+        """
+        return self.plan_promotion(
+            source, to=to, from_environment=from_environment, force=force
+        ).apply()
+
+    def promote_environment(
+        self, from_environment: str, to: str, *, force: bool = False
+    ) -> PromotionRecord:
+        """Promote what ``from_environment`` points to now into ``to``
+        (``promote_environment("testing", "staging")``)."""
+        return self.promote(from_environment=from_environment, to=to, force=force)
+
+    def current(self, tag: str) -> Digest | None:
+        """Where pointer ``tag`` points now (one HEAD), ``None`` when unset."""
+        return self._current(self._target(tag))
+
+    def slots(self) -> BlueGreenState:
+        """Read ``prod``, ``blue`` and ``green`` (three HEADs) and say which slot is live."""
+        prod = self._current("prod")
+        blue = self._current("blue")
+        green = self._current("green")
+        return self._state(prod, blue, green)
+
+    def deploy_to_idle_slot(
+        self, source: Digest | ImageTag | str, *, force: bool = False
+    ) -> PromotionRecord:
+        """Point the idle slot (the one ``prod`` does not point to) at ``source``.
+
+        The live slot keeps its digest, so :meth:`switch` can move ``prod`` to the new
+        slot and back instantly. The order check is the one for ``prod``: ``staging`` (or
+        ``testing`` when there is no ``staging``) must point to the digest, unless
+        ``force``. Costs the three HEADs of :meth:`slots`, then GET and PUT.
+        """
+        prod = self._current("prod")
+        blue = self._current("blue")
+        # The idle slot is known from prod and blue alone; green is only read when needed.
+        if prod is not None and blue == prod:
+            idle, before = "green", self._current("green")
+        else:
+            idle, before = "blue", blue
+        src = self._source(source, None, idle)
+        return self._plan(src, idle, force=force, before=before).apply()
+
+    def switch(self, to_slot: str) -> PromotionRecord:
+        """Move ``prod`` to the digest slot ``to_slot`` points to (HEAD prod, GET slot,
+        PUT prod). The other slot keeps its digest, so switching back is the same call
+        with the other slot.
+
+        Raises:
+            InvalidValueError: ``to_slot`` is not ``blue`` or ``green``.
+            PromotionError: the slot has no image yet (deploy to it first).
+        """
+        slot = str(ImageTag.slot(to_slot))
+        before = self._current("prod")
+        try:
+            manifest = self.registry.get_manifest(self.repository, slot)
+        except NotFoundError:
+            raise PromotionError(
+                f"cannot switch {self.repository}:prod to slot {slot!r}: the slot has no image; "
+                "deploy one with deploy_to_idle_slot(digest) or promote(digest, to="
+                f"{slot!r}) first"
+            ) from None
+        plan = PromotionPlan(
+            repository=self.repository,
+            tag="prod",
+            source=slot,
+            digest=manifest.digest,
+            digest_before=before,
+            checks=(f"{slot} points to {manifest.digest} (slot switch: order not checked)",),
+            forced=False,
+            manifest=None if before == manifest.digest else manifest,
+            promotion=self,
+        )
+        return plan.apply()
+
+    def switch_prod_to(self, slot: str) -> PromotionRecord:
+        """Alias of :meth:`switch`."""
+        return self.switch(slot)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _state(
+        self, prod: Digest | None, blue: Digest | None, green: Digest | None
+    ) -> BlueGreenState:
+        active: str | None = None
+        if prod is not None and blue == prod:
+            active = "blue"
+        elif prod is not None and green == prod:
+            active = "green"
+        idle = "green" if active == "blue" else "blue"
+        return BlueGreenState(active=active, idle=idle, blue=blue, green=green, prod=prod)
+
+    def _target(self, to: object) -> str:
+        if not isinstance(to, (str, ImageTag)):
+            raise InvalidValueError(to, "the target is a pointer tag name", "use e.g. to='staging'")
+        tag = ImageTag.parse(str(to))
+        if tag.kind not in (TagKind.ENVIRONMENT, TagKind.SLOT):
+            raise InvalidValueError(
+                str(tag),
+                "is an immutable tag; promotion moves pointer tags only",
+                f"promote to one of {', '.join((*ENVIRONMENT_TAGS, *SLOT_TAGS))}",
+            )
+        return str(tag)
+
+    def _source(
+        self,
+        source: Digest | ImageTag | str | None,
+        from_environment: str | None,
+        target: str,
+    ) -> _Source:
+        if (source is None) == (from_environment is None):
+            raise InvalidValueError(
+                (source, from_environment),
+                "give exactly one of source and from_environment",
+                "promote(digest, to=...) or promote(from_environment='testing', to='staging')",
+            )
+        if from_environment is not None:
+            pointer = (
+                ImageTag.parse(from_environment) if isinstance(from_environment, str) else None
+            )
+            if pointer is None or pointer.kind is not TagKind.ENVIRONMENT:
+                raise InvalidValueError(
+                    from_environment,
+                    "from_environment must be an environment pointer",
+                    f"use one of {', '.join(ENVIRONMENT_TAGS)} (slots move with switch())",
+                )
+            if str(pointer) == target:
+                raise InvalidValueError(
+                    from_environment, "is also the target", "promote into the next environment"
+                )
+            return _Source(str(pointer), str(pointer), None, str(pointer))
+        if isinstance(source, Digest):
+            return _Source(str(source), str(source), source, None)
+        if isinstance(source, ImageTag):
+            tag = source
+        elif isinstance(source, str):
+            if ":" in source:
+                digest = Digest.parse(source)
+                return _Source(str(digest), str(digest), digest, None)
+            if source.lower() in FORBIDDEN_TAGS:
+                raise ForbiddenTagError(
+                    source,
+                    "is a mutable development tag and cannot be promoted",
+                    "promote the digest it points to, or a sha-<commit>/vX.Y.Z-rc.N/vX.Y.Z tag",
+                )
+            tag = ImageTag.parse(source)
+        else:
+            raise InvalidValueError(
+                source,
+                "is not a promotion source",
+                "pass a Digest, a digest string or an immutable tag",
+            )
+        if not tag.is_immutable:
+            raise PromotionError(
+                f"refusing to promote from pointer tag {str(tag)!r}: it can move at any time, so "
+                f"the promoted image would not be the tested one; use "
+                f"promote(from_environment={str(tag)!r}, to={target!r}) to promote what it "
+                "points to now, or pass a digest"
+                if tag.kind is TagKind.ENVIRONMENT
+                else f"refusing to promote from slot tag {str(tag)!r}; use switch({str(tag)!r}) "
+                "to move prod to a slot, or pass a digest"
+            )
+        return _Source(str(tag), str(tag), None, None)
+
+    def _current(self, tag: str) -> Digest | None:
+        try:
+            return self.registry.resolve(self.repository, tag)
+        except NotFoundError:
+            return None
+
+    def _get(self, reference: str, label: str) -> Manifest:
+        try:
+            return self.registry.get_manifest(self.repository, reference)
+        except NotFoundError:
+            raise PromotionError(
+                f"cannot promote {label}: it is not in {self.repository!r}; push it first, or "
+                "check the digest/tag (list_tags)"
+            ) from None
+
+    def _predecessors(self, target: str) -> tuple[str, ...]:
+        if target == "testing":
+            return ()
+        if target == "staging":
+            return ("testing",)
+        return ("staging", "testing")  # prod and the slots
+
+    def _refuse(
+        self, label: str, digest: Digest, target: str, pred: str, found: Digest | None
+    ) -> PromotionError:
+        now = "has no image" if found is None else f"points to {found}"
+        return PromotionError(
+            f"refusing to promote {label} ({digest}) to {target} in {self.repository!r}: "
+            f"{pred} {now}, and {target} comes after {pred}; promote it to {pred} first "
+            f"(promote({str(digest)!r}, to={pred!r})), or pass force=True to skip the order check"
+        )
+
+    def _plan(
+        self, src: _Source, target: str, *, force: bool, before: Digest | None
+    ) -> PromotionPlan:
+        preds = () if force else self._predecessors(target)
+        checks: list[str] = []
+        if force:
+            checks.append("forced: environment order not checked")
+        manifest: Manifest | None
+        if src.digest is not None:
+            digest = src.digest
+            if before == digest:
+                return self._make(src, target, digest, before, (), force, None)
+            manifest = None
+            for pred in preds:
+                try:
+                    found = self.registry.get_manifest(self.repository, pred)
+                except NotFoundError:
+                    if pred == _OPTIONAL and target != _OPTIONAL:
+                        checks.append("staging is not used in this repository: checked testing")
+                        continue
+                    raise self._refuse(src.label, digest, target, pred, None) from None
+                if found.digest != digest:
+                    raise self._refuse(src.label, digest, target, pred, found.digest)
+                checks.append(f"{pred} points to {digest}")
+                manifest = found
+                break
+            if manifest is None:
+                manifest = self._get(src.reference, src.label)
+                if manifest.digest != digest:  # pragma: no cover - backends verify this
+                    raise PromotionError(
+                        f"{self.repository}@{digest} returned content hashing to "
+                        f"{manifest.digest}; the registry is not usable for digest promotion"
+                    )
+        else:
+            manifest = self._get(src.reference, src.label)
+            digest = manifest.digest
+            if src.pointer is not None:
+                checks.append(f"{src.pointer} points to {digest}")
+            if before == digest:
+                return self._make(src, target, digest, before, tuple(checks), force, None)
+            for pred in preds:
+                if pred == src.pointer:
+                    break
+                found_digest = self._current(pred)
+                if found_digest is None and pred == _OPTIONAL and target != _OPTIONAL:
+                    checks.append("staging is not used in this repository: checked testing")
+                    continue
+                if found_digest != digest:
+                    raise self._refuse(src.label, digest, target, pred, found_digest)
+                checks.append(f"{pred} points to {digest}")
+                break
+        return self._make(src, target, digest, before, tuple(checks), force, manifest)
+
+    def _make(
+        self,
+        src: _Source,
+        target: str,
+        digest: Digest,
+        before: Digest | None,
+        checks: tuple[str, ...],
+        force: bool,
+        manifest: Manifest | None,
+    ) -> PromotionPlan:
+        return PromotionPlan(
+            repository=self.repository,
+            tag=target,
+            source=src.label,
+            digest=digest,
+            digest_before=before,
+            checks=checks,
+            forced=force,
+            manifest=None if before == digest else manifest,
+            promotion=self,
+        )
+
+    def _record(self, plan: PromotionPlan, *, noop: bool) -> PromotionRecord:
+        return PromotionRecord(
+            repository=plan.repository,
+            tag=plan.tag,
+            digest_before=plan.digest_before,
+            digest_after=plan.digest,
+            at=_as_utc(self._clock(), "clock()"),
+            actor=self.actor,
+            source=plan.source,
+            noop=noop,
+            forced=plan.forced,
+        )
+
+    def _apply(self, plan: PromotionPlan) -> PromotionRecord:
+        if plan.noop or plan.manifest is None:
+            return self._record(plan, noop=True)
+        try:
+            written = self.registry.put_manifest(plan.repository, plan.tag, plan.manifest)
+        except APIResponseValidationError as exc:
+            raise PromotionError(
+                f"{plan.repository}:{plan.tag} did not move to {plan.digest}: {exc}; check "
+                "the pointer with current() and promote again"
+            ) from exc
+        if written != plan.digest:
+            raise PromotionError(
+                f"{plan.repository}:{plan.tag} was written as {written}, not {plan.digest}; the "
+                "registry changed the manifest - promote again, or use another registry"
+            )
+        if self.verify == "resolve":
+            now = self._current(plan.tag)
+            if now != plan.digest:
+                raise PromotionError(
+                    f"{plan.repository}:{plan.tag} reads back as {now}, not {plan.digest}; "
+                    "someone moved it at the same time - check who, then promote again",
+                    completed_steps=(f"PUT {plan.tag}",),
+                )
+        return self._record(plan, noop=False)

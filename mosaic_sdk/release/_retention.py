@@ -1,0 +1,1061 @@
+"""Registry retention: tag-aware decisions, digest-safe deletion, plan before apply.
+
+:class:`RetentionPolicy` decides, tag by tag, what a repository keeps; :meth:`~RetentionPolicy.plan`
+returns a :class:`RetentionPlan` value that shows every tag with its verdict and reason;
+only :meth:`RetentionPlan.apply` deletes anything.
+
+What is kept (keep always wins over delete):
+
+* every final release ``vX.Y.Z``;
+* every digest an environment pointer (``testing``, ``staging``, ``prod``) or a blue/green
+  slot (``blue``, ``green``) points to;
+* every digest the caller marks as deployed (``protected_digests=``);
+* release candidates ``vX.Y.Z-rc.N`` younger than ``rc_max_age``, and the newest
+  ``keep_latest_rcs`` candidates of each base version whatever their age;
+* ``sha-<commit>`` tags younger than ``sha_max_age``;
+* everything a kept digest depends on: the child manifests of a kept index, the
+  signature/attestation tags ``sha256-<hex>.sig|.att|.sbom`` (and the ``sha256-<hex>``
+  referrers tag) of a kept digest, and manifests whose ``subject`` is a kept digest;
+* tags the SDK does not manage (``latest``, ``nightly``...): reason "not a managed tag";
+* images whose creation time is unknown (no ``org.opencontainers.image.created``
+  annotation, no config ``created``, or a zero/epoch time from a reproducible build).
+
+Registries expose no push time, so ages come from the image itself: the manifest
+annotation first, else the config blob's ``created`` (one blob GET, cached by digest); an
+index without the annotation is as old as its newest child. Promotion does not refresh an
+age, which is why pointer targets are kept by pointer, not by age.
+
+Deletion is by digest and removes every tag on that digest (distribution 2.8 semantics),
+so a digest is deleted only when **every** tag on it is deletable; a stale tag that shares
+its digest with a kept tag is kept, and the plan says why.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, TypeVar
+
+import attrs
+
+from mosaic_sdk.errors import (
+    APIStatusError,
+    InvalidValueError,
+    MosaicError,
+    NotFoundError,
+    RetentionError,
+)
+from mosaic_sdk.registry._models import (
+    ANNOTATION_CREATED,
+    DOCKER_CONFIG,
+    INDEX_MEDIA_TYPES,
+    OCI_CONFIG,
+    Manifest,
+)
+from mosaic_sdk.registry._names import validate_repository
+from mosaic_sdk.registry._protocol import ImageRegistry
+from mosaic_sdk.values import (
+    ENVIRONMENT_TAGS,
+    SLOT_TAGS,
+    Digest,
+    ImageTag,
+    TagKind,
+    is_signature_tag,
+    signature_subject,
+)
+
+__all__ = [
+    "DeletionOutcome",
+    "DigestDeletion",
+    "RetentionPlan",
+    "RetentionPolicy",
+    "RetentionResult",
+    "TagDecision",
+]
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+#: The kind of a tag as retention sees it.
+TagCategory = Literal["release", "rc", "sha", "environment", "slot", "signature", "unmanaged"]
+Verdict = Literal["keep", "delete"]
+OutcomeStatus = Literal["deleted", "skipped", "failed"]
+#: ``progress(done, total, outcome)``, called by :meth:`RetentionPlan.apply` after each digest.
+ProgressCallback = Callable[[int, int, "DeletionOutcome"], None]
+
+_POINTER_TAGS = frozenset((*ENVIRONMENT_TAGS, *SLOT_TAGS))
+_CONFIG_TYPES = frozenset({OCI_CONFIG, DOCKER_CONFIG})
+# RFC 3339 with any number of fractional digits (Go writes nanoseconds).
+_RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})?"
+)
+_EPOCH_CUTOFF = datetime(1971, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_created(text: object) -> datetime | None:
+    """Parse an image creation time (RFC 3339, any fractional precision) to aware UTC.
+
+    Returns ``None`` for anything unparseable and for the zero or epoch times that
+    reproducible builds write (``0001-01-01T00:00:00Z``, ``1970-01-01T00:00:00Z``), which
+    say nothing about age. A time without an offset is read as UTC.
+    """
+    if not isinstance(text, str):
+        return None
+    match = _RFC3339.fullmatch(text.strip())
+    if match is None:
+        return None
+    date, clock, fraction, offset = match.groups()
+    micro = (fraction or "0")[:6].ljust(6, "0")
+    zone = "+00:00" if offset in (None, "Z", "z") else offset
+    if zone and ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    try:
+        when = datetime.fromisoformat(f"{date}T{clock}.{micro}{zone}")
+    except ValueError:
+        return None
+    when = when.astimezone(timezone.utc)
+    return None if when < _EPOCH_CUTOFF else when
+
+
+def _age_text(age: timedelta | None) -> str:
+    if age is None:
+        return "-"
+    seconds = age.total_seconds()
+    if seconds < 0:
+        return "future"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def _days(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds % 86400 == 0:
+        return f"{int(seconds // 86400)}d"
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)}h"
+    return str(delta)
+
+
+def _short(digest: Digest | None) -> str:
+    return "-" if digest is None else f"{digest.algorithm}:{digest.short}"
+
+
+def _check_age(value: object, name: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise InvalidValueError(
+            value,
+            f"{name} must be a non-negative timedelta or None",
+            f"pass e.g. {name}=timedelta(days=14), or None to never expire by age",
+        )
+
+
+def _check_count(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(
+            value,
+            "keep_latest_rcs must be an integer >= 0",
+            "pass e.g. keep_latest_rcs=3 (0 keeps release candidates by age only)",
+        )
+
+
+def _pmap(
+    fn: Callable[[K], T], items: Iterable[K], concurrency: int
+) -> list[tuple[K, T | None, BaseException | None]]:
+    """Run ``fn`` over ``items`` on a thread pool; collect (item, result, error)."""
+    work = list(items)
+
+    def call(item: K) -> tuple[K, T | None, BaseException | None]:
+        try:
+            return item, fn(item), None
+        except MosaicError as exc:
+            return item, None, exc
+
+    if concurrency <= 1 or len(work) <= 1:
+        return [call(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(work))) as pool:
+        return list(pool.map(call, work))
+
+
+# -- the value types -------------------------------------------------------------------
+
+
+@attrs.frozen
+class TagDecision:
+    """The verdict on one tag, and why.
+
+    Attributes:
+        tag: the tag name.
+        digest: the digest it pointed to when planned (``None`` if it vanished meanwhile).
+        category: ``release``, ``rc``, ``sha``, ``environment``, ``slot``, ``signature``
+            or ``unmanaged``.
+        verdict: ``"keep"`` or ``"delete"``.
+        reason: why, in words (shown in the plan table).
+        created: the image creation time, when known.
+        age: ``now - created``, when known.
+    """
+
+    tag: str
+    digest: Digest | None
+    category: TagCategory
+    verdict: Verdict
+    reason: str
+    created: datetime | None = None
+    age: timedelta | None = None
+
+    @property
+    def keep(self) -> bool:
+        """True when the tag is kept."""
+        return self.verdict == "keep"
+
+
+@attrs.frozen
+class DigestDeletion:
+    """One manifest deletion the plan would make: the digest and every tag it removes.
+
+    Attributes:
+        digest: the manifest digest that is deleted.
+        tags: every tag that points to it (all deletable), sorted.
+        reason: why the digest goes (the tags' reasons, summarized).
+    """
+
+    digest: Digest
+    tags: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen
+class DeletionOutcome:
+    """What :meth:`RetentionPlan.apply` did with one :class:`DigestDeletion`.
+
+    Attributes:
+        digest: the digest.
+        tags: the tags planned to go with it.
+        status: ``"deleted"``, ``"skipped"`` (a tag moved, a pointer now points to it, it
+            was already gone, or apply stopped early) or ``"failed"`` (the registry refused).
+        reason: what happened, in words.
+    """
+
+    digest: Digest
+    tags: tuple[str, ...]
+    status: OutcomeStatus
+    reason: str
+
+
+def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    # The last column (the reason) is not padded.
+    def fmt(row: Sequence[str]) -> str:
+        cells = [cell.ljust(w) for cell, w in zip(row[:-1], widths[:-1], strict=True)]
+        return "  ".join([*cells, row[-1]]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(headers), rule, *(fmt(row) for row in rows)])
+
+
+@attrs.frozen
+class RetentionResult:
+    """What :meth:`RetentionPlan.apply` did.
+
+    Attributes:
+        repository: the repository.
+        outcomes: one :class:`DeletionOutcome` per planned deletion, in apply order.
+    """
+
+    repository: str
+    outcomes: tuple[DeletionOutcome, ...]
+
+    @property
+    def deleted(self) -> tuple[DeletionOutcome, ...]:
+        """The digests that were deleted."""
+        return tuple(o for o in self.outcomes if o.status == "deleted")
+
+    @property
+    def skipped(self) -> tuple[DeletionOutcome, ...]:
+        """The digests left alone, each with the reason."""
+        return tuple(o for o in self.outcomes if o.status == "skipped")
+
+    @property
+    def errors(self) -> tuple[DeletionOutcome, ...]:
+        """The deletions the registry refused."""
+        return tuple(o for o in self.outcomes if o.status == "failed")
+
+    @property
+    def deleted_tags(self) -> tuple[str, ...]:
+        """Every tag removed, sorted."""
+        return tuple(sorted(t for o in self.deleted for t in o.tags))
+
+    @property
+    def deleted_digests(self) -> tuple[Digest, ...]:
+        """Every digest removed, in apply order."""
+        return tuple(o.digest for o in self.deleted)
+
+    @property
+    def ok(self) -> bool:
+        """True when no deletion failed (skips are not failures)."""
+        return not self.errors
+
+    def summary(self) -> str:
+        """One line: how many digests/tags were deleted, skipped, failed."""
+        return (
+            f"{self.repository}: deleted {len(self.deleted)} digests "
+            f"({len(self.deleted_tags)} tags), skipped {len(self.skipped)}, "
+            f"failed {len(self.errors)}"
+        )
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        return [(o.status, _short(o.digest), ", ".join(o.tags), o.reason) for o in self.outcomes]
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        if not rows:
+            return self.summary()
+        return self.summary() + "\n" + _text_table(("STATUS", "DIGEST", "TAGS", "REASON"), rows)
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self.summary()}**\n\n" + _md_table(
+            ("status", "digest", "tags", "reason"), self._rows()
+        )
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.summary())}</b></p>" + _html_table(
+            ("status", "digest", "tags", "reason"), self._rows()
+        )
+
+
+@attrs.frozen
+class RetentionPlan:
+    """Every tag of a repository with its verdict and reason; nothing has changed yet.
+
+    Print it (``print(plan)``, or :meth:`table`) or show it in a notebook (it renders as
+    an HTML/Markdown table), then :meth:`apply` it.
+
+    Attributes:
+        repository: the repository.
+        policy: the policy that made the plan.
+        now: the reference time ages were computed against (UTC).
+        decisions: one :class:`TagDecision` per tag, sorted by tag.
+        deletions: the :class:`DigestDeletion` list in apply order (signatures and other
+            referrers before their subject, indexes before plain manifests).
+        protected_digests: the digests the caller marked as deployed.
+        pointers: the pointer tags present when planning; apply re-resolves them before
+            every deletion.
+    """
+
+    repository: str
+    policy: RetentionPolicy
+    now: datetime
+    decisions: tuple[TagDecision, ...]
+    deletions: tuple[DigestDeletion, ...]
+    protected_digests: frozenset[Digest]
+    pointers: tuple[str, ...]
+
+    @property
+    def to_delete(self) -> tuple[str, ...]:
+        """Names of the tags the plan deletes, sorted."""
+        return tuple(d.tag for d in self.decisions if d.verdict == "delete")
+
+    @property
+    def to_keep(self) -> tuple[str, ...]:
+        """Names of the tags the plan keeps, sorted."""
+        return tuple(d.tag for d in self.decisions if d.verdict == "keep")
+
+    def decision(self, tag: str) -> TagDecision:
+        """The decision on ``tag``; :class:`KeyError` if the plan has no such tag."""
+        for item in self.decisions:
+            if item.tag == tag:
+                return item
+        raise KeyError(tag)
+
+    def summary(self) -> str:
+        """One line: how many tags are kept and deleted."""
+        return (
+            f"{self.repository}: {len(self.decisions)} tags, keep {len(self.to_keep)}, "
+            f"delete {len(self.to_delete)} ({len(self.deletions)} digests)"
+        )
+
+    def _rows(self, verdict: Verdict | None) -> list[tuple[str, str, str, str, str, str]]:
+        return [
+            (d.tag, _short(d.digest), d.category, _age_text(d.age), d.verdict.upper(), d.reason)
+            for d in self.decisions
+            if verdict is None or d.verdict == verdict
+        ]
+
+    def table(self, *, verdict: Verdict | None = None) -> str:
+        """The plan as a fixed-width text table (optionally only ``"keep"`` or ``"delete"``)."""
+        headers = ("TAG", "DIGEST", "KIND", "AGE", "VERDICT", "REASON")
+        return _text_table(headers, self._rows(verdict))
+
+    def __str__(self) -> str:
+        return self.summary() + "\n" + self.table()
+
+    def _repr_markdown_(self) -> str:
+        headers = ("tag", "digest", "kind", "age", "verdict", "reason")
+        return f"**{self.summary()}**\n\n" + _md_table(headers, self._rows(None))
+
+    def _repr_html_(self) -> str:
+        headers = ("tag", "digest", "kind", "age", "verdict", "reason")
+        return f"<p><b>{html.escape(self.summary())}</b></p>" + _html_table(
+            headers, self._rows(None)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the plan (for review tools and audit logs)."""
+        return {
+            "repository": self.repository,
+            "now": self.now.isoformat(),
+            "policy": {
+                "sha_max_age_seconds": None
+                if self.policy.sha_max_age is None
+                else self.policy.sha_max_age.total_seconds(),
+                "rc_max_age_seconds": None
+                if self.policy.rc_max_age is None
+                else self.policy.rc_max_age.total_seconds(),
+                "keep_latest_rcs": self.policy.keep_latest_rcs,
+            },
+            "protected_digests": sorted(str(d) for d in self.protected_digests),
+            "decisions": [
+                {
+                    "tag": d.tag,
+                    "digest": None if d.digest is None else str(d.digest),
+                    "category": d.category,
+                    "verdict": d.verdict,
+                    "reason": d.reason,
+                    "created": None if d.created is None else d.created.isoformat(),
+                }
+                for d in self.decisions
+            ],
+            "deletions": [
+                {"digest": str(x.digest), "tags": list(x.tags), "reason": x.reason}
+                for x in self.deletions
+            ],
+        }
+
+    def apply(
+        self,
+        registry: ImageRegistry,
+        *,
+        progress: ProgressCallback | None = None,
+        concurrency: int = 8,
+    ) -> RetentionResult:
+        """Delete the planned digests, re-checking each one right before deleting it.
+
+        First the tags are listed again and every tag the plan does not delete (kept
+        tags, and tags created since the plan) is resolved: a planned digest one of them
+        now points to is skipped. Then for each :class:`DigestDeletion`, in order: every
+        planned tag on the digest is resolved again and must still point to it, and every
+        pointer tag (``testing``... ``green``) is resolved again and must not; only then
+        is the manifest deleted by digest. A digest that fails a check is skipped and
+        reported. The distribution API has no compare-and-swap on tags, so a tag moved in
+        the instant between the last check and the delete is not detected: do not run a
+        promotion and an apply on the same repository at the same moment.
+
+        The registry refusing deletion altogether (HTTP 405 ``UNSUPPORTED``, deletion
+        disabled, or 401/403) stops the run: the remaining digests are reported as
+        skipped. Other failures are recorded and the run continues.
+
+        Args:
+            registry: the registry the plan was made from.
+            progress: called as ``progress(done, total, outcome)`` after each digest.
+            concurrency: parallel HEADs for the initial re-read of the tags.
+
+        Returns:
+            The :class:`RetentionResult`; check ``result.ok`` and ``result.skipped``.
+        """
+        return _Applier(self, registry, progress, concurrency).run()
+
+
+@attrs.frozen
+class RetentionPolicy:
+    """Which tags a repository keeps. Keep always wins; see the module documentation.
+
+    Args:
+        sha_max_age: ``sha-<commit>`` tags older than this are deleted (default 14 days;
+            ``None`` keeps them forever).
+        rc_max_age: release candidates older than this are deleted unless among the
+            newest ``keep_latest_rcs`` of their version (default 30 days; ``None`` never
+            expires a candidate by age; ``timedelta(0)`` keeps only the newest N).
+        keep_latest_rcs: the newest N release candidates of each base version are kept
+            whatever their age (default 3; ``0`` disables).
+
+    Example:
+        >>> from datetime import timedelta
+        >>> policy = RetentionPolicy(sha_max_age=timedelta(days=7), keep_latest_rcs=2)
+        >>> policy.rc_max_age
+        datetime.timedelta(days=30)
+    """
+
+    sha_max_age: timedelta | None = attrs.field(default=timedelta(days=14))
+    rc_max_age: timedelta | None = attrs.field(default=timedelta(days=30))
+    keep_latest_rcs: int = 3
+
+    def __attrs_post_init__(self) -> None:
+        _check_age(self.sha_max_age, "sha_max_age")
+        _check_age(self.rc_max_age, "rc_max_age")
+        _check_count(self.keep_latest_rcs)
+
+    def plan(
+        self,
+        registry: ImageRegistry,
+        repository: str,
+        *,
+        now: datetime | None = None,
+        protected_digests: Iterable[Digest | str] = (),
+        concurrency: int = 8,
+    ) -> RetentionPlan:
+        """Read ``repository`` and decide every tag; changes nothing.
+
+        Requests: one tag listing, one manifest GET per tag, one config-blob GET per
+        distinct config of a ``sha-``/RC image without the created annotation, and a GET per
+        index child or protected digest needed to follow dependencies. Manifests and
+        configs are cached by digest (tags often share digests), and fetched ``concurrency``
+        at a time on a thread pool.
+
+        Args:
+            registry: any :class:`~mosaic_sdk.registry.ImageRegistry`.
+            repository: the repository.
+            now: the reference time (aware; default: now, UTC).
+            protected_digests: digests deployed somewhere (from deployment records); they
+                and everything they depend on are kept.
+            concurrency: parallel registry requests (1 = sequential).
+
+        Raises:
+            RetentionError: a manifest could not be read (other than a tag deleted while
+                planning): the plan would be incomplete, so none is returned.
+            InvalidValueError: bad arguments.
+        """
+        if not isinstance(registry, ImageRegistry):
+            raise InvalidValueError(
+                type(registry).__name__,
+                "is not an ImageRegistry",
+                "pass a RegistryClient, an OCILayout or an InMemoryRegistry",
+            )
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidValueError(concurrency, "concurrency must be an integer >= 1", "pass 8")
+        when = datetime.now(timezone.utc) if now is None else now
+        if not isinstance(when, datetime) or when.tzinfo is None:
+            raise InvalidValueError(
+                now, "now must be an aware datetime", "pass datetime.now(timezone.utc)"
+            )
+        protected = frozenset(
+            d if isinstance(d, Digest) else Digest.parse(d) for d in protected_digests
+        )
+        planner = _Planner(
+            self,
+            registry,
+            validate_repository(repository),
+            when.astimezone(timezone.utc),
+            protected,
+            concurrency,
+        )
+        return planner.run()
+
+
+# -- planning ---------------------------------------------------------------------------
+
+
+def _category(tag: str) -> tuple[TagCategory, ImageTag | None]:
+    if is_signature_tag(tag):
+        return "signature", None
+    try:
+        parsed = ImageTag.parse(tag)
+    except InvalidValueError:  # ForbiddenTagError included: latest/dev are not managed
+        return "unmanaged", None
+    kinds: dict[TagKind, TagCategory] = {
+        TagKind.RELEASE: "release",
+        TagKind.RC: "rc",
+        TagKind.SHA: "sha",
+        TagKind.ENVIRONMENT: "environment",
+        TagKind.SLOT: "slot",
+    }
+    return kinds[parsed.kind], parsed
+
+
+def _rc_order(draft: _Draft) -> ImageTag:
+    assert draft.parsed is not None  # only RC drafts are ranked
+    return draft.parsed
+
+
+@attrs.define
+class _Draft:
+    tag: str
+    category: TagCategory
+    parsed: ImageTag | None
+    digest: Digest | None = None
+    verdict: Verdict = "keep"
+    reason: str = ""
+    created: datetime | None = None
+    age: timedelta | None = None
+
+
+class _Planner:
+    def __init__(
+        self,
+        policy: RetentionPolicy,
+        registry: ImageRegistry,
+        repository: str,
+        now: datetime,
+        protected: frozenset[Digest],
+        concurrency: int,
+    ) -> None:
+        self.policy = policy
+        self.registry = registry
+        self.repository = repository
+        self.now = now
+        self.protected = protected
+        self.concurrency = concurrency
+        self.manifests: dict[Digest, Manifest] = {}
+        self.created: dict[Digest, datetime | None] = {}
+        self.config_created: dict[Digest, datetime | None] = {}
+
+    # fetching ------------------------------------------------------------------------
+
+    def _fail(self, what: str, exc: BaseException) -> RetentionError:
+        return RetentionError(
+            f"cannot plan retention for {self.repository!r}: reading {what} failed ({exc}); "
+            "nothing was deleted - fix the registry access and plan again"
+        )
+
+    def _fetch_manifests(self, digests: Iterable[Digest]) -> None:
+        """GET manifests by digest that are not cached; missing ones are skipped."""
+        wanted = [d for d in dict.fromkeys(digests) if d not in self.manifests]
+        for digest, manifest, error in _pmap(
+            lambda d: self.registry.get_manifest(self.repository, str(d)), wanted, self.concurrency
+        ):
+            if isinstance(error, NotFoundError):
+                continue
+            if error is not None:
+                raise self._fail(f"manifest {digest}", error)
+            assert manifest is not None
+            self.manifests[digest] = manifest
+
+    def _config_time(self, config: Digest) -> datetime | None:
+        data = self.registry.get_blob(self.repository, config)
+        try:
+            doc = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return parse_created(doc.get("created")) if isinstance(doc, dict) else None
+
+    def _fetch_configs(self, manifests: Iterable[Manifest]) -> None:
+        wanted: list[Digest] = []
+        for manifest in manifests:
+            config = manifest.config
+            if config is None or config.media_type not in _CONFIG_TYPES:
+                continue
+            if config.digest not in self.config_created:
+                wanted.append(config.digest)
+        for digest, when, error in _pmap(
+            self._config_time, dict.fromkeys(wanted), self.concurrency
+        ):
+            if error is not None and not isinstance(error, NotFoundError):
+                raise self._fail(f"config blob {digest}", error)
+            self.config_created[digest] = when
+
+    def _own_time(self, manifest: Manifest) -> datetime | None:
+        when = _annotation_time(manifest)
+        if when is not None:
+            return when
+        config = manifest.config_digest
+        return self.config_created.get(config) if config is not None else None
+
+    def _resolve_ages(self, digests: Iterable[Digest]) -> None:
+        """Creation time for each digest: annotation, else config, else newest child."""
+        todo = [d for d in dict.fromkeys(digests) if d in self.manifests]
+        images = [self.manifests[d] for d in todo if not self.manifests[d].is_index]
+        indexes = [self.manifests[d] for d in todo if self.manifests[d].is_index]
+        needs_children = [m for m in indexes if _annotation_time(m) is None]
+        self._fetch_manifests(c for m in needs_children for c in m.child_digests)
+        children = [
+            self.manifests[c]
+            for m in needs_children
+            for c in m.child_digests
+            if c in self.manifests and not self.manifests[c].is_index
+        ]
+        self._fetch_configs(m for m in [*images, *children] if _annotation_time(m) is None)
+        for digest in todo:
+            manifest = self.manifests[digest]
+            when = self._own_time(manifest)
+            if when is None and manifest.is_index:
+                times = [
+                    self._own_time(self.manifests[c])
+                    for c in manifest.child_digests
+                    if c in self.manifests and not self.manifests[c].is_index
+                ]
+                known = [t for t in times if t is not None]
+                when = max(known) if known else None
+            self.created[digest] = when
+
+    # deciding ------------------------------------------------------------------------
+
+    def run(self) -> RetentionPlan:
+        try:
+            tags = self.registry.list_tags(self.repository)
+        except NotFoundError:
+            tags = []
+        except MosaicError as exc:
+            raise self._fail("the tag list", exc) from exc
+        drafts = {tag: _Draft(tag, *_category(tag)) for tag in sorted(set(tags))}
+
+        # 1. Every tag's manifest (one GET per tag; the digest comes with the bytes).
+        vanished: set[str] = set()
+        for tag, manifest, error in _pmap(
+            lambda t: self.registry.get_manifest(self.repository, t), list(drafts), self.concurrency
+        ):
+            if isinstance(error, NotFoundError):
+                vanished.add(tag)
+                continue
+            if error is not None:
+                raise self._fail(f"tag {tag!r}", error)
+            assert manifest is not None
+            drafts[tag].digest = manifest.digest
+            self.manifests.setdefault(manifest.digest, manifest)
+        for tag in vanished:  # deleted while planning: nothing left to decide
+            del drafts[tag]
+
+        # 2. Protected digests that no tag names: fetched to follow their children.
+        self._fetch_manifests(self.protected)
+
+        # 3. Ages for the digests of sha and RC tags (the only age-dependent verdicts).
+        aged = {d.digest for d in drafts.values() if d.category in ("sha", "rc") and d.digest}
+        self._resolve_ages(d for d in aged if d is not None)
+        for draft in drafts.values():
+            if draft.digest in aged:
+                draft.created = self.created.get(draft.digest)
+                draft.age = None if draft.created is None else self.now - draft.created
+
+        # 4. Verdict of each tag by its own name and age.
+        self._decide_names(drafts)
+
+        # 5. Keep closure over digests: pointers, releases, deployed, dependencies.
+        causes = self._closure(drafts)
+
+        # 6. A stale tag whose digest is kept is kept too (deletion is per digest).
+        for draft in drafts.values():
+            if draft.verdict == "delete" and draft.digest in causes:
+                draft.verdict = "keep"
+                draft.reason = f"{draft.reason}, but kept: its digest {causes[draft.digest]}"
+
+        decisions = tuple(
+            TagDecision(
+                tag=d.tag,
+                digest=d.digest,
+                category=d.category,
+                verdict=d.verdict,
+                reason=d.reason,
+                created=d.created,
+                age=d.age,
+            )
+            for d in sorted(drafts.values(), key=lambda d: d.tag)
+        )
+        return RetentionPlan(
+            repository=self.repository,
+            policy=self.policy,
+            now=self.now,
+            decisions=decisions,
+            deletions=self._deletions(drafts),
+            protected_digests=self.protected,
+            pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
+        )
+
+    def _decide_names(self, drafts: Mapping[str, _Draft]) -> None:
+        policy = self.policy
+        rc_rank: dict[str, int] = {}
+        by_base: dict[str, list[_Draft]] = defaultdict(list)
+        for draft in drafts.values():
+            if draft.category == "rc" and draft.parsed is not None:
+                by_base[str(draft.parsed.base_version)].append(draft)
+        for group in by_base.values():
+            group.sort(key=_rc_order, reverse=True)
+            for rank, draft in enumerate(group):
+                rc_rank[draft.tag] = rank
+
+        for draft in drafts.values():
+            category = draft.category
+            if category == "release":
+                draft.reason = "final release"
+            elif category == "environment":
+                draft.reason = "environment pointer"
+            elif category == "slot":
+                draft.reason = "blue/green slot pointer"
+            elif category == "unmanaged":
+                draft.reason = "not a managed tag"
+            elif category == "signature":
+                draft.reason = "pending"  # decided by the closure
+            elif category == "sha":
+                self._decide_aged(draft, policy.sha_max_age, "sha tag")
+            else:
+                rank = rc_rank[draft.tag]
+                base = draft.parsed.base_version if draft.parsed is not None else "?"
+                if rank < policy.keep_latest_rcs:
+                    draft.reason = f"among the newest {policy.keep_latest_rcs} RCs of {base}"
+                else:
+                    self._decide_aged(
+                        draft,
+                        policy.rc_max_age,
+                        "rc",
+                        also=f" and not among the newest {policy.keep_latest_rcs} of {base}",
+                    )
+
+    def _decide_aged(
+        self, draft: _Draft, max_age: timedelta | None, what: str, also: str = ""
+    ) -> None:
+        if max_age is None:
+            draft.reason = f"{what}; the policy never expires these by age"
+        elif draft.digest is not None and draft.created is None:
+            draft.reason = (
+                "no creation time (no created annotation, config time, or a zero/epoch time)"
+            )
+        elif draft.age is not None and draft.age <= max_age:
+            draft.reason = f"{what} {_age_text(draft.age)} old, within {_days(max_age)}"
+        else:
+            draft.verdict = "delete"
+            draft.reason = f"{what} {_age_text(draft.age)} old, older than {_days(max_age)}{also}"
+
+    def _closure(self, drafts: Mapping[str, _Draft]) -> dict[Digest, str]:
+        """Digests that must survive, each with the first reason found."""
+        causes: dict[Digest, str] = {}
+        queue: list[Digest] = []
+
+        def keep(digest: Digest, cause: str) -> None:
+            if digest not in causes:
+                causes[digest] = cause
+                queue.append(digest)
+
+        tag_digests: dict[Digest, list[str]] = defaultdict(list)
+        for draft in drafts.values():
+            if draft.digest is not None:
+                tag_digests[draft.digest].append(draft.tag)
+        signatures: dict[Digest, list[_Draft]] = defaultdict(list)
+        referrers: dict[Digest, list[Digest]] = defaultdict(list)
+        for draft in drafts.values():
+            if draft.category == "signature":
+                subject = signature_subject(draft.tag)
+                assert subject is not None
+                signatures[subject].append(draft)
+        for digest in tag_digests:
+            manifest = self.manifests.get(digest)
+            subject = _subject(manifest)
+            if subject is not None:
+                referrers[subject].append(digest)
+
+        for digest in sorted(self.protected):
+            keep(digest, "is marked as deployed (protected_digests)")
+        for draft in drafts.values():
+            if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
+                keep(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
+        for subject, sigs in signatures.items():
+            if subject not in tag_digests:
+                for sig in sigs:
+                    sig.reason = (
+                        f"signature of {_short(subject)}, which is not tagged here; "
+                        "delete it by hand once that image is gone"
+                    )
+                    if sig.digest is not None:
+                        keep(sig.digest, f"is tagged {sig.tag} (a signature)")
+
+        while queue:
+            digest = queue.pop()
+            label = ", ".join(sorted(tag_digests.get(digest, ()))) or _short(digest)
+            manifest = self.manifests.get(digest)
+            if manifest is not None and manifest.is_index:
+                nested = [
+                    c.digest
+                    for c in manifest.manifests
+                    if c.media_type in INDEX_MEDIA_TYPES and c.digest not in self.manifests
+                ]
+                if nested:
+                    self._fetch_manifests(nested)
+                for child in manifest.child_digests:
+                    keep(child, f"is an image of the kept index {label}")
+            for sig in signatures.get(digest, ()):
+                sig.reason = f"signature of the kept image {label}"
+                if sig.digest is not None:
+                    keep(sig.digest, f"is tagged {sig.tag} (signature of kept {label})")
+            for referrer in referrers.get(digest, ()):
+                keep(referrer, f"refers to the kept image {label} (subject)")
+
+        for sigs in signatures.values():
+            for sig in sigs:
+                if sig.reason == "pending":
+                    sig.verdict = "delete"
+                    subject = signature_subject(sig.tag)
+                    sig.reason = f"signature of {_short(subject)}, which is deleted"
+        return causes
+
+    def _deletions(self, drafts: Mapping[str, _Draft]) -> tuple[DigestDeletion, ...]:
+        groups: dict[Digest, list[_Draft]] = defaultdict(list)
+        for draft in drafts.values():
+            if draft.digest is not None:
+                groups[draft.digest].append(draft)
+        out: list[tuple[int, str, DigestDeletion]] = []
+        for digest, group in groups.items():
+            if any(d.verdict == "keep" for d in group):
+                continue
+            tags = tuple(sorted(d.tag for d in group))
+            reasons = "; ".join(dict.fromkeys(d.reason for d in sorted(group, key=lambda d: d.tag)))
+            manifest = self.manifests.get(digest)
+            if any(d.category == "signature" for d in group) or _subject(manifest) is not None:
+                order = 0  # referrers before their subject
+            elif manifest is not None and manifest.is_index:
+                order = 1  # an index before its children
+            else:
+                order = 2
+            out.append((order, tags[0], DigestDeletion(digest, tags, reasons)))
+        out.sort(key=lambda item: (item[0], item[1]))
+        return tuple(item[2] for item in out)
+
+
+def _annotation_time(manifest: Manifest) -> datetime | None:
+    try:
+        return parse_created(manifest.annotations.get(ANNOTATION_CREATED))
+    except InvalidValueError:  # malformed annotations: treat as absent
+        return None
+
+
+def _subject(manifest: Manifest | None) -> Digest | None:
+    if manifest is None:
+        return None
+    try:
+        subject = manifest.subject
+    except InvalidValueError:
+        return None
+    return None if subject is None else subject.digest
+
+
+# -- applying ---------------------------------------------------------------------------
+
+# The registry refuses deletion as such (disabled, or no permission): stop the run.
+_STOP_STATUSES = frozenset({401, 403, 405})
+
+
+class _Applier:
+    def __init__(
+        self,
+        plan: RetentionPlan,
+        registry: ImageRegistry,
+        progress: ProgressCallback | None,
+        concurrency: int,
+    ) -> None:
+        self.plan = plan
+        self.registry = registry
+        self.progress = progress
+        self.concurrency = concurrency
+        self.repository = plan.repository
+
+    def _resolve(self, tag: str) -> Digest | None:
+        try:
+            return self.registry.resolve(self.repository, tag)
+        except NotFoundError:
+            return None
+
+    def _snapshot(self) -> dict[str, Digest]:
+        """Where every tag the plan does not delete points now (kept tags and tags
+        created since the plan): none of those digests may be deleted."""
+        deleted = {t for item in self.plan.deletions for t in item.tags}
+        try:
+            tags = self.registry.list_tags(self.repository)
+        except NotFoundError:
+            return {}
+        survivors = [t for t in tags if t not in deleted]
+        out: dict[str, Digest] = {}
+        for tag, digest, error in _pmap(self._resolve, survivors, self.concurrency):
+            if error is not None:
+                raise error
+            if digest is not None:
+                out[tag] = digest
+        return out
+
+    def _check(self, item: DigestDeletion, survivors: Mapping[str, Digest]) -> str | None:
+        """Why ``item`` must be skipped now, or ``None`` when it is safe to delete."""
+        for tag, digest in sorted(survivors.items()):
+            if digest == item.digest:
+                return f"tag {tag!r} now points to it (it did not when planned)"
+        gone = 0
+        for tag in item.tags:
+            now = self._resolve(tag)
+            if now is None:
+                gone += 1
+            elif now != item.digest:
+                return f"tag {tag!r} moved to {_short(now)} after the plan"
+        if gone == len(item.tags):
+            return "already gone: none of its tags exists any more"
+        pointers = sorted({*self.plan.pointers, *(t for t in survivors if t in _POINTER_TAGS)})
+        for pointer in pointers:
+            if pointer not in item.tags and self._resolve(pointer) == item.digest:
+                return f"pointer {pointer!r} now points to it"
+        return None
+
+    def run(self) -> RetentionResult:
+        items = self.plan.deletions
+        total = len(items)
+        outcomes: list[DeletionOutcome] = []
+        stopped: str | None = None
+        try:
+            survivors = self._snapshot() if items else {}
+        except MosaicError as exc:
+            survivors = {}
+            stopped = f"not attempted: re-reading the tags before deleting failed ({exc})"
+        for done, item in enumerate(items, start=1):
+            if stopped is not None:
+                outcome = DeletionOutcome(item.digest, item.tags, "skipped", stopped)
+            else:
+                outcome, stop = self._one(item, survivors)
+                if stop:
+                    stopped = f"not attempted: apply stopped after {_short(item.digest)} failed"
+            outcomes.append(outcome)
+            if self.progress is not None:
+                self.progress(done, total, outcome)
+        return RetentionResult(repository=self.repository, outcomes=tuple(outcomes))
+
+    def _one(
+        self, item: DigestDeletion, survivors: Mapping[str, Digest]
+    ) -> tuple[DeletionOutcome, bool]:
+        def outcome(status: OutcomeStatus, reason: str) -> DeletionOutcome:
+            return DeletionOutcome(item.digest, item.tags, status, reason)
+
+        try:
+            why = self._check(item, survivors)
+        except MosaicError as exc:
+            return outcome("failed", f"re-check failed, not deleted: {exc}"), False
+        if why is not None:
+            return outcome("skipped", why), False
+        try:
+            self.registry.delete_manifest(self.repository, item.digest)
+        except NotFoundError:
+            return outcome("skipped", "already deleted"), False
+        except APIStatusError as exc:
+            return outcome("failed", str(exc)), exc.status_code in _STOP_STATUSES
+        except MosaicError as exc:
+            return outcome("failed", str(exc)), False
+        return outcome("deleted", item.reason), False
