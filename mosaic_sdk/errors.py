@@ -23,7 +23,8 @@ MosaicError(Exception)
 │   │   ├── UnprocessableEntityError (422)
 │   │   ├── RateLimitError (429)                  .retry_after: float | None
 │   │   └── ServerError (>=500)
-│   └── APIResponseValidationError                body did not match the model
+│   ├── APIResponseValidationError                body did not match the model
+│   └── DeploymentTimeoutError                    a deployment did not settle in time; .deployment_id
 ├── VaultError                                    translated from hvac exceptions; .status_code
 │   └── SecretNotFoundError                       no secret (or only a deleted version) at a path
 └── WorkflowError                                 .completed_steps
@@ -49,6 +50,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "DeploymentTimeoutError",
     "ForbiddenTagError",
     "InvalidValueError",
     "MosaicError",
@@ -304,6 +306,33 @@ class ServerError(APIStatusError):
 class APIResponseValidationError(APIError):
     """The server answered with success, but the body does not match the documented
     model (a missing field, a wrong type, a digest that does not match the content)."""
+
+
+class DeploymentTimeoutError(APIError):
+    """A provider deployment did not reach a terminal state within the wait timeout.
+
+    The deployment itself is untouched and may still finish: check it again later, or
+    cancel it on the provider.
+
+    Attributes:
+        deployment_id: the provider's deployment id.
+        last_status: the last status seen (``"in_progress"``, ``"BUILDING"``...), if any.
+        timeout: the seconds waited.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        deployment_id: str,
+        last_status: str | None = None,
+        timeout: float = 0.0,
+        provider: str = "",
+    ) -> None:
+        self.deployment_id = deployment_id
+        self.last_status = last_status
+        self.timeout = timeout
+        super().__init__(message, provider=provider)
 
 
 class VaultError(MosaicError):
