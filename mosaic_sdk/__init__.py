@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
     from mosaic_sdk.errors import SecretNotFoundError
     from mosaic_sdk.observability import configure_logging, correlation_id
+    from mosaic_sdk.providers.portainer import AsyncPortainerClient, PortainerClient
+    from mosaic_sdk.providers.vercel import AsyncVercelClient, VercelClient
     from mosaic_sdk.release import Promotion, PromotionRecord, RetentionPlan, RetentionPolicy
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
@@ -58,6 +60,10 @@ _LAZY: dict[str, str] = {
     "PromotionRecord": "mosaic_sdk.release",
     "RetentionPlan": "mosaic_sdk.release",
     "RetentionPolicy": "mosaic_sdk.release",
+    "AsyncPortainerClient": "mosaic_sdk.providers.portainer",
+    "PortainerClient": "mosaic_sdk.providers.portainer",
+    "AsyncVercelClient": "mosaic_sdk.providers.vercel",
+    "VercelClient": "mosaic_sdk.providers.vercel",
 }
 
 # Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
@@ -67,6 +73,8 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPortainerClient",
+    "AsyncVercelClient",
     "AuditReport",
     "CommitMessage",
     "ConfigurationError",
@@ -81,6 +89,7 @@ __all__ = [
     "MosaicError",
     "NotFoundError",
     "policy_for",
+    "PortainerClient",
     "Promotion",
     "PromotionRecord",
     "RateLimit",
@@ -95,6 +104,7 @@ __all__ = [
     "VaultError",
     "VaultPath",
     "VaultPaths",
+    "VercelClient",
     "WorkflowError",
     "__version__",
 ]
