@@ -338,10 +338,10 @@ class OCILayout:
     ) -> Digest:
         """Store the manifest blob and point ``reference`` at it in ``index.json``.
 
-        A tag moves (its previous entry is replaced); a digest reference adds an untagged
-        entry unless the digest already has one. Every referenced blob and child manifest
-        must already be in the repository (``BadRequestError`` ``MANIFEST_BLOB_UNKNOWN``
-        otherwise, as a registry answers).
+        A tag moves (the digest it leaves stays as an untagged entry, as in a registry);
+        a digest reference adds an untagged entry unless the digest already has one.
+        Every referenced blob and child manifest must already be in the repository
+        (``BadRequestError`` ``MANIFEST_BLOB_UNKNOWN`` otherwise, as a registry answers).
         """
         manifest = as_manifest(manifest, media_type)
         ref = parse_reference(reference)
@@ -373,13 +373,7 @@ class OCILayout:
                 if not any(e.get("digest") == str(ref) for e in entries):
                     entries.append(manifest.descriptor().to_json())
             else:
-                entries = [
-                    e
-                    for e in entries
-                    if self._ref_name(e) != ref
-                    and not (e.get("digest") == str(manifest.digest) and self._ref_name(e) is None)
-                ]
-                entries.append(manifest.descriptor(**{ANNOTATION_REF_NAME: ref}).to_json())
+                entries = self._move_tag(entries, ref, manifest)
             self._write_index(path, entries)
             stored = self._descriptor(path, repository, reference).digest
         if stored != manifest.digest:
@@ -389,6 +383,36 @@ class OCILayout:
                 provider=_PROVIDER,
             )
         return manifest.digest
+
+    def _move_tag(
+        self, entries: list[dict[str, Any]], tag: str, manifest: Manifest
+    ) -> list[dict[str, Any]]:
+        """Point ``tag`` at ``manifest``. The digest the tag leaves keeps an untagged
+        entry (a registry keeps untagged manifests until they are deleted), and an
+        untagged entry of ``manifest`` is folded into the tagged one."""
+        moved = [e for e in entries if self._ref_name(e) == tag]
+        kept = [
+            e
+            for e in entries
+            if self._ref_name(e) != tag
+            and not (e.get("digest") == str(manifest.digest) and self._ref_name(e) is None)
+        ]
+        for entry in moved:
+            digest = entry.get("digest")
+            if digest == str(manifest.digest) or any(e.get("digest") == digest for e in kept):
+                continue
+            untagged = dict(entry)
+            annotations = {
+                k: v
+                for k, v in dict(entry.get("annotations") or {}).items()
+                if k != ANNOTATION_REF_NAME
+            }
+            untagged.pop("annotations", None)
+            if annotations:
+                untagged["annotations"] = annotations
+            kept.append(untagged)
+        kept.append(manifest.descriptor(**{ANNOTATION_REF_NAME: tag}).to_json())
+        return kept
 
     def tag_list(self, repository: str) -> TagList:
         """Return the repository's tags as a :class:`TagList` (one "page")."""
