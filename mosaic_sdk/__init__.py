@@ -43,6 +43,17 @@ if TYPE_CHECKING:
     from mosaic_sdk.observability import configure_logging, correlation_id
     from mosaic_sdk.providers.portainer import AsyncPortainerClient, PortainerClient
     from mosaic_sdk.providers.vercel import AsyncVercelClient, VercelClient
+    from mosaic_sdk.registry import (
+        AsyncImageRegistry,
+        AsyncOCILayout,
+        AsyncRegistryClient,
+        ImageRegistry,
+        Manifest,
+        OCILayout,
+        RegistryClient,
+        open_async_registry,
+        open_registry,
+    )
     from mosaic_sdk.release import Promotion, PromotionRecord, RetentionPlan, RetentionPolicy
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
@@ -64,6 +75,15 @@ _LAZY: dict[str, str] = {
     "PortainerClient": "mosaic_sdk.providers.portainer",
     "AsyncVercelClient": "mosaic_sdk.providers.vercel",
     "VercelClient": "mosaic_sdk.providers.vercel",
+    "AsyncImageRegistry": "mosaic_sdk.registry",
+    "AsyncOCILayout": "mosaic_sdk.registry",
+    "AsyncRegistryClient": "mosaic_sdk.registry",
+    "ImageRegistry": "mosaic_sdk.registry",
+    "Manifest": "mosaic_sdk.registry",
+    "OCILayout": "mosaic_sdk.registry",
+    "RegistryClient": "mosaic_sdk.registry",
+    "open_async_registry": "mosaic_sdk.registry",
+    "open_registry": "mosaic_sdk.registry",
 }
 
 # Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
@@ -73,7 +93,10 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncImageRegistry",
+    "AsyncOCILayout",
     "AsyncPortainerClient",
+    "AsyncRegistryClient",
     "AsyncVercelClient",
     "AuditReport",
     "CommitMessage",
@@ -84,16 +107,22 @@ __all__ = [
     "Environment",
     "ForbiddenTagError",
     "ImageReference",
+    "ImageRegistry",
     "ImageTag",
     "InvalidValueError",
+    "Manifest",
     "MosaicError",
     "NotFoundError",
+    "OCILayout",
+    "open_async_registry",
+    "open_registry",
     "policy_for",
     "PortainerClient",
     "Promotion",
     "PromotionRecord",
     "RateLimit",
     "RateLimitError",
+    "RegistryClient",
     "RetentionPlan",
     "RetentionPolicy",
     "RetryPolicy",
