@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         open_registry,
     )
     from mosaic_sdk.release import Promotion, PromotionRecord, RetentionPlan, RetentionPolicy
+    from mosaic_sdk.standards import Finding, LintReport, Severity, lint_paths, new_scratchpad
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
 # Public name -> module that defines it. Resolved on first attribute access (PEP 562).
@@ -84,6 +85,11 @@ _LAZY: dict[str, str] = {
     "RegistryClient": "mosaic_sdk.registry",
     "open_async_registry": "mosaic_sdk.registry",
     "open_registry": "mosaic_sdk.registry",
+    "Finding": "mosaic_sdk.standards",
+    "LintReport": "mosaic_sdk.standards",
+    "Severity": "mosaic_sdk.standards",
+    "lint_paths": "mosaic_sdk.standards",
+    "new_scratchpad": "mosaic_sdk.standards",
 }
 
 # Keep sorted (case-insensitive); tests/unit/test_exported_members.py checks it covers
@@ -105,13 +111,17 @@ __all__ = [
     "correlation_id",
     "Digest",
     "Environment",
+    "Finding",
     "ForbiddenTagError",
     "ImageReference",
     "ImageRegistry",
     "ImageTag",
     "InvalidValueError",
+    "lint_paths",
+    "LintReport",
     "Manifest",
     "MosaicError",
+    "new_scratchpad",
     "NotFoundError",
     "OCILayout",
     "open_async_registry",
@@ -128,6 +138,7 @@ __all__ = [
     "RetryPolicy",
     "SecretNotFoundError",
     "SecretStore",
+    "Severity",
     "TagKind",
     "UnsupportedOperationError",
     "VaultError",
