@@ -51,8 +51,12 @@ __all__ = [
     "SpecCheckingTransport",
     "SpecViolation",
     "assert_request_matches_spec",
+    "assert_transport_clean",
+    "async_checking_transport",
+    "checking_transport",
     "check_request",
     "require_spec",
+    "spec_available",
     "spec_checker",
     "specs_dir",
 ]
@@ -695,6 +699,41 @@ class AsyncSpecCheckingTransport(_Recorder, httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def spec_available(provider: str) -> bool:
+    """True when ``provider``'s spec file is present; with ``MOSAIC_REQUIRE_SERVERS=1`` a
+    missing file fails the test instead of returning False."""
+    path = specs_dir() / SPEC_FILES[provider]
+    if path.is_file():
+        return True
+    if os.environ.get("MOSAIC_REQUIRE_SERVERS") == "1":
+        require_spec(provider)  # fails with the reason
+    return False
+
+
+def checking_transport(provider: str, inner: httpx.BaseTransport) -> httpx.BaseTransport:
+    """``inner`` wrapped in a :class:`SpecCheckingTransport` when the spec is present.
+
+    For behaviour tests that should still run without the specs folder; the dedicated
+    spec-conformance tests use :class:`SpecCheckingTransport` directly and skip.
+    """
+    return SpecCheckingTransport(provider, inner) if spec_available(provider) else inner
+
+
+def async_checking_transport(
+    provider: str, inner: httpx.AsyncBaseTransport
+) -> httpx.AsyncBaseTransport:
+    """Async twin of :func:`checking_transport`."""
+    if spec_available(provider):
+        return AsyncSpecCheckingTransport(provider, inner)
+    return inner
+
+
+def assert_transport_clean(transport: object) -> None:
+    """Fail if ``transport`` is a spec-checking transport that saw a violation."""
+    if isinstance(transport, _Recorder):
+        transport.assert_clean()
 
 
 def iter_operations(provider: str) -> Iterator[str]:

@@ -19,6 +19,7 @@ Class attributes tune what the backend can promise:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timezone
 from pathlib import Path
 from typing import ClassVar
@@ -34,7 +35,10 @@ from mosaic_sdk.providers import (
     TargetStatus,
     TrafficSplitter,
 )
+from mosaic_sdk.providers.coolify import CoolifyClient, CoolifyDeploymentTarget
 from mosaic_sdk.values import ImageReference
+from tests._coolify_fake import TOKEN, FakeCoolify
+from tests._spec import assert_transport_clean, checking_transport
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
@@ -189,3 +193,27 @@ class TestComposeFileTargetOnKubernetes(DeploymentTargetContract):
         path = tmp_path / "web.yaml"
         path.write_text(KUBERNETES, encoding="utf-8")
         return ComposeFileTarget(path, "web", container="web")
+
+
+# -- CoolifyDeploymentTarget (fake Coolify behind a MockTransport, requests spec-checked) ---
+
+
+class TestCoolifyDeploymentTarget(DeploymentTargetContract):
+    # Coolify stores a digest as name "repo@sha256" + tag "<hex>": the tag is gone.
+    reports_version = False
+
+    @pytest.fixture
+    def target(self) -> Iterator[DeploymentTarget]:
+        fake = FakeCoolify()
+        fake.add_application("app0000000000000000000001")
+        transport = checking_transport("coolify", fake.transport())
+        client = CoolifyClient(
+            "https://coolify.example.com",
+            TOKEN,
+            transport=transport,
+            rate_limit=None,
+            sleep=lambda seconds: None,
+        )
+        yield CoolifyDeploymentTarget(client, "app0000000000000000000001", poll_interval=0.01)
+        client.close()
+        assert_transport_clean(transport)

@@ -1,0 +1,64 @@
+"""Coolify v4: :class:`CoolifyClient` / :class:`AsyncCoolifyClient`, their models, the
+compose helpers and :class:`CoolifyDeploymentTarget`."""
+
+from mosaic_sdk.providers.coolify._client import (
+    DEFAULT_RATE_LIMIT_PERIOD,
+    DEFAULT_RATE_LIMIT_REQUESTS,
+    AsyncCoolifyClient,
+    CoolifyClient,
+    DeploymentNotQueuedError,
+    parse_coolify_version,
+    rate_limit_key,
+)
+from mosaic_sdk.providers.coolify._compose import (
+    decode_compose_raw,
+    encode_compose_raw,
+    to_list_style_env,
+)
+from mosaic_sdk.providers.coolify._models import (
+    CoolifyApplication,
+    CoolifyDeployment,
+    CoolifyDeploymentStatus,
+    CoolifyEnvironment,
+    CoolifyEnvVar,
+    CoolifyProject,
+    CoolifyService,
+    CoolifyServiceApplication,
+    DeployResult,
+    EnvVarInput,
+    ResourceStatus,
+    ServiceUpdateResult,
+)
+from mosaic_sdk.providers.coolify._target import (
+    AsyncCoolifyDeploymentTarget,
+    CoolifyDeploymentTarget,
+    target_state_of,
+)
+
+__all__ = [
+    "DEFAULT_RATE_LIMIT_PERIOD",
+    "DEFAULT_RATE_LIMIT_REQUESTS",
+    "AsyncCoolifyClient",
+    "AsyncCoolifyDeploymentTarget",
+    "CoolifyApplication",
+    "CoolifyClient",
+    "CoolifyDeployment",
+    "CoolifyDeploymentStatus",
+    "CoolifyDeploymentTarget",
+    "CoolifyEnvVar",
+    "CoolifyEnvironment",
+    "CoolifyProject",
+    "CoolifyService",
+    "CoolifyServiceApplication",
+    "DeployResult",
+    "DeploymentNotQueuedError",
+    "EnvVarInput",
+    "ResourceStatus",
+    "ServiceUpdateResult",
+    "decode_compose_raw",
+    "encode_compose_raw",
+    "parse_coolify_version",
+    "rate_limit_key",
+    "target_state_of",
+    "to_list_style_env",
+]

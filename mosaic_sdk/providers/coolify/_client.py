@@ -1,0 +1,1695 @@
+"""Coolify v4 API client (sync and async twins over one set of sans-I/O flows).
+
+Every endpoint lives under ``<instance>/api/v1``. Endpoints used (paths from the
+published ``coolify-openapi.yaml``, behaviour from the server source; see
+``docs/providers/coolify.md``):
+
+=================================================  ==============================================
+``GET /version``                                   :meth:`CoolifyClient.version`
+``GET /projects``                                  :meth:`CoolifyClient.list_projects`
+``GET /projects/{uuid}/{environment}``             :meth:`CoolifyClient.get_environment`
+``GET /applications[?tag=]``                       :meth:`CoolifyClient.list_applications`
+``GET /applications/{uuid}``                       :meth:`CoolifyClient.get_application`
+``PATCH /applications/{uuid}``                     :meth:`CoolifyClient.set_image`,
+                                                   :meth:`CoolifyClient.set_application_domains`,
+                                                   :meth:`CoolifyClient.set_compose_domains`
+``GET /services``, ``GET /services/{uuid}``        :meth:`CoolifyClient.list_services`,
+                                                   :meth:`CoolifyClient.get_service`
+``GET /services/{uuid}/applications``              :meth:`CoolifyClient.list_service_applications`
+``POST /services``, ``PATCH /services/{uuid}``     :meth:`CoolifyClient.create_service`,
+                                                   :meth:`CoolifyClient.update_service_compose`,
+                                                   :meth:`CoolifyClient.set_service_urls`
+``PATCH /services/{uuid}/applications/{app}``      :meth:`CoolifyClient.set_service_application_url`
+``POST /services/{uuid}/restart``                  :meth:`CoolifyClient.restart_service`
+``GET /{resource}/{uuid}/envs``                    :meth:`CoolifyClient.list_envs`
+``PATCH /{resource}/{uuid}/envs/bulk``             :meth:`CoolifyClient.set_env`,
+                                                   :meth:`CoolifyClient.upsert_envs`
+``POST /deploy?uuid=|tag=``                        :meth:`CoolifyClient.deploy`
+``GET /deployments/{uuid}``                        :meth:`CoolifyClient.get_deployment`,
+                                                   :meth:`CoolifyClient.wait_for_deployment`
+``GET /deployments/applications/{uuid}``           ``list_application_deployments``
+=================================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json as jsonlib
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote, urlsplit
+
+import attrs
+import semver
+
+from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RateLimit, RetryPolicy
+from mosaic_sdk.errors import (
+    APIResponseValidationError,
+    ConfigurationError,
+    DeploymentTimeoutError,
+    InvalidValueError,
+    NotFoundError,
+    UnsupportedOperationError,
+)
+from mosaic_sdk.observability._redact import register_secret
+from mosaic_sdk.providers._flow import Call, Flow, Sleep, arun_flow, run_flow, single
+from mosaic_sdk.providers._protocol import pinned_digest
+from mosaic_sdk.providers.coolify._compose import (
+    decode_compose_raw,
+    encode_compose_raw,
+    to_list_style_env,
+)
+from mosaic_sdk.providers.coolify._models import (
+    CoolifyApplication,
+    CoolifyDeployment,
+    CoolifyEnvironment,
+    CoolifyEnvVar,
+    CoolifyProject,
+    CoolifyService,
+    CoolifyServiceApplication,
+    DeployResult,
+    EnvVarInput,
+    ResourceStatus,
+    ServiceUpdateResult,
+)
+from mosaic_sdk.values import ImageReference
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_RATE_LIMIT_PERIOD",
+    "DEFAULT_RATE_LIMIT_REQUESTS",
+    "AsyncCoolifyClient",
+    "CoolifyClient",
+    "DeploymentNotQueuedError",
+]
+
+PROVIDER = "coolify"
+#: Coolify's default ``API_RATE_LIMIT``: requests per minute per user.
+DEFAULT_RATE_LIMIT_REQUESTS = 200
+#: Coolify's rate-limit window in seconds (Laravel ``perMinute``).
+DEFAULT_RATE_LIMIT_PERIOD = 60.0
+#: ``PATCH /services/{uuid}`` accepts ``urls`` from this version on (PR #7929).
+SERVICE_URLS_SINCE = semver.Version.parse("4.0.0-beta.461")
+#: ``PATCH /services/{uuid}/applications/{app_uuid}`` exists from this version on.
+SERVICE_APPLICATION_PATCH_SINCE = semver.Version.parse("4.2.0")
+
+Resource = Literal["applications", "services", "databases"]
+_RESOURCES = ("applications", "services", "databases")
+
+
+class DeploymentNotQueuedError(NotFoundError):
+    """A deployment uuid that ``POST /deploy`` (or a start/restart) just returned does
+    not exist: Coolify did not queue it.
+
+    Coolify hands out a fresh uuid even when it skips the deploy (an identical one is
+    already queued) and, on start/restart, even when its queue is full. Find the real
+    deployment with :meth:`CoolifyClient.list_application_deployments` (``take=1``),
+    or deploy again through ``POST /deploy``, which reports a full queue as a 429.
+
+    Attributes:
+        deployment_uuid: the uuid that answered 404.
+    """
+
+    def __init__(self, message: str, *, deployment_uuid: str, url: str = "") -> None:
+        self.deployment_uuid = deployment_uuid
+        super().__init__(message, status_code=404, provider=PROVIDER, method="GET", url=url)
+
+
+# ---------------------------------------------------------------------------------------
+# I/O-free helpers
+# ---------------------------------------------------------------------------------------
+
+
+def _error_message(response: HTTPResponse) -> str:
+    # Laravel: {"message": "...", "errors": {field: [..] | "..."}}; domain conflicts add
+    # "conflicts": [{domain, resource_name, ...}].
+    try:
+        body = jsonlib.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        text = response.text.strip()
+        return f"HTTP {response.status_code}" + (f": {text[:300]}" if text else "")
+    message = f"HTTP {response.status_code}: {body['message']}"
+    errors = body.get("errors")
+    if isinstance(errors, dict) and errors:
+        parts = []
+        for field, problems in list(errors.items())[:5]:
+            text = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
+            parts.append(f"{field}: {text}")
+        message += " (" + ", ".join(parts) + ")"
+    conflicts = body.get("conflicts")
+    if isinstance(conflicts, list) and conflicts:
+        domains = [str(c.get("domain")) for c in conflicts if isinstance(c, dict)]
+        message += f" (conflicting domains: {', '.join(domains)}; pass force_domain_override=True)"
+    if isinstance(body.get("error"), str):
+        message += f" ({body['error']})"
+    return message
+
+
+def _api_base(base_url: str) -> str:
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"Coolify base URL {base_url!r} has no http:// or https:// scheme; pass the "
+            "instance URL, for example 'https://coolify.example.com'"
+        )
+    base = base_url.rstrip("/")
+    path = urlsplit(base).path
+    for suffix in ("/api/v1", "/api"):
+        if path.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return base + "/api/v1"
+
+
+def _check_token(token: object) -> str:
+    if not isinstance(token, str) or not token.strip():
+        raise ConfigurationError(
+            "Coolify API token is empty; create one under 'Keys & Tokens' > 'API tokens' "
+            "and pass it (or set COOLIFY_TOKEN)"
+        )
+    if token != token.strip() or any(ch.isspace() for ch in token):
+        raise ConfigurationError(
+            "Coolify API token contains whitespace; copy it again without spaces or newlines"
+        )
+    return token
+
+
+def _valid(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value or "/" in value or value != value.strip():
+        raise InvalidValueError(
+            value, f"is not a Coolify {what} uuid", f"pass the {what} uuid shown in Coolify"
+        )
+    return value
+
+
+def _uuid(value: object, what: str) -> str:
+    """``value`` checked and escaped for use as a path segment."""
+    return quote(_valid(value, what), safe="")
+
+
+def _json_list(response: HTTPResponse, what: str) -> list[Any]:
+    body = response.json()
+    if not isinstance(body, list):
+        raise APIResponseValidationError(
+            f"expected a JSON list of {what}, got {type(body).__name__}",
+            provider=PROVIDER,
+            method=response.method,
+            url=response.url.split("?", 1)[0],
+        )
+    return body
+
+
+def _urls(value: str | Sequence[str], what: str) -> str:
+    items = [value] if isinstance(value, str) else list(value)
+    urls = [u.strip() for item in items for u in item.split(",") if u.strip()]
+    if not urls:
+        raise InvalidValueError(value, f"no URL given for {what}", "pass 'https://host[:port]'")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise InvalidValueError(
+                url, f"URL for {what} has no scheme", f"write it as 'https://{url}'"
+            )
+    return ",".join(urls)
+
+
+def parse_coolify_version(text: str) -> semver.Version | None:
+    """``"4.0.0-beta.461"`` or ``"v4.3.10"`` as a comparable version, ``None`` if unreadable."""
+    cleaned = text.strip().strip('"').strip()
+    cleaned = cleaned[1:] if cleaned[:1] in ("v", "V") else cleaned
+    try:
+        return semver.Version.parse(cleaned)
+    except ValueError:
+        return None
+
+
+def rate_limit_key(base_url: str, token: str) -> str:
+    """The :meth:`RateLimit.shared` key of a Coolify allowance: never the token itself."""
+    digest = hashlib.sha256((base_url + token).encode("utf-8")).hexdigest()
+    return f"{PROVIDER}:{digest[:16]}"
+
+
+@attrs.define
+class _VersionCache:
+    """The server version, fetched once per client (flows read and fill it)."""
+
+    text: str | None = None
+
+
+# ---------------------------------------------------------------------------------------
+# Flows: request building and parsing, no I/O.
+# ---------------------------------------------------------------------------------------
+
+
+def version_flow(cache: _VersionCache) -> Flow[str]:
+    """Flow of :meth:`CoolifyClient.version` (``GET /version``, plain text)."""
+    if cache.text is not None:
+        return cache.text
+    response = yield Call("GET", "/version")
+    assert response is not None
+    text = response.text.strip().strip('"')
+    if not text:
+        raise APIResponseValidationError(
+            "GET /version answered an empty body", provider=PROVIDER, method="GET"
+        )
+    cache.text = text
+    return text
+
+
+def list_projects_flow() -> Flow[list[CoolifyProject]]:
+    """Flow of :meth:`CoolifyClient.list_projects`."""
+    return single(
+        Call("GET", "/projects"),
+        lambda r: [CoolifyProject.from_api(p) for p in _json_list(r, "projects")],
+    )
+
+
+def get_environment_flow(project_uuid: str, environment: str) -> Flow[CoolifyEnvironment]:
+    """Flow of :meth:`CoolifyClient.get_environment`."""
+    path = f"/projects/{_uuid(project_uuid, 'project')}/{_uuid(environment, 'environment')}"
+    return single(Call("GET", path), lambda r: CoolifyEnvironment.from_api(r.json()))
+
+
+def list_applications_flow(tag: str | None) -> Flow[list[CoolifyApplication]]:
+    """Flow of :meth:`CoolifyClient.list_applications`."""
+    params = {"tag": tag} if tag else None
+    return single(
+        Call("GET", "/applications", params=params),
+        lambda r: [CoolifyApplication.from_api(a) for a in _json_list(r, "applications")],
+    )
+
+
+def get_application_flow(uuid: str) -> Flow[CoolifyApplication]:
+    """Flow of :meth:`CoolifyClient.get_application`."""
+    return single(
+        Call("GET", f"/applications/{_uuid(uuid, 'application')}"),
+        lambda r: CoolifyApplication.from_api(r.json()),
+    )
+
+
+def list_services_flow() -> Flow[list[CoolifyService]]:
+    """Flow of :meth:`CoolifyClient.list_services`."""
+    return single(
+        Call("GET", "/services"),
+        lambda r: [CoolifyService.from_api(s) for s in _json_list(r, "services")],
+    )
+
+
+def get_service_flow(uuid: str) -> Flow[CoolifyService]:
+    """Flow of :meth:`CoolifyClient.get_service`."""
+    return single(
+        Call("GET", f"/services/{_uuid(uuid, 'service')}"),
+        lambda r: CoolifyService.from_api(r.json()),
+    )
+
+
+def list_service_applications_flow(uuid: str) -> Flow[list[CoolifyServiceApplication]]:
+    """Flow of :meth:`CoolifyClient.list_service_applications`."""
+    return single(
+        Call("GET", f"/services/{_uuid(uuid, 'service')}/applications"),
+        lambda r: [
+            CoolifyServiceApplication.from_api(a) for a in _json_list(r, "service applications")
+        ],
+    )
+
+
+def _resource(resource: str) -> str:
+    if resource not in _RESOURCES:
+        raise InvalidValueError(resource, "is not a Coolify resource kind", f"use {_RESOURCES}")
+    return resource
+
+
+def list_envs_flow(uuid: str, resource: Resource) -> Flow[list[CoolifyEnvVar]]:
+    """Flow of :meth:`CoolifyClient.list_envs`."""
+    path = f"/{_resource(resource)}/{_uuid(uuid, resource[:-1])}/envs"
+    return single(
+        Call("GET", path),
+        lambda r: [CoolifyEnvVar.from_api(e) for e in _json_list(r, "environment variables")],
+    )
+
+
+def upsert_envs_flow(
+    uuid: str, envs: Sequence[EnvVarInput], resource: Resource
+) -> Flow[list[CoolifyEnvVar]]:
+    """Flow of :meth:`CoolifyClient.upsert_envs` (``PATCH .../envs/bulk``)."""
+    if not envs:
+        raise InvalidValueError(envs, "no variables to write", "pass at least one variable")
+    seen: set[tuple[str, bool]] = set()
+    duplicates: list[str] = []
+    for env in envs:
+        if (env.key, env.is_preview) in seen:
+            duplicates.append(env.key)
+        seen.add((env.key, env.is_preview))
+    if duplicates:
+        raise InvalidValueError(
+            duplicates, "are given more than once", "pass each variable once per call"
+        )
+    path = f"/{_resource(resource)}/{_uuid(uuid, resource[:-1])}/envs/bulk"
+    return single(
+        # An upsert of the same values is safe to repeat.
+        Call("PATCH", path, json={"data": [e.to_api() for e in envs]}, idempotent=True),
+        lambda r: [CoolifyEnvVar.from_api(e) for e in _json_list(r, "environment variables")],
+    )
+
+
+def _parse_deploy(response: HTTPResponse) -> list[DeployResult]:
+    body = response.json()
+    if not isinstance(body, dict):
+        raise APIResponseValidationError(
+            f"POST /deploy answered {type(body).__name__}, expected an object",
+            provider=PROVIDER,
+            method=response.method,
+        )
+    # By uuid: {"deployments": [...]}. By tag: {"message": [...], "details": [...]}.
+    items = body.get("deployments")
+    if items is None:
+        items = body.get("details")
+        messages = body.get("message")
+        if isinstance(items, list) and isinstance(messages, list):
+            items = [
+                {**item, "message": str(messages[i]) if i < len(messages) else ""}
+                if isinstance(item, dict) and "message" not in item
+                else item
+                for i, item in enumerate(items)
+            ]
+    if not isinstance(items, list):
+        raise APIResponseValidationError(
+            "POST /deploy answered neither 'deployments' nor 'details'",
+            provider=PROVIDER,
+            method=response.method,
+        )
+    return [DeployResult.from_api(item) for item in items]
+
+
+def _csv(value: str | Sequence[str], what: str) -> str:
+    items = [value] if isinstance(value, str) else list(value)
+    if not items or any(not isinstance(i, str) or not i or "," in i for i in items):
+        raise InvalidValueError(value, f"is not a list of {what}s", f"pass one or more {what}s")
+    return ",".join(items)
+
+
+def deploy_flow(
+    uuid: str | Sequence[str] | None, tag: str | Sequence[str] | None, force: bool
+) -> Flow[list[DeployResult]]:
+    """Flow of :meth:`CoolifyClient.deploy` (``POST /deploy``)."""
+    if (uuid is None) == (tag is None):
+        raise InvalidValueError(
+            {"uuid": uuid, "tag": tag},
+            "deploy needs exactly one of uuid or tag (Coolify answers 400 for both)",
+            "call deploy(uuid=...) or deploy(tag=...)",
+        )
+    params: dict[str, str | bool] = {"force": bool(force)}
+    if uuid is not None:
+        params["uuid"] = _csv(uuid, "resource uuid")
+    else:
+        assert tag is not None
+        params["tag"] = _csv(tag, "tag")
+    # POST /deploy is never repeated after a timeout or 5xx (it would queue twice); a
+    # 429 (rate limit or full deploy queue) is retried by the HTTP core: nothing ran.
+    return single(Call("POST", "/deploy", params=params), _parse_deploy)
+
+
+def get_deployment_flow(uuid: str) -> Flow[CoolifyDeployment]:
+    """Flow of :meth:`CoolifyClient.get_deployment`."""
+    return single(
+        Call("GET", f"/deployments/{_uuid(uuid, 'deployment')}"),
+        lambda r: CoolifyDeployment.from_api(r.json()),
+    )
+
+
+def list_application_deployments_flow(
+    uuid: str, skip: int, take: int
+) -> Flow[list[CoolifyDeployment]]:
+    """Flow of :meth:`CoolifyClient.list_application_deployments`."""
+    if not isinstance(skip, int) or skip < 0:
+        raise InvalidValueError(skip, "skip must be 0 or more", "pass skip=0")
+    if not isinstance(take, int) or take < 1:
+        raise InvalidValueError(take, "take must be 1 or more", "pass take=10")
+
+    def parse(response: HTTPResponse) -> list[CoolifyDeployment]:
+        body = response.json()
+        # Real servers answer {"count": N, "deployments": [...]}; the spec says a list.
+        items = body.get("deployments") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise APIResponseValidationError(
+                "expected {'count', 'deployments'} from GET /deployments/applications/{uuid}",
+                provider=PROVIDER,
+                method=response.method,
+            )
+        return [CoolifyDeployment.from_api(d) for d in items]
+
+    return single(
+        Call(
+            "GET",
+            f"/deployments/applications/{_uuid(uuid, 'application')}",
+            params={"skip": skip, "take": take},
+        ),
+        parse,
+    )
+
+
+def wait_for_deployment_flow(
+    uuid: str,
+    *,
+    timeout: float,
+    poll_interval: float,
+    not_found_grace: float,
+    clock: Callable[[], float],
+) -> Flow[CoolifyDeployment]:
+    """Flow of :meth:`CoolifyClient.wait_for_deployment`."""
+    if not timeout > 0:
+        raise InvalidValueError(timeout, "timeout must be positive", "pass e.g. timeout=600")
+    if not poll_interval > 0:
+        raise InvalidValueError(poll_interval, "poll interval must be positive", "pass 3.0")
+    path = f"/deployments/{_uuid(uuid, 'deployment')}"
+    start = clock()
+    seen: CoolifyDeployment | None = None
+    while True:
+        response = yield Call("GET", path, allow_status=(404,))
+        assert response is not None
+        elapsed = clock() - start
+        if response.status_code == 404:
+            if seen is not None:
+                raise NotFoundError(
+                    f"deployment {uuid} disappeared while it was {seen.status.value}; "
+                    "look it up with list_application_deployments()",
+                    status_code=404,
+                    provider=PROVIDER,
+                    method="GET",
+                    url=response.url.split("?", 1)[0],
+                )
+            if elapsed >= not_found_grace:
+                raise DeploymentNotQueuedError(
+                    f"deployment {uuid} does not exist (404 for {elapsed:.0f}s): Coolify did "
+                    "not queue it (an identical deployment was already queued, or the "
+                    "deploy queue was full); find the real one with "
+                    "list_application_deployments(app_uuid, take=1) or deploy again",
+                    deployment_uuid=uuid,
+                    url=response.url.split("?", 1)[0],
+                )
+            wait = min(poll_interval, max(0.0, not_found_grace - elapsed))
+        else:
+            seen = CoolifyDeployment.from_api(response.json())
+            if seen.is_terminal:
+                return seen
+            if elapsed >= timeout:
+                raise DeploymentTimeoutError(
+                    f"deployment {uuid} is still {seen.status.value} after {timeout:.0f}s; "
+                    "wait longer (timeout=...) or cancel it in Coolify",
+                    deployment_id=uuid,
+                    last_status=seen.status.value,
+                    timeout=timeout,
+                    provider=PROVIDER,
+                )
+            wait = min(poll_interval, max(0.0, timeout - elapsed))
+        yield Sleep(wait)
+
+
+def set_image_flow(uuid: str, image: ImageReference) -> Flow[CoolifyApplication]:
+    """Flow of :meth:`CoolifyClient.set_image`: returns the application as it was."""
+    digest = pinned_digest(image)
+    app_path = f"/applications/{_uuid(uuid, 'application')}"
+    response = yield Call("GET", app_path)
+    assert response is not None
+    app = CoolifyApplication.from_api(response.json())
+    if app.build_pack != "dockerimage":
+        raise UnsupportedOperationError(
+            f"application {uuid} ({app.name!r}) builds its image itself "
+            f"(build pack {app.build_pack!r}), so it cannot be pointed at {image}",
+            workaround=(
+                "create a Docker Image application (POST /applications/dockerimage) for "
+                "pre-built images, or pin the digest in a compose service with "
+                "update_service_compose()"
+            ),
+        )
+    # Stored the way Coolify's own DockerImageParser stores a digest on create: name
+    # "repo@sha256", tag "<hex>"; the deploy job pulls "name:tag" = "repo@sha256:<hex>".
+    body = {
+        "docker_registry_image_name": f"{image.name}@{digest.algorithm}",
+        "docker_registry_image_tag": digest.encoded,
+    }
+    yield Call("PATCH", app_path, json=body, idempotent=True)
+    return app
+
+
+def latest_deployment_flow(uuid: str) -> Flow[CoolifyDeployment | None]:
+    """The newest deployment of application ``uuid``, or ``None``."""
+    deployments = yield from list_application_deployments_flow(uuid, 0, 1)
+    return deployments[0] if deployments else None
+
+
+def deploy_image_flow(uuid: str, image: ImageReference, force: bool) -> Flow[DeployResult]:
+    """Flow of :meth:`CoolifyClient.deploy_image`: point at the digest, then deploy."""
+    yield from set_image_flow(uuid, image)
+    results = yield from deploy_flow(uuid, None, force)
+    for result in results:
+        if result.resource_uuid in (None, uuid):
+            return result
+    raise APIResponseValidationError(
+        f"POST /deploy did not report application {uuid}", provider=PROVIDER, method="POST"
+    )
+
+
+def deploy_image_and_wait_flow(
+    uuid: str,
+    image: ImageReference,
+    *,
+    force: bool,
+    timeout: float,
+    poll_interval: float,
+    not_found_grace: float,
+    clock: Callable[[], float],
+) -> Flow[CoolifyDeployment]:
+    """Flow of :meth:`CoolifyClient.deploy_image_and_wait`."""
+    result = yield from deploy_image_flow(uuid, image, force)
+    deployment_uuid = result.deployment_uuid
+    if deployment_uuid is None:
+        # Skipped as a duplicate: the identical deployment already queued is the one.
+        latest = yield from latest_deployment_flow(uuid)
+        if latest is None:
+            raise DeploymentNotQueuedError(
+                f"Coolify did not queue a deployment of {uuid} ({result.message!r}) and lists "
+                "none; deploy again with force=True",
+                deployment_uuid="",
+            )
+        deployment_uuid = latest.deployment_uuid
+    return (
+        yield from wait_for_deployment_flow(
+            deployment_uuid,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            not_found_grace=not_found_grace,
+            clock=clock,
+        )
+    )
+
+
+def _compose_body(compose: str, list_style_env: bool) -> str:
+    text = to_list_style_env(compose) if list_style_env else compose
+    return encode_compose_raw(text)
+
+
+def _url_items(urls: Mapping[str, str | Sequence[str]] | None) -> list[dict[str, str]] | None:
+    if urls is None:
+        return None
+    if not isinstance(urls, Mapping) or not urls:
+        raise InvalidValueError(urls, "urls must map compose service names to URLs", "pass a dict")
+    return [
+        {"name": name, "url": _urls(value, f"service {name!r}")} for name, value in urls.items()
+    ]
+
+
+def create_service_flow(
+    *,
+    project_uuid: str,
+    server_uuid: str,
+    environment_name: str,
+    environment_uuid: str,
+    compose: str,
+    name: str | None,
+    description: str | None,
+    destination_uuid: str | None,
+    urls: Mapping[str, str | Sequence[str]] | None,
+    instant_deploy: bool,
+    list_style_env: bool,
+) -> Flow[ServiceUpdateResult]:
+    """Flow of :meth:`CoolifyClient.create_service` (``POST /services``)."""
+    if not environment_name:
+        raise InvalidValueError(
+            environment_name, "environment name is empty", "pass e.g. 'production'"
+        )
+    body: dict[str, Any] = {
+        "project_uuid": _valid(project_uuid, "project"),
+        "server_uuid": _valid(server_uuid, "server"),
+        # The spec lists both as required (its description says either suffices).
+        "environment_name": environment_name,
+        "environment_uuid": _valid(environment_uuid, "environment"),
+        "docker_compose_raw": _compose_body(compose, list_style_env),
+        "instant_deploy": bool(instant_deploy),
+    }
+    if name is not None:
+        body["name"] = name
+    if description is not None:
+        body["description"] = description
+    if destination_uuid is not None:
+        body["destination_uuid"] = _valid(destination_uuid, "destination")
+    items = _url_items(urls)
+    if items is not None:
+        body["urls"] = items
+    return single(
+        Call("POST", "/services", json=body), lambda r: ServiceUpdateResult.from_api(r.json())
+    )
+
+
+def _require_version(version: str, minimum: semver.Version, what: str, workaround: str) -> None:
+    parsed = parse_coolify_version(version)
+    if parsed is not None and parsed < minimum:
+        raise UnsupportedOperationError(
+            f"Coolify {version} cannot {what} through the API (needs {minimum} or newer)",
+            workaround=workaround,
+        )
+
+
+def update_service_flow(
+    uuid: str,
+    *,
+    compose: str | None,
+    urls: Mapping[str, str | Sequence[str]] | None,
+    force_domain_override: bool,
+    instant_deploy: bool,
+    list_style_env: bool,
+    version: _VersionCache,
+) -> Flow[ServiceUpdateResult]:
+    """Flow of :meth:`CoolifyClient.update_service_compose` and
+    :meth:`CoolifyClient.set_service_urls` (``PATCH /services/{uuid}``)."""
+    body: dict[str, Any] = {}
+    if compose is not None:
+        body["docker_compose_raw"] = _compose_body(compose, list_style_env)
+    items = _url_items(urls)
+    if items is not None:
+        server = yield from version_flow(version)
+        _require_version(
+            server,
+            SERVICE_URLS_SINCE,
+            "set the domains of a service's containers",
+            "upgrade Coolify, or set the domain in the Coolify UI (service > container > "
+            "Domains), or declare SERVICE_URL_<NAME>_<PORT> in the compose file and let "
+            "Coolify generate one",
+        )
+        body["urls"] = items
+        if force_domain_override:
+            body["force_domain_override"] = True
+    if not body:
+        raise InvalidValueError(
+            uuid, "nothing to update", "pass compose=... and/or urls={service: url}"
+        )
+    if instant_deploy:
+        body["instant_deploy"] = True
+    path = f"/services/{_uuid(uuid, 'service')}"
+    response = yield Call("PATCH", path, json=body, idempotent=True)
+    assert response is not None
+    return ServiceUpdateResult.from_api(response.json())
+
+
+def set_service_application_url_flow(
+    service_uuid: str,
+    app_uuid: str,
+    urls: str | Sequence[str],
+    *,
+    force_domain_override: bool,
+    version: _VersionCache,
+) -> Flow[CoolifyServiceApplication]:
+    """Flow of :meth:`CoolifyClient.set_service_application_url`."""
+    url = _urls(urls, f"service application {app_uuid}")
+    service_path = f"/services/{_uuid(service_uuid, 'service')}"
+    app_path = f"{service_path}/applications/{_uuid(app_uuid, 'service application')}"
+    server = yield from version_flow(version)
+    parsed = parse_coolify_version(server)
+    if parsed is None or parsed >= SERVICE_APPLICATION_PATCH_SINCE:
+        params = {"force_domain_override": True} if force_domain_override else None
+        yield Call("PATCH", app_path, params=params, json={"url": url}, idempotent=True)
+        response = yield Call("GET", app_path)
+        assert response is not None
+        return CoolifyServiceApplication.from_api(response.json())
+    # Older servers: the service-level "urls" field, keyed by the compose service name.
+    _require_version(
+        server,
+        SERVICE_URLS_SINCE,
+        "set the domain of a service's container",
+        "upgrade Coolify to 4.0.0-beta.461 or newer, or set the domain in the Coolify UI "
+        "(service > container > Domains); 'domains', 'fqdn' and 'docker_compose_domains' "
+        "are rejected on services with 422",
+    )
+    response = yield Call("GET", service_path)
+    assert response is not None
+    service = CoolifyService.from_api(response.json())
+    matches = [a for a in service.applications if a.uuid == app_uuid]
+    if not matches:
+        raise InvalidValueError(
+            app_uuid,
+            f"is not a container of service {service_uuid}",
+            "list them with list_service_applications()",
+        )
+    body: dict[str, Any] = {"urls": [{"name": matches[0].name, "url": url}]}
+    if force_domain_override:
+        body["force_domain_override"] = True
+    yield Call("PATCH", service_path, json=body, idempotent=True)
+    response = yield Call("GET", service_path)
+    assert response is not None
+    return CoolifyService.from_api(response.json()).application(matches[0].name)
+
+
+def set_application_domains_flow(
+    uuid: str, domains: str | Sequence[str], force_domain_override: bool
+) -> Flow[CoolifyApplication]:
+    """Flow of :meth:`CoolifyClient.set_application_domains`."""
+    value = _urls(domains, f"application {uuid}")
+    path = f"/applications/{_uuid(uuid, 'application')}"
+    response = yield Call("GET", path)
+    assert response is not None
+    app = CoolifyApplication.from_api(response.json())
+    if app.build_pack == "dockercompose":
+        raise UnsupportedOperationError(
+            f"application {uuid} is a compose application: its domains belong to its "
+            "containers, not to the application",
+            workaround="use set_compose_domains(uuid, {compose_service: url})",
+        )
+    body: dict[str, Any] = {"domains": value}
+    if force_domain_override:
+        body["force_domain_override"] = True
+    yield Call("PATCH", path, json=body, idempotent=True)
+    response = yield Call("GET", path)
+    assert response is not None
+    return CoolifyApplication.from_api(response.json())
+
+
+def set_compose_domains_flow(
+    uuid: str, domains: Mapping[str, str | Sequence[str]], force_domain_override: bool
+) -> Flow[CoolifyApplication]:
+    """Flow of :meth:`CoolifyClient.set_compose_domains` (``docker_compose_domains``)."""
+    if not isinstance(domains, Mapping) or not domains:
+        raise InvalidValueError(domains, "no domains given", "pass {compose_service: url}")
+    items = [
+        {"name": name, "domain": _urls(value, f"compose service {name!r}")}
+        for name, value in domains.items()
+    ]
+    path = f"/applications/{_uuid(uuid, 'application')}"
+    response = yield Call("GET", path)
+    assert response is not None
+    app = CoolifyApplication.from_api(response.json())
+    if app.build_pack != "dockercompose":
+        raise UnsupportedOperationError(
+            f"application {uuid} has build pack {app.build_pack!r}; per-container domains "
+            "exist only on compose applications",
+            workaround="use set_application_domains(uuid, urls)",
+        )
+    body: dict[str, Any] = {"docker_compose_domains": items}
+    if force_domain_override:
+        body["force_domain_override"] = True
+    yield Call("PATCH", path, json=body, idempotent=True)
+    response = yield Call("GET", path)
+    assert response is not None
+    return CoolifyApplication.from_api(response.json())
+
+
+def restart_service_flow(uuid: str, pull_latest: bool) -> Flow[str]:
+    """Flow of :meth:`CoolifyClient.restart_service`."""
+
+    def parse(response: HTTPResponse) -> str:
+        body = response.json()
+        return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+    return single(
+        Call(
+            "POST",
+            f"/services/{_uuid(uuid, 'service')}/restart",
+            params={"latest": bool(pull_latest)},
+        ),
+        parse,
+    )
+
+
+def _env_inputs(
+    envs: Mapping[str, str] | Sequence[EnvVarInput], is_preview: bool
+) -> list[EnvVarInput]:
+    if isinstance(envs, Mapping):
+        return [EnvVarInput(key, value, is_preview=is_preview) for key, value in envs.items()]
+    items = list(envs)
+    for item in items:
+        if not isinstance(item, EnvVarInput):
+            raise InvalidValueError(
+                item, "is not an EnvVarInput", "pass a {key: value} dict or EnvVarInput items"
+            )
+    return items
+
+
+# ---------------------------------------------------------------------------------------
+# The clients
+# ---------------------------------------------------------------------------------------
+
+
+class _CoolifyBase:
+    """Configuration shared by the twins (no I/O)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        rate_limit: RateLimit | Literal["shared"] | None,
+        rate_limit_requests: int,
+        rate_limit_period: float,
+    ) -> None:
+        self.base_url = _api_base(base_url)
+        token = _check_token(token)
+        register_secret(token)
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if rate_limit == "shared":
+            rate_limit = RateLimit.shared(
+                rate_limit_key(self.base_url, token), rate_limit_requests, rate_limit_period
+            )
+        self.rate_limit: RateLimit | None = rate_limit
+        self._version = _VersionCache()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+_CLIENT_ARGS_DOC = """
+    Args:
+        base_url: the Coolify instance, e.g. ``https://coolify.example.com``
+            (``/api/v1`` is appended; a URL already ending in it is accepted).
+        token: an API token (``<id>|<secret>``). Never logged, shown or recorded.
+        rate_limit: ``"shared"`` (default): one limiter of ``rate_limit_requests`` per
+            ``rate_limit_period`` seconds, shared by every client of the same instance
+            and token in this process (key ``"coolify:" + sha256(url + token)[:16]``,
+            never the token); a :class:`~mosaic_sdk.RateLimit` to share your own (for
+            example across several tokens of one user: Coolify counts per user);
+            ``None`` to disable client-side limiting.
+        rate_limit_requests: the server's ``API_RATE_LIMIT`` (200 by default).
+        rate_limit_period: the window in seconds (60, Laravel's per-minute limiter).
+        timeout: seconds per request.
+        retry: the retry policy (429 with ``Retry-After`` is honoured, including the
+            deploy-queue-full 429 of ``POST /deploy``).
+        verify: TLS verification (``True``, ``False`` or a CA bundle path).
+        transport: an httpx transport for tests.
+        sleep: sleep used between deployment polls (tests inject a fake).
+        clock: monotonic clock for wait deadlines.
+"""
+
+
+class CoolifyClient(_CoolifyBase):
+    __doc__ = (
+        """Synchronous Coolify v4 client authenticated with a Bearer token.
+
+    Every request carries ``Accept: application/json`` (without it Laravel renders
+    framework errors as HTML) and passes the shared client-side rate limit.
+"""
+        + _CLIENT_ARGS_DOC
+        + """
+    Example:
+        >>> with CoolifyClient("https://coolify.example.com", token) as coolify:
+        ...     deployment = coolify.deploy_image_and_wait(app_uuid, image)  # doctest: +SKIP
+"""
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        rate_limit: RateLimit | Literal["shared"] | None = "shared",
+        rate_limit_requests: int = DEFAULT_RATE_LIMIT_REQUESTS,
+        rate_limit_period: float = DEFAULT_RATE_LIMIT_PERIOD,
+        timeout: float | None = 30.0,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(base_url, token, rate_limit, rate_limit_requests, rate_limit_period)
+        self.sleep = sleep
+        self.clock = clock
+        self._http = HTTPClient(
+            self.base_url,
+            provider=PROVIDER,
+            headers=self._headers,
+            timeout=timeout,
+            retry=retry,
+            rate_limit=self.rate_limit,
+            verify=verify,
+            transport=transport,
+            error_message=_error_message,
+        )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> CoolifyClient:
+        """A client from ``COOLIFY_URL`` and ``COOLIFY_TOKEN``; ``kwargs`` as for the
+        constructor.
+
+        Raises:
+            ConfigurationError: a variable is missing.
+        """
+        return cls(*_from_env(), **kwargs)
+
+    def run(self, flow: Flow[Any]) -> Any:
+        """Drive a sans-I/O flow with this client (used by the deployment target)."""
+        return run_flow(self._http, flow, self.sleep)
+
+    def version(self) -> str:
+        """The server version (``GET /version``), fetched once per client."""
+        result: str = self.run(version_flow(self._version))
+        return result
+
+    def list_projects(self) -> list[CoolifyProject]:
+        """Every project of the token's team (``GET /projects``)."""
+        result: list[CoolifyProject] = self.run(list_projects_flow())
+        return result
+
+    def get_environment(self, project_uuid: str, environment: str) -> CoolifyEnvironment:
+        """One environment of a project, by name or uuid
+        (``GET /projects/{uuid}/{environment_name_or_uuid}``)."""
+        result: CoolifyEnvironment = self.run(get_environment_flow(project_uuid, environment))
+        return result
+
+    def list_applications(self, tag: str | None = None) -> list[CoolifyApplication]:
+        """Every application, optionally only those tagged ``tag`` (``GET /applications``)."""
+        result: list[CoolifyApplication] = self.run(list_applications_flow(tag))
+        return result
+
+    def get_application(self, uuid: str) -> CoolifyApplication:
+        """One application (``GET /applications/{uuid}``)."""
+        result: CoolifyApplication = self.run(get_application_flow(uuid))
+        return result
+
+    def application_status(self, uuid: str) -> ResourceStatus:
+        """The parsed status of an application (``running:healthy``...)."""
+        return self.get_application(uuid).status
+
+    def list_services(self) -> list[CoolifyService]:
+        """Every compose service (``GET /services``)."""
+        result: list[CoolifyService] = self.run(list_services_flow())
+        return result
+
+    def get_service(self, uuid: str) -> CoolifyService:
+        """One compose service with its containers (``GET /services/{uuid}``)."""
+        result: CoolifyService = self.run(get_service_flow(uuid))
+        return result
+
+    def service_status(self, uuid: str) -> ResourceStatus:
+        """The parsed status of a compose service."""
+        return self.get_service(uuid).status
+
+    def get_service_compose(self, uuid: str) -> str:
+        """The service's compose file as plain YAML (as Coolify normalised it)."""
+        service = self.get_service(uuid)
+        return decode_compose_raw(service.docker_compose_raw or "")
+
+    def list_service_applications(self, uuid: str) -> list[CoolifyServiceApplication]:
+        """The containers of a compose service (``GET /services/{uuid}/applications``,
+        Coolify 4.2.0+)."""
+        result: list[CoolifyServiceApplication] = self.run(list_service_applications_flow(uuid))
+        return result
+
+    def list_envs(self, uuid: str, *, resource: Resource = "applications") -> list[CoolifyEnvVar]:
+        """The environment variables of an application, service or database."""
+        result: list[CoolifyEnvVar] = self.run(list_envs_flow(uuid, resource))
+        return result
+
+    def set_env(
+        self,
+        uuid: str,
+        key: str,
+        value: str,
+        *,
+        resource: Resource = "applications",
+        is_preview: bool = False,
+        is_literal: bool | None = None,
+        is_multiline: bool | None = None,
+        is_shown_once: bool | None = None,
+    ) -> CoolifyEnvVar:
+        """Create or update one variable (the bulk endpoint with one item: a true upsert
+        in one call). Takes effect on the next deploy or restart."""
+        item = EnvVarInput(key, value, is_preview, is_literal, is_multiline, is_shown_once)
+        written = self.upsert_envs(uuid, [item], resource=resource)
+        return _pick(written, key)
+
+    def upsert_envs(
+        self,
+        uuid: str,
+        envs: Mapping[str, str] | Sequence[EnvVarInput],
+        *,
+        resource: Resource = "applications",
+        is_preview: bool = False,
+    ) -> list[CoolifyEnvVar]:
+        """Create missing and update existing variables in one call
+        (``PATCH /{resource}/{uuid}/envs/bulk``)."""
+        result: list[CoolifyEnvVar] = self.run(
+            upsert_envs_flow(uuid, _env_inputs(envs, is_preview), resource)
+        )
+        return result
+
+    def deploy(
+        self,
+        uuid: str | Sequence[str] | None = None,
+        *,
+        tag: str | Sequence[str] | None = None,
+        force: bool = False,
+    ) -> list[DeployResult]:
+        """Queue deployments by resource uuid(s) or tag(s) (``POST /deploy``).
+
+        A full deploy queue (429, ``Retry-After: 60``) is waited out by the HTTP core up
+        to its retry cap, then raised as :class:`~mosaic_sdk.errors.RateLimitError`.
+        """
+        result: list[DeployResult] = self.run(deploy_flow(uuid, tag, force))
+        return result
+
+    def get_deployment(self, uuid: str) -> CoolifyDeployment:
+        """One deployment (``GET /deployments/{uuid}``)."""
+        result: CoolifyDeployment = self.run(get_deployment_flow(uuid))
+        return result
+
+    def list_application_deployments(
+        self, uuid: str, *, skip: int = 0, take: int = 10
+    ) -> list[CoolifyDeployment]:
+        """Deployments of an application, newest first
+        (``GET /deployments/applications/{uuid}``)."""
+        result: list[CoolifyDeployment] = self.run(
+            list_application_deployments_flow(uuid, skip, take)
+        )
+        return result
+
+    def wait_for_deployment(
+        self,
+        uuid: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 3.0,
+        not_found_grace: float = 10.0,
+    ) -> CoolifyDeployment:
+        """Poll a deployment until ``finished``, ``failed`` or ``cancelled-by-user``.
+
+        Returns the terminal deployment (a failure is returned, not raised).
+
+        Raises:
+            DeploymentNotQueuedError: the uuid answered 404 for ``not_found_grace``
+                seconds: Coolify never queued it.
+            DeploymentTimeoutError: still queued or in progress after ``timeout``.
+        """
+        result: CoolifyDeployment = self.run(
+            wait_for_deployment_flow(
+                uuid,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                not_found_grace=not_found_grace,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    def set_image(self, uuid: str, image: ImageReference) -> CoolifyApplication:
+        """Point a Docker Image application at ``image`` (pinned by digest) without
+        deploying; returns the application as it was before.
+
+        Raises:
+            InvalidValueError: ``image`` has no digest.
+            UnsupportedOperationError: the application builds its own image.
+        """
+        result: CoolifyApplication = self.run(set_image_flow(uuid, image))
+        return result
+
+    def deploy_image(
+        self, uuid: str, image: ImageReference, *, force: bool = False
+    ) -> DeployResult:
+        """Point a Docker Image application at ``image`` (pinned by digest) and queue a
+        deployment (``PATCH /applications/{uuid}`` then ``POST /deploy?uuid=``)."""
+        result: DeployResult = self.run(deploy_image_flow(uuid, image, force))
+        return result
+
+    def deploy_image_and_wait(
+        self,
+        uuid: str,
+        image: ImageReference,
+        *,
+        force: bool = False,
+        timeout: float = 600.0,
+        poll_interval: float = 3.0,
+        not_found_grace: float = 10.0,
+    ) -> CoolifyDeployment:
+        """:meth:`deploy_image`, then :meth:`wait_for_deployment`. A duplicate that
+        Coolify skipped is followed through the deployment already queued."""
+        result: CoolifyDeployment = self.run(
+            deploy_image_and_wait_flow(
+                uuid,
+                image,
+                force=force,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                not_found_grace=not_found_grace,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    def create_service(
+        self,
+        *,
+        project_uuid: str,
+        server_uuid: str,
+        environment_name: str,
+        environment_uuid: str,
+        compose: str,
+        name: str | None = None,
+        description: str | None = None,
+        destination_uuid: str | None = None,
+        urls: Mapping[str, str | Sequence[str]] | None = None,
+        instant_deploy: bool = False,
+        list_style_env: bool = True,
+    ) -> ServiceUpdateResult:
+        """Create a compose service from plain YAML (``POST /services``).
+
+        The YAML is sent as canonical base64; with ``list_style_env`` (default) maps
+        holding ``SERVICE_URL_*``/``SERVICE_FQDN_*`` are rewritten to list style first.
+        The published spec requires both ``environment_name`` and ``environment_uuid``
+        (see :meth:`get_environment`).
+        """
+        result: ServiceUpdateResult = self.run(
+            create_service_flow(
+                project_uuid=project_uuid,
+                server_uuid=server_uuid,
+                environment_name=environment_name,
+                environment_uuid=environment_uuid,
+                compose=compose,
+                name=name,
+                description=description,
+                destination_uuid=destination_uuid,
+                urls=urls,
+                instant_deploy=instant_deploy,
+                list_style_env=list_style_env,
+            )
+        )
+        return result
+
+    def update_service_compose(
+        self,
+        uuid: str,
+        compose: str,
+        *,
+        urls: Mapping[str, str | Sequence[str]] | None = None,
+        force_domain_override: bool = False,
+        instant_deploy: bool = False,
+        list_style_env: bool = True,
+    ) -> ServiceUpdateResult:
+        """Replace a service's compose file (``PATCH /services/{uuid}``); restart the
+        service afterwards (:meth:`restart_service`) for containers to pick it up."""
+        result: ServiceUpdateResult = self.run(
+            update_service_flow(
+                uuid,
+                compose=compose,
+                urls=urls,
+                force_domain_override=force_domain_override,
+                instant_deploy=instant_deploy,
+                list_style_env=list_style_env,
+                version=self._version,
+            )
+        )
+        return result
+
+    def set_service_urls(
+        self,
+        uuid: str,
+        urls: Mapping[str, str | Sequence[str]],
+        *,
+        force_domain_override: bool = False,
+    ) -> ServiceUpdateResult:
+        """Set the URLs of a service's containers by compose service name
+        (``PATCH /services/{uuid}`` with ``urls``; Coolify 4.0.0-beta.461+).
+
+        Raises:
+            UnsupportedOperationError: the server is older (names the workaround).
+        """
+        result: ServiceUpdateResult = self.run(
+            update_service_flow(
+                uuid,
+                compose=None,
+                urls=urls,
+                force_domain_override=force_domain_override,
+                instant_deploy=False,
+                list_style_env=False,
+                version=self._version,
+            )
+        )
+        return result
+
+    def set_service_application_url(
+        self,
+        service_uuid: str,
+        app_uuid: str,
+        urls: str | Sequence[str],
+        *,
+        force_domain_override: bool = False,
+    ) -> CoolifyServiceApplication:
+        """Set the URL(s) of one container of a compose service.
+
+        Uses ``PATCH /services/{uuid}/applications/{app_uuid}`` (Coolify 4.2.0+, which
+        also rewrites the magic variables), else the service-level ``urls`` field
+        (4.0.0-beta.461+).
+
+        Raises:
+            UnsupportedOperationError: the server is older than 4.0.0-beta.461.
+        """
+        result: CoolifyServiceApplication = self.run(
+            set_service_application_url_flow(
+                service_uuid,
+                app_uuid,
+                urls,
+                force_domain_override=force_domain_override,
+                version=self._version,
+            )
+        )
+        return result
+
+    def set_application_domains(
+        self, uuid: str, domains: str | Sequence[str], *, force_domain_override: bool = False
+    ) -> CoolifyApplication:
+        """Set the domains of a (non-compose) application (``PATCH`` ``domains``).
+
+        Raises:
+            UnsupportedOperationError: it is a compose application.
+        """
+        result: CoolifyApplication = self.run(
+            set_application_domains_flow(uuid, domains, force_domain_override)
+        )
+        return result
+
+    def set_compose_domains(
+        self,
+        uuid: str,
+        domains: Mapping[str, str | Sequence[str]],
+        *,
+        force_domain_override: bool = False,
+    ) -> CoolifyApplication:
+        """Set per-container domains of a git compose application
+        (``PATCH`` ``docker_compose_domains``).
+
+        Raises:
+            UnsupportedOperationError: it is not a compose application.
+        """
+        result: CoolifyApplication = self.run(
+            set_compose_domains_flow(uuid, domains, force_domain_override)
+        )
+        return result
+
+    def restart_service(self, uuid: str, *, pull_latest: bool = True) -> str:
+        """Restart a compose service, pulling images first by default
+        (``POST /services/{uuid}/restart?latest=``); returns Coolify's message."""
+        result: str = self.run(restart_service_flow(uuid, pull_latest))
+        return result
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> CoolifyClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncCoolifyClient(_CoolifyBase):
+    __doc__ = (
+        """Asynchronous twin of :class:`CoolifyClient`: the same methods, awaited, and
+    ``aclose`` in place of ``close``.
+"""
+        + _CLIENT_ARGS_DOC
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        rate_limit: RateLimit | Literal["shared"] | None = "shared",
+        rate_limit_requests: int = DEFAULT_RATE_LIMIT_REQUESTS,
+        rate_limit_period: float = DEFAULT_RATE_LIMIT_PERIOD,
+        timeout: float | None = 30.0,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(base_url, token, rate_limit, rate_limit_requests, rate_limit_period)
+        self.sleep = sleep
+        self.clock = clock
+        self._http = AsyncHTTPClient(
+            self.base_url,
+            provider=PROVIDER,
+            headers=self._headers,
+            timeout=timeout,
+            retry=retry,
+            rate_limit=self.rate_limit,
+            verify=verify,
+            transport=transport,
+            error_message=_error_message,
+        )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> AsyncCoolifyClient:
+        """See :meth:`CoolifyClient.from_env`."""
+        return cls(*_from_env(), **kwargs)
+
+    async def run(self, flow: Flow[Any]) -> Any:
+        """Drive a sans-I/O flow with this client."""
+        return await arun_flow(self._http, flow, self.sleep)
+
+    async def version(self) -> str:
+        """See :meth:`CoolifyClient.version`."""
+        result: str = await self.run(version_flow(self._version))
+        return result
+
+    async def list_projects(self) -> list[CoolifyProject]:
+        """See :meth:`CoolifyClient.list_projects`."""
+        result: list[CoolifyProject] = await self.run(list_projects_flow())
+        return result
+
+    async def get_environment(self, project_uuid: str, environment: str) -> CoolifyEnvironment:
+        """See :meth:`CoolifyClient.get_environment`."""
+        result: CoolifyEnvironment = await self.run(get_environment_flow(project_uuid, environment))
+        return result
+
+    async def list_applications(self, tag: str | None = None) -> list[CoolifyApplication]:
+        """See :meth:`CoolifyClient.list_applications`."""
+        result: list[CoolifyApplication] = await self.run(list_applications_flow(tag))
+        return result
+
+    async def get_application(self, uuid: str) -> CoolifyApplication:
+        """See :meth:`CoolifyClient.get_application`."""
+        result: CoolifyApplication = await self.run(get_application_flow(uuid))
+        return result
+
+    async def application_status(self, uuid: str) -> ResourceStatus:
+        """See :meth:`CoolifyClient.application_status`."""
+        return (await self.get_application(uuid)).status
+
+    async def list_services(self) -> list[CoolifyService]:
+        """See :meth:`CoolifyClient.list_services`."""
+        result: list[CoolifyService] = await self.run(list_services_flow())
+        return result
+
+    async def get_service(self, uuid: str) -> CoolifyService:
+        """See :meth:`CoolifyClient.get_service`."""
+        result: CoolifyService = await self.run(get_service_flow(uuid))
+        return result
+
+    async def service_status(self, uuid: str) -> ResourceStatus:
+        """See :meth:`CoolifyClient.service_status`."""
+        return (await self.get_service(uuid)).status
+
+    async def get_service_compose(self, uuid: str) -> str:
+        """See :meth:`CoolifyClient.get_service_compose`."""
+        service = await self.get_service(uuid)
+        return decode_compose_raw(service.docker_compose_raw or "")
+
+    async def list_service_applications(self, uuid: str) -> list[CoolifyServiceApplication]:
+        """See :meth:`CoolifyClient.list_service_applications`."""
+        result: list[CoolifyServiceApplication] = await self.run(
+            list_service_applications_flow(uuid)
+        )
+        return result
+
+    async def list_envs(
+        self, uuid: str, *, resource: Resource = "applications"
+    ) -> list[CoolifyEnvVar]:
+        """See :meth:`CoolifyClient.list_envs`."""
+        result: list[CoolifyEnvVar] = await self.run(list_envs_flow(uuid, resource))
+        return result
+
+    async def set_env(
+        self,
+        uuid: str,
+        key: str,
+        value: str,
+        *,
+        resource: Resource = "applications",
+        is_preview: bool = False,
+        is_literal: bool | None = None,
+        is_multiline: bool | None = None,
+        is_shown_once: bool | None = None,
+    ) -> CoolifyEnvVar:
+        """See :meth:`CoolifyClient.set_env`."""
+        item = EnvVarInput(key, value, is_preview, is_literal, is_multiline, is_shown_once)
+        written = await self.upsert_envs(uuid, [item], resource=resource)
+        return _pick(written, key)
+
+    async def upsert_envs(
+        self,
+        uuid: str,
+        envs: Mapping[str, str] | Sequence[EnvVarInput],
+        *,
+        resource: Resource = "applications",
+        is_preview: bool = False,
+    ) -> list[CoolifyEnvVar]:
+        """See :meth:`CoolifyClient.upsert_envs`."""
+        result: list[CoolifyEnvVar] = await self.run(
+            upsert_envs_flow(uuid, _env_inputs(envs, is_preview), resource)
+        )
+        return result
+
+    async def deploy(
+        self,
+        uuid: str | Sequence[str] | None = None,
+        *,
+        tag: str | Sequence[str] | None = None,
+        force: bool = False,
+    ) -> list[DeployResult]:
+        """See :meth:`CoolifyClient.deploy`."""
+        result: list[DeployResult] = await self.run(deploy_flow(uuid, tag, force))
+        return result
+
+    async def get_deployment(self, uuid: str) -> CoolifyDeployment:
+        """See :meth:`CoolifyClient.get_deployment`."""
+        result: CoolifyDeployment = await self.run(get_deployment_flow(uuid))
+        return result
+
+    async def list_application_deployments(
+        self, uuid: str, *, skip: int = 0, take: int = 10
+    ) -> list[CoolifyDeployment]:
+        """See :meth:`CoolifyClient.list_application_deployments`."""
+        result: list[CoolifyDeployment] = await self.run(
+            list_application_deployments_flow(uuid, skip, take)
+        )
+        return result
+
+    async def wait_for_deployment(
+        self,
+        uuid: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 3.0,
+        not_found_grace: float = 10.0,
+    ) -> CoolifyDeployment:
+        """See :meth:`CoolifyClient.wait_for_deployment`."""
+        result: CoolifyDeployment = await self.run(
+            wait_for_deployment_flow(
+                uuid,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                not_found_grace=not_found_grace,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    async def set_image(self, uuid: str, image: ImageReference) -> CoolifyApplication:
+        """See :meth:`CoolifyClient.set_image`."""
+        result: CoolifyApplication = await self.run(set_image_flow(uuid, image))
+        return result
+
+    async def deploy_image(
+        self, uuid: str, image: ImageReference, *, force: bool = False
+    ) -> DeployResult:
+        """See :meth:`CoolifyClient.deploy_image`."""
+        result: DeployResult = await self.run(deploy_image_flow(uuid, image, force))
+        return result
+
+    async def deploy_image_and_wait(
+        self,
+        uuid: str,
+        image: ImageReference,
+        *,
+        force: bool = False,
+        timeout: float = 600.0,
+        poll_interval: float = 3.0,
+        not_found_grace: float = 10.0,
+    ) -> CoolifyDeployment:
+        """See :meth:`CoolifyClient.deploy_image_and_wait`."""
+        result: CoolifyDeployment = await self.run(
+            deploy_image_and_wait_flow(
+                uuid,
+                image,
+                force=force,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                not_found_grace=not_found_grace,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    async def create_service(
+        self,
+        *,
+        project_uuid: str,
+        server_uuid: str,
+        environment_name: str,
+        environment_uuid: str,
+        compose: str,
+        name: str | None = None,
+        description: str | None = None,
+        destination_uuid: str | None = None,
+        urls: Mapping[str, str | Sequence[str]] | None = None,
+        instant_deploy: bool = False,
+        list_style_env: bool = True,
+    ) -> ServiceUpdateResult:
+        """See :meth:`CoolifyClient.create_service`."""
+        result: ServiceUpdateResult = await self.run(
+            create_service_flow(
+                project_uuid=project_uuid,
+                server_uuid=server_uuid,
+                environment_name=environment_name,
+                environment_uuid=environment_uuid,
+                compose=compose,
+                name=name,
+                description=description,
+                destination_uuid=destination_uuid,
+                urls=urls,
+                instant_deploy=instant_deploy,
+                list_style_env=list_style_env,
+            )
+        )
+        return result
+
+    async def update_service_compose(
+        self,
+        uuid: str,
+        compose: str,
+        *,
+        urls: Mapping[str, str | Sequence[str]] | None = None,
+        force_domain_override: bool = False,
+        instant_deploy: bool = False,
+        list_style_env: bool = True,
+    ) -> ServiceUpdateResult:
+        """See :meth:`CoolifyClient.update_service_compose`."""
+        result: ServiceUpdateResult = await self.run(
+            update_service_flow(
+                uuid,
+                compose=compose,
+                urls=urls,
+                force_domain_override=force_domain_override,
+                instant_deploy=instant_deploy,
+                list_style_env=list_style_env,
+                version=self._version,
+            )
+        )
+        return result
+
+    async def set_service_urls(
+        self,
+        uuid: str,
+        urls: Mapping[str, str | Sequence[str]],
+        *,
+        force_domain_override: bool = False,
+    ) -> ServiceUpdateResult:
+        """See :meth:`CoolifyClient.set_service_urls`."""
+        result: ServiceUpdateResult = await self.run(
+            update_service_flow(
+                uuid,
+                compose=None,
+                urls=urls,
+                force_domain_override=force_domain_override,
+                instant_deploy=False,
+                list_style_env=False,
+                version=self._version,
+            )
+        )
+        return result
+
+    async def set_service_application_url(
+        self,
+        service_uuid: str,
+        app_uuid: str,
+        urls: str | Sequence[str],
+        *,
+        force_domain_override: bool = False,
+    ) -> CoolifyServiceApplication:
+        """See :meth:`CoolifyClient.set_service_application_url`."""
+        result: CoolifyServiceApplication = await self.run(
+            set_service_application_url_flow(
+                service_uuid,
+                app_uuid,
+                urls,
+                force_domain_override=force_domain_override,
+                version=self._version,
+            )
+        )
+        return result
+
+    async def set_application_domains(
+        self, uuid: str, domains: str | Sequence[str], *, force_domain_override: bool = False
+    ) -> CoolifyApplication:
+        """See :meth:`CoolifyClient.set_application_domains`."""
+        result: CoolifyApplication = await self.run(
+            set_application_domains_flow(uuid, domains, force_domain_override)
+        )
+        return result
+
+    async def set_compose_domains(
+        self,
+        uuid: str,
+        domains: Mapping[str, str | Sequence[str]],
+        *,
+        force_domain_override: bool = False,
+    ) -> CoolifyApplication:
+        """See :meth:`CoolifyClient.set_compose_domains`."""
+        result: CoolifyApplication = await self.run(
+            set_compose_domains_flow(uuid, domains, force_domain_override)
+        )
+        return result
+
+    async def restart_service(self, uuid: str, *, pull_latest: bool = True) -> str:
+        """See :meth:`CoolifyClient.restart_service`."""
+        result: str = await self.run(restart_service_flow(uuid, pull_latest))
+        return result
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncCoolifyClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _from_env() -> tuple[str, str]:
+    url = os.environ.get("COOLIFY_URL", "")
+    token = os.environ.get("COOLIFY_TOKEN", "")
+    missing = [
+        name for name, value in (("COOLIFY_URL", url), ("COOLIFY_TOKEN", token)) if not value
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"environment variable(s) {', '.join(missing)} not set; export the instance URL "
+            "and an API token, or pass them to CoolifyClient(base_url, token)"
+        )
+    return url, token
+
+
+def _pick(written: Sequence[CoolifyEnvVar], key: str) -> CoolifyEnvVar:
+    for env in written:
+        if env.key == key:
+            return env
+    if len(written) == 1:
+        return written[0]  # the server normalised the key (trimmed, spaces to '_')
+    raise APIResponseValidationError(
+        f"the bulk update did not return variable {key!r}", provider=PROVIDER, method="PATCH"
+    )

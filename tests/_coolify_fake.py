@@ -1,0 +1,787 @@
+"""A stateful fake Coolify v4 API, shaped like the real one.
+
+Shapes follow the published spec (``coolify-openapi.yaml``) and the server behaviour in
+``research/providers.md`` section 1: Bearer auth (401 ``Unauthenticated.``), 422 for body
+fields an endpoint does not allow, canonical-base64 ``docker_compose_raw`` on writes and
+plain YAML on reads, ``POST /deploy`` shapes by uuid and by tag, the duplicate guard
+("Deployment already queued for this commit." with a uuid that was never stored), the
+deploy-queue-full 429 with ``Retry-After: 60``, ``GET /deployments/applications/{uuid}``
+answering ``{count, deployments}``, and Laravel's throttle (fixed window, per token,
+``X-RateLimit-Limit``/``X-RateLimit-Remaining`` on every answer, 429 + ``Retry-After``).
+
+One core (:meth:`FakeCoolify.handle`) serves both an ``httpx.MockTransport``
+(:meth:`FakeCoolify.transport`) and a real HTTP server on 127.0.0.1
+(:func:`serve`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import yaml
+
+TOKEN = "3|fake-coolify-token-for-tests-0123456789"
+API = "/api/v1"
+QUEUE_FULL = "Deployment queue is full. Please wait for existing deployments to complete."
+
+_APP_PATCH_FIELDS = {
+    "docker_registry_image_name",
+    "docker_registry_image_tag",
+    "domains",
+    "docker_compose_domains",
+    "force_domain_override",
+    "name",
+    "description",
+    "instant_deploy",
+}
+_SERVICE_PATCH_FIELDS = {
+    "name",
+    "description",
+    "instant_deploy",
+    "connect_to_docker_network",
+    "docker_compose_raw",
+    "urls",
+    "force_domain_override",
+    "is_container_label_escape_enabled",
+}
+_SERVICE_CREATE_FIELDS = _SERVICE_PATCH_FIELDS | {
+    "type",
+    "project_uuid",
+    "server_uuid",
+    "environment_name",
+    "environment_uuid",
+    "destination_uuid",
+    "tags",
+}
+
+
+class Answer:
+    """A status, headers and JSON (or raw) body."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+        if raw is not None:
+            self.content = raw
+            self.headers["Content-Type"] = "text/html; charset=UTF-8"
+        else:
+            self.content = json.dumps(body).encode()
+
+
+class FakeCoolify:
+    """In-memory Coolify with one project, one server and whatever tests add."""
+
+    def __init__(
+        self,
+        *,
+        token: str = TOKEN,
+        version: str = "4.3.10",
+        progression: tuple[str, ...] = ("queued", "in_progress", "finished"),
+        rate_limit: int | None = None,
+        rate_window: float = 60.0,
+    ) -> None:
+        self.token = token
+        self.version = version
+        self.progression = progression
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.applications: dict[str, dict[str, Any]] = {}
+        self.services: dict[str, dict[str, Any]] = {}
+        self.envs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.polls: dict[str, int] = {}
+        self.hidden_polls: dict[str, int] = {}  # deployment uuid -> 404s before visible
+        self.hide_new_deployments = 0
+        self.queue_full_answers = 0
+        self.queue_full_retry_after = "60"
+        self.fail_next: list[int] = []
+        self.throttled = 0
+        self.served = 0
+        self._window_start = 0.0
+        self._window_count = 0
+        self._ids = itertools.count(1)
+        self.projects = [
+            {"id": 1, "uuid": "proj0000000000000000001", "name": "demo", "description": None}
+        ]
+        self.environments = {
+            ("proj0000000000000000001", "production"): {
+                "id": 1,
+                "uuid": "env00000000000000000001",
+                "name": "production",
+                "project_id": 1,
+                "description": None,
+                "created_at": "2026-08-01T10:00:00.000000Z",
+                "updated_at": "2026-08-01T10:00:00.000000Z",
+            }
+        }
+
+    # -- seeding -------------------------------------------------------------------------
+
+    def add_application(self, uuid: str, **fields: Any) -> dict[str, Any]:
+        app = {
+            "id": next(self._ids),
+            "uuid": uuid,
+            "name": fields.pop("name", f"app-{uuid[:6]}"),
+            "description": None,
+            "fqdn": "https://web.example.com",
+            "build_pack": "dockerimage",
+            "status": "running:healthy",
+            "docker_registry_image_name": "ghcr.io/acme/web",
+            "docker_registry_image_tag": "v1.0.0",
+            "git_repository": "coollabsio/coolify",
+            "git_branch": "main",
+            "git_commit_sha": "HEAD",
+            "environment_id": 1,
+            "destination_id": 1,
+            "ports_exposes": "80",
+            "health_check_enabled": True,
+            "manual_webhook_secret_github": None,
+            "http_basic_auth_password": None,
+            "created_at": "2026-08-01T10:00:00.000000Z",
+            "updated_at": "2026-08-01T10:00:00.000000Z",
+            "compose_parsing_version": "5",
+            "settings": {"is_static": False},
+        }
+        app.update(fields)
+        self.applications[uuid] = app
+        return app
+
+    def add_service(self, uuid: str, compose: str, **fields: Any) -> dict[str, Any]:
+        service = {
+            "id": next(self._ids),
+            "uuid": uuid,
+            "name": fields.pop("name", f"svc-{uuid[:6]}"),
+            "description": None,
+            "environment_id": 1,
+            "server_id": 0,
+            "docker_compose_raw": compose,
+            "docker_compose": compose,
+            "destination_type": "App\\Models\\StandaloneDocker",
+            "destination_id": 0,
+            "connect_to_docker_network": False,
+            "is_container_label_escape_enabled": True,
+            "service_type": None,
+            "status": "running:healthy",
+            "created_at": "2026-08-01T10:00:00.000000Z",
+            "updated_at": "2026-08-01T10:00:00.000000Z",
+            "applications": [],
+            "databases": [],
+        }
+        service.update(fields)
+        names = list((yaml.safe_load(compose) or {}).get("services", {}))
+        service["applications"] = [
+            {
+                "id": next(self._ids),
+                "uuid": f"{uuid[:8]}-{name}",
+                "name": name,
+                "human_name": None,
+                "fqdn": None,
+                "image": "nginx:1.27",
+                "status": "running:healthy",
+                "exclude_from_status": False,
+                "service_id": service["id"],
+            }
+            for name in names
+        ]
+        self.services[uuid] = service
+        return service
+
+    # -- transport adapters -------------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """A MockTransport (sync and async) backed by this fake."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            answer = self.handle(
+                request.method, str(request.url), dict(request.headers), request.read()
+            )
+            return httpx.Response(answer.status, headers=answer.headers, content=answer.content)
+
+        return httpx.MockTransport(handler)
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def handle(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Answer:
+        parts = urlsplit(url)
+        path = parts.path
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        lowered = {k.lower(): v for k, v in headers.items()}
+        with self.lock:
+            self.requests.append((method, url, lowered, body))
+            wants_json = "application/json" in lowered.get("accept", "")
+            if lowered.get("authorization") != f"Bearer {self.token}":
+                return self._error(401, "Unauthenticated.", wants_json)
+            throttled = self._throttle()
+            if throttled is not None:
+                return throttled
+            remaining = (
+                {
+                    "X-RateLimit-Limit": str(self.rate_limit),
+                    "X-RateLimit-Remaining": str(max(0, self.rate_limit - self._window_count)),
+                }
+                if self.rate_limit is not None
+                else {}
+            )
+            if self.fail_next:
+                status = self.fail_next.pop(0)
+                return Answer(status, {"message": "Server Error"}, remaining)
+            if not path.startswith(API):
+                return self._error(404, "Not found.", wants_json)
+            try:
+                payload = json.loads(body) if body else None
+            except ValueError:
+                return Answer(400, {"message": "Invalid request.", "error": "Invalid JSON."})
+            answer = self._route(method, path[len(API) :], query, payload, wants_json)
+            answer.headers.update(remaining)
+            self.served += 1
+            return answer
+
+    def _error(self, status: int, message: str, wants_json: bool) -> Answer:
+        if not wants_json:
+            # Laravel's default handler renders HTML unless the client asks for JSON.
+            return Answer(status, raw=f"<!DOCTYPE html><title>{message}</title>".encode())
+        return Answer(status, {"message": message})
+
+    def _throttle(self) -> Answer | None:
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        if self._window_count == 0 or now - self._window_start >= self.rate_window:
+            self._window_start = now
+            self._window_count = 0
+        self._window_count += 1
+        if self._window_count <= self.rate_limit:
+            return None
+        self.throttled += 1
+        retry_after = max(1, int(self.rate_window - (now - self._window_start) + 0.999))
+        return Answer(
+            429,
+            {"message": "Too Many Attempts."},
+            {
+                "Retry-After": str(retry_after),
+                "X-RateLimit-Limit": str(self.rate_limit),
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(int(time.time()) + retry_after),
+            },
+        )
+
+    def _route(
+        self, method: str, path: str, query: dict[str, str], payload: Any, wants_json: bool
+    ) -> Answer:
+        routes: list[tuple[str, str, Any]] = [
+            ("GET", r"/version", lambda **_: Answer(200, raw=self.version.encode())),
+            ("GET", r"/projects", lambda **_: Answer(200, self.projects)),
+            ("GET", r"/projects/(?P<p>[^/]+)/(?P<e>[^/]+)", self._get_environment),
+            ("GET", r"/applications", self._list_applications),
+            ("GET", r"/applications/(?P<u>[^/]+)", self._get_application),
+            ("PATCH", r"/applications/(?P<u>[^/]+)", self._patch_application),
+            ("GET", r"/(?P<kind>applications|services)/(?P<u>[^/]+)/envs", self._list_envs),
+            ("PATCH", r"/(?P<kind>applications|services)/(?P<u>[^/]+)/envs/bulk", self._bulk_envs),
+            ("POST", r"/deploy", self._deploy),
+            ("GET", r"/deployments/applications/(?P<u>[^/]+)", self._app_deployments),
+            ("GET", r"/deployments/(?P<u>[^/]+)", self._get_deployment),
+            (
+                "GET",
+                r"/services",
+                lambda **_: Answer(200, [self._service_summary(s) for s in self.services.values()]),
+            ),
+            ("POST", r"/services", self._create_service),
+            ("GET", r"/services/(?P<u>[^/]+)", self._get_service),
+            ("PATCH", r"/services/(?P<u>[^/]+)", self._patch_service),
+            ("GET", r"/services/(?P<u>[^/]+)/applications", self._service_apps),
+            ("GET", r"/services/(?P<u>[^/]+)/applications/(?P<a>[^/]+)", self._service_app),
+            ("PATCH", r"/services/(?P<u>[^/]+)/applications/(?P<a>[^/]+)", self._patch_service_app),
+            ("POST", r"/services/(?P<u>[^/]+)/restart", self._restart_service),
+        ]
+        for verb, pattern, func in routes:
+            match = re.fullmatch(pattern, path)
+            if match and verb == method:
+                answer: Answer = func(query=query, payload=payload, **match.groupdict())
+                return answer
+        if any(re.fullmatch(p, path) for _, p, _ in routes):
+            return self._error(405, "Method not allowed.", wants_json)
+        return self._error(404, "Not found.", wants_json)
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _not_allowed(payload: dict[str, Any], allowed: set[str]) -> Answer | None:
+        extra = sorted(set(payload) - allowed)
+        if extra:
+            return Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {k: ["This field is not allowed."] for k in extra},
+                },
+            )
+        return None
+
+    def _get_environment(self, p: str, e: str, **_: Any) -> Answer:
+        env = self.environments.get((p, e))
+        if env is None:
+            env = next(
+                (v for (pp, _n), v in self.environments.items() if pp == p and v["uuid"] == e), None
+            )
+        if env is None:
+            return Answer(404, {"message": "Environment not found."})
+        return Answer(200, env)
+
+    @staticmethod
+    def _public(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if not k.startswith("_")}
+
+    def _list_applications(self, query: dict[str, str], **_: Any) -> Answer:
+        apps = list(self.applications.values())
+        if query.get("tag"):
+            apps = [a for a in apps if query["tag"] in a.get("_tags", [])]
+        return Answer(200, [self._public(a) for a in apps])
+
+    def _get_application(self, u: str, **_: Any) -> Answer:
+        app = self.applications.get(u)
+        if app is None:
+            return Answer(404, {"message": "Application not found."})
+        return Answer(200, self._public(app))
+
+    def _patch_application(self, u: str, payload: Any, **_: Any) -> Answer:
+        app = self.applications.get(u)
+        if app is None:
+            return Answer(404, {"message": "Application not found."})
+        if not isinstance(payload, dict) or not payload:
+            return Answer(
+                400,
+                {"message": "Invalid request.", "error": "Content-Type must be application/json."},
+            )
+        refused = self._not_allowed(payload, _APP_PATCH_FIELDS)
+        if refused:
+            return refused
+        name = payload.get("docker_registry_image_name")
+        tag = payload.get("docker_registry_image_tag")
+        if name is not None and not re.fullmatch(r"[a-z0-9./:_-]+(@sha256)?", name):
+            return Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {"docker_registry_image_name": ["The format is invalid."]},
+                },
+            )
+        if tag is not None and not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", tag):
+            return Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {"docker_registry_image_tag": ["The format is invalid."]},
+                },
+            )
+        for key in ("docker_registry_image_name", "docker_registry_image_tag"):
+            if key in payload:
+                app[key] = payload[key]
+        if "domains" in payload:
+            app["fqdn"] = payload["domains"]
+        if "docker_compose_domains" in payload:
+            app["docker_compose_domains"] = json.dumps(
+                {d["name"]: {"domain": d["domain"]} for d in payload["docker_compose_domains"]}
+            )
+        return Answer(200, {"uuid": u})
+
+    def _list_envs(self, kind: str, u: str, **_: Any) -> Answer:
+        return Answer(200, self.envs.get((kind, u), []))
+
+    def _bulk_envs(self, kind: str, u: str, payload: Any, **_: Any) -> Answer:
+        store = self.applications if kind == "applications" else self.services
+        if u not in store:
+            return Answer(404, {"message": f"{kind[:-1].title()} not found."})
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, list) or not data:
+            return Answer(400, {"message": "Bulk data is required."})
+        envs = self.envs.setdefault((kind, u), [])
+        written = []
+        for item in data:
+            refused = self._not_allowed(
+                item, {"key", "value", "is_preview", "is_literal", "is_multiline", "is_shown_once"}
+            )
+            if refused:
+                return refused
+            key = str(item["key"]).strip().replace(" ", "_")
+            preview = bool(item.get("is_preview", False))
+            existing = next(
+                (e for e in envs if e["key"] == key and e["is_preview"] == preview), None
+            )
+            if existing is None:
+                existing = {
+                    "id": next(self._ids),
+                    "uuid": f"env{next(self._ids):021d}",
+                    "resourceable_type": "App\\Models\\Application",
+                    "resourceable_id": 1,
+                    "key": key,
+                    "is_preview": preview,
+                    "is_literal": False,
+                    "is_multiline": False,
+                    "is_shown_once": False,
+                    "is_runtime": True,
+                    "is_buildtime": True,
+                    "is_shared": False,
+                    "comment": None,
+                    "version": "4.3.10",
+                    "created_at": "2026-08-22T10:00:00.000000Z",
+                    "updated_at": "2026-08-22T10:00:00.000000Z",
+                }
+                envs.append(existing)
+            existing["value"] = item["value"]
+            existing["real_value"] = item["value"]
+            for flag in ("is_literal", "is_multiline", "is_shown_once"):
+                if flag in item:
+                    existing[flag] = bool(item[flag])
+            written.append(existing)
+        return Answer(201, written)
+
+    def _new_deployment(self, app: dict[str, Any], force: bool) -> dict[str, Any]:
+        for dep in self.deployments.values():
+            if (
+                not force
+                and dep["application_id"] == str(app["id"])
+                and dep["status"] in ("queued", "in_progress")
+                and dep["docker_registry_image_tag"] == app["docker_registry_image_tag"]
+            ):
+                return {
+                    "message": "Deployment already queued for this commit.",
+                    "resource_uuid": app["uuid"],
+                    "deployment_uuid": f"ghost{next(self._ids):019d}",
+                }
+        uuid = f"dep{next(self._ids):021d}"
+        self.deployments[uuid] = {
+            "id": next(self._ids),
+            "application_id": str(app["id"]),
+            "deployment_uuid": uuid,
+            "pull_request_id": 0,
+            "docker_registry_image_tag": app["docker_registry_image_tag"],
+            "force_rebuild": force,
+            "commit": "HEAD",
+            "status": self.progression[0],
+            "is_webhook": False,
+            "is_api": True,
+            "created_at": "2026-08-22T10:00:00.000000Z",
+            "updated_at": "2026-08-22T10:00:00.000000Z",
+            "logs": "[]",
+            "current_process_id": None,
+            "restart_only": False,
+            "git_type": None,
+            "server_id": 0,
+            "application_name": app["name"],
+            "server_name": "localhost",
+            "deployment_url": f"/project/x/application/{app['uuid']}/deployment/{uuid}",
+            "destination_id": "0",
+            "only_this_server": False,
+            "rollback": False,
+            "commit_message": None,
+            "_app": app["uuid"],
+            "_image": (app["docker_registry_image_name"], app["docker_registry_image_tag"]),
+        }
+        self.polls[uuid] = 0
+        if self.hide_new_deployments:
+            self.hidden_polls[uuid] = self.hide_new_deployments
+        return {
+            "message": f"Application {app['name']} deployment queued.",
+            "resource_uuid": app["uuid"],
+            "deployment_uuid": uuid,
+        }
+
+    def _deploy(self, query: dict[str, str], **_: Any) -> Answer:
+        if self.queue_full_answers:
+            self.queue_full_answers -= 1
+            return Answer(
+                429,
+                {"message": QUEUE_FULL},
+                {"Retry-After": self.queue_full_retry_after},
+            )
+        uuids, tags = query.get("uuid"), query.get("tag")
+        if uuids and tags:
+            return Answer(400, {"message": "You can only use uuid or tag, not both."})
+        force = query.get("force") in ("true", "1")
+        if tags:
+            wanted = set(tags.split(","))
+            apps = [a for a in self.applications.values() if wanted & set(a.get("_tags", []))]
+            if not apps:
+                return Answer(404, {"message": "No resources found with this tag."})
+            items = [self._new_deployment(a, force) for a in apps]
+            return Answer(
+                200,
+                {
+                    "message": [i["message"] for i in items],
+                    "details": [
+                        {
+                            "resource_uuid": i["resource_uuid"],
+                            "deployment_uuid": i["deployment_uuid"],
+                        }
+                        for i in items
+                    ],
+                },
+            )
+        found = []
+        for uuid in (uuids or "").split(","):
+            if uuid in self.applications:
+                found.append(self._new_deployment(self.applications[uuid], force))
+            elif uuid in self.services:
+                found.append(
+                    {
+                        "message": "Service started. It could take a while, be patient.",
+                        "resource_uuid": uuid,
+                    }
+                )
+        if not found:
+            return Answer(404, {"message": "No resources found."})
+        return Answer(200, {"deployments": found})
+
+    def _advance(self, dep: dict[str, Any]) -> None:
+        uuid = dep["deployment_uuid"]
+        self.polls[uuid] += 1
+        index = min(self.polls[uuid], len(self.progression) - 1)
+        dep["status"] = self.progression[index]
+        dep["updated_at"] = f"2026-08-22T10:00:{min(59, 5 * index):02d}.000000Z"
+        app = self.applications[dep["_app"]]
+        if dep["status"] == "in_progress":
+            app["status"] = "starting:unknown"
+        elif dep["status"] == "finished":
+            app["status"] = "running:healthy"
+        elif dep["status"] == "failed":
+            app["status"] = "exited"
+
+    def _get_deployment(self, u: str, **_: Any) -> Answer:
+        if self.hidden_polls.get(u, 0) > 0:
+            self.hidden_polls[u] -= 1
+            return Answer(404, {"message": "Deployment not found."})
+        dep = self.deployments.get(u)
+        if dep is None:
+            return Answer(404, {"message": "Deployment not found."})
+        if dep["status"] not in ("finished", "failed", "cancelled-by-user"):
+            self._advance(dep)
+        return Answer(200, self._public(dep))
+
+    def _app_deployments(self, u: str, query: dict[str, str], **_: Any) -> Answer:
+        if u not in self.applications:
+            return Answer(404, {"message": "Application not found."})
+        skip, take = int(query.get("skip", 0)), int(query.get("take", 10))
+        mine = [d for d in self.deployments.values() if d["_app"] == u][::-1]
+        page = [self._public(d) for d in mine[skip : skip + take]]
+        return Answer(200, {"count": len(mine), "deployments": page})
+
+    @staticmethod
+    def _decode_compose(value: Any) -> tuple[str | None, Answer | None]:
+        error = Answer(
+            422,
+            {
+                "message": "Validation failed.",
+                "errors": {
+                    "docker_compose_raw": "The docker_compose_raw should be base64 encoded."
+                },
+            },
+        )
+        if not isinstance(value, str):
+            return None, error
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return None, error
+        if base64.b64encode(raw).decode() != value:
+            return None, error
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {"docker_compose_raw": "Invalid UTF-8."},
+                },
+            )
+        # The server re-dumps the YAML (comments and quoting are lost).
+        return yaml.safe_dump(yaml.safe_load(text), sort_keys=False, indent=2), None
+
+    def _service_summary(self, service: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in service.items() if k not in ("applications", "databases")}
+
+    def _get_service(self, u: str, **_: Any) -> Answer:
+        service = self.services.get(u)
+        return Answer(200, service) if service else Answer(404, {"message": "Service not found."})
+
+    def _create_service(self, payload: Any, **_: Any) -> Answer:
+        if not isinstance(payload, dict):
+            return Answer(
+                400,
+                {"message": "Invalid request.", "error": "Content-Type must be application/json."},
+            )
+        refused = self._not_allowed(payload, _SERVICE_CREATE_FIELDS)
+        if refused:
+            return refused
+        if "docker_compose_raw" not in payload and "type" not in payload:
+            return Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {"docker_compose_raw": ["required without type"]},
+                },
+            )
+        text, error = self._decode_compose(payload["docker_compose_raw"])
+        if error:
+            return error
+        assert text is not None
+        uuid = f"svc{next(self._ids):021d}"
+        service = self.add_service(uuid, text, name=payload.get("name", "service"))
+        domains = self._apply_urls(service, payload.get("urls"))
+        return Answer(201, {"uuid": uuid, "domains": domains})
+
+    def _apply_urls(self, service: dict[str, Any], urls: Any) -> list[str]:
+        domains = []
+        for item in urls or []:
+            for app in service["applications"]:
+                if app["name"] == item["name"]:
+                    app["fqdn"] = item["url"]
+        for app in service["applications"]:
+            if app["fqdn"]:
+                domains.extend(app["fqdn"].split(","))
+        return domains
+
+    def _patch_service(self, u: str, payload: Any, **_: Any) -> Answer:
+        service = self.services.get(u)
+        if service is None:
+            return Answer(404, {"message": "Service not found."})
+        if not isinstance(payload, dict) or not payload:
+            return Answer(
+                400,
+                {"message": "Invalid request.", "error": "Content-Type must be application/json."},
+            )
+        refused = self._not_allowed(payload, _SERVICE_PATCH_FIELDS)
+        if refused:
+            return refused
+        if "urls" in payload and _version_tuple(self.version) < (4, 0, 0, 0, 461):
+            return refused or Answer(
+                422,
+                {
+                    "message": "Validation failed.",
+                    "errors": {"urls": ["This field is not allowed."]},
+                },
+            )
+        if "docker_compose_raw" in payload:
+            text, error = self._decode_compose(payload["docker_compose_raw"])
+            if error:
+                return error
+            service["docker_compose_raw"] = text
+            service["docker_compose"] = text
+        domains = self._apply_urls(service, payload.get("urls"))
+        return Answer(200, {"uuid": u, "domains": domains})
+
+    def _service_apps(self, u: str, **_: Any) -> Answer:
+        service = self.services.get(u)
+        if service is None or _version_tuple(self.version) < (4, 2, 0, 1, 0):
+            return Answer(
+                404, {"message": "Service not found." if service is None else "Not found."}
+            )
+        return Answer(200, service["applications"])
+
+    def _find_app(self, u: str, a: str) -> dict[str, Any] | None:
+        service = self.services.get(u)
+        if service is None:
+            return None
+        return next((x for x in service["applications"] if x["uuid"] == a), None)
+
+    def _service_app(self, u: str, a: str, **_: Any) -> Answer:
+        app = self._find_app(u, a)
+        return (
+            Answer(200, app) if app else Answer(404, {"message": "Service application not found."})
+        )
+
+    def _patch_service_app(self, u: str, a: str, payload: Any, **_: Any) -> Answer:
+        if _version_tuple(self.version) < (4, 2, 0, 1, 0):
+            return Answer(404, {"message": "Not found."})
+        app = self._find_app(u, a)
+        if app is None:
+            return Answer(404, {"message": "Service application not found."})
+        refused = self._not_allowed(
+            payload,
+            {
+                "url",
+                "noindex_domains",
+                "human_name",
+                "description",
+                "image",
+                "exclude_from_status",
+                "is_log_drain_enabled",
+                "is_gzip_enabled",
+                "is_stripprefix_enabled",
+            },
+        )
+        if refused:
+            return refused
+        if "url" in payload:
+            app["fqdn"] = payload["url"]
+        return Answer(200, app)
+
+    def _restart_service(self, u: str, **_: Any) -> Answer:
+        if u not in self.services:
+            return Answer(404, {"message": "Service not found."})
+        return Answer(200, {"message": "Service restarting request queued."})
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:-beta\.(\d+))?.*", text)
+    assert match, text
+    major, minor, patch, beta = match.groups()
+    return (int(major), int(minor), int(patch), 0 if beta else 1, int(beta or 0))
+
+
+@contextmanager
+def serve(fake: FakeCoolify) -> Iterator[str]:
+    """Serve ``fake`` over real HTTP on 127.0.0.1 (free port); yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            answer = fake.handle(
+                self.command, f"http://127.0.0.1{self.path}", dict(self.headers.items()), body
+            )
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.content)))
+            self.end_headers()
+            self.wfile.write(answer.content)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.request_queue_size = 128
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
