@@ -119,7 +119,7 @@ def lint_dockerfile(
 
 def _base_pin(dockerfile: Dockerfile, stage: Stage) -> ImagePin | None:
     """Classify a stage's base image; ``None`` for stage references and scratch."""
-    if stage.parent is not None or stage.resolved_base is None:
+    if stage.parent is not None or not stage.resolved_base:
         return None
     if stage.resolved_base.lower() == "scratch":
         return None

@@ -314,6 +314,9 @@ def _read_instructions(
         if _continues(logical, escape):
             logical = logical.rstrip(" \t")[:-1]
         parts = logical.strip().split(None, 1)
+        if not parts:  # a lone escape character continuing into nothing
+            index += 1
+            continue
         keyword = parts[0].upper()
         rest = parts[1].strip() if len(parts) > 1 else ""
         if keyword not in KNOWN_INSTRUCTIONS:
@@ -449,8 +452,9 @@ def _make_stage(
     escape: str,
 ) -> Stage:
     match = _FROM_AS.match(from_instruction.arguments)
-    if match is None:
-        image, name = from_instruction.arguments.split(None, 1)[0], None
+    if match is None:  # "FROM" alone (already a problem) or extra words after the image
+        words = from_instruction.arguments.split()
+        image, name = (words[0] if words else ""), None
     else:
         image, name = match.group("image"), match.group("name")
     resolved, unresolved = expand_variables(image, scope, escape)

@@ -203,7 +203,7 @@ _ALL = (
         "K8S007",
         "kubernetes-hardcoded-secret",
         _E,
-        "No secret values written into a container's `env`.",
+        "No secret values written into a container's `env` or a `Secret` manifest.",
         "Use `valueFrom.secretKeyRef` (or `envFrom.secretRef`) pointing at a Secret.",
     ),
     # -- CI pipelines -----------------------------------------------------------------
@@ -267,7 +267,8 @@ _ALL = (
         "CI008",
         "pipeline-image-mutable-tag",
         _W,
-        "Job, service and step images are pinned by digest, not a tag that can move.",
+        "Job, service and step images are pinned by digest or an immutable tag, not a tag "
+        "that can move.",
         "Append the digest: `image:tag@sha256:...`.",
     ),
     Rule(
