@@ -73,6 +73,14 @@ def _check_rule_id(_instance: object, _attribute: object, value: str) -> None:
         )
 
 
+def _redact(text: str) -> str:
+    # Messages quote the offending text (a CMD line, an image); a token written there
+    # must not travel on into logs, JSON or SARIF uploads.
+    from mosaic_sdk.observability._redact import redact_text
+
+    return redact_text(text)
+
+
 def _check_line(_instance: object, _attribute: object, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         from mosaic_sdk.errors import InvalidValueError
@@ -119,16 +127,17 @@ class Finding:
         severity: how serious it is.
         file: path of the checked file, as given or relative to the lint root.
         line: 1-based line of the offending construct.
-        message: what is wrong, naming the offending value (never a secret value).
-        fix: what to do instead.
+        message: what is wrong, naming the offending value; passed through the
+            secret redactor, so a token quoted from the file is masked.
+        fix: what to do instead (redacted the same way).
     """
 
     rule_id: str = attrs.field(validator=_check_rule_id)
     severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
     file: str
     line: int = attrs.field(validator=_check_line)
-    message: str
-    fix: str = ""
+    message: str = attrs.field(converter=_redact)
+    fix: str = attrs.field(default="", converter=_redact)
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:

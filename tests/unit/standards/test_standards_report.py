@@ -198,3 +198,15 @@ def test_markdown_escapes_pipes() -> None:
     report = LintReport(findings=(Finding("DF005", Severity.WARNING, "D", 1, "a | b", "c"),))
 
     assert "a \\| b" in report._repr_markdown_()
+
+
+def test_messages_are_redacted() -> None:
+    from mosaic_sdk.standards import lint_dockerfile
+
+    report = lint_dockerfile(
+        "FROM alpine:3.20\nUSER app\nCMD curl -H 'Authorization: Bearer abcdef123456' x\n"
+    )
+
+    (finding,) = [f for f in report.findings if f.rule_id == "DF005"]
+    assert "abcdef123456" not in finding.message + finding.fix
+    assert "***" in finding.message
