@@ -85,17 +85,16 @@ def _check_service(
     image = service.get("image")
     if isinstance(image, str) and "build" not in service:
         resolved, unresolved = expand_variables(image, {})
-        if not unresolved:
-            finding = image_finding(
-                resolved,
-                file,
-                key_line(service, "image", line),
-                where,
-                unpinned=RULES["CP001"],
-                mutable=RULES["CP002"],
-            )
-            if finding is not None:
-                yield finding
+        finding = image_finding(
+            image if unresolved else resolved,
+            file,
+            key_line(service, "image", line),
+            where,
+            unpinned=RULES["CP001"],
+            mutable=RULES["CP002"],
+        )
+        if finding is not None:
+            yield finding
 
     resources = _get(service, "deploy", "resources")
     resources_line = key_line(as_mapping(service.get("deploy")), "resources", line)

@@ -72,6 +72,13 @@ def classify_image(text: str) -> ImagePin:
     """Classify an image reference by how firmly it is pinned."""
     text = text.strip()
     if has_variable(text):
+        # `$REGISTRY/app:latest` is unpinned whatever the variable holds.
+        tail = text.rsplit("/", 1)[-1]
+        literal = tail.rpartition(":")[2] if ":" in tail and "@" not in tail else ""
+        if literal.lower() in ("latest", "dev") and not has_variable(literal):
+            return ImagePin(
+                text, Pinning.UNPINNED, reason=f"tag {literal!r} is re-pointed by every push"
+            )
         return ImagePin(text, Pinning.UNRESOLVED, reason="the reference holds a variable")
     try:
         reference = ImageReference.parse(text)

@@ -26,6 +26,9 @@ from mosaic_sdk.standards import Pinning, classify_image, lint_compose, lint_kub
         ("node:lts-alpine", Pinning.UNPINNED),
         ("nginx:stable", Pinning.UNPINNED),
         ("$REGISTRY/app:$TAG", Pinning.UNRESOLVED),
+        ("$REGISTRY/app", Pinning.UNRESOLVED),
+        ("$CI_REGISTRY_IMAGE/builder:latest", Pinning.UNPINNED),
+        ("${REGISTRY}:5000/app:dev", Pinning.UNPINNED),
         ("app:${{ github.sha }}", Pinning.UNRESOLVED),
         ("Not An Image", Pinning.INVALID),
     ],
@@ -36,6 +39,12 @@ def test_classify_image(image: str, pinning: Pinning) -> None:
     assert pin.pinning is pinning
     assert pin.is_pinned is (pinning in (Pinning.DIGEST, Pinning.IMMUTABLE_TAG))
     assert bool(pin.reason) is not pin.is_pinned
+
+
+def test_compose_variable_registry_with_latest_tag_is_unpinned() -> None:
+    report = lint_compose("services:\n  web:\n    image: ${REGISTRY}/web:latest\n")
+
+    assert [f.line for f in report.findings if f.rule_id == "CP001"] == [3]
 
 
 def test_compose_merge_keys_are_followed() -> None:
