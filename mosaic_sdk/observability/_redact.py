@@ -49,10 +49,16 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 
+# In free text a key must *end* with the sensitive word, optionally followed by a short
+# suffix such as ``_id`` or ``_key`` (``db_password=``, ``client_secret:``, ``secret_id=``,
+# ``AWS_SECRET_ACCESS_KEY=``).
+# Otherwise prose such as "cannot read secret-prod: no secret there" or "token_type:
+# bearer" would lose its next word.
+_KEY_END = r"(?:id|key|value|string|hash|b64|base64|base|header|file)"
+_KEY_SUFFIX = rf"(?:[-_.]?(?:{_KEY_END}|s)|[-_.][A-Za-z0-9]+[-_.]{_KEY_END})?"
 _PAIR = re.compile(
-    r"""(?P<key>["']?[A-Za-z0-9_.-]*?"""
-    rf"""(?:{_SENSITIVE_NAME_WORDS})"""
-    r"""[A-Za-z0-9_.-]*["']?)"""
+    r"""(?P<key>["']?(?<![A-Za-z0-9])[A-Za-z0-9_.-]*?"""
+    rf"""(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}["']?)"""
     r"""(?P<sep>\s*[:=]\s*)"""
     r"""(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+|[^\s,;&}\]]+)""",
     re.IGNORECASE,

@@ -74,7 +74,8 @@ def check_path(mount: str, relative: str) -> list[AuditFinding]:
                 fix=f"move it to {target}",
             )
         ]
-    findings = []
+    problems: list[tuple[InvalidValueError, str | None]] = []
+    fixed = list(segments)
     for index, segment in enumerate(segments):
         parts = list(_SAMPLE)
         parts[index] = segment
@@ -82,13 +83,19 @@ def check_path(mount: str, relative: str) -> list[AuditFinding]:
             VaultPath(Environment.DEV, *parts)
         except InvalidValueError as exc:
             corrected = _corrected(exc.fix)
-            fix = exc.fix
             if corrected is not None:
-                fixed = list(segments)
                 fixed[index] = corrected
-                fix = f"move it to {mount}/{'/'.join(fixed)} ({exc.fix})"
-            findings.append(AuditFinding(path=full, field=None, problem=exc.reason, fix=fix))
-    return findings
+            problems.append((exc, corrected))
+    target = f"{mount}/{'/'.join(fixed)}"
+    return [
+        AuditFinding(
+            path=full,
+            field=None,
+            problem=exc.reason,
+            fix=f"move it to {target} ({exc.fix})" if corrected is not None else exc.fix,
+        )
+        for exc, corrected in problems
+    ]
 
 
 def _corrected(fix: str) -> str | None:
@@ -138,7 +145,7 @@ def check_fields(path: str, data: dict[str, Any]) -> list[AuditFinding]:
                     path=path,
                     field=field,
                     problem=f"holds a JSON {kind}, not a string",
-                    fix='rewrite the value as a string (e.g. "5432" rather than 5432)',
+                    fix="rewrite the value as a JSON string (quoted), e.g. with SecretStore.write",
                 )
             )
     return findings

@@ -13,6 +13,7 @@ import hvac.exceptions
 import requests
 
 from mosaic_sdk.errors import MosaicError, SecretNotFoundError, VaultError
+from mosaic_sdk.vault._transport import last_status
 
 __all__ = ["map_vault_error"]
 
@@ -63,7 +64,9 @@ def map_vault_error(exc: BaseException, *, action: str, path: str, hint: str = "
         return exc
     where = f"cannot {action} {path}"
     if isinstance(exc, hvac.exceptions.VaultError):
-        status = _status(exc)
+        # hvac has no class for some statuses (412, 418...): use the one the session
+        # hook recorded for this answer.
+        status = _status(exc) or last_status()
         detail = _vault_errors(exc)
         said = f" (Vault said: {detail})" if detail else ""
         if status == 404:

@@ -581,6 +581,7 @@ class SecretStore:
                 api.create_or_update_secret,
                 path=path.relative,
                 secret=fields,
+                method="POST",  # Vault treats POST and PUT alike; skips hvac's probing read
                 mount_point=path.mount,
             )
             logger.info(
@@ -661,6 +662,7 @@ class SecretStore:
                 api.create_or_update_secret,
                 path=path.relative,
                 secret=merged,
+                method="POST",
                 mount_point=path.mount,
             )
             return Secret(path=path, data=SecretData(merged))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextvars import ContextVar
 from itertools import takewhile
 from typing import Any
 
@@ -29,7 +30,13 @@ from urllib3.util.retry import Retry
 from mosaic_sdk._http import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from mosaic_sdk.observability._context import CORRELATION_ID_HEADER, get_correlation_id
 
-__all__ = ["RETRY_STATUSES_EXTRA", "VaultHTTPAdapter", "VaultRetry", "mount_retry_adapter"]
+__all__ = [
+    "RETRY_STATUSES_EXTRA",
+    "VaultHTTPAdapter",
+    "VaultRetry",
+    "last_status",
+    "mount_retry_adapter",
+]
 
 logger = logging.getLogger("mosaic_sdk.vault")
 
@@ -181,9 +188,27 @@ class VaultHTTPAdapter(requests.adapters.HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+# hvac's exceptions do not carry the HTTP status (a 412 or 418 becomes UnexpectedError),
+# so a response hook remembers the last status seen in this context for the error map.
+_last_status: ContextVar[int | None] = ContextVar("mosaic_vault_last_status", default=None)
+
+
+def _remember_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    _last_status.set(response.status_code)
+
+
+def last_status() -> int | None:
+    """The HTTP status of the last Vault answer received in this context."""
+    return _last_status.get()
+
+
 def mount_retry_adapter(session: requests.Session, policy: RetryPolicy) -> VaultHTTPAdapter:
-    """Mount a :class:`VaultHTTPAdapter` for ``policy`` on ``session`` (http and https)."""
+    """Mount a :class:`VaultHTTPAdapter` for ``policy`` on ``session`` (http and https),
+    and a response hook that records each answer's status for error messages."""
     adapter = VaultHTTPAdapter(policy)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    hooks = session.hooks.setdefault("response", [])
+    if _remember_status not in hooks:
+        hooks.append(_remember_status)
     return adapter

@@ -53,6 +53,9 @@ def test_error_messages_are_redacted() -> None:
         ("X-Vault-Token: hvs.CAESIabc", "X-Vault-Token: ***"),
         ("https://h/p?api_key=k123&x=1", "https://h/p?api_key=***&x=1"),
         ("session_id=abcd1234", "session_id=***"),
+        ("AWS_SECRET_ACCESS_KEY=abc", "AWS_SECRET_ACCESS_KEY=***"),
+        ("secret_key_base: xyz", "secret_key_base: ***"),
+        ("refresh_token: rt-1", "refresh_token: ***"),
     ],
 )
 def test_secret_named_pairs(text: str, expected: str) -> None:
@@ -97,3 +100,16 @@ def test_redact_mapping_recurses_into_lists_and_mappings() -> None:
         "pair": ("ok", MASK),
         "count": 3,
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cannot read secret-prod: no secret there",
+        "cannot read secret-prod/payments/database/app: permission denied",
+        "token_type: bearer",
+        "passed: 12 tests",
+    ],
+)
+def test_prose_around_secret_words_is_left_alone(text: str) -> None:
+    assert redact_text(text) == text
