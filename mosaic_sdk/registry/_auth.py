@@ -167,7 +167,7 @@ class TokenCache:
         now = self._clock()
         for key, token in list(self._tokens.items()):
             if token.expires_at <= now:
-                del self._tokens[key]
+                self._tokens.pop(key, None)  # pop: another thread may have dropped it
             elif scope_covers(token.scopes, wanted):
                 return token.value
         return None
@@ -176,7 +176,7 @@ class TokenCache:
         """Forget ``token`` (the registry rejected it)."""
         for key, cached in list(self._tokens.items()):
             if cached.value == token:
-                del self._tokens[key]
+                self._tokens.pop(key, None)
 
 
 def token_from_response(body: object) -> tuple[str, float | None] | None:

@@ -43,10 +43,12 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+import attrs
 
 from mosaic_sdk._files import atomic_write_text
 from mosaic_sdk.errors import (
@@ -107,6 +109,15 @@ def _not_found(code: str, message: str, url: str) -> NotFoundError:
     return NotFoundError(f"{code}: {message}", status_code=404, provider=_PROVIDER, url=url)
 
 
+@attrs.frozen
+class _IndexSnapshot:
+    """One parsed version of an ``index.json``: its entries and the tag -> entry map
+    (the last entry wins if a tool wrote a tag twice)."""
+
+    entries: tuple[dict[str, Any], ...]
+    by_tag: Mapping[str, dict[str, Any]]
+
+
 class OCILayout:
     """An :class:`~mosaic_sdk.registry.ImageRegistry` backed by OCI image layout
     directories, one per repository under ``root`` (see the module docs for the mapping).
@@ -130,6 +141,7 @@ class OCILayout:
         self.root = Path(root)
         self.gc_grace = gc_grace
         self._thread_lock = threading.RLock()
+        self._index_cache: dict[Path, tuple[tuple[int, int, int], _IndexSnapshot]] = {}
 
     def __repr__(self) -> str:
         return f"OCILayout({str(self.root)!r})"
@@ -180,27 +192,51 @@ class OCILayout:
 
     # -- index.json -------------------------------------------------------------------
 
-    def _read_index(self, path: Path) -> list[dict[str, Any]]:
+    def _snapshot(self, path: Path) -> _IndexSnapshot:
+        # index.json is only ever replaced (new inode) or rewritten (new mtime), so the
+        # stat triple identifies a parsed version; a 2,000-tag index is parsed once, not
+        # once per resolve.
+        index_file = path / "index.json"
         try:
-            doc = json.loads((path / "index.json").read_bytes())
+            stat = index_file.stat()
         except FileNotFoundError:
-            return []
+            return _IndexSnapshot((), {})
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._index_cache.get(index_file)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        snapshot = self._parse_index(index_file)
+        self._index_cache[index_file] = (key, snapshot)
+        return snapshot
+
+    def _read_index(self, path: Path) -> list[dict[str, Any]]:
+        """The entries of ``index.json`` (a fresh list; the dicts must not be mutated)."""
+        return list(self._snapshot(path).entries)
+
+    def _parse_index(self, index_file: Path) -> _IndexSnapshot:
+        try:
+            doc = json.loads(index_file.read_bytes())
+        except FileNotFoundError:
+            return _IndexSnapshot((), {})
         except ValueError as exc:
             raise APIResponseValidationError(
-                f"{path / 'index.json'} is not valid JSON ({exc}); restore it from a backup",
+                f"{index_file} is not valid JSON ({exc}); restore it from a backup",
                 provider=_PROVIDER,
             ) from exc
         manifests = doc.get("manifests") if isinstance(doc, dict) else None
         if not isinstance(manifests, list):
             raise APIResponseValidationError(
-                f"{path / 'index.json'} has no 'manifests' list; it is not an OCI image index",
+                f"{index_file} has no 'manifests' list; it is not an OCI image index",
                 provider=_PROVIDER,
             )
-        return [m for m in manifests if isinstance(m, dict)]
+        entries = tuple(m for m in manifests if isinstance(m, dict))
+        by_tag = {name: e for e in entries if (name := self._ref_name(e)) is not None}
+        return _IndexSnapshot(entries, by_tag)
 
     def _write_index(self, path: Path, entries: list[dict[str, Any]]) -> None:
         doc = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
-        atomic_write_text(path / "index.json", json.dumps(doc, indent=2) + "\n")
+        # Compact, like skopeo writes it (and json's C encoder only runs without indent).
+        atomic_write_text(path / "index.json", json.dumps(doc, separators=(",", ":")) + "\n")
 
     @staticmethod
     def _ref_name(entry: dict[str, Any]) -> str | None:
@@ -306,15 +342,15 @@ class OCILayout:
                     self._url(repository, f"@{ref}"),
                 )
             return desc
-        found = [e for e in self._read_index(path) if self._ref_name(e) == ref]
-        if not found:
+        found = self._snapshot(path).by_tag.get(ref)
+        if found is None:
             raise _not_found(
                 "MANIFEST_UNKNOWN",
                 f"tag {ref!r} is not in repository {repository!r}; "
                 "list the tags with list_tags(repository)",
                 self._url(repository, f":{ref}"),
             )
-        return Descriptor.from_json(found[-1])
+        return Descriptor.from_json(found)
 
     # -- the ImageRegistry Protocol ---------------------------------------------------
 
@@ -390,16 +426,20 @@ class OCILayout:
         """Point ``tag`` at ``manifest``. The digest the tag leaves keeps an untagged
         entry (a registry keeps untagged manifests until they are deleted), and an
         untagged entry of ``manifest`` is folded into the tagged one."""
-        moved = [e for e in entries if self._ref_name(e) == tag]
-        kept = [
-            e
-            for e in entries
-            if self._ref_name(e) != tag
-            and not (e.get("digest") == str(manifest.digest) and self._ref_name(e) is None)
-        ]
+        target = str(manifest.digest)
+        moved: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
+        digests: set[object] = set()
+        for entry in entries:  # one pass: index.json may hold thousands of tags
+            name = self._ref_name(entry)
+            if name == tag:
+                moved.append(entry)
+            elif not (name is None and entry.get("digest") == target):
+                kept.append(entry)
+                digests.add(entry.get("digest"))
         for entry in moved:
             digest = entry.get("digest")
-            if digest == str(manifest.digest) or any(e.get("digest") == digest for e in kept):
+            if digest == target or digest in digests:
                 continue
             untagged = dict(entry)
             annotations = {
@@ -411,14 +451,14 @@ class OCILayout:
             if annotations:
                 untagged["annotations"] = annotations
             kept.append(untagged)
+            digests.add(digest)
         kept.append(manifest.descriptor(**{ANNOTATION_REF_NAME: tag}).to_json())
         return kept
 
     def tag_list(self, repository: str) -> TagList:
         """Return the repository's tags as a :class:`TagList` (one "page")."""
         path = self._existing(repository)
-        names = [n for e in self._read_index(path) if (n := self._ref_name(e)) is not None]
-        return TagList(repository=repository, tags=names, pages=1)
+        return TagList(repository=repository, tags=self._snapshot(path).by_tag, pages=1)
 
     def list_tags(self, repository: str) -> list[str]:
         """Return the sorted tag names of ``repository``."""
