@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the real-server tests use; installed when running as root.
-APT_PACKAGES := docker-registry prometheus skopeo umoci
+# (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
+APT_PACKAGES := docker-registry prometheus skopeo umoci openssl
 
 .PHONY: demo test lint typecheck unit docs install system-deps bench clean
 
