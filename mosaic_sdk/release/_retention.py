@@ -49,6 +49,7 @@ from mosaic_sdk.errors import (
     MosaicError,
     NotFoundError,
     RetentionError,
+    UnsupportedOperationError,
 )
 from mosaic_sdk.registry._models import (
     ANNOTATION_CREATED,
@@ -480,8 +481,9 @@ class RetentionPlan:
         the instant between the last check and the delete is not detected: do not run a
         promotion and an apply on the same repository at the same moment.
 
-        The registry refusing deletion altogether (HTTP 405 ``UNSUPPORTED``, deletion
-        disabled, or 401/403) stops the run: the remaining digests are reported as
+        The registry refusing deletion altogether (deletion disabled:
+        :class:`~mosaic_sdk.errors.UnsupportedOperationError` or HTTP 405; no permission:
+        401/403) stops the run: the remaining digests are reported as
         skipped. Other failures are recorded and the run continues.
 
         Args:
@@ -1054,6 +1056,8 @@ class _Applier:
             self.registry.delete_manifest(self.repository, item.digest)
         except NotFoundError:
             return outcome("skipped", "already deleted"), False
+        except UnsupportedOperationError as exc:  # deletion disabled on the registry
+            return outcome("failed", str(exc)), True
         except APIStatusError as exc:
             return outcome("failed", str(exc)), exc.status_code in _STOP_STATUSES
         except MosaicError as exc:

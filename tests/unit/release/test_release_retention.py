@@ -12,8 +12,10 @@ from mosaic_sdk import RetentionPlan, RetentionPolicy
 from mosaic_sdk.errors import (
     APIStatusError,
     InvalidValueError,
+    PermissionDeniedError,
     RetentionError,
     ServerError,
+    UnsupportedOperationError,
 )
 from mosaic_sdk.registry import ANNOTATION_CREATED, OCI_EMPTY, OCI_MANIFEST, Manifest
 from mosaic_sdk.release import DeletionOutcome, parse_created
@@ -412,10 +414,21 @@ def test_a_digest_already_gone_is_skipped(mixed: InMemoryRegistry) -> None:
     assert all("already gone" in o.reason for o in result.skipped)
 
 
-def test_deletion_disabled_stops_the_run_and_reports_the_rest(mixed: InMemoryRegistry) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        UnsupportedOperationError("DELETE refused with 405", workaround="enable deletion"),
+        APIStatusError("HTTP 405 UNSUPPORTED", status_code=405, provider="registry"),
+        PermissionDeniedError("HTTP 403 DENIED", status_code=403, provider="registry"),
+    ],
+    ids=["unsupported", "405", "403"],
+)
+def test_deletion_refused_stops_the_run_and_reports_the_rest(
+    mixed: InMemoryRegistry, error: Exception
+) -> None:
     class NoDelete(InMemoryRegistry):
         def delete_manifest(self, repository: str, digest: Digest) -> None:
-            raise APIStatusError("HTTP 405 UNSUPPORTED", status_code=405, provider="registry")
+            raise error
 
     plan = plan_of(mixed)
     disabled = NoDelete()
@@ -423,7 +436,7 @@ def test_deletion_disabled_stops_the_run_and_reports_the_rest(mixed: InMemoryReg
     result = plan.apply(disabled)
     assert not result.ok
     assert len(result.errors) == 1
-    assert "405" in result.errors[0].reason
+    assert str(error) in result.errors[0].reason
     assert all(o.reason.startswith("not attempted") for o in result.skipped)
     assert len(result.skipped) == len(plan.deletions) - 1
 
