@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -281,7 +281,7 @@ class TokenServer:
         ).encode()
         return signing_input.decode() + "." + _b64url(self._sign(signing_input))
 
-    def _user(self, handler: BaseHTTPRequestHandler) -> str | bool | None:
+    def _user(self, handler: BaseHTTPRequestHandler) -> str | Literal[False] | None:
         header = handler.headers.get("Authorization")
         if not header:
             return None
