@@ -67,7 +67,7 @@ class FakeVercel:
     ) -> dict[str, Any]:
         number = next(self._ids)
         dep_id = f"dpl_{number:0>28}"
-        deployment = {
+        deployment: dict[str, Any] = {
             "id": dep_id,
             "url": f"shop-{number:x}abc-acme.vercel.app",
             "name": "shop",
@@ -294,7 +294,7 @@ class FakeVercel:
                 self._pending_promotion = None
             else:
                 self._pending_promotion = (dep_id, remaining - 1)
-        project = dict(self.project)
+        project: dict[str, Any] = dict(self.project)
         production = self.deployments.get(self.production_id or "")
         project["targets"] = {
             "production": {

@@ -471,18 +471,18 @@ class PortainerClient(_PortainerBase):
             error_message=_error_message,
         )
 
-    def run(self, flow: Flow[Any]) -> Any:
-        """Drive a sans-I/O flow with this client (used by the deployment target)."""
+    def _run(self, flow: Flow[Any]) -> Any:
+        # Drives a sans-I/O flow; the deployment targets of this package use it too.
         return run_flow(self._http, flow, self.sleep)
 
     def list_endpoints(self) -> list[PortainerEndpoint]:
         """List the environments the token can see (``GET /api/endpoints``)."""
-        result: list[PortainerEndpoint] = self.run(list_endpoints_flow())
+        result: list[PortainerEndpoint] = self._run(list_endpoints_flow())
         return result
 
     def list_stacks(self, endpoint_id: int | None = None) -> list[PortainerStack]:
         """List stacks, optionally of one environment (``GET /api/stacks?filters=``)."""
-        result: list[PortainerStack] = self.run(list_stacks_flow(endpoint_id))
+        result: list[PortainerStack] = self._run(list_stacks_flow(endpoint_id))
         return result
 
     def get_stack(self, stack_id: int) -> PortainerStack:
@@ -491,12 +491,12 @@ class PortainerClient(_PortainerBase):
         Raises:
             NotFoundError: no stack has this id.
         """
-        result: PortainerStack = self.run(get_stack_flow(stack_id))
+        result: PortainerStack = self._run(get_stack_flow(stack_id))
         return result
 
     def get_stack_file(self, stack_id: int) -> str:
         """Return the stack's compose file (``GET /api/stacks/{id}/file``)."""
-        result: str = self.run(get_stack_file_flow(stack_id))
+        result: str = self._run(get_stack_file_flow(stack_id))
         return result
 
     def update_stack(
@@ -538,7 +538,7 @@ class PortainerClient(_PortainerBase):
                 not run on.
             ServerError: the deploy failed (Portainer restores the previous file).
         """
-        result: PortainerStack = self.run(
+        result: PortainerStack = self._run(
             update_stack_flow(
                 stack_id,
                 stack_file_content,
@@ -575,7 +575,7 @@ class PortainerClient(_PortainerBase):
         Raises:
             UnsupportedOperationError: the stack is not git-based.
         """
-        result: PortainerStack = self.run(
+        result: PortainerStack = self._run(
             redeploy_git_flow(
                 stack_id,
                 endpoint_id=endpoint_id,
@@ -600,7 +600,7 @@ class PortainerClient(_PortainerBase):
         ``swarm=True`` by ``com.docker.stack.namespace=<name>`` (tasks on the node
         Portainer talks to only).
         """
-        result: list[PortainerContainer] = self.run(
+        result: list[PortainerContainer] = self._run(
             stack_containers_flow(endpoint_id, stack_name, swarm=swarm)
         )
         return result
@@ -608,7 +608,7 @@ class PortainerClient(_PortainerBase):
     def image_repo_digests(self, endpoint_id: int, image: str) -> list[str]:
         """The ``RepoDigests`` (``repo@sha256:...``) of a local image, by id or name
         (``GET /api/endpoints/{id}/docker/images/{name}/json``)."""
-        result: list[str] = self.run(image_repo_digests_flow(endpoint_id, image))
+        result: list[str] = self._run(image_repo_digests_flow(endpoint_id, image))
         return result
 
     def close(self) -> None:
@@ -657,28 +657,28 @@ class AsyncPortainerClient(_PortainerBase):
             error_message=_error_message,
         )
 
-    async def run(self, flow: Flow[Any]) -> Any:
-        """Drive a sans-I/O flow with this client (used by the deployment target)."""
+    async def _run(self, flow: Flow[Any]) -> Any:
+        # Drives a sans-I/O flow; the deployment targets of this package use it too.
         return await arun_flow(self._http, flow, self.sleep)
 
     async def list_endpoints(self) -> list[PortainerEndpoint]:
         """See :meth:`PortainerClient.list_endpoints`."""
-        result: list[PortainerEndpoint] = await self.run(list_endpoints_flow())
+        result: list[PortainerEndpoint] = await self._run(list_endpoints_flow())
         return result
 
     async def list_stacks(self, endpoint_id: int | None = None) -> list[PortainerStack]:
         """See :meth:`PortainerClient.list_stacks`."""
-        result: list[PortainerStack] = await self.run(list_stacks_flow(endpoint_id))
+        result: list[PortainerStack] = await self._run(list_stacks_flow(endpoint_id))
         return result
 
     async def get_stack(self, stack_id: int) -> PortainerStack:
         """See :meth:`PortainerClient.get_stack`."""
-        result: PortainerStack = await self.run(get_stack_flow(stack_id))
+        result: PortainerStack = await self._run(get_stack_flow(stack_id))
         return result
 
     async def get_stack_file(self, stack_id: int) -> str:
         """See :meth:`PortainerClient.get_stack_file`."""
-        result: str = await self.run(get_stack_file_flow(stack_id))
+        result: str = await self._run(get_stack_file_flow(stack_id))
         return result
 
     async def update_stack(
@@ -694,7 +694,7 @@ class AsyncPortainerClient(_PortainerBase):
         detach_from_git: bool = False,
     ) -> PortainerStack:
         """See :meth:`PortainerClient.update_stack`."""
-        result: PortainerStack = await self.run(
+        result: PortainerStack = await self._run(
             update_stack_flow(
                 stack_id,
                 stack_file_content,
@@ -722,7 +722,7 @@ class AsyncPortainerClient(_PortainerBase):
         repository_password: str | None = None,
     ) -> PortainerStack:
         """See :meth:`PortainerClient.redeploy_git`."""
-        result: PortainerStack = await self.run(
+        result: PortainerStack = await self._run(
             redeploy_git_flow(
                 stack_id,
                 endpoint_id=endpoint_id,
@@ -741,14 +741,14 @@ class AsyncPortainerClient(_PortainerBase):
         self, endpoint_id: int, stack_name: str, *, swarm: bool = False
     ) -> list[PortainerContainer]:
         """See :meth:`PortainerClient.stack_containers`."""
-        result: list[PortainerContainer] = await self.run(
+        result: list[PortainerContainer] = await self._run(
             stack_containers_flow(endpoint_id, stack_name, swarm=swarm)
         )
         return result
 
     async def image_repo_digests(self, endpoint_id: int, image: str) -> list[str]:
         """See :meth:`PortainerClient.image_repo_digests`."""
-        result: list[str] = await self.run(image_repo_digests_flow(endpoint_id, image))
+        result: list[str] = await self._run(image_repo_digests_flow(endpoint_id, image))
         return result
 
     async def aclose(self) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
+from mosaic_sdk.observability._redact import is_secret_key, register_secret
 from mosaic_sdk.values import Digest
 
 __all__ = [
@@ -131,6 +132,12 @@ class StackEnvVar:
 
     name: str
     value: str = attrs.field(repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # A variable named like a credential keeps its value out of every later log line
+        # and error message, even ones that echo a request body.
+        if is_secret_key(self.name):
+            register_secret(self.value)
 
     @classmethod
     def from_api(cls, raw: Any) -> StackEnvVar:
@@ -401,7 +408,7 @@ class PortainerContainer:
     service: str = ""
     version: str | None = None
     created_at: datetime | None = None
-    labels: Mapping[str, str] = attrs.field(factory=dict, repr=False, eq=False)
+    labels: Mapping[str, str] = attrs.field(factory=dict, repr=False, hash=False)
 
     @property
     def is_running(self) -> bool:

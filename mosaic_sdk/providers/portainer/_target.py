@@ -326,17 +326,17 @@ class PortainerDeploymentTarget(_TargetCore):
                 no one-line ``image:`` to pin (nothing is changed).
             UnsupportedOperationError: the stack is git-based or Kubernetes.
         """
-        result: Deployment = self.client.run(self.deploy_flow(image, self.client.clock))
+        result: Deployment = self.client._run(self.deploy_flow(image, self.client.clock))
         return result
 
     def running(self) -> RunningRelease:
         """The image, digest and version label of the service's newest running container."""
-        result: RunningRelease = self.client.run(self.running_flow())
+        result: RunningRelease = self.client._run(self.running_flow())
         return result
 
     def status(self) -> TargetStatus:
         """Health of the service's containers, folded into a :class:`TargetStatus`."""
-        result: TargetStatus = self.client.run(self.status_flow())
+        result: TargetStatus = self.client._run(self.status_flow())
         return result
 
 
@@ -367,15 +367,15 @@ class AsyncPortainerDeploymentTarget(_TargetCore):
 
     async def deploy(self, image: ImageReference) -> Deployment:
         """See :meth:`PortainerDeploymentTarget.deploy`."""
-        result: Deployment = await self.client.run(self.deploy_flow(image, self.client.clock))
+        result: Deployment = await self.client._run(self.deploy_flow(image, self.client.clock))
         return result
 
     async def running(self) -> RunningRelease:
         """See :meth:`PortainerDeploymentTarget.running`."""
-        result: RunningRelease = await self.client.run(self.running_flow())
+        result: RunningRelease = await self.client._run(self.running_flow())
         return result
 
     async def status(self) -> TargetStatus:
         """See :meth:`PortainerDeploymentTarget.status`."""
-        result: TargetStatus = await self.client.run(self.status_flow())
+        result: TargetStatus = await self.client._run(self.status_flow())
         return result

@@ -494,8 +494,8 @@ class VercelClient(_VercelBase):
         )
         self.base_url = self._http.base_url
 
-    def run(self, flow: Flow[Any]) -> Any:
-        """Drive a sans-I/O flow with this client, adding the team scope."""
+    def _run(self, flow: Flow[Any]) -> Any:
+        # Drives a sans-I/O flow with the team scope; the deployment targets use it too.
         return run_flow(self._http, with_params(flow, self._scope), self.sleep)
 
     def create_deployment(
@@ -520,7 +520,7 @@ class VercelClient(_VercelBase):
         omitted means preview. ``meta`` is stored on the deployment (the deployment
         target uses ``meta.imageDigest``). Never retried automatically.
         """
-        result: VercelDeployment = self.run(
+        result: VercelDeployment = self._run(
             create_deployment_flow(
                 name,
                 project=project,
@@ -538,7 +538,7 @@ class VercelClient(_VercelBase):
 
     def get_deployment(self, id_or_url: str) -> VercelDeployment:
         """Get one deployment by id or host name (``GET /v13/deployments/{idOrUrl}``)."""
-        result: VercelDeployment = self.run(get_deployment_flow(id_or_url))
+        result: VercelDeployment = self._run(get_deployment_flow(id_or_url))
         return result
 
     def wait_for_deployment(
@@ -556,7 +556,7 @@ class VercelClient(_VercelBase):
         Raises:
             APITimeoutError: still building after ``timeout`` seconds.
         """
-        result: VercelDeployment = self.run(
+        result: VercelDeployment = self._run(
             wait_for_deployment_flow(
                 id_or_url, timeout=timeout, poll_interval=poll_interval, clock=self.clock
             )
@@ -581,7 +581,7 @@ class VercelClient(_VercelBase):
         ``since``/``until`` are epoch milliseconds; pass
         :attr:`DeploymentPage.next_until` as ``until`` for the next page.
         """
-        result: DeploymentPage = self.run(
+        result: DeploymentPage = self._run(
             list_deployments_flow(
                 project_id,
                 target=target,
@@ -603,7 +603,7 @@ class VercelClient(_VercelBase):
         Vercel finishes the alias switch asynchronously; watch
         :attr:`VercelProject.production` (:meth:`get_project`) to see it land.
         """
-        self.run(promote_flow(project_id, deployment_id))
+        self._run(promote_flow(project_id, deployment_id))
 
     def rollback(
         self, project_id: str, deployment_id: str, *, description: str | None = None
@@ -615,7 +615,7 @@ class VercelClient(_VercelBase):
         official SDK. After a rollback Vercel stops auto-assigning production domains
         until a deployment is promoted again.
         """
-        self.run(rollback_flow(project_id, deployment_id, description))
+        self._run(rollback_flow(project_id, deployment_id, description))
 
     def assign_alias(
         self, deployment_id: str, alias: str, *, redirect: str | None = None
@@ -624,12 +624,12 @@ class VercelClient(_VercelBase):
 
         The deployment must be ``READY`` (Vercel answers 400 otherwise).
         """
-        result: AliasAssignment = self.run(assign_alias_flow(deployment_id, alias, redirect))
+        result: AliasAssignment = self._run(assign_alias_flow(deployment_id, alias, redirect))
         return result
 
     def list_aliases(self, deployment_id: str) -> list[VercelAlias]:
         """The aliases of a deployment (``GET /v2/deployments/{id}/aliases``)."""
-        result: list[VercelAlias] = self.run(list_aliases_flow(deployment_id))
+        result: list[VercelAlias] = self._run(list_aliases_flow(deployment_id))
         return result
 
     def upsert_env(
@@ -646,18 +646,18 @@ class VercelClient(_VercelBase):
                 ``failed`` (the message names each key and code; the others were saved).
         """
         items = [variables] if isinstance(variables, VercelEnvVar) else list(variables)
-        result: list[VercelEnvVarInfo] = self.run(upsert_env_flow(project, items))
+        result: list[VercelEnvVarInfo] = self._run(upsert_env_flow(project, items))
         return result
 
     def list_env(self, project: str) -> list[VercelEnvVarInfo]:
         """The project's environment variables, without values
         (``GET /v10/projects/{idOrName}/env``)."""
-        result: list[VercelEnvVarInfo] = self.run(list_env_flow(project))
+        result: list[VercelEnvVarInfo] = self._run(list_env_flow(project))
         return result
 
     def get_project(self, id_or_name: str) -> VercelProject:
         """A project and its current production deployment (``GET /v9/projects/{idOrName}``)."""
-        result: VercelProject = self.run(get_project_flow(id_or_name))
+        result: VercelProject = self._run(get_project_flow(id_or_name))
         return result
 
     def close(self) -> None:
@@ -711,8 +711,8 @@ class AsyncVercelClient(_VercelBase):
         )
         self.base_url = self._http.base_url
 
-    async def run(self, flow: Flow[Any]) -> Any:
-        """Drive a sans-I/O flow with this client, adding the team scope."""
+    async def _run(self, flow: Flow[Any]) -> Any:
+        # Drives a sans-I/O flow with the team scope; the deployment targets use it too.
         return await arun_flow(self._http, with_params(flow, self._scope), self.sleep)
 
     async def create_deployment(
@@ -730,7 +730,7 @@ class AsyncVercelClient(_VercelBase):
         force_new: bool = False,
     ) -> VercelDeployment:
         """See :meth:`VercelClient.create_deployment`."""
-        result: VercelDeployment = await self.run(
+        result: VercelDeployment = await self._run(
             create_deployment_flow(
                 name,
                 project=project,
@@ -748,7 +748,7 @@ class AsyncVercelClient(_VercelBase):
 
     async def get_deployment(self, id_or_url: str) -> VercelDeployment:
         """See :meth:`VercelClient.get_deployment`."""
-        result: VercelDeployment = await self.run(get_deployment_flow(id_or_url))
+        result: VercelDeployment = await self._run(get_deployment_flow(id_or_url))
         return result
 
     async def wait_for_deployment(
@@ -759,7 +759,7 @@ class AsyncVercelClient(_VercelBase):
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> VercelDeployment:
         """See :meth:`VercelClient.wait_for_deployment`."""
-        result: VercelDeployment = await self.run(
+        result: VercelDeployment = await self._run(
             wait_for_deployment_flow(
                 id_or_url, timeout=timeout, poll_interval=poll_interval, clock=self.clock
             )
@@ -780,7 +780,7 @@ class AsyncVercelClient(_VercelBase):
         sha: str | None = None,
     ) -> DeploymentPage:
         """See :meth:`VercelClient.list_deployments`."""
-        result: DeploymentPage = await self.run(
+        result: DeploymentPage = await self._run(
             list_deployments_flow(
                 project_id,
                 target=target,
@@ -797,24 +797,24 @@ class AsyncVercelClient(_VercelBase):
 
     async def promote(self, project_id: str, deployment_id: str) -> None:
         """See :meth:`VercelClient.promote`."""
-        await self.run(promote_flow(project_id, deployment_id))
+        await self._run(promote_flow(project_id, deployment_id))
 
     async def rollback(
         self, project_id: str, deployment_id: str, *, description: str | None = None
     ) -> None:
         """See :meth:`VercelClient.rollback`."""
-        await self.run(rollback_flow(project_id, deployment_id, description))
+        await self._run(rollback_flow(project_id, deployment_id, description))
 
     async def assign_alias(
         self, deployment_id: str, alias: str, *, redirect: str | None = None
     ) -> AliasAssignment:
         """See :meth:`VercelClient.assign_alias`."""
-        result: AliasAssignment = await self.run(assign_alias_flow(deployment_id, alias, redirect))
+        result: AliasAssignment = await self._run(assign_alias_flow(deployment_id, alias, redirect))
         return result
 
     async def list_aliases(self, deployment_id: str) -> list[VercelAlias]:
         """See :meth:`VercelClient.list_aliases`."""
-        result: list[VercelAlias] = await self.run(list_aliases_flow(deployment_id))
+        result: list[VercelAlias] = await self._run(list_aliases_flow(deployment_id))
         return result
 
     async def upsert_env(
@@ -822,17 +822,17 @@ class AsyncVercelClient(_VercelBase):
     ) -> list[VercelEnvVarInfo]:
         """See :meth:`VercelClient.upsert_env`."""
         items = [variables] if isinstance(variables, VercelEnvVar) else list(variables)
-        result: list[VercelEnvVarInfo] = await self.run(upsert_env_flow(project, items))
+        result: list[VercelEnvVarInfo] = await self._run(upsert_env_flow(project, items))
         return result
 
     async def list_env(self, project: str) -> list[VercelEnvVarInfo]:
         """See :meth:`VercelClient.list_env`."""
-        result: list[VercelEnvVarInfo] = await self.run(list_env_flow(project))
+        result: list[VercelEnvVarInfo] = await self._run(list_env_flow(project))
         return result
 
     async def get_project(self, id_or_name: str) -> VercelProject:
         """See :meth:`VercelClient.get_project`."""
-        result: VercelProject = await self.run(get_project_flow(id_or_name))
+        result: VercelProject = await self._run(get_project_flow(id_or_name))
         return result
 
     async def aclose(self) -> None:

@@ -131,7 +131,7 @@ class VercelDeployment:
     ready_substate: str | None = None
     target: str | None = None
     created_at: datetime | None = None
-    meta: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    meta: Mapping[str, str] = attrs.field(factory=dict, hash=False, repr=False)
     aliases: tuple[str, ...] = ()
     alias_assigned: bool = False
     error_code: str | None = None
@@ -426,7 +426,7 @@ class GitSource:
     :meth:`bitbucket`.
     """
 
-    fields: Mapping[str, str | int] = attrs.field(eq=False)
+    fields: Mapping[str, str | int] = attrs.field(hash=False)
 
     @staticmethod
     def _check(ref: str, sha: str | None) -> None:

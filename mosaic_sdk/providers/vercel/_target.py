@@ -292,17 +292,17 @@ class VercelDeploymentTarget(_TargetCore):
             UnsupportedOperationError: no READY production deployment carries the
                 digest in its meta; the message names how to create one.
         """
-        result: Deployment = self.client.run(self.deploy_flow(image, self.client.clock))
+        result: Deployment = self.client._run(self.deploy_flow(image, self.client.clock))
         return result
 
     def running(self) -> RunningRelease:
         """Digest, version and image from the production deployment's meta."""
-        result: RunningRelease = self.client.run(self.running_flow())
+        result: RunningRelease = self.client._run(self.running_flow())
         return result
 
     def status(self) -> TargetStatus:
         """The production deployment's ``readyState``, folded."""
-        result: TargetStatus = self.client.run(self.status_flow())
+        result: TargetStatus = self.client._run(self.status_flow())
         return result
 
 
@@ -335,15 +335,15 @@ class AsyncVercelDeploymentTarget(_TargetCore):
 
     async def deploy(self, image: ImageReference) -> Deployment:
         """See :meth:`VercelDeploymentTarget.deploy`."""
-        result: Deployment = await self.client.run(self.deploy_flow(image, self.client.clock))
+        result: Deployment = await self.client._run(self.deploy_flow(image, self.client.clock))
         return result
 
     async def running(self) -> RunningRelease:
         """See :meth:`VercelDeploymentTarget.running`."""
-        result: RunningRelease = await self.client.run(self.running_flow())
+        result: RunningRelease = await self.client._run(self.running_flow())
         return result
 
     async def status(self) -> TargetStatus:
         """See :meth:`VercelDeploymentTarget.status`."""
-        result: TargetStatus = await self.client.run(self.status_flow())
+        result: TargetStatus = await self.client._run(self.status_flow())
         return result

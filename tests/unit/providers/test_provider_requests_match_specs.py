@@ -80,7 +80,7 @@ PORTAINER_OPERATIONS = {
 
 
 def _public_methods(cls: type) -> set[str]:
-    skip = {"run", "close", "aclose"}
+    skip = {"close", "aclose"}
     return {
         name
         for name in vars(cls)

@@ -37,6 +37,8 @@ from tests._fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 
 
 class Twin:
+    retry_sleeps: list[float]
+
     def __init__(self, mode: str, **kwargs: Any) -> None:
         self.mode = mode
         cls = VercelClient if mode == "sync" else AsyncVercelClient
@@ -73,7 +75,7 @@ def vercel(request: pytest.FixtureRequest, fake: FakeVercel, clock: FakeClock) -
         clock=clock,
         retry=RetryPolicy(sleep=retry_sleeps.append, async_sleep=async_retry_sleep),
     )
-    twin.retry_sleeps = retry_sleeps  # type: ignore[attr-defined]
+    twin.retry_sleeps = retry_sleeps
     return twin
 
 
@@ -314,7 +316,7 @@ def test_429_waits_until_the_reset_then_succeeds(vercel: Twin, fake: FakeVercel)
     fake.rate_limited_requests = 1
     fake.rate_limit_reset_in = 3.0
     assert vercel.get_project("shop").name == "shop"
-    [waited] = vercel.retry_sleeps  # type: ignore[attr-defined]
+    [waited] = vercel.retry_sleeps
     assert 1.5 < waited <= 3.0
     assert len(fake.requests) == 2
 
@@ -328,7 +330,7 @@ def test_429_beyond_the_cap_raises_with_retry_after(vercel: Twin, fake: FakeVerc
     assert 590 < info.value.retry_after <= 600
     assert "rate_limited" in str(info.value)
     assert len(fake.requests) == 1
-    assert vercel.retry_sleeps == []  # type: ignore[attr-defined]
+    assert vercel.retry_sleeps == []
 
 
 def _response(body: Any, headers: dict[str, str] | None = None) -> HTTPResponse:
