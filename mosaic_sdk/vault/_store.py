@@ -75,7 +75,7 @@ def _check_values(path: VaultPath, data: Mapping[str, object]) -> dict[str, str]
             # The message names the field and the value's type, never the value.
             raise InvalidValueError(
                 f"{path}#{field}",
-                f"the value of field {field!r} is a {type(value).__name__}, not a string",
+                f"the value of field {field!r} is not a string (it is {type(value).__name__})",
                 "store every field as text, e.g. str(port)",
             )
     return {str(k): v for k, v in data.items() if isinstance(v, str)}
