@@ -101,7 +101,7 @@ def _fresh_portainer_fixture_data(fake: FakePortainer) -> None:
 def test_every_portainer_request_matches_the_swagger() -> None:
     fake = FakePortainer()
     _fresh_portainer_fixture_data(fake)
-    transport = Exempting("portainer", mock_transport(fake))
+    transport = Exempting("portainer", mock_transport(fake), require=True)
     client = PortainerClient("https://portainer.example.com", API_KEY, transport=transport)
     for calls in PORTAINER_CALLS.values():
         for call in calls:
@@ -119,7 +119,7 @@ def test_every_portainer_request_matches_the_swagger() -> None:
 
 def test_async_portainer_requests_match_the_swagger() -> None:
     fake = FakePortainer()
-    transport = Exempting("portainer", mock_transport(fake))
+    transport = Exempting("portainer", mock_transport(fake), require=True)
 
     async def main() -> None:
         async with AsyncPortainerClient(
@@ -140,8 +140,9 @@ def test_async_portainer_requests_match_the_swagger() -> None:
 
 def test_the_swagger_checker_would_catch_a_wrong_request() -> None:
     """The check is not vacuous: an undocumented body field is a violation."""
-    from tests._spec import SpecViolation, check_request
+    from tests._spec import SpecViolation, check_request, require_spec
 
+    require_spec("portainer")
     request = httpx.Request(
         "PUT",
         "https://portainer.example.com/api/stacks/7?endpointId=1",
@@ -232,7 +233,7 @@ def test_vercel_table_covers_every_public_method() -> None:
 
 def test_every_vercel_request_matches_the_openapi_spec() -> None:
     fake = FakeVercel()
-    transport = Exempting("vercel", mock_transport(fake))
+    transport = Exempting("vercel", mock_transport(fake), require=True)
     clock = FakeClock()
     client = VercelClient(
         TOKEN,
@@ -251,7 +252,7 @@ def test_every_vercel_request_matches_the_openapi_spec() -> None:
 
 def test_async_vercel_requests_match_the_openapi_spec() -> None:
     fake = FakeVercel()
-    transport = Exempting("vercel", mock_transport(fake))
+    transport = Exempting("vercel", mock_transport(fake), require=True)
 
     async def main() -> None:
         async with AsyncVercelClient(TOKEN, TEAM_ID, transport=transport) as client:
@@ -269,8 +270,9 @@ def test_async_vercel_requests_match_the_openapi_spec() -> None:
 
 
 def test_the_openapi_checker_would_catch_a_wrong_request() -> None:
-    from tests._spec import SpecViolation, check_request
+    from tests._spec import SpecViolation, check_request, require_spec
 
+    require_spec("vercel")
     request = httpx.Request(
         "POST",
         f"https://api.vercel.com/v13/deployments?teamId={TEAM_ID}",
