@@ -18,8 +18,8 @@ from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RateLimi
 from mosaic_sdk.errors import (
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     ConfigurationError,
+    DeploymentTimeoutError,
     InvalidValueError,
 )
 from mosaic_sdk.observability._redact import register_secret
@@ -237,13 +237,14 @@ def wait_for_deployment_flow(
             return deployment
         remaining = deadline - clock()
         if remaining <= 0:
-            raise APITimeoutError(
+            raise DeploymentTimeoutError(
                 f"deployment {deployment.id} is still {deployment.ready_state.value} after "
                 f"{timeout:g}s; wait longer (timeout=) or inspect it at "
                 f"{deployment.inspector_url or 'the Vercel dashboard'}",
+                deployment_id=deployment.id,
+                last_status=deployment.ready_state.value,
+                timeout=timeout,
                 provider=PROVIDER,
-                method="GET",
-                url=PATHS["get_deployment"],
             )
         yield Sleep(min(poll_interval, remaining))
 
@@ -554,7 +555,8 @@ class VercelClient(_VercelBase):
         ``error_code`` and ``error_message``).
 
         Raises:
-            APITimeoutError: still building after ``timeout`` seconds.
+            DeploymentTimeoutError: still queued or building after ``timeout`` seconds
+                (the deployment itself is untouched and may still finish).
         """
         result: VercelDeployment = self._run(
             wait_for_deployment_flow(

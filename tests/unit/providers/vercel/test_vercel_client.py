@@ -16,9 +16,9 @@ import pytest
 from mosaic_sdk._http import HTTPResponse, RetryPolicy
 from mosaic_sdk.errors import (
     APIStatusError,
-    APITimeoutError,
     BadRequestError,
     ConfigurationError,
+    DeploymentTimeoutError,
     InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
@@ -211,8 +211,9 @@ def test_wait_returns_a_failed_build(vercel: Twin, fake: FakeVercel) -> None:
 def test_wait_times_out(vercel: Twin, fake: FakeVercel, clock: FakeClock) -> None:
     fake.build_steps = ["BUILDING"] * 50
     created = vercel.create_deployment("shop", redeploy_of="dpl_1")
-    with pytest.raises(APITimeoutError, match="still BUILDING after 12s"):
+    with pytest.raises(DeploymentTimeoutError, match="still BUILDING after 12s") as info:
         vercel.wait_for_deployment(created.id, timeout=12, poll_interval=5)
+    assert (info.value.deployment_id, info.value.last_status) == (created.id, "BUILDING")
     assert sum(clock.sleeps) == pytest.approx(12.0)
 
 
