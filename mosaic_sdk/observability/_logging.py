@@ -14,10 +14,10 @@ application that already owns its logging can attach just the pieces it wants:
 
 from __future__ import annotations
 
-import datetime as _dt
 import json as _json
 import logging
 import sys
+import time
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -91,8 +91,9 @@ def _exception_text(formatter: logging.Formatter, record: logging.LogRecord) -> 
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    moment = _dt.datetime.fromtimestamp(record.created, tz=_dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC ISO 8601 with milliseconds, e.g. ``2024-05-01T12:00:00.123Z``."""
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
 
 
 class CorrelationIdFilter(logging.Filter):
@@ -151,16 +152,20 @@ class JSONFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the JSON line for ``record`` (without a trailing newline)."""
         correlation = getattr(record, "correlation_id", None)
+        # A record that went through RedactingFilter is already masked, with JSON-friendly
+        # extras: do not pay for redaction twice.
+        done = getattr(record, "_mosaic_redacted", False)
+        message = _safe_message(record)
         payload: dict[str, object] = {
             "time": _timestamp(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact_text(_safe_message(record)),
+            "message": message if done else redact_text(message),
             "correlation_id": correlation if correlation is not None else get_correlation_id(),
         }
         for key, value in _extra_fields(record).items():
             name = f"extra.{key}" if key in _CORE_KEYS else key
-            payload[name] = _redact_value(key, value)
+            payload[name] = value if done else _redact_value(key, value)
         exc_text = _exception_text(self, record)
         if exc_text:
             payload["exception"] = redact_text(exc_text)

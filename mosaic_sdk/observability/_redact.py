@@ -56,13 +56,15 @@ _pattern: re.Pattern[str] | None = None
 # bearer" would lose its next word.
 _KEY_END = r"(?:id|key|value|string|hash|b64|base64|base|header|file)"
 _KEY_SUFFIX = rf"(?:[-_.]?(?:{_KEY_END}|s)|[-_.][A-Za-z0-9]+[-_.]{_KEY_END})?"
+# Any ``key=value`` / ``key: value`` / ``"key": "value"`` pair. The value is matched in a
+# lookahead so the scan continues inside it (a URL value may carry ``?token=...``); the
+# key is checked separately against _SECRET_KEY_END. One pass, no backtracking blow-up.
 _PAIR = re.compile(
-    r"""(?P<key>["']?(?<![A-Za-z0-9])[A-Za-z0-9_.-]*?"""
-    rf"""(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}["']?)"""
-    r"""(?P<sep>\s*[:=]\s*)"""
-    r"""(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+|[^\s,;&}\]]+)""",
+    r"""(?<![A-Za-z0-9_.-])(?P<key>["']?[A-Za-z0-9_.-]+["']?)\s*[:=]\s*"""
+    r"""(?=(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+|[^\s,;&}\]]+))""",
     re.IGNORECASE,
 )
+_SECRET_KEY_END = re.compile(rf"(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}$", re.IGNORECASE)
 
 
 _variants: set[str] = set()
@@ -110,10 +112,38 @@ def is_secret_key(name: str) -> bool:
     return bool(SECRET_KEY_PATTERN.search(name))
 
 
-def _mask_pair(match: re.Match[str]) -> str:
-    value = match.group("value")
-    masked = value[0] + MASK + value[0] if value.startswith(('"', "'")) else MASK
-    return f"{match.group('key')}{match.group('sep')}{masked}"
+# Every word of _SENSITIVE_NAME_WORDS contains one of these.
+_PAIR_HINTS = (
+    "pass",
+    "secret",
+    "token",
+    "authorization",
+    "api",
+    "private",
+    "credential",
+    "cookie",
+    "session",
+    "bypass",
+)
+
+
+def _mask_pairs(text: str) -> str:
+    parts: list[str] = []
+    done = 0
+    for match in _PAIR.finditer(text):
+        start, end = match.span("value")
+        if start < done:
+            continue  # inside a value that is already masked
+        if _SECRET_KEY_END.search(match.group("key").strip("\"'")) is None:
+            continue
+        value = match.group("value")
+        parts.append(text[done:start])
+        parts.append(value[0] + MASK + value[0] if value[0] in "\"'" else MASK)
+        done = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def redact_text(text: str) -> str:
@@ -121,7 +151,12 @@ def redact_text(text: str) -> str:
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    return _PAIR.sub(_mask_pair, text)
+    # Cheap pre-check with plain substring tests: most lines hold no sensitive word, and
+    # the pair pattern (and even a case-insensitive alternation) is far slower.
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _PAIR_HINTS):
+        return text
+    return _mask_pairs(text)
 
 
 def _redact_item(value: object) -> object:
