@@ -24,9 +24,10 @@ from mosaic_sdk.vault._transport import VaultRetry
 
 __all__ = [
     "ACCESS_LEVELS",
-    "IDENTIFIER_FIELDS",
     "AuditFinding",
     "AuditReport",
+    "IDENTIFIER_FIELDS",
+    "policy_for",
     "Secret",
     "SecretData",
     "SecretNotFoundError",
@@ -34,5 +35,4 @@ __all__ = [
     "SecretVersion",
     "VaultError",
     "VaultRetry",
-    "policy_for",
 ]

@@ -283,13 +283,13 @@ class SecretStore:
                 "the Vault token is empty; pass a token (or set VAULT_TOKEN and use from_env())"
             )
         register_secret(token)
+        _warn_if_unverified(url, verify)
         client = hvac.Client(
             url=url,
             token=token,
             namespace=namespace,
             verify=verify,
             timeout=timeout,
-            session=requests.Session(),
         )
         store = cls(client, kv_versions=kv_versions, retry=retry)
         store._owns_client = True
@@ -323,13 +323,13 @@ class SecretStore:
                 raise ConfigurationError(f"the AppRole {name} is empty; pass the {name}")
         register_secret(role_id)
         register_secret(secret_id)
+        _warn_if_unverified(url, verify)
         client = hvac.Client(
             url=url,
             token="",  # never pick up ~/.vault-token or VAULT_TOKEN for an AppRole login
             namespace=namespace,
             verify=verify,
             timeout=timeout,
-            session=requests.Session(),
         )
         store = cls(client, kv_versions=kv_versions, retry=retry)
         store._owns_client = True
@@ -939,6 +939,16 @@ def _no_versions_on_v1(path: VaultPath, action: str) -> UnsupportedOperationErro
         f"cannot {action} for {path}: {path.mount} is a KV v1 mount, which keeps no versions",
         workaround=f"upgrade the mount to KV v2 (vault kv enable-versioning {path.mount})",
     )
+
+
+def _warn_if_unverified(url: str, verify: bool | str) -> None:
+    if verify is False:
+        logger.warning(
+            "TLS verification of Vault at %s is disabled; use this only against a local "
+            "development server, and pass verify='/path/to/ca.pem' otherwise",
+            url,
+            extra={"vault_url": url},
+        )
 
 
 def _check_url(url: object) -> None:

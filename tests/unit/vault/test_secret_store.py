@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import hvac
 import pytest
@@ -446,11 +447,35 @@ def test_from_env_and_from_token_build_a_verified_client() -> None:
         {"VAULT_ADDR": "https://vault.fake.test:8200", "VAULT_TOKEN": token}
     ) as store:
         assert store.client.url == "https://vault.fake.test:8200"
-        assert store.client.adapter.session.verify is True
+        assert store.client.adapter._kwargs["verify"] is True
         assert token in registered_secrets()
         assert token not in repr(store)
         adapter = store.client.adapter.session.get_adapter("https://vault.fake.test:8200")
         assert type(adapter).__name__ == "VaultHTTPAdapter"
+
+
+def test_disabling_tls_verification_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mosaic_sdk.vault"):
+        store = SecretStore.from_token("https://127.0.0.1:8200", "dev-token-1234", verify=False)
+    assert store.client.adapter._kwargs["verify"] is False  # hvac passes it per request
+    assert store.client.adapter.session.verify is False
+    assert "TLS verification of Vault at https://127.0.0.1:8200 is disabled" in caplog.text
+    store.close()
+
+
+def test_a_ca_bundle_reaches_requests(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    with SecretStore.from_token("https://vault.fake.test", "t-oken-1", verify=str(bundle)) as s:
+        assert s.client.adapter._kwargs["verify"] == str(bundle)
+    with SecretStore.from_env(
+        {
+            "VAULT_ADDR": "https://vault.fake.test",
+            "VAULT_TOKEN": "t-oken-1",
+            "VAULT_CACERT": "/x.pem",
+        }
+    ) as s:
+        assert s.client.adapter._kwargs["verify"] == "/x.pem"
 
 
 def test_retry_none_leaves_the_session_alone() -> None:
