@@ -651,8 +651,9 @@ class Promotion:
         self, label: str, digest: Digest, target: str, pred: str, found: Digest | None
     ) -> PromotionError:
         now = "has no image" if found is None else f"points to {found}"
+        what = label if label == str(digest) else f"{label} ({digest})"
         return PromotionError(
-            f"refusing to promote {label} ({digest}) to {target} in {self.repository!r}: "
+            f"refusing to promote {what} to {target} in {self.repository!r}: "
             f"{pred} {now}, and {target} comes after {pred}; promote it to {pred} first "
             f"(promote({str(digest)!r}, to={pred!r})), or pass force=True to skip the order check"
         )

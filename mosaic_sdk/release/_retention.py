@@ -22,8 +22,10 @@ What is kept (keep always wins over delete):
 
 Registries expose no push time, so ages come from the image itself: the manifest
 annotation first, else the config blob's ``created`` (one blob GET, cached by digest); an
-index without the annotation is as old as its newest child. Promotion does not refresh an
-age, which is why pointer targets are kept by pointer, not by age.
+index without the annotation is as old as its newest child. An age is only read when it
+decides something (a ``sha-*`` tag on the digest ``prod`` uses is kept without reading its
+config). Promotion does not refresh an age, which is why pointer targets are kept by
+pointer, not by age.
 
 Deletion is by digest and removes every tag on that digest (distribution 2.8 semantics),
 so a digest is deleted only when **every** tag on it is deletable; a stale tag that shares
@@ -147,6 +149,15 @@ def _days(delta: timedelta) -> str:
 
 def _short(digest: Digest | None) -> str:
     return "-" if digest is None else f"{digest.algorithm}:{digest.short}"
+
+
+def _display_tag(tag: str) -> str:
+    """Signature tags carry a full digest; tables show ``sha256-<12 hex>...<suffix>``."""
+    subject = signature_subject(tag)
+    if subject is None:
+        return tag
+    suffix = tag[len(subject.algorithm) + 1 + len(subject.hex) :]
+    return f"{subject.algorithm}-{subject.short}{'..' if suffix else '...'}{suffix}"
 
 
 def _check_age(value: object, name: str) -> None:
@@ -335,7 +346,10 @@ class RetentionResult:
         )
 
     def _rows(self) -> list[tuple[str, str, str, str]]:
-        return [(o.status, _short(o.digest), ", ".join(o.tags), o.reason) for o in self.outcomes]
+        return [
+            (o.status, _short(o.digest), ", ".join(map(_display_tag, o.tags)), o.reason)
+            for o in self.outcomes
+        ]
 
     def __str__(self) -> str:
         rows = self._rows()
@@ -407,7 +421,14 @@ class RetentionPlan:
 
     def _rows(self, verdict: Verdict | None) -> list[tuple[str, str, str, str, str, str]]:
         return [
-            (d.tag, _short(d.digest), d.category, _age_text(d.age), d.verdict.upper(), d.reason)
+            (
+                _display_tag(d.tag),
+                _short(d.digest),
+                d.category,
+                _age_text(d.age),
+                d.verdict.upper(),
+                d.reason,
+            )
             for d in self.decisions
             if verdict is None or d.verdict == verdict
         ]
@@ -608,16 +629,54 @@ def _rc_order(draft: _Draft) -> ImageTag:
     return draft.parsed
 
 
+_UNDECIDED = "pending"
+
+
 @attrs.define
 class _Draft:
     tag: str
     category: TagCategory
     parsed: ImageTag | None
     digest: Digest | None = None
-    verdict: Verdict = "keep"
+    verdict: Literal["keep", "delete", "pending"] = "keep"
     reason: str = ""
     created: datetime | None = None
     age: timedelta | None = None
+
+
+@attrs.frozen
+class _Graph:
+    """Who depends on whom among the tagged manifests."""
+
+    tag_digests: Mapping[Digest, tuple[str, ...]]
+    signatures: Mapping[Digest, tuple[_Draft, ...]]  # subject -> its signature tags
+    referrers: Mapping[Digest, tuple[Digest, ...]]  # subject -> manifests naming it
+
+    @classmethod
+    def build(cls, drafts: Iterable[_Draft], manifests: Mapping[Digest, Manifest]) -> _Graph:
+        tag_digests: dict[Digest, list[str]] = defaultdict(list)
+        signatures: dict[Digest, list[_Draft]] = defaultdict(list)
+        for draft in drafts:
+            if draft.digest is not None:
+                tag_digests[draft.digest].append(draft.tag)
+            if draft.category == "signature":
+                subject = signature_subject(draft.tag)
+                assert subject is not None
+                signatures[subject].append(draft)
+        referrers: dict[Digest, list[Digest]] = defaultdict(list)
+        for digest in tag_digests:
+            subject = _subject(manifests.get(digest))
+            if subject is not None:
+                referrers[subject].append(digest)
+        return cls(
+            tag_digests={d: tuple(sorted(t)) for d, t in tag_digests.items()},
+            signatures={d: tuple(s) for d, s in signatures.items()},
+            referrers={d: tuple(r) for d, r in referrers.items()},
+        )
+
+    def label(self, digest: Digest) -> str:
+        """The tags of ``digest``, or its short form when untagged."""
+        return ", ".join(self.tag_digests.get(digest, ())) or _short(digest)
 
 
 class _Planner:
@@ -747,33 +806,47 @@ class _Planner:
 
         # 2. Protected digests that no tag names: fetched to follow their children.
         self._fetch_manifests(self.protected)
+        graph = _Graph.build(drafts.values(), self.manifests)
 
-        # 3. Ages for the digests of sha and RC tags (the only age-dependent verdicts).
-        aged = {d.digest for d in drafts.values() if d.category in ("sha", "rc") and d.digest}
-        self._resolve_ages(d for d in aged if d is not None)
-        for draft in drafts.values():
-            if draft.digest in aged:
-                draft.created = self.created.get(draft.digest)
-                draft.age = None if draft.created is None else self.now - draft.created
+        # 3. Verdicts that need no age: releases, pointers, unmanaged tags, newest RCs.
+        pending = self._decide_by_name(drafts)
 
-        # 4. Verdict of each tag by its own name and age.
-        self._decide_names(drafts)
+        # 4. What those keep, with everything it depends on. A sha/RC tag on such a
+        #    digest is kept whatever its age, so its age is never read.
+        sure = self._walk(self._seeds(drafts, graph), graph)
+        implied = [d for d in pending if d.digest in sure]
+        aged = [d for d in pending if d.digest not in sure]
 
-        # 5. Keep closure over digests: pointers, releases, deployed, dependencies.
-        causes = self._closure(drafts)
+        # 5. Ages (annotation, else config blob, else newest child) and age verdicts.
+        self._resolve_ages(d.digest for d in aged if d.digest is not None)
+        for draft in aged:
+            draft.created = self.created.get(draft.digest) if draft.digest else None
+            draft.age = None if draft.created is None else self.now - draft.created
+            self._decide_by_age(draft)
 
-        # 6. A stale tag whose digest is kept is kept too (deletion is per digest).
+        # 6. The full keep set, then signatures (kept exactly while their subject is).
+        causes = self._walk(self._seeds(drafts, graph), graph)
+        self._decide_signatures(graph, causes)
+
+        # 7. Deletion is per digest: a deletable tag on a kept digest is kept.
+        for draft in implied:
+            assert draft.digest is not None
+            draft.verdict = "keep"
+            draft.reason = (
+                f"{draft.category} tag, kept with its digest, which {causes[draft.digest]}"
+            )
         for draft in drafts.values():
             if draft.verdict == "delete" and draft.digest in causes:
                 draft.verdict = "keep"
                 draft.reason = f"{draft.reason}, but kept: its digest {causes[draft.digest]}"
 
+        assert all(d.verdict != _UNDECIDED for d in drafts.values())
         decisions = tuple(
             TagDecision(
                 tag=d.tag,
                 digest=d.digest,
                 category=d.category,
-                verdict=d.verdict,
+                verdict="delete" if d.verdict == "delete" else "keep",
                 reason=d.reason,
                 created=d.created,
                 age=d.age,
@@ -790,51 +863,51 @@ class _Planner:
             pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
         )
 
-    def _decide_names(self, drafts: Mapping[str, _Draft]) -> None:
-        policy = self.policy
-        rc_rank: dict[str, int] = {}
+    def _decide_by_name(self, drafts: Mapping[str, _Draft]) -> list[_Draft]:
+        """Decide every tag whose verdict does not depend on age; return the others
+        (``sha-*`` tags and RCs outside the newest N), still undecided."""
+        keep_n = self.policy.keep_latest_rcs
+        rank: dict[str, int] = {}
         by_base: dict[str, list[_Draft]] = defaultdict(list)
         for draft in drafts.values():
             if draft.category == "rc" and draft.parsed is not None:
                 by_base[str(draft.parsed.base_version)].append(draft)
         for group in by_base.values():
             group.sort(key=_rc_order, reverse=True)
-            for rank, draft in enumerate(group):
-                rc_rank[draft.tag] = rank
+            for n, draft in enumerate(group):
+                rank[draft.tag] = n
 
+        fixed = {
+            "release": "final release",
+            "environment": "environment pointer",
+            "slot": "blue/green slot pointer",
+            "unmanaged": "not a managed tag",
+            "signature": _UNDECIDED,  # decided with its subject
+        }
+        pending: list[_Draft] = []
         for draft in drafts.values():
-            category = draft.category
-            if category == "release":
-                draft.reason = "final release"
-            elif category == "environment":
-                draft.reason = "environment pointer"
-            elif category == "slot":
-                draft.reason = "blue/green slot pointer"
-            elif category == "unmanaged":
-                draft.reason = "not a managed tag"
-            elif category == "signature":
-                draft.reason = "pending"  # decided by the closure
-            elif category == "sha":
-                self._decide_aged(draft, policy.sha_max_age, "sha tag")
-            else:
-                rank = rc_rank[draft.tag]
+            if draft.category in fixed:
+                draft.reason = fixed[draft.category]
+            elif draft.category == "rc" and rank[draft.tag] < keep_n:
                 base = draft.parsed.base_version if draft.parsed is not None else "?"
-                if rank < policy.keep_latest_rcs:
-                    draft.reason = f"among the newest {policy.keep_latest_rcs} RCs of {base}"
-                else:
-                    self._decide_aged(
-                        draft,
-                        policy.rc_max_age,
-                        "rc",
-                        also=f" and not among the newest {policy.keep_latest_rcs} of {base}",
-                    )
+                draft.reason = f"among the newest {keep_n} RCs of {base}"
+            else:
+                draft.verdict = "pending"
+                pending.append(draft)
+        return pending
 
-    def _decide_aged(
-        self, draft: _Draft, max_age: timedelta | None, what: str, also: str = ""
-    ) -> None:
+    def _decide_by_age(self, draft: _Draft) -> None:
+        policy = self.policy
+        if draft.category == "sha":
+            max_age, what, also = policy.sha_max_age, "sha tag", ""
+        else:
+            base = draft.parsed.base_version if draft.parsed is not None else "?"
+            max_age, what = policy.rc_max_age, "rc"
+            also = f" and not among the newest {policy.keep_latest_rcs} of {base}"
+        draft.verdict = "keep"
         if max_age is None:
             draft.reason = f"{what}; the policy never expires these by age"
-        elif draft.digest is not None and draft.created is None:
+        elif draft.created is None:
             draft.reason = (
                 "no creation time (no created annotation, config time, or a zero/epoch time)"
             )
@@ -844,8 +917,25 @@ class _Planner:
             draft.verdict = "delete"
             draft.reason = f"{what} {_age_text(draft.age)} old, older than {_days(max_age)}{also}"
 
-    def _closure(self, drafts: Mapping[str, _Draft]) -> dict[Digest, str]:
-        """Digests that must survive, each with the first reason found."""
+    def _seeds(self, drafts: Mapping[str, _Draft], graph: _Graph) -> dict[Digest, str]:
+        """Digests kept in their own right: deployed, tagged by a kept tag, or an
+        orphan signature (its image is not tagged here, so nothing decides it)."""
+        seeds: dict[Digest, str] = {}
+        for digest in sorted(self.protected):
+            seeds.setdefault(digest, "is marked as deployed (protected_digests)")
+        for draft in drafts.values():
+            if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
+                seeds.setdefault(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
+        for subject, signatures in graph.signatures.items():
+            if subject not in graph.tag_digests:
+                for sig in signatures:
+                    if sig.digest is not None:
+                        seeds.setdefault(sig.digest, f"is tagged {sig.tag} (a signature)")
+        return seeds
+
+    def _walk(self, seeds: Mapping[Digest, str], graph: _Graph) -> dict[Digest, str]:
+        """Everything the seed digests depend on: index children (nested indexes are
+        fetched), signature tags of a kept digest, manifests whose subject is kept."""
         causes: dict[Digest, str] = {}
         queue: list[Digest] = []
 
@@ -854,41 +944,11 @@ class _Planner:
                 causes[digest] = cause
                 queue.append(digest)
 
-        tag_digests: dict[Digest, list[str]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.digest is not None:
-                tag_digests[draft.digest].append(draft.tag)
-        signatures: dict[Digest, list[_Draft]] = defaultdict(list)
-        referrers: dict[Digest, list[Digest]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.category == "signature":
-                subject = signature_subject(draft.tag)
-                assert subject is not None
-                signatures[subject].append(draft)
-        for digest in tag_digests:
-            manifest = self.manifests.get(digest)
-            subject = _subject(manifest)
-            if subject is not None:
-                referrers[subject].append(digest)
-
-        for digest in sorted(self.protected):
-            keep(digest, "is marked as deployed (protected_digests)")
-        for draft in drafts.values():
-            if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
-                keep(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
-        for subject, sigs in signatures.items():
-            if subject not in tag_digests:
-                for sig in sigs:
-                    sig.reason = (
-                        f"signature of {_short(subject)}, which is not tagged here; "
-                        "delete it by hand once that image is gone"
-                    )
-                    if sig.digest is not None:
-                        keep(sig.digest, f"is tagged {sig.tag} (a signature)")
-
+        for digest, cause in seeds.items():
+            keep(digest, cause)
         while queue:
             digest = queue.pop()
-            label = ", ".join(sorted(tag_digests.get(digest, ()))) or _short(digest)
+            label = graph.label(digest)
             manifest = self.manifests.get(digest)
             if manifest is not None and manifest.is_index:
                 nested = [
@@ -900,20 +960,26 @@ class _Planner:
                     self._fetch_manifests(nested)
                 for child in manifest.child_digests:
                     keep(child, f"is an image of the kept index {label}")
-            for sig in signatures.get(digest, ()):
-                sig.reason = f"signature of the kept image {label}"
+            for sig in graph.signatures.get(digest, ()):
                 if sig.digest is not None:
                     keep(sig.digest, f"is tagged {sig.tag} (signature of kept {label})")
-            for referrer in referrers.get(digest, ()):
+            for referrer in graph.referrers.get(digest, ()):
                 keep(referrer, f"refers to the kept image {label} (subject)")
-
-        for sigs in signatures.values():
-            for sig in sigs:
-                if sig.reason == "pending":
-                    sig.verdict = "delete"
-                    subject = signature_subject(sig.tag)
-                    sig.reason = f"signature of {_short(subject)}, which is deleted"
         return causes
+
+    def _decide_signatures(self, graph: _Graph, causes: Mapping[Digest, str]) -> None:
+        for subject, signatures in graph.signatures.items():
+            for sig in signatures:
+                if subject in causes:
+                    sig.reason = f"signature of the kept image {graph.label(subject)}"
+                elif subject not in graph.tag_digests:
+                    sig.reason = (
+                        f"signature of {_short(subject)}, which is not tagged here; "
+                        "delete it by hand once that image is gone"
+                    )
+                else:
+                    sig.verdict = "delete"
+                    sig.reason = f"signature of {graph.label(subject)}, which is deleted"
 
     def _deletions(self, drafts: Mapping[str, _Draft]) -> tuple[DigestDeletion, ...]:
         groups: dict[Digest, list[_Draft]] = defaultdict(list)

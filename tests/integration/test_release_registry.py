@@ -206,7 +206,7 @@ def test_retention_plan_apply_and_a_digest_moved_in_between(
     sig = f"sha256-{stale_b.digest.hex}.sig"
     assert set(plan.to_delete) == {"sha-a000001", "sha-b000002", sig, "v1.2.0-rc.1"}
     assert "kept index v1.1.0" in plan.decision("sha-e000005").reason
-    assert "but kept: its digest is tagged prod" in plan.decision("sha-d000004").reason
+    assert "kept with its digest, which is tagged prod" in plan.decision("sha-d000004").reason
     assert plan == RetentionPolicy().plan(backend, repo, now=plan.now, concurrency=1)
 
     # Someone promotes the stale image to prod between plan and apply.

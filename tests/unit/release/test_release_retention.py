@@ -148,8 +148,8 @@ def test_a_stale_tag_on_a_kept_digest_is_kept_and_says_why(registry: InMemoryReg
     plan = plan_of(registry)
     assert plan.to_delete == ()
     reason = plan.decision("sha-bbbbbbb").reason
-    assert "older than 14d, but kept" in reason
-    assert "tagged prod" in reason
+    assert reason == "sha tag, kept with its digest, which is tagged prod (environment pointer)"
+    assert plan.decision("sha-bbbbbbb").age is None  # not needed, so not read
     assert "v1.0.0" in plan.decision("sha-ccccccc").reason
     assert {image.digest, released.digest}.isdisjoint(d.digest for d in plan.deletions)
 
@@ -315,15 +315,22 @@ def test_planning_changes_nothing_and_is_the_same_sequential_or_parallel(
 
 
 def test_manifests_and_configs_are_read_once_per_digest(registry: InMemoryRegistry) -> None:
-    shared = push_image(registry, REPO, "sha-8000001", created=ago(30), created_in="config")
-    for tag in ("sha-8000002", "sha-8000003", "testing"):
+    shared = push_image(registry, REPO, "sha-8000001", created=ago(45), created_in="config")
+    for tag in ("sha-8000002", "sha-8000003", "v1.0.0-rc.1"):
         registry.put_manifest(REPO, tag, shared)
     registry.reset_calls()
-    plan_of(registry)
+    plan = plan_of(registry, RetentionPolicy(keep_latest_rcs=0))
     assert registry.count("list_tags") == 1
     assert registry.count("get_manifest") == 4  # one per tag
     assert registry.count("get_blob") == 1  # one config for the shared digest
     assert registry.count("resolve") == 0
+    assert len(plan.to_delete) == 4
+
+    # Once a pointer keeps the digest, its age decides nothing and is not read.
+    registry.put_manifest(REPO, "prod", shared)
+    registry.reset_calls()
+    plan_of(registry, RetentionPolicy(keep_latest_rcs=0))
+    assert registry.count("get_blob") == 0
 
 
 def test_an_empty_or_missing_repository_plans_nothing(registry: InMemoryRegistry) -> None:
