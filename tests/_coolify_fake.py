@@ -774,9 +774,13 @@ def serve(fake: FakeCoolify) -> Iterator[str]:
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 128
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        # listen() backlog: the default 5 drops SYNs from a burst of new connections,
+        # and the kernel retries them a second later, which looks like server latency.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -785,3 +789,62 @@ def serve(fake: FakeCoolify) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {root!r})
+from tests._coolify_fake import Answer, FakeCoolify, serve
+fake = FakeCoolify(rate_limit={limit!r}, rate_window={window!r})
+original = fake.handle
+def handle(method, url, headers, body):
+    if url.split("?")[0].endswith("/__fake/stats"):
+        return Answer(200, {{"served": fake.served, "throttled": fake.throttled}})
+    return original(method, url, headers, body)
+fake.handle = handle
+with serve(fake) as url:
+    print(url, flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextmanager
+def serve_in_subprocess(limit: int, window: float) -> Iterator[str]:
+    """A throttling fake in its own Python process on 127.0.0.1; yields the base URL.
+
+    Timing-sensitive tests use it so that server threads do not compete with the
+    client's threads for one interpreter lock: arrival times then reflect the client's
+    sending, as with a real Coolify. ``GET <url>/__fake/stats`` (no auth) reports
+    ``{"served", "throttled"}``.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    code = _CHILD.format(root=root, limit=limit, window=window)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"fake Coolify did not start (got {url!r})")
+        yield url
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def fake_stats(url: str) -> dict[str, int]:
+    """The ``served``/``throttled`` counters of a fake started by :func:`serve_in_subprocess`."""
+    stats: dict[str, int] = httpx.get(f"{url}/__fake/stats").json()
+    return stats

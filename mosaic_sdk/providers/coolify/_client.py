@@ -84,6 +84,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RATE_LIMIT_PERIOD",
     "DEFAULT_RATE_LIMIT_REQUESTS",
+    "RATE_LIMIT_MARGIN",
+    "RATE_LIMIT_MIN_MARGIN",
     "AsyncCoolifyClient",
     "CoolifyClient",
     "DeploymentNotQueuedError",
@@ -94,6 +96,14 @@ PROVIDER = "coolify"
 DEFAULT_RATE_LIMIT_REQUESTS = 200
 #: Coolify's rate-limit window in seconds (Laravel ``perMinute``).
 DEFAULT_RATE_LIMIT_PERIOD = 60.0
+#: Safety margin on the window. The server counts fixed windows by *arrival* time while
+#: the client books slots by *send* time; unequal latencies (a cold connection's
+#: handshake against a warm keep-alive one: hundreds of milliseconds) can squeeze 201
+#: sends that were a full window apart into one server window. Booking over a longer
+#: window absorbs latency differences up to the margin: 5% of the window, at least
+#: ``RATE_LIMIT_MIN_MARGIN`` seconds (3 s for Coolify's minute, 5% of the allowance).
+RATE_LIMIT_MARGIN = 0.05
+RATE_LIMIT_MIN_MARGIN = 0.5
 #: ``PATCH /services/{uuid}`` accepts ``urls`` from this version on (PR #7929).
 SERVICE_URLS_SINCE = semver.Version.parse("4.0.0-beta.461")
 #: ``PATCH /services/{uuid}/applications/{app_uuid}`` exists from this version on.
@@ -851,7 +861,10 @@ class _CoolifyBase:
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if rate_limit == "shared":
             rate_limit = RateLimit.shared(
-                rate_limit_key(self.base_url, token), rate_limit_requests, rate_limit_period
+                rate_limit_key(self.base_url, token),
+                rate_limit_requests,
+                rate_limit_period
+                + max(rate_limit_period * RATE_LIMIT_MARGIN, RATE_LIMIT_MIN_MARGIN),
             )
         self.rate_limit: RateLimit | None = rate_limit
         self._version = _VersionCache()
@@ -866,11 +879,12 @@ _CLIENT_ARGS_DOC = """
             (``/api/v1`` is appended; a URL already ending in it is accepted).
         token: an API token (``<id>|<secret>``). Never logged, shown or recorded.
         rate_limit: ``"shared"`` (default): one limiter of ``rate_limit_requests`` per
-            ``rate_limit_period`` seconds, shared by every client of the same instance
-            and token in this process (key ``"coolify:" + sha256(url + token)[:16]``,
-            never the token); a :class:`~mosaic_sdk.RateLimit` to share your own (for
-            example across several tokens of one user: Coolify counts per user);
-            ``None`` to disable client-side limiting.
+            ``rate_limit_period`` seconds (plus 5%, at least 0.5 s, for latency),
+            shared by every client of the same instance and token in this process
+            (key ``"coolify:" + sha256(url + token)[:16]``, never the token); a
+            :class:`~mosaic_sdk.RateLimit` to share your own (for example across several
+            tokens of one user: Coolify counts per user); ``None`` to disable
+            client-side limiting.
         rate_limit_requests: the server's ``API_RATE_LIMIT`` (200 by default).
         rate_limit_period: the window in seconds (60, Laravel's per-minute limiter).
         timeout: seconds per request.
