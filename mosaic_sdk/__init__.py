@@ -41,6 +41,13 @@ if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
     from mosaic_sdk.errors import SecretNotFoundError
     from mosaic_sdk.observability import configure_logging, correlation_id
+    from mosaic_sdk.providers import (
+        ComposeFileTarget,
+        Deployment,
+        DeploymentTarget,
+        RunningRelease,
+    )
+    from mosaic_sdk.providers.coolify import AsyncCoolifyClient, CoolifyClient
     from mosaic_sdk.providers.portainer import AsyncPortainerClient, PortainerClient
     from mosaic_sdk.providers.vercel import AsyncVercelClient, VercelClient
     from mosaic_sdk.registry import (
@@ -72,6 +79,12 @@ _LAZY: dict[str, str] = {
     "PromotionRecord": "mosaic_sdk.release",
     "RetentionPlan": "mosaic_sdk.release",
     "RetentionPolicy": "mosaic_sdk.release",
+    "ComposeFileTarget": "mosaic_sdk.providers",
+    "Deployment": "mosaic_sdk.providers",
+    "DeploymentTarget": "mosaic_sdk.providers",
+    "RunningRelease": "mosaic_sdk.providers",
+    "AsyncCoolifyClient": "mosaic_sdk.providers.coolify",
+    "CoolifyClient": "mosaic_sdk.providers.coolify",
     "AsyncPortainerClient": "mosaic_sdk.providers.portainer",
     "PortainerClient": "mosaic_sdk.providers.portainer",
     "AsyncVercelClient": "mosaic_sdk.providers.vercel",
@@ -99,6 +112,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncCoolifyClient",
     "AsyncImageRegistry",
     "AsyncOCILayout",
     "AsyncPortainerClient",
@@ -106,9 +120,13 @@ __all__ = [
     "AsyncVercelClient",
     "AuditReport",
     "CommitMessage",
+    "ComposeFileTarget",
     "ConfigurationError",
     "configure_logging",
+    "CoolifyClient",
     "correlation_id",
+    "Deployment",
+    "DeploymentTarget",
     "Digest",
     "Environment",
     "Finding",
@@ -136,6 +154,7 @@ __all__ = [
     "RetentionPlan",
     "RetentionPolicy",
     "RetryPolicy",
+    "RunningRelease",
     "SecretNotFoundError",
     "SecretStore",
     "Severity",
