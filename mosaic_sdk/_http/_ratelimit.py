@@ -10,9 +10,9 @@ and tasks that share one limiter never overshoot, whatever order they wake up in
 from __future__ import annotations
 
 import asyncio
+import bisect
 import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import ClassVar
 
@@ -64,7 +64,8 @@ class RateLimit:
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
-        self._booked: deque[float] = deque()
+        # Booked start times, ascending.
+        self._booked: list[float] = []
         self._blocked_until = 0.0
 
     def __repr__(self) -> str:
@@ -93,13 +94,17 @@ class RateLimit:
                 )
             return existing
 
+    def _prune(self, now: float) -> None:
+        # Bookings older than one window no longer constrain anything.
+        cut = bisect.bisect_right(self._booked, now - self.per_seconds)
+        if cut:
+            del self._booked[:cut]
+
     def reserve(self) -> float:
         """Book the next slot and return the seconds to wait before using it."""
         with self._lock:
             now = self._clock()
-            horizon = now - self.per_seconds
-            while self._booked and self._booked[0] <= horizon:
-                self._booked.popleft()
+            self._prune(now)
             start = max(now, self._blocked_until)
             if len(self._booked) >= self.max_requests:
                 start = max(start, self._booked[-self.max_requests] + self.per_seconds)
@@ -131,17 +136,20 @@ class RateLimit:
         reset = _to_float(lowered.get("x-ratelimit-reset"))
         with self._lock:
             now = self._clock()
-            horizon = now - self.per_seconds
-            while self._booked and self._booked[0] <= horizon:
-                self._booked.popleft()
-            local_remaining = self.max_requests - len(self._booked)
-            missing = int(local_remaining - remaining)
-            for _ in range(max(0, missing)):
-                self._booked.append(max(now, self._booked[-1]) if self._booked else now)
-            if remaining <= 0 and reset is not None:
+            self._prune(now)
+            wait: float | None = None
+            if reset is not None:
                 # Epoch seconds (GitHub, Vercel style) or seconds from now (IETF draft).
-                wait = reset - self._wall_clock() if reset > 1e9 else reset
-                self._blocked_until = max(self._blocked_until, now + max(0.0, wait))
+                wait = max(0.0, reset - self._wall_clock() if reset > 1e9 else reset)
+            # Requests the server counted but this limiter did not (other processes on
+            # the same account) are booked so that they expire when the server's
+            # window resets, or one window from now when it did not say.
+            phantom = now if wait is None else min(now, now + wait - self.per_seconds)
+            local_remaining = self.max_requests - len(self._booked)
+            for _ in range(max(0, int(local_remaining - remaining))):
+                bisect.insort(self._booked, phantom)
+            if remaining <= 0 and wait is not None:
+                self._blocked_until = max(self._blocked_until, now + wait)
 
 
 def _to_float(raw: str | None) -> float | None:

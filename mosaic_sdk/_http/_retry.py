@@ -196,7 +196,7 @@ class RetryPolicy:
         """Backoff before retry number ``retry_number`` (1-based), jitter included."""
         return float(
             tenacity.wait_exponential_jitter(
-                initial=self.initial_delay, max=self.max_delay, exp_base=2, jitter=self.jitter
+                multiplier=self.initial_delay, max=self.max_delay, exp_base=2, jitter=self.jitter
             )(_FakeState(retry_number))  # type: ignore[arg-type]
         )
 
