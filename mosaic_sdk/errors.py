@@ -24,7 +24,7 @@ MosaicError(Exception)
 │   │   ├── RateLimitError (429)                  .retry_after: float | None
 │   │   └── ServerError (>=500)
 │   ├── APIResponseValidationError                body did not match the model
-│   └── DeploymentTimeoutError                    a deployment did not settle in time; .deployment_id
+│   └── DeploymentTimeoutError                    deployment did not settle in time; .deployment_id
 ├── VaultError                                    translated from hvac exceptions; .status_code
 │   └── SecretNotFoundError                       no secret (or only a deleted version) at a path
 └── WorkflowError                                 .completed_steps
