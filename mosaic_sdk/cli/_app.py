@@ -1,0 +1,165 @@
+"""The ``mosaic`` parser and :func:`main`: dispatch, logging, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+
+from mosaic_sdk._version import __version__
+from mosaic_sdk.cli import _images, _release, _standards, _vault
+from mosaic_sdk.cli._common import (
+    EXIT_CODES_HELP,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Console,
+    Handler,
+    UsageError,
+    _Formatter,
+    exit_code_for,
+)
+from mosaic_sdk.errors import MosaicError
+
+__all__ = ["build_parser", "main"]
+
+_DESCRIPTION = """\
+mosaic: a platform team's deployment rules on the command line.
+
+Every command prints text for people, or one JSON document with --json. Credentials
+come from the environment (VAULT_TOKEN, MOSAIC_REGISTRY_PASSWORD, COOLIFY_TOKEN,
+PORTAINER_API_KEY, VERCEL_TOKEN) or from files (--token-file, --password-file), never
+from the command line."""
+
+_EXAMPLES = """\
+examples:
+  mosaic demo                                   # the whole release flow, locally
+  mosaic tag parse v1.4.0-rc.3
+  mosaic promote --from testing --to staging --registry ./oci --repository team/api
+  mosaic lint --format sarif --output mosaic.sarif
+  mosaic COMMAND --help                         # each command's options and examples"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole ``mosaic`` argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="mosaic",
+        description=_DESCRIPTION,
+        epilog=f"{_EXAMPLES}\n\n{EXIT_CODES_HELP}",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"mosaic {__version__}")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log what happens on stderr (-v info, -vv debug); secrets are masked",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log line format on stderr (json: one object per line)",
+    )
+    parser.add_argument(
+        "--correlation-id",
+        metavar="ID",
+        help="id carried by every log line and HTTP request (default: "
+        "$MOSAIC_CORRELATION_ID, else a fresh one)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _vault.register(subparsers)
+    _images.register(subparsers)
+    _release.register(subparsers)
+    _standards.register(subparsers)
+    return parser
+
+
+@contextlib.contextmanager
+def _logging(verbosity: int, fmt: str, stream: object) -> Iterator[None]:
+    """Route the SDK's log records to stderr, redacted, for the duration of a command."""
+    from mosaic_sdk.observability import configure_logging
+
+    logger = logging.getLogger("mosaic_sdk")
+    level_before = logger.level
+    level = "WARNING" if verbosity == 0 else ("INFO" if verbosity == 1 else "DEBUG")
+    handler = configure_logging(
+        json=fmt == "json",
+        level=level,
+        logger=logger,
+        stream=stream,  # type: ignore[arg-type]
+    )
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        logger.setLevel(level_before)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mosaic`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit code (see :mod:`mosaic_sdk.cli`) instead of exiting, so tests and
+    other programs can call it; the console script passes it to :func:`sys.exit`.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error argparse printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    console = Console(json=bool(getattr(args, "json", False)), out=sys.stdout, err=sys.stderr)
+    handler: Handler = args.handler
+    try:
+        from mosaic_sdk.observability import correlation_id
+
+        cid = args.correlation_id or os.environ.get("MOSAIC_CORRELATION_ID") or None
+        with _logging(args.verbose, args.log_format, sys.stderr), correlation_id(cid):
+            return handler(args, console)
+    except UsageError as exc:
+        console.err.write(parser_for(parser, args).format_usage())
+        console.error("UsageError", str(exc), EXIT_USAGE)
+        return EXIT_USAGE
+    except MosaicError as exc:
+        code = exit_code_for(exc)
+        console.error(type(exc).__name__, str(exc), code)
+        return code
+    except KeyboardInterrupt:
+        console.err.write("mosaic: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.verbose:
+            traceback.print_exc(file=console.err)
+        message = (
+            f"internal error: {type(exc).__name__}: {exc}; this is a bug in mosaic_sdk, "
+            "please report it with the output of 'mosaic -v ...'"
+        )
+        console.error("InternalError", _redacted(message), EXIT_INTERNAL)
+        return EXIT_INTERNAL
+
+
+def _redacted(text: str) -> str:
+    from mosaic_sdk.observability import redact_text
+
+    return redact_text(text)
+
+
+def parser_for(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The subcommand parser that handled ``args`` (for its usage line)."""
+    current = parser
+    for dest in ("command", "vault_command", "tag_command", "retention_command"):
+        name = getattr(args, dest, None)
+        if name is None:
+            continue
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                current = action.choices[name]
+                break
+    return current

@@ -1,0 +1,406 @@
+"""What every ``mosaic`` subcommand shares: output, exit codes, credentials, registries.
+
+Nothing here prints on its own: handlers get a :class:`Console` and return an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from mosaic_sdk.errors import (
+    ConfigurationError,
+    InvalidValueError,
+    MosaicError,
+    WorkflowError,
+)
+from mosaic_sdk.observability import register_secret
+
+__all__ = [
+    "EXIT_CODES_HELP",
+    "EXIT_ERROR",
+    "EXIT_FAILURE",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Console",
+    "Handler",
+    "ProgressBar",
+    "UsageError",
+    "add_json_flag",
+    "add_registry_options",
+    "command_parser",
+    "exit_code_for",
+    "open_registry_from_args",
+    "parse_age",
+    "parse_time",
+    "read_secret",
+    "repository_from_args",
+    "to_jsonable",
+    "wants_progress",
+    "write_output_file",
+]
+
+#: Success: the command did what it was asked and the result is good.
+EXIT_OK = 0
+#: The command ran, and the answer is "no": lint findings at or above ``--fail-on``, a
+#: failed validation, an unhealthy service, a refused promotion, a failed rollback.
+EXIT_FAILURE = 1
+#: Bad input or usage: an unknown option, a malformed tag/path/digest, a missing
+#: credential or setting. Nothing was changed.
+EXIT_USAGE = 2
+#: The command could not finish: a registry, Vault or provider was unreachable or
+#: answered with an error (authentication, not found, server error).
+EXIT_ERROR = 3
+#: An unexpected internal error (a bug in mosaic_sdk); the traceback goes to stderr
+#: with ``-v``.
+EXIT_INTERNAL = 4
+#: Interrupted with Ctrl-C.
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    the command ran and the answer is no (findings, failed validation, unhealthy,
+       refused promotion, failed rollback)
+  2    bad input or usage (malformed value, unknown option, missing credential); nothing changed
+  3    a registry, Vault or provider failed or could not be reached
+  4    internal error (a bug: please report it with the output of -v)
+  130  interrupted"""
+
+
+class UsageError(Exception):
+    """A combination of arguments argparse cannot express was given (exit code 2)."""
+
+
+def exit_code_for(error: MosaicError) -> int:
+    """The exit code for an SDK error: 2 for bad input or setup, 1 for a workflow that
+    refused or failed, 3 for a remote system that failed."""
+    if isinstance(error, (InvalidValueError, ConfigurationError)):
+        return EXIT_USAGE
+    if isinstance(error, WorkflowError):
+        return EXIT_FAILURE
+    return EXIT_ERROR
+
+
+def to_jsonable(value: Any) -> Any:
+    """``json.dumps`` fallback: values print as their text form (digests, tags,
+    paths, times), enums as their value, attrs models as dicts."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if hasattr(value, "to_json") and callable(value.to_json):
+        return value.to_json()
+    if attrs.has(type(value)):
+        return attrs.asdict(value, recurse=False)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    enum_value = getattr(value, "value", None)
+    if isinstance(enum_value, (str, int)):
+        return enum_value
+    return str(value)
+
+
+@attrs.define
+class Console:
+    """Where a handler writes: ``result`` goes to stdout as text or as one JSON
+    document; ``note`` and ``error`` go to stderr.
+
+    Attributes:
+        json: print results as JSON (``--json``).
+        out: standard output.
+        err: standard error.
+    """
+
+    json: bool
+    out: TextIO
+    err: TextIO
+
+    def result(self, text: str, data: Any) -> None:
+        """Print a command's result: ``text`` for people, ``data`` with ``--json``."""
+        if self.json:
+            self.out.write(json.dumps(data, indent=2, default=to_jsonable) + "\n")
+        else:
+            self.out.write(text if text.endswith("\n") else text + "\n")
+
+    def note(self, text: str) -> None:
+        """A remark for people (progress, hints); stderr, so ``--json`` stays clean."""
+        self.err.write(text + "\n")
+
+    def error(self, error_type: str, message: str, code: int) -> None:
+        """Report a failure: ``mosaic: error: ...`` on stderr, and with ``--json`` an
+        ``{"ok": false, "error": {...}}`` document on stdout."""
+        self.err.write(f"mosaic: error: {message}\n")
+        if self.json:
+            document = {
+                "ok": False,
+                "error": {"type": error_type, "message": message, "exit_code": code},
+            }
+            self.out.write(json.dumps(document, indent=2) + "\n")
+
+
+#: A subcommand handler: reads the parsed arguments, writes to the console, returns
+#: the exit code.
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in descriptions and epilogs as written."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
+
+
+def command_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    examples: str,
+    handler: Handler | None = None,
+) -> argparse.ArgumentParser:
+    """Add a subcommand whose ``--help`` ends with its examples and the exit codes."""
+    parser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=f"examples:\n{examples.rstrip()}\n\n{EXIT_CODES_HELP}",
+        formatter_class=_Formatter,
+    )
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """``--json``: print the result as one JSON document on stdout."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as one JSON document on stdout (for scripts)",
+    )
+
+
+def read_secret(
+    *,
+    env_var: str,
+    file: str | None,
+    what: str,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+) -> str | None:
+    """A credential from ``file`` (``-`` reads stdin) or else the environment variable.
+
+    Credentials are never taken from the command line, where they would land in the
+    shell history and the process list. The value is registered with the redactor, so
+    it can never appear in a log line or an error message.
+
+    Raises:
+        ConfigurationError: the file cannot be read or is empty.
+    """
+    env = os.environ if environ is None else environ
+    value: str | None
+    if file is not None:
+        try:
+            if file == "-":
+                value = (stdin or sys.stdin).read()
+            else:
+                value = Path(file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot read the {what} from {file!r} ({exc.strerror or exc}); "
+                f"pass a readable file, or set {env_var} instead"
+            ) from None
+        value = value.strip()
+        if not value:
+            raise ConfigurationError(
+                f"the {what} file {file!r} is empty; write the {what} into it, or set {env_var}"
+            )
+    else:
+        value = env.get(env_var) or None
+        if value is not None:
+            value = value.strip() or None
+    if value is not None:
+        register_secret(value)
+    return value
+
+
+def add_registry_options(parser: argparse.ArgumentParser, *, repository: bool = True) -> None:
+    """``--registry``, ``--repository``, ``--username``, ``--password-file``, ``--ca-cert``."""
+    group = parser.add_argument_group(
+        "registry",
+        "The registry is an http(s):// URL or an OCI layout directory (oci:/path or a path). "
+        "The password comes from $MOSAIC_REGISTRY_PASSWORD or --password-file, never "
+        "from the command line.",
+    )
+    group.add_argument(
+        "--registry",
+        metavar="URL|PATH",
+        help="registry URL or OCI layout root (default: $MOSAIC_REGISTRY)",
+    )
+    if repository:
+        group.add_argument(
+            "--repository",
+            metavar="NAME",
+            help="repository, e.g. team/app (default: $MOSAIC_REPOSITORY)",
+        )
+    group.add_argument(
+        "--username",
+        metavar="USER",
+        help="registry user name (default: $MOSAIC_REGISTRY_USERNAME)",
+    )
+    group.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="file holding the registry password or token ('-' reads stdin)",
+    )
+    group.add_argument(
+        "--ca-cert",
+        metavar="FILE",
+        help="CA bundle to verify the registry's TLS certificate with",
+    )
+
+
+def _setting(args: argparse.Namespace, name: str, env_var: str, what: str, example: str) -> str:
+    value = getattr(args, name, None) or os.environ.get(env_var)
+    if not value:
+        raise ConfigurationError(
+            f"no {what} given; pass --{name.replace('_', '-')} {example} or set {env_var}"
+        )
+    return str(value)
+
+
+def repository_from_args(args: argparse.Namespace) -> str:
+    """``--repository`` or ``$MOSAIC_REPOSITORY``, validated."""
+    from mosaic_sdk.registry import validate_repository
+
+    return validate_repository(
+        _setting(args, "repository", "MOSAIC_REPOSITORY", "repository", "team/app")
+    )
+
+
+def open_registry_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~mosaic_sdk.registry.ImageRegistry` the registry options name.
+
+    Raises:
+        ConfigurationError: no registry given, or a layout directory that does not exist.
+        InvalidValueError: a location that is neither a URL nor a path.
+    """
+    from mosaic_sdk.registry import OCILayout, RegistryClient, layout_root
+
+    location = _setting(args, "registry", "MOSAIC_REGISTRY", "registry", "https://registry:5000")
+    root = layout_root(location)
+    if root is not None:
+        if not root.is_dir():
+            raise ConfigurationError(
+                f"the OCI layout root {str(root)!r} is not a directory; pass the directory "
+                "that holds the repositories (e.g. ./oci), or an http(s):// registry URL"
+            )
+        return OCILayout(root)
+    username = args.username or os.environ.get("MOSAIC_REGISTRY_USERNAME") or None
+    password = read_secret(
+        env_var="MOSAIC_REGISTRY_PASSWORD", file=args.password_file, what="registry password"
+    )
+    if password is not None and username is None:
+        raise ConfigurationError(
+            "a registry password was given without a user name; pass --username or set "
+            "MOSAIC_REGISTRY_USERNAME"
+        )
+    return RegistryClient(
+        location,
+        username=username,
+        password=password,
+        verify=args.ca_cert if args.ca_cert else True,
+    )
+
+
+def parse_age(text: str, option: str) -> timedelta | None:
+    """A retention age: a Prometheus-style duration (``14d``, ``12h``), ``0`` or ``never``."""
+    from mosaic_sdk.observability import parse_duration
+
+    if text.strip().lower() in ("never", "none"):
+        return None
+    if text.strip() == "0":
+        return timedelta(0)
+    try:
+        return parse_duration(text.strip())
+    except InvalidValueError:
+        raise InvalidValueError(
+            text,
+            f"{option} is not a duration",
+            "write a number and a unit such as '14d', '12h' or '2w', '0', or 'never'",
+        ) from None
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO 8601 time with a timezone (``2024-05-01T12:00:00Z``)."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidValueError(
+            text, f"{option} is not an ISO 8601 time", "write e.g. 2024-05-01T12:00:00Z"
+        ) from None
+    if when.tzinfo is None:
+        raise InvalidValueError(
+            text, f"{option} has no timezone", "add one, e.g. 2024-05-01T12:00:00Z"
+        )
+    return when.astimezone(timezone.utc)
+
+
+class ProgressBar:
+    """A one-line progress bar redrawn in place on a terminal (``\\r``).
+
+    Called as ``bar(done, total, label)``; finishes the line when ``done == total``.
+    """
+
+    def __init__(self, stream: TextIO, title: str, *, width: int = 28) -> None:
+        self._stream = stream
+        self._title = title
+        self._width = width
+        self._last = 0
+
+    def __call__(self, done: int, total: int, label: str = "") -> None:
+        total = max(total, 1)
+        filled = round(self._width * min(done, total) / total)
+        bar = "#" * filled + "-" * (self._width - filled)
+        line = f"{self._title} [{bar}] {done}/{total}"
+        if label:
+            line += f" {label}"
+        padding = " " * max(0, self._last - len(line))
+        self._stream.write(f"\r{line}{padding}")
+        self._last = len(line)
+        if done >= total:
+            self._stream.write("\n")
+        self._stream.flush()
+
+
+def wants_progress(choice: bool | None, stream: TextIO) -> bool:
+    """``--progress``/``--no-progress`` when given, else only on a terminal."""
+    if choice is not None:
+        return choice
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def write_output_file(path: str, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (``--output``)."""
+    from mosaic_sdk._files import atomic_write_text
+
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write {path!r}: the directory {str(target.parent)!r} does not exist; "
+            "create it first"
+        )
+    return atomic_write_text(target, text)

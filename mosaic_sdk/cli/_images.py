@@ -1,0 +1,462 @@
+"""``mosaic tag``, ``mosaic promote`` and ``mosaic retention plan|apply``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any
+
+from mosaic_sdk.cli._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Console,
+    ProgressBar,
+    UsageError,
+    add_json_flag,
+    add_registry_options,
+    command_parser,
+    open_registry_from_args,
+    parse_age,
+    parse_time,
+    repository_from_args,
+    wants_progress,
+    write_output_file,
+)
+from mosaic_sdk.values import ImageTag
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``tag``, ``promote`` and ``retention``."""
+    _register_tag(subparsers)
+    _register_promote(subparsers)
+    _register_retention(subparsers)
+
+
+# -- tag ---------------------------------------------------------------------------------
+
+
+def _register_tag(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tag = command_parser(
+        subparsers,
+        "tag",
+        help="classify image tags and compute the next release candidate",
+        description=(
+            "Deployment tags: sha-<commit>, vX.Y.Z-rc.N and vX.Y.Z are immutable; testing, "
+            "staging, prod, blue and green are pointers; latest and dev are refused."
+        ),
+        examples=(
+            "  mosaic tag parse v1.4.0-rc.3 sha-1a2b3c4 prod\n"
+            "  mosaic tag next-rc 1.4.0 --registry https://registry:5000 --repository team/api\n"
+            "  mosaic tag next-rc 1.4.0 --existing v1.4.0-rc.1 --existing v1.4.0-rc.2"
+        ),
+    )
+    actions = tag.add_subparsers(dest="tag_command", metavar="ACTION", required=True)
+
+    parse = command_parser(
+        actions,
+        "parse",
+        help="classify tags (kind, immutability, version); exit 2 on an invalid one",
+        description=(
+            "Print the kind of each tag. An invalid or forbidden tag (latest, dev) exits "
+            "with code 2 and says what to use instead."
+        ),
+        examples=(
+            "  mosaic tag parse v1.4.0-rc.3 sha-1a2b3c4 prod\n  mosaic tag parse v1.4.0 --json"
+        ),
+        handler=_tag_parse,
+    )
+    parse.add_argument("tags", nargs="+", metavar="TAG", help="tags to classify")
+    add_json_flag(parse)
+
+    next_rc = command_parser(
+        actions,
+        "next-rc",
+        help="the next vX.Y.Z-rc.N for a version, from a registry's tags or given tags",
+        description=(
+            "Compute the next release candidate of VERSION: one more than the highest "
+            "existing vVERSION-rc.N (rc.1 when there is none). The existing tags come from "
+            "the registry (--registry/--repository) or from --existing. Refuses a version "
+            "that is already released."
+        ),
+        examples=(
+            "  mosaic tag next-rc 1.4.0 --registry https://registry:5000 --repository team/api\n"
+            "  mosaic tag next-rc 1.4.0 --registry ./oci --repository team/api --json\n"
+            "  mosaic tag next-rc 1.4.0 --existing v1.4.0-rc.1 --existing v1.4.0-rc.2"
+        ),
+        handler=_tag_next_rc,
+    )
+    next_rc.add_argument("version", help="base version, e.g. 1.4.0 (a leading v is accepted)")
+    next_rc.add_argument(
+        "--existing",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="an existing tag (repeat); used instead of reading a registry",
+    )
+    add_registry_options(next_rc)
+    add_json_flag(next_rc)
+
+
+def _tag_data(tag: ImageTag) -> dict[str, Any]:
+    return {
+        "tag": str(tag),
+        "kind": tag.kind.value,
+        "immutable": tag.is_immutable,
+        "version": None if tag.version is None else str(tag.version),
+        "base_version": None if tag.base_version is None else str(tag.base_version),
+        "rc_number": tag.rc_number,
+        "commit": tag.commit,
+    }
+
+
+def _tag_text(tag: ImageTag) -> str:
+    what = "immutable" if tag.is_immutable else "pointer, moves on promotion"
+    details = []
+    if tag.commit is not None:
+        details.append(f"commit {tag.commit}")
+    if tag.rc_number is not None:
+        details.append(f"release candidate {tag.rc_number} of {tag.base_version}")
+    elif tag.version is not None:
+        details.append(f"release {tag.version}")
+    extra = f"; {', '.join(details)}" if details else ""
+    return f"{tag}: {tag.kind.value} ({what}){extra}"
+
+
+def _tag_parse(args: argparse.Namespace, console: Console) -> int:
+    tags = [ImageTag.parse(text) for text in args.tags]
+    console.result("\n".join(_tag_text(t) for t in tags), [_tag_data(t) for t in tags])
+    return EXIT_OK
+
+
+def _tag_next_rc(args: argparse.Namespace, console: Console) -> int:
+    from_registry = args.registry is not None or args.repository is not None
+    if args.existing and from_registry:
+        raise UsageError(
+            "give either --existing tags or --registry/--repository, not both; "
+            "--existing is for when no registry is at hand"
+        )
+    existing: list[str] = list(args.existing)
+    source = "given tags"
+    if not args.existing:
+        repository = repository_from_args(args)
+        with contextlib.closing(open_registry_from_args(args)) as registry:
+            existing = _list_tags_or_empty(registry, repository)
+        source = f"{len(existing)} tags of {repository}"
+    tag = ImageTag.next_rc(args.version.removeprefix("v"), existing)
+    data = {"tag": str(tag), "rc_number": tag.rc_number, "base_version": str(tag.base_version)}
+    console.result(str(tag), {**data, "from": source})
+    return EXIT_OK
+
+
+def _list_tags_or_empty(registry: Any, repository: str) -> list[str]:
+    from mosaic_sdk.errors import NotFoundError
+
+    try:
+        tags: list[str] = registry.list_tags(repository)
+    except NotFoundError:
+        return []  # a repository with no image yet: the first candidate is rc.1
+    return tags
+
+
+# -- promote -----------------------------------------------------------------------------
+
+
+def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    promote = command_parser(
+        subparsers,
+        "promote",
+        help="move testing/staging/prod or a blue/green slot to an exact digest",
+        description=(
+            "Promote the exact tested digest: re-tag its manifest bytes under a pointer tag, "
+            "in environment order (testing, staging, prod). SOURCE is a digest or an "
+            "immutable tag (sha-..., vX.Y.Z-rc.N, vX.Y.Z); --from ENV promotes what ENV "
+            "points to now. --switch SLOT moves prod to a blue/green slot; --idle-slot "
+            "deploys SOURCE to the slot prod does not use. --dry-run checks and prints the "
+            "plan without writing. --record FILE stores the PromotionRecord for a later "
+            "rollback."
+        ),
+        examples=(
+            "  export MOSAIC_REGISTRY=https://registry:5000 MOSAIC_REPOSITORY=team/api\n"
+            "  mosaic promote v1.4.0-rc.3 --to testing\n"
+            "  mosaic promote --from testing --to staging --record staging.json\n"
+            "  mosaic promote sha256:9f86d08... --to prod --dry-run\n"
+            "  mosaic promote v1.4.0-rc.3 --idle-slot && mosaic promote --switch green"
+        ),
+        handler=_promote,
+    )
+    promote.add_argument("source", nargs="?", help="digest or immutable tag to promote")
+    promote.add_argument("--to", metavar="POINTER", help="testing, staging, prod, blue or green")
+    promote.add_argument(
+        "--from",
+        dest="from_environment",
+        metavar="ENV",
+        help="promote what this environment pointer points to now",
+    )
+    promote.add_argument(
+        "--switch", metavar="SLOT", help="move prod to the digest of slot blue or green"
+    )
+    promote.add_argument(
+        "--idle-slot",
+        action="store_true",
+        help="deploy SOURCE to the idle blue/green slot (the one prod does not use)",
+    )
+    promote.add_argument("--force", action="store_true", help="skip the environment order check")
+    promote.add_argument(
+        "--dry-run", action="store_true", help="check and print the plan; write nothing"
+    )
+    promote.add_argument(
+        "--actor", help="who promotes, written in the record (default: $MOSAIC_ACTOR, $USER)"
+    )
+    promote.add_argument(
+        "--record", metavar="FILE", help="write the PromotionRecord as JSON to FILE"
+    )
+    add_registry_options(promote)
+    add_json_flag(promote)
+
+
+def _check_promote_args(args: argparse.Namespace) -> None:
+    if args.switch is not None:
+        extra = [
+            flag
+            for flag, given in (
+                ("SOURCE", args.source is not None),
+                ("--to", args.to is not None),
+                ("--from", args.from_environment is not None),
+                ("--idle-slot", args.idle_slot),
+                ("--dry-run", args.dry_run),
+            )
+            if given
+        ]
+        if extra:
+            raise UsageError(
+                f"--switch moves prod to a slot and takes no {', '.join(extra)}; "
+                "e.g. 'mosaic promote --switch green'"
+            )
+        return
+    if args.idle_slot:
+        if args.source is None or args.to is not None or args.from_environment is not None:
+            raise UsageError(
+                "--idle-slot takes a SOURCE and no --to/--from; "
+                "e.g. 'mosaic promote v1.4.0 --idle-slot'"
+            )
+        if args.dry_run:
+            raise UsageError("--idle-slot cannot be combined with --dry-run")
+        return
+    if args.to is None:
+        raise UsageError(
+            "say where to promote with --to (testing, staging, prod, blue, green), "
+            "or use --switch SLOT / --idle-slot"
+        )
+    if (args.source is None) == (args.from_environment is None):
+        raise UsageError(
+            "give exactly one of SOURCE and --from ENV; e.g. 'mosaic promote v1.4.0 --to "
+            "staging' or 'mosaic promote --from testing --to staging'"
+        )
+
+
+def _promote(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.release import Promotion, PromotionRecord
+
+    _check_promote_args(args)
+    repository = repository_from_args(args)
+    with contextlib.closing(open_registry_from_args(args)) as registry:
+        promotion = Promotion(registry, repository, actor=args.actor)
+        record: PromotionRecord
+        if args.switch is not None:
+            record = promotion.switch(args.switch)
+        elif args.idle_slot:
+            record = promotion.deploy_to_idle_slot(args.source, force=args.force)
+        else:
+            plan = promotion.plan_promotion(
+                args.source,
+                to=args.to,
+                from_environment=args.from_environment,
+                force=args.force,
+            )
+            if args.dry_run:
+                data = {
+                    "dry_run": True,
+                    "repository": plan.repository,
+                    "tag": plan.tag,
+                    "source": plan.source,
+                    "digest": str(plan.digest),
+                    "digest_before": None
+                    if plan.digest_before is None
+                    else str(plan.digest_before),
+                    "noop": plan.noop,
+                    "forced": plan.forced,
+                    "checks": list(plan.checks),
+                }
+                console.result(f"dry run, nothing written:\n{plan}", data)
+                return EXIT_OK
+            record = plan.apply()
+    if args.record:
+        import json
+
+        written = write_output_file(args.record, json.dumps(record.to_json(), indent=2) + "\n")
+        console.note(f"record written to {written}")
+    console.result(record.message, record.to_json())
+    return EXIT_OK
+
+
+# -- retention ---------------------------------------------------------------------------
+
+
+def _register_retention(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    retention = command_parser(
+        subparsers,
+        "retention",
+        help="plan and apply registry cleanup that never removes a release",
+        description=(
+            "Retention keeps every vX.Y.Z, every digest a pointer or slot points to, "
+            "protected (deployed) digests and what they depend on, recent release candidates "
+            "and sha- tags; it deletes the rest by digest. 'plan' changes nothing."
+        ),
+        examples=(
+            "  mosaic retention plan --registry ./oci --repository team/api\n"
+            "  mosaic retention apply --registry https://registry:5000 --repository team/api \\\n"
+            "      --sha-max-age 7d --keep-latest-rcs 2 --protect sha256:9f86d08..."
+        ),
+    )
+    actions = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    plan = command_parser(
+        actions,
+        "plan",
+        help="print every tag with its verdict and reason; changes nothing",
+        description="Read the repository and print the plan: each tag, keep or delete, and why.",
+        examples=(
+            "  mosaic retention plan --registry ./oci --repository team/api\n"
+            "  mosaic retention plan --repository team/api --only delete --json > plan.json"
+        ),
+        handler=_retention_plan,
+    )
+    _retention_options(plan)
+    plan.add_argument(
+        "--only", choices=("keep", "delete"), help="show only the tags kept or deleted"
+    )
+    apply = command_parser(
+        actions,
+        "apply",
+        help="plan, then delete; each digest is re-checked right before deletion",
+        description=(
+            "Make the plan, print its summary, then delete the planned digests. A digest "
+            "whose tags moved since planning is skipped and reported. A progress bar is "
+            "drawn on stderr when it is a terminal (or with --progress). Exit code 1 when "
+            "a deletion failed."
+        ),
+        examples=(
+            "  mosaic retention apply --registry https://registry:5000 --repository team/api\n"
+            "  mosaic retention apply --repository team/api --protect sha256:9f86d08... --json"
+        ),
+        handler=_retention_apply,
+    )
+    _retention_options(apply)
+    apply.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw a progress bar on stderr (default: when stderr is a terminal)",
+    )
+
+
+def _retention_options(parser: argparse.ArgumentParser) -> None:
+    policy = parser.add_argument_group("policy")
+    policy.add_argument(
+        "--sha-max-age",
+        default="14d",
+        metavar="AGE",
+        help="delete sha- tags older than this (default 14d; 'never' keeps them)",
+    )
+    policy.add_argument(
+        "--rc-max-age",
+        default="30d",
+        metavar="AGE",
+        help="delete older release candidates beyond the newest N (default 30d; 'never')",
+    )
+    policy.add_argument(
+        "--keep-latest-rcs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="always keep the newest N candidates of each version (default 3)",
+    )
+    policy.add_argument(
+        "--protect",
+        action="append",
+        default=[],
+        metavar="DIGEST",
+        help="a deployed digest to keep with everything it depends on (repeat)",
+    )
+    policy.add_argument(
+        "--now", metavar="TIME", help="reference time for ages, ISO 8601 (default: now)"
+    )
+    policy.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="parallel registry reads"
+    )
+    add_registry_options(parser)
+    add_json_flag(parser)
+
+
+def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
+    from mosaic_sdk.release import RetentionPolicy
+
+    policy = RetentionPolicy(
+        sha_max_age=parse_age(args.sha_max_age, "--sha-max-age"),
+        rc_max_age=parse_age(args.rc_max_age, "--rc-max-age"),
+        keep_latest_rcs=args.keep_latest_rcs,
+    )
+    return policy.plan(
+        registry,
+        repository,
+        now=None if args.now is None else parse_time(args.now, "--now"),
+        protected_digests=args.protect,
+        concurrency=args.concurrency,
+    )
+
+
+def _retention_plan(args: argparse.Namespace, console: Console) -> int:
+    repository = repository_from_args(args)
+    with contextlib.closing(open_registry_from_args(args)) as registry:
+        plan = _make_plan(args, registry, repository)
+    data = plan.to_json()
+    if args.only is not None:
+        data["decisions"] = [d for d in data["decisions"] if d["verdict"] == args.only]
+    console.result(f"{plan.summary()}\n{plan.table(verdict=args.only)}", data)
+    return EXIT_OK
+
+
+def _retention_apply(args: argparse.Namespace, console: Console) -> int:
+    repository = repository_from_args(args)
+    with contextlib.closing(open_registry_from_args(args)) as registry:
+        plan = _make_plan(args, registry, repository)
+        console.note(f"plan: {plan.summary()}")
+        progress = None
+        if plan.deletions and wants_progress(args.progress, console.err):
+            bar = ProgressBar(console.err, "deleting")
+
+            def progress(done: int, total: int, outcome: Any) -> None:
+                bar(done, total, f"{outcome.status} {outcome.digest.short}")
+
+        result = plan.apply(registry, progress=progress, concurrency=args.concurrency)
+    data = {"ok": result.ok, "plan": plan.to_json(), "result": _result_json(result)}
+    console.result(str(result), data)
+    return EXIT_OK if result.ok else EXIT_FAILURE
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    return {
+        "repository": result.repository,
+        "summary": result.summary(),
+        "deleted_tags": list(result.deleted_tags),
+        "outcomes": [
+            {
+                "digest": str(o.digest),
+                "tags": list(o.tags),
+                "status": o.status,
+                "reason": o.reason,
+            }
+            for o in result.outcomes
+        ],
+    }

@@ -1,0 +1,73 @@
+"""The ``mosaic`` command against a real docker-registry 2.8 with Basic auth: the password
+comes from the environment or a file, never from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mosaic_sdk.cli import EXIT_ERROR, EXIT_OK
+from mosaic_sdk.cli import main as mosaic
+from mosaic_sdk.registry import RegistryClient
+from mosaic_sdk.testing import push_image
+from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def settings(
+    basic_registry_server: RegistryServer, monkeypatch: pytest.MonkeyPatch, repo: str
+) -> str:
+    monkeypatch.setenv("MOSAIC_REGISTRY", basic_registry_server.url)
+    monkeypatch.setenv("MOSAIC_REPOSITORY", repo)
+    monkeypatch.setenv("MOSAIC_REGISTRY_USERNAME", HTPASSWD_USER)
+    monkeypatch.setenv("MOSAIC_REGISTRY_PASSWORD", HTPASSWD_PASSWORD)
+    monkeypatch.setenv("MOSAIC_ACTOR", "ci")
+    with RegistryClient(
+        basic_registry_server.url, username=HTPASSWD_USER, password=HTPASSWD_PASSWORD
+    ) as client:
+        push_image(client, repo, "sha-0000001", created=NOW - timedelta(days=30))
+        push_image(client, repo, "v2.0.0-rc.1", created=NOW - timedelta(days=1))
+    return repo
+
+
+def test_promote_and_plan_retention_with_the_password_from_the_environment(
+    settings: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mosaic(["promote", "v2.0.0-rc.1", "--to", "testing", "--json"]) == EXIT_OK
+    record = json.loads(capsys.readouterr().out)
+    assert (record["tag"], record["actor"]) == ("testing", "ci")
+
+    assert mosaic(["tag", "next-rc", "2.0.0"]) == EXIT_OK
+    assert capsys.readouterr().out == "v2.0.0-rc.2\n"
+
+    assert mosaic(["retention", "apply", "--now", NOW.isoformat(), "--json"]) == EXIT_OK
+    result = json.loads(capsys.readouterr().out)["result"]
+    assert result["deleted_tags"] == ["sha-0000001"]
+
+
+def test_password_file_and_a_wrong_password(
+    settings: str,
+    basic_registry_server: RegistryServer,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("MOSAIC_REGISTRY_PASSWORD")
+    password_file = tmp_path / "password"
+    password_file.write_text(HTPASSWD_PASSWORD + "\n")
+    assert mosaic(["tag", "next-rc", "2.0.0", "--password-file", str(password_file)]) == EXIT_OK
+    assert capsys.readouterr().out == "v2.0.0-rc.2\n"
+
+    password_file.write_text("wrong-password-3390\n")
+    code = mosaic(["tag", "next-rc", "2.0.0", "--password-file", str(password_file), "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_ERROR
+    assert json.loads(captured.out)["error"]["type"] == "AuthenticationError"
+    assert "wrong-password-3390" not in captured.out + captured.err

@@ -1,0 +1,322 @@
+"""``mosaic tag``, ``promote`` and ``retention`` against an OCI layout in a temp dir."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from _cli_helpers import CLI, NOW, Images
+
+from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from mosaic_sdk.release import PromotionRecord
+
+# -- tag -----------------------------------------------------------------------------------
+
+
+def test_tag_parse_classifies_each_tag(cli: CLI) -> None:
+    run = cli("tag", "parse", "v1.4.0-rc.3", "sha-1a2b3c4", "prod", "v1.3.0")
+    assert run.code == EXIT_OK
+    lines = run.out.splitlines()
+    assert lines[0] == "v1.4.0-rc.3: rc (immutable); release candidate 3 of 1.4.0"
+    assert lines[1] == "sha-1a2b3c4: sha (immutable); commit 1a2b3c4"
+    assert lines[2] == "prod: environment (pointer, moves on promotion)"
+    assert lines[3] == "v1.3.0: release (immutable); release 1.3.0"
+
+
+def test_tag_parse_json(cli: CLI) -> None:
+    run = cli("tag", "parse", "v1.4.0-rc.3", "blue", "--json")
+    assert run.code == EXIT_OK
+    rc, slot = run.json()
+    assert rc == {
+        "tag": "v1.4.0-rc.3",
+        "kind": "rc",
+        "immutable": True,
+        "version": "1.4.0-rc.3",
+        "base_version": "1.4.0",
+        "rc_number": 3,
+        "commit": None,
+    }
+    assert slot["kind"] == "slot"
+    assert slot["immutable"] is False
+
+
+@pytest.mark.parametrize("tag", ["latest", "dev", "1.2.3", "v1.2"])
+def test_tag_parse_refuses_bad_tags_with_exit_2(cli: CLI, tag: str) -> None:
+    run = cli("tag", "parse", "v1.0.0", tag)
+    assert run.code == EXIT_USAGE
+    assert run.out == ""
+    assert run.err.startswith("mosaic: error: ")
+    assert repr(tag) in run.err
+
+
+def test_tag_parse_bad_tag_with_json_prints_an_error_document(cli: CLI) -> None:
+    run = cli("tag", "parse", "latest", "--json")
+    assert run.code == EXIT_USAGE
+    error = run.json()["error"]
+    assert error["type"] == "ForbiddenTagError"
+    assert error["exit_code"] == EXIT_USAGE
+    assert "'latest'" in error["message"]
+
+
+def test_next_rc_from_the_registry(cli: CLI, images: Images) -> None:
+    run = cli("tag", "next-rc", "1.4.0", *images.args)
+    assert (run.code, run.out) == (EXIT_OK, "v1.4.0-rc.3\n")
+    data = cli("tag", "next-rc", "v1.5.0", *images.args, "--json").json()
+    assert data["tag"] == "v1.5.0-rc.1"
+    assert data["rc_number"] == 1
+    assert data["from"] == "10 tags of team/api"
+
+
+def test_next_rc_from_environment_settings(
+    cli: CLI, images: Images, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOSAIC_REGISTRY", f"oci:{images.root}")
+    monkeypatch.setenv("MOSAIC_REPOSITORY", images.repository)
+    assert cli("tag", "next-rc", "1.4.0").out == "v1.4.0-rc.3\n"
+
+
+def test_next_rc_of_a_new_repository_is_rc1(cli: CLI, images: Images) -> None:
+    run = cli("tag", "next-rc", "2.0.0", "--registry", str(images.root), "--repository", "new/app")
+    assert (run.code, run.out) == (EXIT_OK, "v2.0.0-rc.1\n")
+
+
+def test_next_rc_from_given_tags(cli: CLI) -> None:
+    run = cli("tag", "next-rc", "1.4.0", "--existing", "v1.4.0-rc.7", "--existing", "latest")
+    assert run.out == "v1.4.0-rc.8\n"
+
+
+def test_next_rc_refuses_a_released_version(cli: CLI, images: Images) -> None:
+    run = cli("tag", "next-rc", "1.3.0", *images.args)
+    assert run.code == EXIT_USAGE
+    assert "'v1.3.0': is already released" in run.err
+    assert "v1.3.1-rc.1" in run.err
+
+
+def test_next_rc_without_registry_names_the_setting(cli: CLI) -> None:
+    run = cli("tag", "next-rc", "1.4.0", "--repository", "team/api")
+    assert run.code == EXIT_USAGE
+    assert "--registry" in run.err
+    assert "MOSAIC_REGISTRY" in run.err
+
+
+def test_next_rc_with_a_missing_layout_directory(cli: CLI, tmp_path: Path) -> None:
+    run = cli(
+        "tag", "next-rc", "1.4.0", "--registry", str(tmp_path / "nope"), "--repository", "a/b"
+    )
+    assert run.code == EXIT_USAGE
+    assert "is not a directory" in run.err
+
+
+def test_next_rc_refuses_existing_and_registry_together(cli: CLI, images: Images) -> None:
+    run = cli("tag", "next-rc", "1.4.0", "--existing", "v1.4.0-rc.1", *images.args)
+    assert run.code == EXIT_USAGE
+    assert "not both" in run.err
+    assert run.err.startswith("usage: mosaic tag next-rc")
+
+
+# -- promote -------------------------------------------------------------------------------
+
+
+def test_promote_walks_the_environment_order(cli: CLI, images: Images, tmp_path: Path) -> None:
+    rc2 = str(images.rc2.digest)
+    run = cli("promote", "v1.4.0-rc.2", "--to", "testing", *images.args)
+    assert run.code == EXIT_OK
+    assert run.out == f"team/api:testing -> {rc2} from v1.4.0-rc.2 (was unset)\n"
+
+    record_file = tmp_path / "staging.json"
+    run = cli(
+        "promote", "--from", "testing", "--to", "staging", *images.args,
+        "--record", str(record_file), "--json",
+    )  # fmt: skip
+    assert run.code == EXIT_OK
+    printed = PromotionRecord.from_json(run.out)
+    stored = PromotionRecord.from_json(record_file.read_text())
+    assert printed == stored
+    assert (stored.tag, str(stored.digest_after), stored.actor) == ("staging", rc2, "cli-test")
+    assert images.layout().resolve(images.repository, "staging") == images.rc2.digest
+
+    repeat = cli("promote", rc2, "--to", "staging", *images.args, "--json").json()
+    assert repeat["noop"] is True
+
+
+def test_promote_out_of_order_is_a_failure_not_bad_input(cli: CLI, images: Images) -> None:
+    cli("promote", "v1.4.0-rc.1", "--to", "testing", *images.args)
+    cli("promote", "--from", "testing", "--to", "staging", *images.args)
+    run = cli("promote", "v1.4.0-rc.2", "--to", "prod", *images.args)
+    assert run.code == EXIT_FAILURE
+    assert "staging" in run.err
+    assert "prod" not in images.layout().list_tags(images.repository)
+    forced = cli("promote", "v1.4.0-rc.2", "--to", "prod", "--force", *images.args, "--json")
+    assert forced.code == EXIT_OK
+    assert forced.json()["forced"] is True
+
+
+def test_promote_dry_run_writes_nothing(cli: CLI, images: Images) -> None:
+    run = cli("promote", "v1.4.0-rc.1", "--to", "testing", "--dry-run", *images.args)
+    assert run.code == EXIT_OK
+    assert run.out.startswith("dry run, nothing written:\nteam/api:testing: (none) -> sha256:")
+    assert "testing" not in images.layout().list_tags(images.repository)
+    data = cli("promote", "v1.4.0-rc.1", "--to", "testing", "--dry-run", *images.args, "--json")
+    assert data.json()["dry_run"] is True
+    assert data.json()["digest"] == str(images.rc1.digest)
+
+
+def test_blue_green_slots(cli: CLI, images: Images) -> None:
+    cli("promote", "v1.4.0-rc.1", "--to", "testing", *images.args)
+    deployed = cli("promote", "v1.4.0-rc.1", "--idle-slot", *images.args, "--json").json()
+    assert deployed["tag"] == "blue"
+    switched = cli("promote", "--switch", "blue", *images.args, "--json").json()
+    assert (switched["tag"], switched["digest_after"]) == ("prod", str(images.rc1.digest))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["v1.4.0-rc.1"], "say where to promote with --to"),
+        (["v1.4.0-rc.1", "--from", "testing", "--to", "staging"], "exactly one of SOURCE"),
+        (["--switch", "blue", "--to", "prod"], "--switch moves prod to a slot"),
+        (["--idle-slot", "--to", "prod"], "--idle-slot takes a SOURCE"),
+        (["latest", "--to", "testing"], "'latest'"),
+        (["v1.4.0-rc.1", "--to", "v1.4.0"], "is an immutable tag"),
+        (["sha256:abc", "--to", "testing"], "sha256:abc"),
+    ],
+)
+def test_promote_bad_input_exits_2(cli: CLI, images: Images, argv: list[str], message: str) -> None:
+    run = cli("promote", *argv, *images.args)
+    assert run.code == EXIT_USAGE, run.err
+    assert message in run.err
+    assert images.layout().list_tags(images.repository) == sorted(
+        ["v1.3.0", "v1.4.0-rc.1", "v1.4.0-rc.2"]
+        + [f"sha-{n:07x}" for n in (*range(4), *range(10, 13))]
+    )
+
+
+def test_promote_a_missing_source_is_reported(cli: CLI, images: Images) -> None:
+    run = cli("promote", "v9.9.9", "--to", "testing", *images.args, "--json")
+    assert run.code != EXIT_OK
+    assert run.json()["ok"] is False
+
+
+# -- retention -----------------------------------------------------------------------------
+
+
+def test_retention_plan_prints_every_tag_and_changes_nothing(cli: CLI, images: Images) -> None:
+    before = images.layout().list_tags(images.repository)
+    run = cli("retention", "plan", *images.args, "--now", NOW.isoformat())
+    assert run.code == EXIT_OK
+    head, table = run.out.split("\n", 1)
+    assert head == "team/api: 10 tags, keep 6, delete 4 (4 digests)"
+    assert "sha-0000000" in table
+    assert "DELETE" in table
+    assert images.layout().list_tags(images.repository) == before
+
+
+def test_retention_plan_json_and_only(cli: CLI, images: Images) -> None:
+    run = cli("retention", "plan", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
+    plan = run.json()
+    assert plan["repository"] == "team/api"
+    verdicts = {d["tag"]: d["verdict"] for d in plan["decisions"]}
+    assert verdicts["v1.3.0"] == "keep"
+    assert verdicts["sha-0000003"] == "delete"
+    only = cli(
+        "retention", "plan", *images.args, "--now", "2024-06-01T12:00:00Z", "--only", "delete",
+        "--json",
+    ).json()  # fmt: skip
+    assert {d["tag"] for d in only["decisions"]} == {f"sha-{n:07x}" for n in range(4)}
+
+
+def test_retention_policy_options(cli: CLI, images: Images) -> None:
+    run = cli(
+        "retention", "plan", *images.args, "--now", "2024-06-01T12:00:00Z",
+        "--sha-max-age", "never", "--rc-max-age", "0", "--keep-latest-rcs", "1", "--json",
+    )  # fmt: skip
+    verdicts = {d["tag"]: d["verdict"] for d in run.json()["decisions"]}
+    assert verdicts["sha-0000003"] == "keep"
+    assert verdicts["v1.4.0-rc.1"] == "delete"
+    assert verdicts["v1.4.0-rc.2"] == "keep"
+
+
+def test_retention_protect_keeps_a_deployed_digest(cli: CLI, images: Images) -> None:
+    old = str(images.old_shas[0].digest)
+    run = cli(
+        "retention", "plan", *images.args, "--now", "2024-06-01T12:00:00Z",
+        "--protect", old, "--json",
+    )  # fmt: skip
+    verdicts = {d["tag"]: d["verdict"] for d in run.json()["decisions"]}
+    assert verdicts["sha-0000000"] == "keep"
+    assert verdicts["sha-0000001"] == "delete"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--sha-max-age", "fortnight"], "'fortnight': --sha-max-age is not a duration"),
+        (["--keep-latest-rcs", "-1"], "-1"),
+        (["--now", "yesterday"], "--now is not an ISO 8601 time"),
+        (["--now", "2024-06-01T12:00:00"], "--now has no timezone"),
+        (["--protect", "sha256:nothex"], "sha256:nothex"),
+    ],
+)
+def test_retention_bad_input_exits_2(
+    cli: CLI, images: Images, argv: list[str], message: str
+) -> None:
+    run = cli("retention", "plan", *images.args, *argv)
+    assert run.code == EXIT_USAGE
+    assert message in run.err
+
+
+def test_retention_apply_deletes_the_plan(cli: CLI, images: Images) -> None:
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
+    assert run.code == EXIT_OK
+    data = run.json()
+    assert data["ok"] is True
+    assert data["result"]["deleted_tags"] == [f"sha-{n:07x}" for n in range(4)]
+    assert "plan: team/api: 10 tags, keep 6, delete 4 (4 digests)" in run.err
+    remaining = images.layout().list_tags(images.repository)
+    assert "sha-0000000" not in remaining
+    assert "v1.3.0" in remaining
+    again = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z")
+    assert again.out.startswith("team/api: deleted 0 digests (0 tags), skipped 0, failed 0")
+
+
+def test_retention_apply_draws_a_progress_bar_when_asked(cli: CLI, images: Images) -> None:
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--progress")
+    assert run.code == EXIT_OK
+    frames = run.err.split("\r")
+    assert len(frames) == 5  # the plan line, then one frame per digest
+    assert frames[1].startswith("deleting [")
+    assert " 1/4 deleted " in frames[1]
+    assert frames[-1].startswith("deleting [" + "#" * 28 + "] 4/4 deleted ")
+    assert frames[-1].endswith("\n")
+
+
+def test_retention_apply_has_no_bar_off_a_terminal(cli: CLI, images: Images) -> None:
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z")
+    assert "\r" not in run.err
+    assert "deleting [" not in run.err
+
+
+def test_retention_apply_draws_the_bar_on_a_terminal(
+    cli: CLI, images: Images, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z")
+    assert run.code == EXIT_OK
+    assert "\rdeleting [" in terminal.getvalue()
+    no_bar = Terminal()
+    monkeypatch.setattr("sys.stderr", no_bar)
+    cli("retention", "apply", *images.args, "--no-progress")
+    assert "deleting [" not in no_bar.getvalue()
+
+
+def test_retention_json_output_is_one_document(cli: CLI, images: Images) -> None:
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
+    document = json.loads(run.out)
+    assert set(document) == {"ok", "plan", "result"}
