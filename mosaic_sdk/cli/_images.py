@@ -257,6 +257,18 @@ def _check_promote_args(args: argparse.Namespace) -> None:
 
 
 def _promote(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.errors import PromotionError
+
+    try:
+        return _run_promote(args, console)
+    except PromotionError as exc:
+        if "force=True" in str(exc):
+            # The library speaks Python; say the same in command-line terms.
+            console.note("hint: on the command line, --force skips the environment order check")
+        raise
+
+
+def _run_promote(args: argparse.Namespace, console: Console) -> int:
     from mosaic_sdk.release import Promotion, PromotionRecord
 
     _check_promote_args(args)

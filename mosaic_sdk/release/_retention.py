@@ -522,7 +522,7 @@ class RetentionPlan:
 class RetentionPolicy:
     """Which tags a repository keeps. Keep always wins; see the module documentation.
 
-    Args:
+    Attributes:
         sha_max_age: ``sha-<commit>`` tags older than this are deleted (default 14 days;
             ``None`` keeps them forever).
         rc_max_age: release candidates older than this are deleted unless among the

@@ -7,7 +7,7 @@ which rule fired, how serious it is, where (file and line), what is wrong and ho
 fix it. A :class:`LintReport` renders as text, JSON or SARIF 2.1.0 (for GitHub code
 scanning) and as a table in notebooks.
 
-Example:
+Examples:
     >>> from mosaic_sdk.standards import lint_dockerfile
     >>> report = lint_dockerfile("FROM python:3.12-slim\\nUSER 10001\\nCMD [\\"python\\"]\\n")
     >>> [f.rule_id for f in report.findings]
