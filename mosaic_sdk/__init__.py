@@ -40,7 +40,7 @@ from mosaic_sdk.values import (
 if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
     from mosaic_sdk.errors import SecretNotFoundError
-    from mosaic_sdk.observability import configure_logging, correlation_id
+    from mosaic_sdk.observability import PrometheusClient, configure_logging, correlation_id
     from mosaic_sdk.providers import (
         ComposeFileTarget,
         Deployment,
@@ -61,7 +61,18 @@ if TYPE_CHECKING:
         open_async_registry,
         open_registry,
     )
-    from mosaic_sdk.release import Promotion, PromotionRecord, RetentionPlan, RetentionPolicy
+    from mosaic_sdk.release import (
+        HealthCheck,
+        MetricGate,
+        PostDeployValidation,
+        Promotion,
+        PromotionRecord,
+        RetentionPlan,
+        RetentionPolicy,
+        SmokeTest,
+        ValidationReport,
+        VersionMatch,
+    )
     from mosaic_sdk.standards import Finding, LintReport, Severity, lint_paths, new_scratchpad
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
 
@@ -76,6 +87,13 @@ _LAZY: dict[str, str] = {
     "correlation_id": "mosaic_sdk.observability",
     "policy_for": "mosaic_sdk.vault",
     "Promotion": "mosaic_sdk.release",
+    "PostDeployValidation": "mosaic_sdk.release",
+    "ValidationReport": "mosaic_sdk.release",
+    "HealthCheck": "mosaic_sdk.release",
+    "SmokeTest": "mosaic_sdk.release",
+    "VersionMatch": "mosaic_sdk.release",
+    "MetricGate": "mosaic_sdk.release",
+    "PrometheusClient": "mosaic_sdk.observability",
     "PromotionRecord": "mosaic_sdk.release",
     "RetentionPlan": "mosaic_sdk.release",
     "RetentionPolicy": "mosaic_sdk.release",
@@ -131,6 +149,7 @@ __all__ = [
     "Environment",
     "Finding",
     "ForbiddenTagError",
+    "HealthCheck",
     "ImageReference",
     "ImageRegistry",
     "ImageTag",
@@ -138,6 +157,7 @@ __all__ = [
     "lint_paths",
     "LintReport",
     "Manifest",
+    "MetricGate",
     "MosaicError",
     "new_scratchpad",
     "NotFoundError",
@@ -146,6 +166,8 @@ __all__ = [
     "open_registry",
     "policy_for",
     "PortainerClient",
+    "PostDeployValidation",
+    "PrometheusClient",
     "Promotion",
     "PromotionRecord",
     "RateLimit",
@@ -158,12 +180,15 @@ __all__ = [
     "SecretNotFoundError",
     "SecretStore",
     "Severity",
+    "SmokeTest",
     "TagKind",
     "UnsupportedOperationError",
+    "ValidationReport",
     "VaultError",
     "VaultPath",
     "VaultPaths",
     "VercelClient",
+    "VersionMatch",
     "WorkflowError",
     "__version__",
 ]

@@ -9,7 +9,15 @@
 * :class:`LatencySummary`, :class:`ErrorRate`, :class:`SLO` - pure metric arithmetic
   (percentiles, error budgets, multiwindow burn-rate alerts) shared with the Prometheus
   gates.
+* :class:`PrometheusClient` / :class:`AsyncPrometheusClient` - the Prometheus HTTP API
+  (instant and range queries, error ratios, latency quantiles, SLO burn rates);
+  :class:`ScrapeMetricsSource` reads ``/metrics`` pages when no Prometheus runs. Both are
+  :class:`MetricsSource` objects that evaluate :class:`ErrorRatio`,
+  :class:`LatencyQuantile` and :class:`PromQL` queries for release gates. Loaded on
+  first use (they pull in the HTTP core).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk.observability._context import (
     CORRELATION_ID_HEADER,
@@ -37,6 +45,15 @@ from mosaic_sdk.observability._metrics import (
     parse_duration,
     percentile,
 )
+from mosaic_sdk.observability._promql import (
+    ErrorRatio,
+    LatencyQuantile,
+    MetricQuery,
+    MetricReading,
+    MetricsSource,
+    PromQL,
+    histogram_quantile,
+)
 from mosaic_sdk.observability._redact import (
     MASK,
     is_secret_key,
@@ -46,7 +63,34 @@ from mosaic_sdk.observability._redact import (
     registered_secrets,
 )
 
+if TYPE_CHECKING:
+    from mosaic_sdk.observability._prometheus import (
+        AsyncPrometheusClient,
+        PrometheusClient,
+        QueryResult,
+        Sample,
+        Series,
+    )
+    from mosaic_sdk.observability._scrape import (
+        ScrapedSample,
+        ScrapeMetricsSource,
+        parse_exposition,
+    )
+
+# Loaded on first use: these import the HTTP core, which itself imports this package.
+_LAZY: dict[str, str] = {
+    "AsyncPrometheusClient": "mosaic_sdk.observability._prometheus",
+    "PrometheusClient": "mosaic_sdk.observability._prometheus",
+    "QueryResult": "mosaic_sdk.observability._prometheus",
+    "Sample": "mosaic_sdk.observability._prometheus",
+    "Series": "mosaic_sdk.observability._prometheus",
+    "ScrapedSample": "mosaic_sdk.observability._scrape",
+    "ScrapeMetricsSource": "mosaic_sdk.observability._scrape",
+    "parse_exposition": "mosaic_sdk.observability._scrape",
+}
+
 __all__ = [
+    "AsyncPrometheusClient",
     "BurnRateEvaluation",
     "BurnRateWindow",
     "configure_logging",
@@ -54,23 +98,52 @@ __all__ = [
     "CORRELATION_ID_HEADER",
     "CorrelationIdFilter",
     "ErrorRate",
+    "ErrorRatio",
     "format_duration",
     "get_correlation_id",
+    "histogram_quantile",
     "is_secret_key",
     "JSONFormatter",
+    "LatencyQuantile",
     "LatencySummary",
     "MASK",
+    "MetricQuery",
+    "MetricReading",
+    "MetricsSource",
     "new_correlation_id",
     "parse_duration",
+    "parse_exposition",
     "percentile",
+    "PrometheusClient",
+    "PromQL",
+    "QueryResult",
     "redact_mapping",
     "redact_text",
     "RedactingFilter",
     "register_secret",
     "registered_secrets",
+    "Sample",
+    "ScrapedSample",
+    "ScrapeMetricsSource",
+    "Series",
     "Severity",
     "SLO",
     "SRE_WORKBOOK_ALERTS",
     "TextFormatter",
     "WindowResult",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mosaic_sdk.observability' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -4,8 +4,19 @@
   exact digest, in environment order; returns :class:`PromotionRecord` values.
 * :class:`RetentionPolicy`: plan (:class:`RetentionPlan`) and apply registry cleanup that
   never removes a release, a pointer target or a deployed digest.
+* :class:`PostDeployValidation`: run :class:`HealthCheck`, :class:`SmokeTest`,
+  :class:`VersionMatch` and :class:`MetricGate` checks against a deployed candidate and
+  get a :class:`ValidationReport` (passed / inconclusive / failed, evidence, timings).
 """
 
+from mosaic_sdk.release._checks import (
+    HealthCheck,
+    MetricGate,
+    NoDataPolicy,
+    SmokeStep,
+    SmokeTest,
+    VersionMatch,
+)
 from mosaic_sdk.release._promotion import (
     PROMOTION_ORDER,
     BlueGreenState,
@@ -22,18 +33,38 @@ from mosaic_sdk.release._retention import (
     TagDecision,
     parse_created,
 )
+from mosaic_sdk.release._validation import (
+    Check,
+    CheckResult,
+    PostDeployValidation,
+    ValidationContext,
+    ValidationReport,
+    Verdict,
+)
 
 __all__ = [
     "PROMOTION_ORDER",
     "BlueGreenState",
+    "Check",
+    "CheckResult",
     "DeletionOutcome",
     "DigestDeletion",
+    "HealthCheck",
+    "MetricGate",
+    "NoDataPolicy",
+    "PostDeployValidation",
     "Promotion",
     "PromotionPlan",
     "PromotionRecord",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
+    "SmokeStep",
+    "SmokeTest",
     "TagDecision",
+    "ValidationContext",
+    "ValidationReport",
+    "Verdict",
+    "VersionMatch",
     "parse_created",
 ]

@@ -1,0 +1,524 @@
+"""Post-deploy validation: run checks against a deployed release and keep the evidence.
+
+:class:`PostDeployValidation` runs a list of checks (:class:`HealthCheck`,
+:class:`SmokeTest`, :class:`VersionMatch`, :class:`MetricGate`, or any object with the
+:class:`Check` shape) against one :class:`ValidationContext` - the digest-pinned
+candidate, its version, the target and slot it runs on - and returns a
+:class:`ValidationReport`.
+
+The verdict is three-valued and **worst wins** (passed < inconclusive < failed), as in
+Argo Rollouts' analysis runs:
+
+* ``passed``: every check passed;
+* ``inconclusive``: nothing failed, but something could not be judged (no data under an
+  ``inconclusive`` policy, a target that cannot tell its digest); a human decides;
+* ``failed``: at least one check failed, or could not run (an exception in a check is a
+  failure with the error as evidence, never a crash of the validation).
+
+A report renders as text (``str``), Markdown (:meth:`ValidationReport.to_markdown`), JSON
+(:meth:`ValidationReport.to_json`) and in notebooks (``_repr_markdown_``/``_repr_html_``),
+and is what the rollback writes into the scratchpad.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import html
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
+from mosaic_sdk.observability._redact import redact_text
+from mosaic_sdk.providers._protocol import DeploymentTarget, pinned_digest
+from mosaic_sdk.values import ImageReference
+
+__all__ = [
+    "Check",
+    "CheckResult",
+    "PostDeployValidation",
+    "ValidationContext",
+    "ValidationReport",
+    "Verdict",
+]
+
+_REPORT_SCHEMA = "mosaic.validation-report/v1"
+
+
+class Verdict(enum.Enum):
+    """Outcome of a check or a whole validation; compare with :meth:`worst`."""
+
+    PASSED = "passed"
+    INCONCLUSIVE = "inconclusive"
+    FAILED = "failed"
+
+    @staticmethod
+    def worst(verdicts: Iterable[Verdict]) -> Verdict:
+        """The worst of ``verdicts`` (failed > inconclusive > passed); passed when empty."""
+        found = set(verdicts)
+        for verdict in (Verdict.FAILED, Verdict.INCONCLUSIVE):
+            if verdict in found:
+                return verdict
+        return Verdict.PASSED
+
+    @property
+    def symbol(self) -> str:
+        """A one-character mark for text reports."""
+        return {"passed": "✔", "inconclusive": "?", "failed": "✘"}[self.value]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@attrs.frozen
+class ValidationContext:
+    """What is being validated, and where.
+
+    Check URLs, PromQL expressions and label selectors may contain the placeholders
+    ``{base_url}``, ``{slot}``, ``{environment}`` and ``{version}``; :meth:`expand`
+    replaces exactly those (PromQL's own braces are left alone), so one validation serves
+    both blue/green slots.
+
+    Attributes:
+        image: the candidate, pinned by digest.
+        version: its release version (``1.4.0-rc.1``), when known.
+        target: the target it was deployed to (read by :class:`VersionMatch`).
+        environment: ``testing``, ``staging``, ``prod``...
+        slot: ``blue``/``green`` for a blue/green release, else ``""``.
+        base_url: where the candidate answers, e.g. ``http://127.0.0.1:8081``.
+    """
+
+    image: ImageReference = attrs.field()
+    version: str | None = None
+    target: DeploymentTarget | None = attrs.field(default=None, eq=False)
+    environment: str = ""
+    slot: str = ""
+    base_url: str = ""
+
+    @image.validator
+    def _pinned(self, attribute: attrs.Attribute[ImageReference], value: object) -> None:
+        pinned_digest(value)  # type: ignore[arg-type]
+
+    def expand(self, text: str) -> str:
+        """Replace the known placeholders in ``text``."""
+        replacements = {
+            "{base_url}": self.base_url.rstrip("/"),
+            "{slot}": self.slot,
+            "{environment}": self.environment,
+            "{version}": self.version or "",
+        }
+        for token, value in replacements.items():
+            text = text.replace(token, value)
+        return text
+
+    @property
+    def where(self) -> str:
+        """``prod / slot blue on <target>``, for reports."""
+        parts = [p for p in (self.environment, f"slot {self.slot}" if self.slot else "") if p]
+        place = " / ".join(parts)
+        target = self.target.name if self.target is not None else ""
+        if target:
+            place = f"{place} on {target}" if place else target
+        return place or "(unspecified)"
+
+
+def _pairs(
+    value: Mapping[str, object] | Iterable[tuple[str, object]],
+) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(k), redact_text(str(v))) for k, v in items)
+
+
+@attrs.frozen
+class CheckResult:
+    """The outcome of one check.
+
+    Attributes:
+        name: the check's name (``"health /health"``, ``"p95 latency"``).
+        kind: ``health``, ``smoke``, ``version``, ``metric`` or a custom kind.
+        verdict: passed, inconclusive or failed.
+        summary: one sentence saying why.
+        evidence: ordered ``(key, value)`` pairs: URLs, queries, values, thresholds,
+            attempts (secrets redacted).
+        started_at: when the check started (UTC).
+        duration_seconds: how long it took.
+        attempts: requests or measurements made.
+    """
+
+    name: str
+    kind: str
+    verdict: Verdict
+    summary: str
+    evidence: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    started_at: datetime = attrs.field(factory=_utc_now)
+    duration_seconds: float = 0.0
+    attempts: int = 1
+
+    @property
+    def passed(self) -> bool:
+        """True when the verdict is passed."""
+        return self.verdict is Verdict.PASSED
+
+    def evidence_dict(self) -> dict[str, str]:
+        """The evidence as a dict (later keys win)."""
+        return dict(self.evidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "evidence": [list(pair) for pair in self.evidence],
+            "started_at": self.started_at.isoformat(),
+            "duration_seconds": round(self.duration_seconds, 4),
+            "attempts": self.attempts,
+        }
+
+
+@runtime_checkable
+class Check(Protocol):
+    """What :class:`PostDeployValidation` runs: a named check that judges a context.
+
+    ``run`` returns a :class:`CheckResult`; it may raise, and the validation turns the
+    exception into a failed result with the error as evidence.
+    """
+
+    @property
+    def name(self) -> str:
+        """The name shown in reports."""
+        ...
+
+    def run(self, context: ValidationContext) -> CheckResult:
+        """Judge ``context`` and return the result."""
+        ...
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+@attrs.frozen
+class ValidationReport:
+    """Everything one validation found.
+
+    Attributes:
+        name: the validation's name.
+        image: the candidate (``repo@sha256:...``).
+        version: its version, when known.
+        where: environment, slot and target, in words.
+        results: one :class:`CheckResult` per check, in order.
+        started_at: when the validation started (UTC).
+        finished_at: when it finished (UTC).
+        duration_seconds: wall time.
+    """
+
+    name: str
+    image: str
+    version: str | None
+    where: str
+    results: tuple[CheckResult, ...]
+    started_at: datetime
+    finished_at: datetime
+    duration_seconds: float
+
+    @property
+    def verdict(self) -> Verdict:
+        """Worst verdict of all checks."""
+        return Verdict.worst(r.verdict for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed."""
+        return self.verdict is Verdict.PASSED
+
+    @property
+    def failed(self) -> bool:
+        """True when at least one check failed."""
+        return self.verdict is Verdict.FAILED
+
+    @property
+    def inconclusive(self) -> bool:
+        """True when nothing failed but something could not be judged."""
+        return self.verdict is Verdict.INCONCLUSIVE
+
+    def failures(self) -> tuple[CheckResult, ...]:
+        """The results that did not pass (failed first, then inconclusive)."""
+        bad = [r for r in self.results if r.verdict is Verdict.FAILED]
+        bad += [r for r in self.results if r.verdict is Verdict.INCONCLUSIVE]
+        return tuple(bad)
+
+    def headline(self) -> str:
+        """One line: verdict and the first reason, e.g. for a release note."""
+        failures = self.failures()
+        if not failures:
+            return f"{self.name} passed ({len(self.results)} checks)"
+        first = failures[0]
+        more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
+        return f"{self.name} {self.verdict.value}: {first.name}: {first.summary}{more}"
+
+    def raise_for_verdict(self, *, allow_inconclusive: bool = False) -> ValidationReport:
+        """Return ``self`` when it passed; raise otherwise.
+
+        Raises:
+            ValidationFailedError: the verdict is failed, or inconclusive and
+                ``allow_inconclusive`` is false; ``error.report`` is this report.
+        """
+        if self.passed or (self.inconclusive and allow_inconclusive):
+            return self
+        raise ValidationFailedError(
+            f"{self.headline()}; see the report's evidence, fix the release, and deploy a "
+            "new candidate",
+            report=self,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``schema`` = ``mosaic.validation-report/v1``)."""
+        return {
+            "schema": _REPORT_SCHEMA,
+            "name": self.name,
+            "verdict": self.verdict.value,
+            "image": self.image,
+            "version": self.version,
+            "where": self.where,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "duration_seconds": round(self.duration_seconds, 4),
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_markdown(self, *, heading_level: int = 3) -> str:
+        """The report as Markdown: a summary table, then each check's evidence."""
+        hashes = "#" * heading_level
+        version = f" (version `{self.version}`)" if self.version else ""
+        lines = [
+            f"{hashes} {self.name}: {self.verdict.value.upper()}",
+            "",
+            f"- Release: `{self.image}`{version}",
+            f"- Where: {_md(self.where)}",
+            f"- Started: {self.started_at.strftime('%Y-%m-%d %H:%M:%S UTC')}, took "
+            f"{_seconds(self.duration_seconds)}",
+            "",
+            "| Check | Kind | Verdict | Summary | Time |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_md(r.name)} | {r.kind} | {r.verdict.symbol} {r.verdict.value} | "
+            f"{_md(r.summary)} | {_seconds(r.duration_seconds)} |"
+            for r in self.results
+        ]
+        for result in self.results:
+            if not result.evidence:
+                continue
+            lines += ["", f"{hashes}# {result.name}", ""]
+            lines += [f"- {key}: `{value}`" for key, value in result.evidence]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#1a7f37", "inconclusive": "#9a6700", "failed": "#cf222e"}
+        rows = "".join(
+            "<tr>"
+            f"<td>{html.escape(r.name)}</td><td>{html.escape(r.kind)}</td>"
+            f'<td style="color:{colour[r.verdict.value]}">{r.verdict.symbol} '
+            f"{r.verdict.value}</td><td>{html.escape(r.summary)}</td>"
+            f"<td>{_seconds(r.duration_seconds)}</td>"
+            "<td><ul>"
+            + "".join(
+                f"<li>{html.escape(k)}: <code>{html.escape(v)}</code></li>" for k, v in r.evidence
+            )
+            + "</ul></td></tr>"
+            for r in self.results
+        )
+        head = (
+            f'<b>{html.escape(self.name)}: <span style="color:{colour[self.verdict.value]}">'
+            f"{self.verdict.value.upper()}</span></b> &mdash; <code>{html.escape(self.image)}"
+            f"</code> on {html.escape(self.where)}"
+        )
+        return (
+            f"<div>{head}<table><thead><tr><th>Check</th><th>Kind</th><th>Verdict</th>"
+            f"<th>Summary</th><th>Time</th><th>Evidence</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+
+    def __str__(self) -> str:
+        lines = [f"{self.name}: {self.verdict.value.upper()} ({self.image} on {self.where})"]
+        lines += [
+            f"  {r.verdict.symbol} {r.name}: {r.summary} [{_seconds(r.duration_seconds)}]"
+            for r in self.results
+        ]
+        return "\n".join(lines)
+
+
+class PostDeployValidation:
+    """Run checks against a deployed release and return a :class:`ValidationReport`.
+
+    Args:
+        checks: the checks, run in order.
+        name: the report's title.
+        stop_on_failure: skip the remaining checks after a failed one (they are reported
+            as inconclusive ``skipped``); off by default so the report is complete.
+
+    Raises:
+        ConfigurationError: no checks, or an object that is not a :class:`Check`.
+
+    Example:
+        >>> validation = PostDeployValidation([HealthCheck("{base_url}/health")])  # doctest: +SKIP
+        >>> report = validation.run(image, version="1.4.0", base_url="http://127.0.0.1:8080")
+        ... # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        checks: Sequence[Check],
+        *,
+        name: str = "post-deploy validation",
+        stop_on_failure: bool = False,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        checks = tuple(checks)
+        if not checks:
+            raise ConfigurationError(
+                "PostDeployValidation needs at least one check; pass e.g. "
+                "[HealthCheck('{base_url}/health'), VersionMatch(url='{base_url}/version')]"
+            )
+        for check in checks:
+            if not isinstance(check, Check):
+                raise ConfigurationError(
+                    f"{check!r} is not a check (it needs .name and .run(context)); use "
+                    "HealthCheck, SmokeTest, VersionMatch or MetricGate"
+                )
+        self.checks = checks
+        self.name = name
+        self.stop_on_failure = stop_on_failure
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        names = ", ".join(c.name for c in self.checks)
+        return f"PostDeployValidation([{names}])"
+
+    def with_checks(self, *checks: Check) -> PostDeployValidation:
+        """A copy with ``checks`` appended (e.g. metric gates for one canary step)."""
+        return PostDeployValidation(
+            (*self.checks, *checks),
+            name=self.name,
+            stop_on_failure=self.stop_on_failure,
+            clock=self._clock,
+        )
+
+    def run(
+        self,
+        image: ImageReference | ValidationContext,
+        *,
+        version: str | None = None,
+        target: DeploymentTarget | None = None,
+        environment: str = "",
+        slot: str = "",
+        base_url: str = "",
+    ) -> ValidationReport:
+        """Run every check against ``image`` (or a ready :class:`ValidationContext`).
+
+        Raises:
+            InvalidValueError: ``image`` is not pinned by digest.
+        """
+        if isinstance(image, ValidationContext):
+            context = image
+        elif isinstance(image, ImageReference):
+            context = ValidationContext(
+                image=image,
+                version=version,
+                target=target,
+                environment=environment,
+                slot=slot,
+                base_url=base_url,
+            )
+        else:
+            raise InvalidValueError(
+                image, "is not an image to validate", "pass ImageReference.parse('repo@sha256:...')"
+            )
+        started = self._clock()
+        begin = time.monotonic()
+        results: list[CheckResult] = []
+        stopped_by: str | None = None
+        for check in self.checks:
+            if stopped_by is not None:
+                results.append(
+                    CheckResult(
+                        name=check.name,
+                        kind="skipped",
+                        verdict=Verdict.INCONCLUSIVE,
+                        summary=f"skipped: {stopped_by} failed first (stop_on_failure)",
+                        attempts=0,
+                    )
+                )
+                continue
+            result = self._run_one(check, context)
+            results.append(result)
+            if self.stop_on_failure and result.verdict is Verdict.FAILED:
+                stopped_by = check.name
+        return ValidationReport(
+            name=self.name,
+            image=str(context.image),
+            version=context.version,
+            where=context.where,
+            results=tuple(results),
+            started_at=started,
+            finished_at=self._clock(),
+            duration_seconds=time.monotonic() - begin,
+        )
+
+    async def arun(
+        self,
+        image: ImageReference | ValidationContext,
+        *,
+        version: str | None = None,
+        target: DeploymentTarget | None = None,
+        environment: str = "",
+        slot: str = "",
+        base_url: str = "",
+    ) -> ValidationReport:
+        """:meth:`run` in a worker thread, for event loops and notebooks."""
+        return await asyncio.to_thread(
+            self.run,
+            image,
+            version=version,
+            target=target,
+            environment=environment,
+            slot=slot,
+            base_url=base_url,
+        )
+
+    @staticmethod
+    def _run_one(check: Check, context: ValidationContext) -> CheckResult:
+        started = _utc_now()
+        begin = time.monotonic()
+        try:
+            return check.run(context)
+        except Exception as exc:  # a broken check is a failed check, with the error as evidence
+            return CheckResult(
+                name=check.name,
+                kind=str(getattr(check, "kind", "check")),
+                verdict=Verdict.FAILED,
+                summary=f"the check could not run: {type(exc).__name__}: {exc}",
+                evidence={"error": f"{type(exc).__name__}: {exc}"},
+                started_at=started,
+                duration_seconds=time.monotonic() - begin,
+                attempts=1,
+            )
