@@ -452,23 +452,6 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
                 bar(done, total, f"{outcome.status} {outcome.digest.short}")
 
         result = plan.apply(registry, progress=progress, concurrency=args.concurrency)
-    data = {"ok": result.ok, "plan": plan.to_json(), "result": _result_json(result)}
+    data = {"ok": result.ok, "plan": plan.to_json(), "result": result.to_json()}
     console.result(str(result), data)
     return EXIT_OK if result.ok else EXIT_FAILURE
-
-
-def _result_json(result: Any) -> dict[str, Any]:
-    return {
-        "repository": result.repository,
-        "summary": result.summary(),
-        "deleted_tags": list(result.deleted_tags),
-        "outcomes": [
-            {
-                "digest": str(o.digest),
-                "tags": list(o.tags),
-                "status": o.status,
-                "reason": o.reason,
-            }
-            for o in result.outcomes
-        ],
-    }

@@ -177,6 +177,38 @@ class PromotionRecord:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        flags = " (no-op)" if self.noop else (" (forced)" if self.forced else "")
+        return (
+            f"<PromotionRecord {self.repository}:{self.tag} {_short(self.digest_before)} -> "
+            f"{_short(self.digest_after)}{flags} from {self.source} by {self.actor} "
+            f"at {self.at.isoformat(timespec='seconds')}>"
+        )
+
+    def _rows(self) -> list[tuple[str, str]]:
+        before = "(unset)" if self.digest_before is None else str(self.digest_before)
+        return [
+            ("pointer", f"{self.repository}:{self.tag}"),
+            ("before", before),
+            ("after", str(self.digest_after)),
+            ("source", self.source),
+            ("actor", self.actor),
+            ("at", self.at.isoformat(timespec="seconds")),
+            ("no-op", "yes" if self.noop else "no"),
+            ("forced", "yes" if self.forced else "no"),
+        ]
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(f"| {name} | `{value}` |" for name, value in self._rows())
+        return f"**{self.message}**\n\n| | |\n|---|---|\n{rows}\n"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{name}</th><td><code>{html.escape(value)}</code></td></tr>"
+            for name, value in self._rows()
+        )
+        return f"<p><b>{html.escape(self.message)}</b></p><table>{rows}</table>"
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``json.dumps(record.to_json())`` stores it)."""
         return {
@@ -288,6 +320,9 @@ class PromotionPlan:
             head = f"{where}: {move} (from {self.source})"
         lines = [head, *(f"  - {check}" for check in self.checks)]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<PromotionPlan {str(self).splitlines()[0]}>"
 
     def _repr_markdown_(self) -> str:
         where = f"`{self.repository}:{self.tag}`"

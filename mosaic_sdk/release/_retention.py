@@ -351,6 +351,27 @@ class RetentionResult:
             for o in self.outcomes
         ]
 
+    def __repr__(self) -> str:
+        return f"<RetentionResult {self.summary()}>"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of what apply did (for audit logs and scripts)."""
+        return {
+            "repository": self.repository,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "deleted_tags": list(self.deleted_tags),
+            "outcomes": [
+                {
+                    "digest": str(o.digest),
+                    "tags": list(o.tags),
+                    "status": o.status,
+                    "reason": o.reason,
+                }
+                for o in self.outcomes
+            ],
+        }
+
     def __str__(self) -> str:
         rows = self._rows()
         if not rows:
@@ -440,6 +461,9 @@ class RetentionPlan:
 
     def __str__(self) -> str:
         return self.summary() + "\n" + self.table()
+
+    def __repr__(self) -> str:
+        return f"<RetentionPlan {self.summary()}>"
 
     def _repr_markdown_(self) -> str:
         headers = ("tag", "digest", "kind", "age", "verdict", "reason")

@@ -8,6 +8,7 @@ redactor (see :func:`~mosaic_sdk.observability.register_secret`).
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import re
 import types
 from collections.abc import Iterator, Mapping
@@ -214,8 +215,41 @@ class AuditReport:
         return types.MappingProxyType({path: tuple(items) for path, items in grouped.items()})
 
     def __str__(self) -> str:
-        header = (
+        return "\n".join([self._header(), *(f"  - {finding}" for finding in self.findings)])
+
+    def _header(self) -> str:
+        return (
             f"audit of {self.mount} (KV v{self.kv_version}): {len(self.paths)} secrets, "
             f"{len(self.findings)} findings"
         )
-        return "\n".join([header, *(f"  - {finding}" for finding in self.findings)])
+
+    def __repr__(self) -> str:
+        return f"<AuditReport {self._header()}>"
+
+    def _repr_markdown_(self) -> str:
+        head = f"**{self._header()}**"
+        if not self.findings:
+            return head + "\n"
+        rows = "\n".join(
+            f"| `{_md(f.path)}` | {_md(f.field or '')} | {_md(f.problem)} | {_md(f.fix)} |"
+            for f in self.findings
+        )
+        return f"{head}\n\n| path | field | problem | fix |\n|---|---|---|---|\n{rows}\n"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>{html.escape(self._header())}</b></p>"
+        if not self.findings:
+            return head
+        rows = "".join(
+            f"<tr><td><code>{html.escape(f.path)}</code></td><td>{html.escape(f.field or '')}"
+            f"</td><td>{html.escape(f.problem)}</td><td>{html.escape(f.fix)}</td></tr>"
+            for f in self.findings
+        )
+        return (
+            f"{head}<table><thead><tr><th>path</th><th>field</th><th>problem</th><th>fix</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
