@@ -3,9 +3,310 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
+from typing import Any
+
+from mosaic_sdk.cli._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Console,
+    UsageError,
+    add_json_flag,
+    command_parser,
+    read_secret,
+    write_output_file,
+)
 
 __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the release workflow commands."""
+    _register_validate(subparsers)
+
+
+# -- validate ----------------------------------------------------------------------------
+
+
+def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = command_parser(
+        subparsers,
+        "validate",
+        help="post-deploy validation: health, version match and metric gates",
+        description=(
+            "Run post-deploy checks against a deployed candidate and print the report: "
+            "health endpoints (retried until --deadline), the version endpoint's digest and "
+            "version against IMAGE and --version, and metric gates (error ratio, latency "
+            "quantile, any PromQL) read from Prometheus (--prometheus) or straight from "
+            "/metrics pages (--metrics-url). URLs may use {base_url}, {environment}, {slot} "
+            "and {version}. A metric gate needs --on-no-data: a gate never passes silently "
+            "for lack of traffic. Exit code 0 when every check passed, 1 when one failed or "
+            "was inconclusive (0 for inconclusive with --allow-inconclusive)."
+        ),
+        examples=(
+            "  mosaic validate registry:5000/team/api@sha256:9f86d08... --version 1.4.0-rc.3 \\\n"
+            "      --base-url http://10.0.0.5:8080 --health '{base_url}/health' \\\n"
+            "      --version-url '{base_url}/version'\n"
+            "  mosaic validate team/api@sha256:9f86d08... --prometheus http://prometheus:9090 \\\n"
+            "      --max-error-ratio 0.01 --max-latency 0.3 --selector job=api-green \\\n"
+            "      --on-no-data fail --report validation.md --json"
+        ),
+        handler=_validate,
+    )
+    validate.add_argument("image", help="the candidate, pinned by digest: repo@sha256:...")
+    validate.add_argument("--version", help="its release version, e.g. 1.4.0-rc.3")
+    validate.add_argument("--base-url", default="", metavar="URL", help="where it answers")
+    validate.add_argument("--environment", default="", help="testing, staging, prod...")
+    validate.add_argument("--slot", default="", help="blue or green, for a blue/green release")
+    checks = validate.add_argument_group("checks")
+    checks.add_argument(
+        "--health",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a health endpoint that must answer --expect-status (repeat)",
+    )
+    checks.add_argument(
+        "--expect-status",
+        type=int,
+        action="append",
+        metavar="CODE",
+        help="healthy status code (repeat; default 200)",
+    )
+    checks.add_argument("--body-contains", metavar="TEXT", help="text a healthy body contains")
+    checks.add_argument(
+        "--version-url", metavar="URL", help='endpoint answering {"digest": ..., "version": ...}'
+    )
+    checks.add_argument(
+        "--deadline",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="keep retrying health and version checks this long (default 30)",
+    )
+    gates = validate.add_argument_group("metric gates")
+    source = gates.add_mutually_exclusive_group()
+    source.add_argument("--prometheus", metavar="URL", help="Prometheus base URL")
+    source.add_argument(
+        "--metrics-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="read /metrics pages directly (repeat); the window starts when the command does",
+    )
+    gates.add_argument(
+        "--prometheus-token-file",
+        metavar="FILE",
+        help="bearer token for Prometheus (default: $PROMETHEUS_TOKEN, if set)",
+    )
+    gates.add_argument("--max-error-ratio", type=float, metavar="R", help="e.g. 0.01 for 1 %%")
+    gates.add_argument(
+        "--max-latency", type=float, metavar="SECONDS", help="latency quantile limit, e.g. 0.3"
+    )
+    gates.add_argument(
+        "--quantile", type=float, default=0.95, help="quantile for --max-latency (default 0.95)"
+    )
+    gates.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="'PROMQL <= N'",
+        help="any PromQL with a threshold, '<=' or '>=' (repeat; needs --prometheus)",
+    )
+    gates.add_argument(
+        "--on-no-data",
+        choices=("fail", "inconclusive", "pass"),
+        help="what a gate with no data concludes (required with gates)",
+    )
+    gates.add_argument("--window", default="5m", help="rate window for the gates (default 5m)")
+    gates.add_argument(
+        "--selector",
+        action="append",
+        default=[],
+        metavar="LABEL=VALUE",
+        help="label matcher for the error-ratio and latency gates (repeat)",
+    )
+    gates.add_argument(
+        "--measurements", type=int, default=1, metavar="N", help="measurements per gate"
+    )
+    gates.add_argument(
+        "--interval", type=float, default=0.0, metavar="SECONDS", help="between measurements"
+    )
+    gates.add_argument(
+        "--initial-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait before the first measurement (let traffic accumulate)",
+    )
+    validate.add_argument(
+        "--stop-on-failure", action="store_true", help="skip the remaining checks after a failure"
+    )
+    validate.add_argument(
+        "--allow-inconclusive",
+        action="store_true",
+        help="exit 0 when the verdict is inconclusive (not failed)",
+    )
+    validate.add_argument(
+        "--report", metavar="FILE", help="also write the report as Markdown to FILE"
+    )
+    validate.add_argument(
+        "--ca-cert", metavar="FILE", help="CA bundle to verify the checked endpoints with"
+    )
+    add_json_flag(validate)
+
+
+_GATE = re.compile(r"^(?P<query>.+?)\s*(?P<op><=|>=)\s*(?P<value>[-+0-9.eE]+)\s*$", re.DOTALL)
+
+
+def _selector(items: list[str]) -> dict[str, str]:
+    selector: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--selector {item!r} is not LABEL=VALUE; write e.g. job=api-green")
+        selector[name.strip()] = value
+    return selector
+
+
+def _parse_gate(text: str) -> tuple[str, str, float]:
+    match = _GATE.match(text)
+    if match is None:
+        raise UsageError(
+            f"--gate {text!r} is not 'PROMQL <= NUMBER' or 'PROMQL >= NUMBER'; write e.g. "
+            "--gate 'sum(rate(http_requests_total{code=~\"5..\"}[5m])) <= 0.5'"
+        )
+    try:
+        value = float(match["value"])
+    except ValueError:
+        raise UsageError(f"--gate {text!r}: {match['value']!r} is not a number") from None
+    return match["query"], match["op"], value
+
+
+def _gate_checks(args: argparse.Namespace, source: Any) -> list[Any]:
+    from mosaic_sdk.release import MetricGate
+
+    options: dict[str, Any] = {
+        "on_no_data": args.on_no_data,
+        "measurements": args.measurements,
+        "interval": args.interval,
+        "initial_delay": args.initial_delay,
+    }
+    selector = _selector(args.selector) or None
+    gates: list[Any] = []
+    if args.max_error_ratio is not None:
+        gates.append(
+            MetricGate.error_ratio(
+                source,
+                max_ratio=args.max_error_ratio,
+                window=args.window,
+                selector=selector,
+                **options,
+            )
+        )
+    if args.max_latency is not None:
+        gates.append(
+            MetricGate.latency(
+                source,
+                max_seconds=args.max_latency,
+                quantile=args.quantile,
+                window=args.window,
+                selector=selector,
+                **options,
+            )
+        )
+    for text in args.gate:
+        query, op, value = _parse_gate(text)
+        if op == "<=":
+            gate = MetricGate(query, source=source, max=value, **options)
+        else:
+            gate = MetricGate(query, source=source, min=value, **options)
+        gates.append(gate)
+    return gates
+
+
+def _metrics_source(args: argparse.Namespace, stack: contextlib.ExitStack) -> Any:
+    from mosaic_sdk.observability import PrometheusClient, ScrapeMetricsSource
+
+    if args.prometheus:
+        token = read_secret(
+            env_var="PROMETHEUS_TOKEN", file=args.prometheus_token_file, what="Prometheus token"
+        )
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        verify: bool | str = args.ca_cert or True
+        return stack.enter_context(
+            PrometheusClient(args.prometheus, headers=headers, verify=verify)
+        )
+    if args.metrics_url:
+        targets: str | dict[str, str] = (
+            args.metrics_url[0]
+            if len(args.metrics_url) == 1
+            else {f"target{i}": url for i, url in enumerate(args.metrics_url, start=1)}
+        )
+        source = stack.enter_context(ScrapeMetricsSource(targets))
+        source.scrape()  # the baseline the first measurement's rates are computed from
+        return source
+    return None
+
+
+def _validate(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.release import HealthCheck, PostDeployValidation, VersionMatch
+    from mosaic_sdk.values import ImageReference
+
+    image = ImageReference.parse(args.image)
+    wants_gates = bool(
+        args.max_error_ratio is not None or args.max_latency is not None or args.gate
+    )
+    if wants_gates and not (args.prometheus or args.metrics_url):
+        raise UsageError("metric gates read --prometheus URL or --metrics-url URL; give one")
+    if args.gate and not args.prometheus:
+        raise UsageError("--gate takes PromQL, which needs a real Prometheus (--prometheus URL)")
+    if wants_gates and args.on_no_data is None:
+        raise UsageError(
+            "metric gates need --on-no-data fail|inconclusive|pass: what a gate with no "
+            "data concludes is a decision, never a silent pass"
+        )
+    _selector(args.selector)  # bad selectors are reported before anything is contacted
+    for text in args.gate:
+        _parse_gate(text)
+    verify: bool | str = args.ca_cert or True
+    with contextlib.ExitStack() as stack:
+        checks: list[Any] = [
+            HealthCheck(
+                url,
+                expect_status=args.expect_status or 200,
+                body_contains=args.body_contains,
+                deadline=args.deadline,
+                verify=verify,
+            )
+            for url in args.health
+        ]
+        if args.version_url:
+            checks.append(
+                VersionMatch(
+                    args.version_url, from_target=False, deadline=args.deadline, verify=verify
+                )
+            )
+        if wants_gates:
+            checks.extend(_gate_checks(args, _metrics_source(args, stack)))
+        if not checks:
+            raise UsageError(
+                "nothing to validate; give --health URL, --version-url URL or a metric gate "
+                "(--max-error-ratio, --max-latency, --gate)"
+            )
+        validation = PostDeployValidation(checks, stop_on_failure=args.stop_on_failure)
+        report = validation.run(
+            image,
+            version=args.version,
+            environment=args.environment,
+            slot=args.slot,
+            base_url=args.base_url,
+        )
+    if args.report:
+        written = write_output_file(args.report, report.to_markdown())
+        console.note(f"report written to {written}")
+    console.result(str(report), report.to_dict())
+    if report.passed or (report.inconclusive and args.allow_inconclusive):
+        return EXIT_OK
+    return EXIT_FAILURE
