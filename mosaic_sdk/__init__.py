@@ -40,7 +40,12 @@ from mosaic_sdk.values import (
 if TYPE_CHECKING:
     from mosaic_sdk._http import RateLimit, RetryPolicy
     from mosaic_sdk.errors import SecretNotFoundError
-    from mosaic_sdk.observability import PrometheusClient, configure_logging, correlation_id
+    from mosaic_sdk.observability import (
+        PrometheusClient,
+        check_stack_health,
+        configure_logging,
+        correlation_id,
+    )
     from mosaic_sdk.providers import (
         ComposeFileTarget,
         Deployment,
@@ -94,6 +99,7 @@ _LAZY: dict[str, str] = {
     "VersionMatch": "mosaic_sdk.release",
     "MetricGate": "mosaic_sdk.release",
     "PrometheusClient": "mosaic_sdk.observability",
+    "check_stack_health": "mosaic_sdk.observability",
     "PromotionRecord": "mosaic_sdk.release",
     "RetentionPlan": "mosaic_sdk.release",
     "RetentionPolicy": "mosaic_sdk.release",
@@ -137,6 +143,7 @@ __all__ = [
     "AsyncRegistryClient",
     "AsyncVercelClient",
     "AuditReport",
+    "check_stack_health",
     "CommitMessage",
     "ComposeFileTarget",
     "ConfigurationError",

@@ -15,6 +15,8 @@
   :class:`MetricsSource` objects that evaluate :class:`ErrorRatio`,
   :class:`LatencyQuantile` and :class:`PromQL` queries for release gates. Loaded on
   first use (they pull in the HTTP core).
+* :func:`check_stack_health` / :func:`acheck_stack_health` - many HTTP and TCP endpoints
+  checked concurrently, each with its own timeout; a :class:`StackHealthReport` per run.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -64,6 +66,13 @@ from mosaic_sdk.observability._redact import (
 )
 
 if TYPE_CHECKING:
+    from mosaic_sdk.observability._health import (
+        ServiceCheck,
+        ServiceHealth,
+        StackHealthReport,
+        acheck_stack_health,
+        check_stack_health,
+    )
     from mosaic_sdk.observability._prometheus import (
         AsyncPrometheusClient,
         PrometheusClient,
@@ -79,6 +88,11 @@ if TYPE_CHECKING:
 
 # Loaded on first use: these import the HTTP core, which itself imports this package.
 _LAZY: dict[str, str] = {
+    "ServiceCheck": "mosaic_sdk.observability._health",
+    "ServiceHealth": "mosaic_sdk.observability._health",
+    "StackHealthReport": "mosaic_sdk.observability._health",
+    "acheck_stack_health": "mosaic_sdk.observability._health",
+    "check_stack_health": "mosaic_sdk.observability._health",
     "AsyncPrometheusClient": "mosaic_sdk.observability._prometheus",
     "PrometheusClient": "mosaic_sdk.observability._prometheus",
     "QueryResult": "mosaic_sdk.observability._prometheus",
@@ -90,9 +104,11 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "acheck_stack_health",
     "AsyncPrometheusClient",
     "BurnRateEvaluation",
     "BurnRateWindow",
+    "check_stack_health",
     "configure_logging",
     "correlation_id",
     "CORRELATION_ID_HEADER",
@@ -126,9 +142,12 @@ __all__ = [
     "ScrapedSample",
     "ScrapeMetricsSource",
     "Series",
+    "ServiceCheck",
+    "ServiceHealth",
     "Severity",
     "SLO",
     "SRE_WORKBOOK_ALERTS",
+    "StackHealthReport",
     "TextFormatter",
     "WindowResult",
 ]

@@ -1,0 +1,480 @@
+"""Stack health: check many HTTP and TCP endpoints at once.
+
+:func:`check_stack_health` (threads) and :func:`acheck_stack_health` (asyncio) run every
+check concurrently, each bounded by its own timeout, so the whole run takes about as
+long as the slowest check - not the sum. The :class:`StackHealthReport` lists each
+service with its verdict, what it answered and how long it took.
+
+* HTTP checks (``http://`` / ``https://``) pass when the answer's status is expected
+  (any 2xx or 3xx by default). They go through :mod:`mosaic_sdk._http` without retries:
+  a health check reports what the service does now.
+* TCP checks (``tcp://host:port``) pass when a connection opens (databases, brokers,
+  caches).
+
+Example:
+    >>> report = check_stack_health(  # doctest: +SKIP
+    ...     {"api": "http://127.0.0.1:8080/health", "db": "tcp://127.0.0.1:5432"}, timeout=2
+    ... )
+    >>> print(report)  # doctest: +SKIP
+    stack: 1 of 2 healthy in 0.01 s (slowest: db 0.01 s)
+      ✔ api  http://127.0.0.1:8080/health  200 in 3 ms
+      ✘ db   tcp://127.0.0.1:5432  refused in 0 ms
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import html
+import socket
+import time
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import attrs
+
+from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RetryPolicy
+from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
+
+__all__ = [
+    "ServiceCheck",
+    "ServiceHealth",
+    "StackHealthReport",
+    "acheck_stack_health",
+    "check_stack_health",
+]
+
+DEFAULT_TIMEOUT = 5.0
+_OK_STATUSES = frozenset(range(200, 400))
+_ANY_STATUS = range(100, 600)
+# Extra seconds the thread runner waits past a check's timeout before it stops waiting
+# for it (httpx enforces the timeout per network operation, not per request).
+_GRACE = 0.5
+
+
+def _statuses(value: Collection[int]) -> frozenset[int]:
+    codes = frozenset(value)
+    if not codes or not all(isinstance(c, int) and 100 <= c <= 599 for c in codes):
+        raise InvalidValueError(
+            sorted(codes) if codes else value, "is not a set of HTTP statuses", "pass e.g. {200}"
+        )
+    return codes
+
+
+def _timeout(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise InvalidValueError(value, "is not a timeout", "pass seconds > 0, e.g. 2.0")
+    return float(value)
+
+
+@attrs.frozen
+class ServiceCheck:
+    """One endpoint to check.
+
+    Attributes:
+        name: the service's name in the report (unique within a run).
+        url: ``http(s)://host[:port]/path`` or ``tcp://host:port``.
+        expect_status: statuses that count as healthy (HTTP only; 2xx and 3xx by default).
+        timeout: seconds for this check; the run's ``timeout`` when ``None``.
+    """
+
+    name: str
+    url: str
+    expect_status: frozenset[int] = attrs.field(default=_OK_STATUSES, converter=_statuses)
+    timeout: float | None = attrs.field(default=None, converter=_timeout)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InvalidValueError(self.name, "a service needs a name", "pass e.g. 'api'")
+        parts = urlsplit(self.url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return
+        if parts.scheme == "tcp" and parts.hostname and parts.port:
+            return
+        raise InvalidValueError(
+            self.url,
+            f"is not a health endpoint for {self.name!r}",
+            "use 'http(s)://host[:port]/path' or 'tcp://host:port'",
+        )
+
+    @classmethod
+    def http(
+        cls,
+        name: str,
+        url: str,
+        *,
+        expect_status: Collection[int] = _OK_STATUSES,
+        timeout: float | None = None,
+    ) -> ServiceCheck:
+        """An HTTP check of ``url``."""
+        return cls(name, url, expect_status=frozenset(expect_status), timeout=timeout)
+
+    @classmethod
+    def tcp(cls, name: str, host: str, port: int, *, timeout: float | None = None) -> ServiceCheck:
+        """A TCP connect check of ``host:port``."""
+        return cls(name, f"tcp://{host}:{port}", timeout=timeout)
+
+    @property
+    def kind(self) -> Literal["http", "tcp"]:
+        """``"http"`` or ``"tcp"``."""
+        return "tcp" if self.url.startswith("tcp://") else "http"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)`` of a TCP check."""
+        parts = urlsplit(self.url)
+        return parts.hostname or "", parts.port or 0
+
+
+@attrs.frozen
+class ServiceHealth:
+    """The result of one :class:`ServiceCheck`.
+
+    Attributes:
+        name: the service.
+        kind: ``http`` or ``tcp``.
+        url: what was checked.
+        healthy: True when it answered as expected in time.
+        status: ``"200"``, ``"connected"``, ``"timeout"``, ``"refused"``, ``"error"``...
+        latency_seconds: how long the check took (up to the timeout).
+        detail: a sentence for humans.
+    """
+
+    name: str
+    kind: str
+    url: str
+    healthy: bool
+    status: str
+    latency_seconds: float
+    detail: str = ""
+
+    @property
+    def symbol(self) -> str:
+        """``✔`` or ``✘``."""
+        return "✔" if self.healthy else "✘"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+@attrs.frozen
+class StackHealthReport:
+    """Every service's health from one concurrent run.
+
+    Attributes:
+        results: one :class:`ServiceHealth` per check, in the order given.
+        duration_seconds: wall time of the whole run (about the slowest check).
+        checked_at: when the run started (UTC).
+    """
+
+    results: tuple[ServiceHealth, ...]
+    duration_seconds: float
+    checked_at: datetime
+
+    @property
+    def healthy(self) -> bool:
+        """True when every service is healthy."""
+        return all(r.healthy for r in self.results)
+
+    def unhealthy(self) -> tuple[ServiceHealth, ...]:
+        """The services that are not healthy."""
+        return tuple(r for r in self.results if not r.healthy)
+
+    def __getitem__(self, name: str) -> ServiceHealth:
+        for result in self.results:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    @property
+    def slowest(self) -> ServiceHealth | None:
+        """The check that took longest (``None`` for an empty run)."""
+        return max(self.results, key=lambda r: r.latency_seconds, default=None)
+
+    @property
+    def sum_of_latencies(self) -> float:
+        """What the run would have taken one check after another."""
+        return sum(r.latency_seconds for r in self.results)
+
+    def summary(self) -> str:
+        """``stack: 3 of 4 healthy in 0.21 s (slowest: db 0.20 s)``."""
+        good = sum(r.healthy for r in self.results)
+        slowest = self.slowest
+        tail = f" (slowest: {slowest.name} {slowest.latency_seconds:.2f} s)" if slowest else ""
+        return (
+            f"stack: {good} of {len(self.results)} healthy in {self.duration_seconds:.2f} s{tail}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "healthy": self.healthy,
+            "checked_at": self.checked_at.isoformat(),
+            "duration_seconds": round(self.duration_seconds, 4),
+            "services": [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "url": r.url,
+                    "healthy": r.healthy,
+                    "status": r.status,
+                    "latency_seconds": round(r.latency_seconds, 4),
+                    "detail": r.detail,
+                }
+                for r in self.results
+            ],
+        }
+
+    def to_markdown(self) -> str:
+        """A Markdown table, one row per service."""
+        lines = [
+            f"**{self.summary()}**",
+            "",
+            "| | Service | Endpoint | Status | Time | Detail |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {r.symbol} | {r.name} | `{r.url}` | {r.status} | {_ms(r.latency_seconds)} | "
+            f"{r.detail.replace('|', '/')} |"
+            for r in self.results
+        ]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{r.symbol}</td><td>{html.escape(r.name)}</td>"
+            f"<td><code>{html.escape(r.url)}</code></td><td>{html.escape(r.status)}</td>"
+            f"<td>{_ms(r.latency_seconds)}</td><td>{html.escape(r.detail)}</td></tr>"
+            for r in self.results
+        )
+        return (
+            f"<div><b>{html.escape(self.summary())}</b><table><thead><tr><th></th>"
+            "<th>Service</th><th>Endpoint</th><th>Status</th><th>Time</th><th>Detail</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+
+    def __str__(self) -> str:
+        width = max((len(r.name) for r in self.results), default=0)
+        lines = [self.summary()]
+        lines += [
+            f"  {r.symbol} {r.name:<{width}}  {r.url}  {r.status} in {_ms(r.latency_seconds)}"
+            + (f"  ({r.detail})" if r.detail and not r.healthy else "")
+            for r in self.results
+        ]
+        return "\n".join(lines)
+
+
+def _as_checks(services: Sequence[ServiceCheck] | Mapping[str, str]) -> tuple[ServiceCheck, ...]:
+    if isinstance(services, Mapping):
+        checks = tuple(ServiceCheck(name, url) for name, url in services.items())
+    else:
+        checks = tuple(services)
+        for check in checks:
+            if not isinstance(check, ServiceCheck):
+                raise InvalidValueError(
+                    check, "is not a ServiceCheck", "pass ServiceCheck.http(...) / .tcp(...)"
+                )
+    seen: set[str] = set()
+    for check in checks:
+        if check.name in seen:
+            raise InvalidValueError(
+                check.name, "is checked twice", "give every service a unique name"
+            )
+        seen.add(check.name)
+    return checks
+
+
+def _http_result(check: ServiceCheck, status: int, elapsed: float) -> ServiceHealth:
+    healthy = status in check.expect_status
+    detail = "" if healthy else f"expected {_describe(check.expect_status)}"
+    return ServiceHealth(check.name, "http", check.url, healthy, str(status), elapsed, detail)
+
+
+def _describe(statuses: frozenset[int]) -> str:
+    if statuses == _OK_STATUSES:
+        return "2xx or 3xx"
+    return ", ".join(map(str, sorted(statuses)))
+
+
+def _error_result(check: ServiceCheck, exc: BaseException, elapsed: float) -> ServiceHealth:
+    if isinstance(exc, (APITimeoutError, TimeoutError, socket.timeout, asyncio.TimeoutError)):
+        status = "timeout"
+        detail = f"no answer within {elapsed:.2f} s"
+    elif isinstance(exc, ConnectionRefusedError) or (
+        isinstance(exc, APIConnectionError) and "refused" in str(exc).lower()
+    ):
+        status = "refused"
+        detail = "connection refused: is the service running?"
+    else:
+        status = "error"
+        detail = exc.message if isinstance(exc, APIError) else f"{type(exc).__name__}: {exc}"
+    return ServiceHealth(check.name, check.kind, check.url, False, status, elapsed, detail)
+
+
+def _check_sync(check: ServiceCheck, timeout: float, http: HTTPClient | None) -> ServiceHealth:
+    begin = time.monotonic()
+    try:
+        if check.kind == "tcp" or http is None:
+            with socket.create_connection(check.address, timeout=timeout):
+                pass
+            return ServiceHealth(
+                check.name, "tcp", check.url, True, "connected", time.monotonic() - begin
+            )
+        response = http.request("GET", check.url, allow_status=_ANY_STATUS)
+        return _http_result(check, response.status_code, time.monotonic() - begin)
+    except (APIError, OSError) as exc:
+        return _error_result(check, exc, time.monotonic() - begin)
+
+
+def _clients(limits: Sequence[float], verify: bool | str) -> dict[float, HTTPClient]:
+    # One client per distinct timeout, shared by the threads (httpx clients are
+    # thread-safe): building a client loads the CA bundle, which would otherwise cost
+    # more than a fast health check, once per service.
+    return {
+        limit: HTTPClient(
+            provider="health", timeout=limit, retry=RetryPolicy(max_retries=0), verify=verify
+        )
+        for limit in sorted(set(limits))
+    }
+
+
+def check_stack_health(
+    services: Sequence[ServiceCheck] | Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_concurrency: int = 32,
+    verify: bool | str = True,
+) -> StackHealthReport:
+    """Check every service concurrently (one thread each, up to ``max_concurrency``).
+
+    Args:
+        services: :class:`ServiceCheck` objects, or a mapping of name to URL
+            (``{"api": "http://...", "db": "tcp://host:5432"}``).
+        timeout: seconds per check unless the check sets its own.
+        max_concurrency: most checks in flight at once.
+        verify: TLS verification for HTTPS checks (on by default).
+
+    Returns:
+        The report; a check that does not finish within its timeout (plus a short
+        grace) is reported as ``timeout`` even if its thread is still waiting.
+
+    Raises:
+        InvalidValueError: a malformed URL, a duplicate name or a bad timeout.
+    """
+    checks = _as_checks(services)
+    default = _timeout(timeout) or DEFAULT_TIMEOUT
+    if (
+        isinstance(max_concurrency, bool)
+        or not isinstance(max_concurrency, int)
+        or max_concurrency < 1
+    ):
+        raise InvalidValueError(max_concurrency, "is not a concurrency limit", "pass e.g. 32")
+    started = datetime.now(timezone.utc)
+    begin = time.monotonic()
+    if not checks:
+        return StackHealthReport((), 0.0, started)
+    workers = min(len(checks), max_concurrency)
+    limits = [check.timeout or default for check in checks]
+    # Every check bounds itself; this outer deadline only catches a server that drips
+    # bytes (httpx times each network operation, not the whole request). Checks queued
+    # behind max_concurrency run in later batches, so the deadline counts batches.
+    batches = -(-len(checks) // workers)
+    deadline = begin + batches * (max(limits) + _GRACE)
+    needs_http = [
+        limit for check, limit in zip(checks, limits, strict=True) if check.kind == "http"
+    ]
+    clients = _clients(needs_http, verify)
+    pool = concurrent.futures.ThreadPoolExecutor(
+        max_workers=workers, thread_name_prefix="mosaic-health"
+    )
+    futures: list[concurrent.futures.Future[ServiceHealth]] = []
+    try:
+        futures = [
+            pool.submit(
+                _check_sync, check, limit, clients.get(limit) if check.kind == "http" else None
+            )
+            for check, limit in zip(checks, limits, strict=True)
+        ]
+        concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        results = [
+            future.result() if future.done() else _error_result(check, TimeoutError(), limit)
+            for check, limit, future in zip(checks, limits, futures, strict=True)
+        ]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if all(future.done() for future in futures):
+            for client in clients.values():
+                client.close()
+    return StackHealthReport(tuple(results), time.monotonic() - begin, started)
+
+
+async def _check_async(
+    check: ServiceCheck, timeout: float, http: AsyncHTTPClient | None
+) -> ServiceHealth:
+    begin = time.monotonic()
+    try:
+        if check.kind == "tcp" or http is None:
+            host, port = check.address
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port), timeout=timeout
+            )
+            writer.close()
+            await writer.wait_closed()
+            return ServiceHealth(
+                check.name, "tcp", check.url, True, "connected", time.monotonic() - begin
+            )
+        response = await asyncio.wait_for(
+            http.request("GET", check.url, allow_status=_ANY_STATUS), timeout=timeout
+        )
+        return _http_result(check, response.status_code, time.monotonic() - begin)
+    except (APIError, OSError, asyncio.TimeoutError) as exc:
+        return _error_result(check, exc, time.monotonic() - begin)
+
+
+async def acheck_stack_health(
+    services: Sequence[ServiceCheck] | Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_concurrency: int = 32,
+    verify: bool | str = True,
+) -> StackHealthReport:
+    """Async twin of :func:`check_stack_health`: every check is a task, each cancelled at
+    its own timeout."""
+    checks = _as_checks(services)
+    default = _timeout(timeout) or DEFAULT_TIMEOUT
+    if (
+        isinstance(max_concurrency, bool)
+        or not isinstance(max_concurrency, int)
+        or max_concurrency < 1
+    ):
+        raise InvalidValueError(max_concurrency, "is not a concurrency limit", "pass e.g. 32")
+    started = datetime.now(timezone.utc)
+    begin = time.monotonic()
+    gate = asyncio.Semaphore(max_concurrency)
+    limits = {check.timeout or default for check in checks if check.kind == "http"}
+    clients = {
+        limit: AsyncHTTPClient(
+            provider="health", timeout=limit, retry=RetryPolicy(max_retries=0), verify=verify
+        )
+        for limit in sorted(limits)
+    }
+
+    async def one(check: ServiceCheck) -> ServiceHealth:
+        limit = check.timeout or default
+        async with gate:
+            return await _check_async(check, limit, clients.get(limit))
+
+    try:
+        results = await asyncio.gather(*(one(check) for check in checks))
+    finally:
+        for client in clients.values():
+            await client.aclose()
+    return StackHealthReport(tuple(results), time.monotonic() - begin, started)
