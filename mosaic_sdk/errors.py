@@ -81,6 +81,21 @@ def _redact(text: str) -> str:
     return redact_text(text)
 
 
+# A value is quoted in full up to this many characters (a full image reference fits);
+# longer ones (a 100 kB string passed by mistake) are cut, with their length, so the
+# message stays readable.
+_MAX_VALUE_REPR = 512
+
+
+def _short_repr(value: object) -> str:
+    # Redacted before it is cut: a cut through a secret would leave a prefix unmasked.
+    text = _redact(repr(value))
+    if len(text) <= _MAX_VALUE_REPR:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, (str, bytes)) else "truncated"
+    return f"{text[: _MAX_VALUE_REPR - 32]}...({size})"
+
+
 class MosaicError(Exception):
     """Root of every exception the SDK raises.
 
@@ -103,19 +118,20 @@ class InvalidValueError(MosaicError, ValueError):
     ``except ValueError`` keeps working.
 
     Attributes:
-        value: the offending value, as given (already redacted if it was a secret).
+        value: the offending value as given; text is passed through the redactor, so a
+            known secret (or a ``token=...`` pair) in it reads ``***``.
         reason: what is wrong with it.
         fix: what to do instead.
     """
 
     def __init__(self, value: object, reason: str, fix: str = "") -> None:
-        self.value = value
+        self.value = _redact(value) if isinstance(value, str) else value
         self.reason = reason
         self.fix = fix
         # Each part is redacted on its own and the joined text is not redacted again:
         # joined, "'passwd': is not a standard field name" reads as a secret-named
         # key/value pair, and the first word of the reason would be masked.
-        message = f"{_redact(repr(value))}: {_redact(reason)}"
+        message = f"{_short_repr(value)}: {_redact(reason)}"
         if fix:
             message += f"; {_redact(fix)}"
         self.message = message

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import logging
+import math
+import os
+import re
+import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Collection, Mapping
 from types import TracebackType
 from typing import Any
@@ -27,10 +33,12 @@ from mosaic_sdk.errors import (
     APIStatusError,
     APITimeoutError,
     ConfigurationError,
+    InvalidValueError,
     RateLimitError,
     status_error_class,
 )
 from mosaic_sdk.observability._context import get_correlation_id
+from mosaic_sdk.observability._redact import is_secret_key, register_secret
 
 __all__ = [
     "CORRELATION_HEADER",
@@ -39,6 +47,8 @@ __all__ = [
     "HTTPResponse",
     "Transport",
 ]
+
+logger = logging.getLogger("mosaic_sdk.http")
 
 CORRELATION_HEADER = "X-Correlation-ID"
 USER_AGENT = f"mosaic_sdk/{__version__}"
@@ -82,15 +92,141 @@ class HTTPResponse:
         """
         try:
             return jsonlib.loads(self.content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise APIResponseValidationError(
                 f"expected a JSON body, got {self.text[:200]!r}", method=self.method, url=self.url
             ) from exc
 
 
 def _strip_query(url: str) -> str:
-    # Query strings can carry tokens (pre-signed URLs, ?token=); never put them in errors.
-    return url.split("?", 1)[0]
+    # Query strings can carry tokens (pre-signed URLs, ?token=) and the userinfo a
+    # password (https://user:pass@host): never put either in an error or a log line.
+    base = url.split("?", 1)[0].split("#", 1)[0]
+    scheme, sep, rest = base.partition("://")
+    authority, slash, path = rest.partition("/")
+    if sep and "@" in authority:
+        return f"{scheme}://{authority.rsplit('@', 1)[1]}{slash}{path}"
+    return base
+
+
+# RFC 9110 token: the characters allowed in a method or a header name.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CREDENTIAL_SCHEMES = ("bearer ", "basic ", "token ", "apikey ")
+
+
+def _remember_secret_headers(headers: Mapping[str, str]) -> None:
+    """Register the values of secret-named headers (and the credential after
+    ``Bearer``/``Basic``/``Token``) so they are masked in every later message."""
+    for name, value in headers.items():
+        if is_secret_key(name):
+            register_secret(value)
+            _, _, credential = value.partition(" ")
+            if credential and value.lower().startswith(_CREDENTIAL_SCHEMES):
+                register_secret(credential.strip())
+
+
+def _check_headers(headers: object, argument: str) -> dict[str, str]:
+    """Validate headers up front: httpx would fail later with a bare UnicodeEncodeError
+    or TypeError, and a line break in a value would split the request."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise InvalidValueError(
+            type(headers).__name__,
+            f"{argument}= must be a mapping of header names to text",
+            "pass a dict such as {'Accept': 'application/json'}",
+        )
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or _TOKEN.fullmatch(name) is None:
+            raise InvalidValueError(
+                name,
+                "is not an HTTP header name",
+                "use letters, digits and '-', e.g. 'X-Request-ID'",
+            )
+        # The value is never quoted: it may be a credential.
+        if not isinstance(value, str):
+            raise InvalidValueError(
+                name,
+                f"the value of this header is a {type(value).__name__}, not text",
+                "pass header values as strings, e.g. str(number)",
+            )
+        if not value.isascii() or any(ch in value for ch in "\r\n\x00"):
+            raise InvalidValueError(
+                name,
+                "the value of this header holds non-ASCII text or a line break",
+                "percent- or base64-encode the value, and remove line breaks",
+            )
+        checked[name] = value
+    _remember_secret_headers(checked)
+    return checked
+
+
+def _check_timeout(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise InvalidValueError(
+            timeout,
+            "is not a timeout",
+            "pass a positive number of seconds per attempt, or None for no timeout",
+        )
+    return float(timeout)
+
+
+def _check_verify(verify: object) -> bool | str:
+    if isinstance(verify, bool):
+        if not verify:
+            logger.warning(
+                "TLS verification is disabled; use this only against a local test server, "
+                "and pass verify='/path/to/ca.pem' for a private CA"
+            )
+        return verify
+    if isinstance(verify, str) and verify.strip():
+        if not os.path.exists(verify):
+            raise ConfigurationError(
+                f"CA bundle {verify!r} does not exist; pass verify= the path of a PEM file "
+                "(or a directory of them) that holds the CA which signed the server's "
+                "certificate, or True for the system's CAs"
+            )
+        return verify
+    raise InvalidValueError(
+        verify, "is not a TLS verification setting", "pass True (default) or a CA bundle path"
+    )
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def _strip_secrets_across_origins(request: httpx.Request) -> None:
+    """On a redirect to another origin, drop every secret-named header.
+
+    httpx itself drops only ``Authorization``: an ``X-API-Key`` or ``X-Vault-Token``
+    would otherwise be sent to whatever host the redirect names. An upgrade from
+    ``http`` to ``https`` on the same host keeps them, as httpx does for
+    ``Authorization``.
+    """
+    first = request.extensions.get("mosaic_origin")
+    if first is None:
+        return
+    scheme, host, port = _origin(request.url)
+    if (scheme, host, port) == first:
+        return
+    upgrade = first[0] == "http" and scheme == "https" and host == first[1]
+    if upgrade and first[2] in (None, 80) and port in (None, 443):
+        return
+    for name in [name for name in request.headers if is_secret_key(name)]:
+        del request.headers[name]
+
+
+async def _astrip_secrets_across_origins(request: httpx.Request) -> None:
+    _strip_secrets_across_origins(request)
 
 
 def _default_error_message(response: HTTPResponse) -> str:
@@ -105,6 +241,13 @@ def _default_error_message(response: HTTPResponse) -> str:
                 return f"HTTP {response.status_code}: {str(body[key])[:500]}"
     snippet = f": {text[:300]}" if text else ""
     return f"HTTP {response.status_code}{snippet}"
+
+
+def _tls_setup_error(verify: bool | str, exc: BaseException) -> ConfigurationError:
+    return ConfigurationError(
+        f"cannot set up TLS verification with verify={verify!r} ({type(exc).__name__}: {exc}); "
+        "pass the path of a readable PEM CA bundle, or True for the system's CAs"
+    )
 
 
 class _BaseHTTPClient:
@@ -123,18 +266,43 @@ class _BaseHTTPClient:
         error_message: Callable[[HTTPResponse], str] | None,
         retry_after: Callable[[HTTPResponse], float | None] | None = None,
     ) -> None:
+        if not isinstance(base_url, str):
+            raise InvalidValueError(
+                base_url, "is not a base URL", "pass text like 'https://coolify.example.com'"
+            )
+        if not isinstance(provider, str):
+            raise InvalidValueError(provider, "is not a provider name", "pass text like 'registry'")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidValueError(
+                type(retry).__name__, "retry= is not a RetryPolicy", "pass RetryPolicy(...) or None"
+            )
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise InvalidValueError(
+                type(rate_limit).__name__,
+                "rate_limit= is not a RateLimit",
+                "pass RateLimit(max_requests, per_seconds) or None",
+            )
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"base URL {base_url!r} has no http:// or https:// scheme; "
                 "pass the full URL, for example 'https://coolify.example.com'"
             )
+        if base_url and not base_url.split("://", 1)[1].strip("/"):
+            raise ConfigurationError(
+                f"base URL {base_url!r} has no host; pass the full URL, for example "
+                "'https://coolify.example.com'"
+            )
         self.base_url = base_url.rstrip("/")
         self.provider = provider
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit = rate_limit
-        self._headers = {"User-Agent": USER_AGENT, **dict(headers or {})}
-        self._timeout = timeout
-        self._verify = verify
+        self._headers = {"User-Agent": USER_AGENT, **_check_headers(headers, "headers")}
+        self._timeout = _check_timeout(timeout)
+        self._verify = _check_verify(verify)
+        password = urllib.parse.urlsplit(base_url).password if "@" in base_url else None
+        if password:
+            register_secret(password)
+            register_secret(urllib.parse.unquote(password))
         self._error_message = error_message or _default_error_message
         self._retry_after = retry_after
 
@@ -143,6 +311,10 @@ class _BaseHTTPClient:
         return f"{type(self).__name__}(base_url={self.base_url!r}, provider={self.provider!r})"
 
     def _url(self, path_or_url: str) -> str:
+        if not isinstance(path_or_url, str):
+            raise InvalidValueError(
+                path_or_url, "is not a path or URL", "pass text like '/api/v1/items'"
+            )
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
         if not self.base_url:
@@ -159,6 +331,75 @@ class _BaseHTTPClient:
         if headers:
             merged.update(headers)
         return merged
+
+    def _prepare(
+        self,
+        method: str,
+        path_or_url: str,
+        json: Any,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        allow_status: Collection[int],
+    ) -> tuple[str, str, dict[str, str], frozenset[int]]:
+        """Validate one call's arguments before anything is sent (I/O-free)."""
+        if self._client_closed():
+            raise ConfigurationError(
+                f"this {type(self).__name__} is closed; create a new client, or make the "
+                "calls inside its with-block"
+            )
+        if not isinstance(method, str) or _TOKEN.fullmatch(method) is None:
+            raise InvalidValueError(method, "is not an HTTP method", "use e.g. 'GET' or 'POST'")
+        url = self._url(path_or_url)
+        if json is not None:
+            try:
+                jsonlib.dumps(json, allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as exc:
+                # The value is not quoted: request bodies often hold credentials.
+                raise InvalidValueError(
+                    f"json={type(json).__name__}",
+                    f"cannot be sent as JSON ({type(exc).__name__}: {exc})",
+                    "pass only dicts, lists, strings, finite numbers, booleans and None; "
+                    "convert other values first (str(), .isoformat())",
+                ) from None
+        if content is not None and not isinstance(content, (bytes, bytearray, str)):
+            raise InvalidValueError(
+                f"content={type(content).__name__}",
+                "is not a request body",
+                "pass bytes (or use json= for JSON)",
+            )
+        try:
+            allowed = frozenset(allow_status)
+        except TypeError:
+            allowed = None
+        if allowed is None or any(
+            isinstance(code, bool) or not isinstance(code, int) for code in allowed
+        ):
+            raise InvalidValueError(
+                allow_status, "is not a collection of status codes", "pass e.g. (404,)"
+            )
+        return (
+            method.upper(),
+            url,
+            self._request_headers(_check_headers(headers, "headers")),
+            allowed,
+        )
+
+    def _client_closed(self) -> bool:
+        # Each subclass reports the state of its own connection pool.
+        return False
+
+    def _send_kwargs(self, url: str) -> dict[str, Any]:
+        """httpx arguments that do not come from the caller: the origin the redirect
+        hook compares against."""
+        target = httpx.URL(url)
+        return {"extensions": {"mosaic_origin": _origin(target)}}
+
+    def _invalid_url(self, exc: httpx.InvalidURL, url: str) -> InvalidValueError:
+        return InvalidValueError(
+            _strip_query(url)[:200],
+            f"is not a URL httpx can send ({exc})",
+            "check the base URL and path: a host, an optional port, and a path shorter than 64 KB",
+        )
 
     def _map_transport_error(
         self, exc: httpx.HTTPError, method: str, url: str
@@ -274,9 +515,23 @@ class HTTPClient(_BaseHTTPClient):
             error_message=error_message,
             retry_after=retry_after,
         )
-        self._client = httpx.Client(
-            timeout=timeout, verify=verify, transport=transport, follow_redirects=True
-        )
+        if transport is not None and not isinstance(transport, httpx.BaseTransport):
+            raise InvalidValueError(
+                type(transport).__name__,
+                "is not a sync httpx transport",
+                "pass an httpx.BaseTransport (httpx.MockTransport in tests) to HTTPClient, "
+                "and async transports to AsyncHTTPClient",
+            )
+        try:
+            self._client = httpx.Client(
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=transport,
+                follow_redirects=True,
+                event_hooks={"request": [_strip_secrets_across_origins]},
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise _tls_setup_error(self._verify, exc) from exc
 
     def request(
         self,
@@ -297,14 +552,15 @@ class HTTPClient(_BaseHTTPClient):
         :class:`~mosaic_sdk.errors.APIConnectionError` when the server cannot be reached.
         ``idempotent=True`` marks a POST or PATCH as safe to repeat.
         """
-        method = method.upper()
-        url = self._url(path_or_url)
+        method, url, merged, allowed = self._prepare(
+            method, path_or_url, json, content, headers, allow_status
+        )
         retrying = self.retry.retrying(
             method=method, url=_strip_query(url), provider=self.provider, idempotent=idempotent
         )
         for attempt in retrying:
             with attempt:
-                return self._send_once(method, url, params, json, content, headers, allow_status)
+                return self._send_once(method, url, params, json, content, merged, allowed)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _send_once(
@@ -314,7 +570,7 @@ class HTTPClient(_BaseHTTPClient):
         params: Params | None,
         json: Any,
         content: bytes | None,
-        headers: Mapping[str, str] | None,
+        headers: dict[str, str],
         allow_status: Collection[int],
     ) -> HTTPResponse:
         if self.rate_limit is not None:
@@ -326,11 +582,17 @@ class HTTPClient(_BaseHTTPClient):
                 params=params,
                 json=json,
                 content=content,
-                headers=self._request_headers(headers),
+                headers=headers,
+                **self._send_kwargs(url),
             )
+        except httpx.InvalidURL as exc:
+            raise self._invalid_url(exc, url) from exc
         except httpx.HTTPError as exc:
             raise self._map_transport_error(exc, method, url) from exc
         return self._check(self._to_response(raw, method), allow_status)
+
+    def _client_closed(self) -> bool:
+        return self._client.is_closed
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -377,9 +639,23 @@ class AsyncHTTPClient(_BaseHTTPClient):
             error_message=error_message,
             retry_after=retry_after,
         )
-        self._client = httpx.AsyncClient(
-            timeout=timeout, verify=verify, transport=transport, follow_redirects=True
-        )
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise InvalidValueError(
+                type(transport).__name__,
+                "is not an async httpx transport",
+                "pass an httpx.AsyncBaseTransport (httpx.MockTransport in tests) to "
+                "AsyncHTTPClient, and sync transports to HTTPClient",
+            )
+        try:
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=transport,
+                follow_redirects=True,
+                event_hooks={"request": [_astrip_secrets_across_origins]},
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise _tls_setup_error(self._verify, exc) from exc
 
     async def request(
         self,
@@ -394,16 +670,15 @@ class AsyncHTTPClient(_BaseHTTPClient):
         allow_status: Collection[int] = (),
     ) -> HTTPResponse:
         """Async twin of :meth:`HTTPClient.request`."""
-        method = method.upper()
-        url = self._url(path_or_url)
+        method, url, merged, allowed = self._prepare(
+            method, path_or_url, json, content, headers, allow_status
+        )
         retrying = self.retry.async_retrying(
             method=method, url=_strip_query(url), provider=self.provider, idempotent=idempotent
         )
         async for attempt in retrying:
             with attempt:
-                return await self._send_once(
-                    method, url, params, json, content, headers, allow_status
-                )
+                return await self._send_once(method, url, params, json, content, merged, allowed)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send_once(
@@ -413,7 +688,7 @@ class AsyncHTTPClient(_BaseHTTPClient):
         params: Params | None,
         json: Any,
         content: bytes | None,
-        headers: Mapping[str, str] | None,
+        headers: dict[str, str],
         allow_status: Collection[int],
     ) -> HTTPResponse:
         if self.rate_limit is not None:
@@ -425,11 +700,17 @@ class AsyncHTTPClient(_BaseHTTPClient):
                 params=params,
                 json=json,
                 content=content,
-                headers=self._request_headers(headers),
+                headers=headers,
+                **self._send_kwargs(url),
             )
+        except httpx.InvalidURL as exc:
+            raise self._invalid_url(exc, url) from exc
         except httpx.HTTPError as exc:
             raise self._map_transport_error(exc, method, url) from exc
         return self._check(self._to_response(raw, method), allow_status)
+
+    def _client_closed(self) -> bool:
+        return self._client.is_closed
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -53,7 +54,12 @@ class RateLimit:
             raise InvalidValueError(
                 max_requests, "RateLimit.max_requests must be a positive integer", "use 1 or more"
             )
-        if not per_seconds > 0:
+        if (
+            isinstance(per_seconds, bool)
+            or not isinstance(per_seconds, (int, float))
+            or not math.isfinite(per_seconds)
+            or per_seconds <= 0
+        ):
             raise InvalidValueError(
                 per_seconds,
                 "RateLimit.per_seconds must be a positive number of seconds",
@@ -79,6 +85,12 @@ class RateLimit:
         ``"coolify:" + sha256(token)``. Asking again with other numbers is a
         configuration error, since two limits on one allowance cannot both hold.
         """
+        if not isinstance(key, str) or not key:
+            raise InvalidValueError(
+                key,
+                "is not a rate-limit key",
+                "pass text naming the allowance, e.g. 'coolify:team'",
+            )
         with cls._registry_lock:
             existing = cls._registry.get(key)
             if existing is None:

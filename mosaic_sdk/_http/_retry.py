@@ -11,7 +11,7 @@ import email.utils
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -112,18 +112,49 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     return max(0.0, parsed.timestamp() - current)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _check_non_negative(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
+    if not _is_number(value) or value < 0:
         raise InvalidValueError(
-            value, f"RetryPolicy.{attribute.name} must not be negative", "use 0 or more"
+            value,
+            f"RetryPolicy.{attribute.name} must be a finite number, not negative",
+            "use 0 or more",
+        )
+
+
+def _check_retries(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(
+            value,
+            "RetryPolicy.max_retries must be a whole number, not negative",
+            "use 0 (no retries) or more",
         )
 
 
 def _check_deadline(instance: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value <= 0:
+    if value is not None and (not _is_number(value) or value <= 0):
         raise InvalidValueError(
-            value, "RetryPolicy.deadline must be positive", "use None for no total deadline"
+            value,
+            "RetryPolicy.deadline must be a positive number of seconds",
+            "use None for no total deadline",
         )
+
+
+def _to_statuses(value: Iterable[int]) -> frozenset[int]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidValueError(
+            value, "RetryPolicy.retry_statuses is not a set of status codes", "pass e.g. {429, 503}"
+        )
+    statuses = frozenset(value)
+    for code in statuses:
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+            raise InvalidValueError(
+                code, "is not an HTTP status code", "use codes from 100 to 599, e.g. {429, 503}"
+            )
+    return statuses
 
 
 @attrs.frozen
@@ -154,7 +185,7 @@ class RetryPolicy:
         async_sleep: sleep coroutine function for async clients.
     """
 
-    max_retries: int = attrs.field(default=DEFAULT_MAX_RETRIES, validator=_check_non_negative)
+    max_retries: int = attrs.field(default=DEFAULT_MAX_RETRIES, validator=_check_retries)
     initial_delay: float = attrs.field(default=DEFAULT_INITIAL_DELAY, validator=_check_non_negative)
     max_delay: float = attrs.field(default=DEFAULT_MAX_DELAY, validator=_check_non_negative)
     jitter: float = attrs.field(default=DEFAULT_JITTER, validator=_check_non_negative)
@@ -163,7 +194,7 @@ class RetryPolicy:
     )
     deadline: float | None = attrs.field(default=None, validator=_check_deadline)
     retry_statuses: frozenset[int] = attrs.field(
-        default=DEFAULT_RETRY_STATUSES, converter=frozenset
+        default=DEFAULT_RETRY_STATUSES, converter=_to_statuses
     )
     sleep: Callable[[float], None] = attrs.field(default=_default_sleep, eq=False, repr=False)
     async_sleep: Callable[[float], Awaitable[None]] = attrs.field(

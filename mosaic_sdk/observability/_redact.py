@@ -65,6 +65,12 @@ _PAIR = re.compile(
     re.IGNORECASE,
 )
 _SECRET_KEY_END = re.compile(rf"(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}$", re.IGNORECASE)
+# The password of a URL's userinfo: ``https://user:password@host``.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+(?=@)")
+# A header as httpcore logs it at DEBUG: ``(b'Set-Cookie', b'session=...')``.
+_HEADER_TUPLE = re.compile(
+    r"""\((?P<q>b?['"])(?P<key>[A-Za-z0-9_.-]+)['"],\s*(?P<value>b?'[^']*'|b?"[^"]*")\)"""
+)
 
 
 _variants: set[str] = set()
@@ -146,16 +152,35 @@ def _mask_pairs(text: str) -> str:
     return "".join(parts)
 
 
+def _mask_header_tuple(match: re.Match[str]) -> str:
+    if not is_secret_key(match.group("key")):
+        return match.group(0)
+    value = match.group("value")
+    opening = value[:2] if value.startswith("b") else value[:1]  # b' or '
+    start, end = match.span("value")
+    whole = match.group(0)
+    offset = match.start()
+    return f"{whole[: start - offset]}{opening}{MASK}{value[-1]}{whole[end - offset :]}"
+
+
 def redact_text(text: str) -> str:
-    """Return ``text`` with every known secret value and secret-named pair masked."""
+    """Return ``text`` with every known secret value and secret-named pair masked.
+
+    Also masked: the password in a URL (``https://user:***@host``) and secret-named
+    headers in the ``(b'Name', b'value')`` form that httpcore logs at ``DEBUG``.
+    """
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
+    if "://" in text and "@" in text:
+        text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
     # Cheap pre-check with plain substring tests: most lines hold no sensitive word, and
     # the pair pattern (and even a case-insensitive alternation) is far slower.
     lowered = text.lower()
     if not any(hint in lowered for hint in _PAIR_HINTS):
         return text
+    if "', " in text or '", ' in text:
+        text = _HEADER_TUPLE.sub(_mask_header_tuple, text)
     return _mask_pairs(text)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import threading
 import time
 
@@ -10,6 +12,7 @@ import pytest
 
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RateLimit, RetryPolicy
 from mosaic_sdk.errors import APIConnectionError, APITimeoutError, RateLimitError, ServerError
+from mosaic_sdk.observability import configure_logging
 from tests._loopback import Scripted, loopback_server
 
 FAST = RetryPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.01)
@@ -148,3 +151,26 @@ def test_async_client_shares_the_limiter_across_tasks() -> None:
     with loopback_server(limit=100, window=2.0) as server:
         assert asyncio.run(main(server.url)) == 150
         assert server.limited_429 == 0
+
+
+def test_httpx_and_httpcore_debug_logs_are_redacted_by_configure_logging() -> None:
+    """httpx logs every URL at INFO and httpcore every response header at DEBUG; the
+    handler configure_logging installs on the root logger masks both."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    previous = root.level
+    handler = configure_logging(json=True, level="DEBUG", stream=stream)
+    try:
+        with loopback_server() as server:
+            server.script("/cookie", [200])
+            url = server.url.replace("http://", "http://bob:log-pass-4242@")
+            with HTTPClient(url, headers={"X-API-Key": "log-key-4242"}) as client:
+                client.request("GET", "/cookie?access_token=log-query-4242")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    lines = stream.getvalue()
+    assert '"logger": "httpx"' in lines
+    assert '"logger": "httpcore.http11"' in lines
+    for secret in ("log-pass-4242", "log-key-4242", "log-query-4242"):
+        assert secret not in lines

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from mosaic_sdk.errors import MosaicError
+from mosaic_sdk.errors import InvalidValueError, MosaicError
 from mosaic_sdk.observability import (
     MASK,
     is_secret_key,
@@ -113,3 +113,46 @@ def test_redact_mapping_recurses_into_lists_and_mappings() -> None:
 )
 def test_prose_around_secret_words_is_left_alone(text: str) -> None:
     assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET http://alice:pw-1@host:80/x", "GET http://alice:***@host:80/x"),
+        ("postgres://app:p%40ss@db:5432/app", "postgres://app:***@db:5432/app"),
+        (
+            "https://example.com/a@b and user@example.com",
+            "https://example.com/a@b and user@example.com",
+        ),
+        ("http://user@host/", "http://user@host/"),
+    ],
+)
+def test_url_passwords_are_masked(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+def test_httpcore_header_tuples_are_masked() -> None:
+    # The shape httpcore logs at DEBUG after reading response headers.
+    line = (
+        "receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', "
+        "[(b'Server', b'x'), (b'Set-Cookie', b'session=abc123'), "
+        "(b'X-Auth-Token', b'tok-456'), (b'Content-Length', b'2')])"
+    )
+    masked = redact_text(line)
+    assert "abc123" not in masked
+    assert "tok-456" not in masked
+    assert "(b'Set-Cookie', b'***')" in masked
+    assert "(b'Server', b'x')" in masked
+    assert "(b'Content-Length', b'2')" in masked
+
+
+def test_long_invalid_values_are_cut_after_redaction() -> None:
+    secret = "cut-through-secret-77"
+    register_secret(secret)
+    value = "x" * 470 + secret + "y" * 100_000
+    error = InvalidValueError(value, "is too long", "shorten it")
+    message = str(error)
+    assert len(message) < 700
+    assert "100491 characters" in message
+    assert "cut-thr" not in message  # the cut at 480 would keep "cut-throu"
+    assert error.value.count(MASK) == 1
