@@ -124,8 +124,10 @@ class Digest:
         """The digest of ``data`` computed with ``algorithm`` (``sha256`` or ``sha512``).
 
         Raises:
-            InvalidValueError: the algorithm cannot be computed here.
+            InvalidValueError: ``data`` is not bytes, or the algorithm cannot be
+                computed here.
         """
+        _check_bytes(data)
         if algorithm not in _REGISTERED:
             raise InvalidValueError(
                 algorithm,
@@ -148,8 +150,10 @@ class Digest:
         """True when ``data`` hashes to this digest.
 
         Raises:
-            InvalidValueError: the algorithm is not one this SDK can compute.
+            InvalidValueError: ``data`` is not bytes, or the algorithm is not one this
+                SDK can compute.
         """
+        _check_bytes(data)
         if self.algorithm not in _REGISTERED:
             raise InvalidValueError(
                 str(self),
@@ -160,3 +164,12 @@ class Digest:
 
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.encoded}"
+
+
+def _check_bytes(data: object) -> None:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InvalidValueError(
+            type(data).__name__,
+            "is not bytes; a digest is computed over the exact bytes",
+            "encode text first, e.g. data.encode('utf-8')",
+        )

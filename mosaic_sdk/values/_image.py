@@ -233,7 +233,13 @@ class ImageReference:
         return attrs.evolve(self, digest=parsed)
 
     def with_tag(self, tag: ImageTag | str) -> ImageReference:
-        """A copy with ``tag`` (the digest, if any, is kept and still wins on pull)."""
+        """A copy with ``tag`` (the digest, if any, is kept and still wins on pull).
+
+        Raises:
+            InvalidValueError: ``tag`` is not an :class:`ImageTag` or tag text.
+        """
+        if not isinstance(tag, (ImageTag, str)):
+            raise InvalidValueError(tag, "is not an image tag", "pass text like 'v1.2.3'")
         text = str(tag)
         _check_tag(f"{self.name}:{text}", text)
         return attrs.evolve(self, tag=text)

@@ -359,6 +359,12 @@ class ImageTag:
                 been released (start candidates for the next version instead).
         """
         base = _base_version(version)
+        if isinstance(existing, (str, bytes)) or not isinstance(existing, Iterable):
+            raise InvalidValueError(
+                existing,
+                "is not a collection of tags",
+                "pass the list of existing tags, e.g. ['v1.2.3-rc.1', 'v1.2.3-rc.2']",
+            )
         highest = 0
         for item in existing:
             if isinstance(item, ImageTag):

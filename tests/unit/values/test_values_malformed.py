@@ -518,6 +518,50 @@ CASES = [
         InvalidValueError,
         "issue's number",
     ),
+    # Wrong types, huge text and unicode on the other public entry points.
+    Case("digest-of-text", Digest.from_bytes, "abc", InvalidValueError, "encode", "'str'"),
+    Case(
+        "digest-verify-text",
+        Digest.from_bytes(b"x").verify,
+        "x",
+        InvalidValueError,
+        "data.encode",
+        "'str'",
+    ),
+    Case(
+        "with-tag-none",
+        ImageReference.parse("nginx:1").with_tag,
+        None,
+        InvalidValueError,
+        "'v1.2.3'",
+    ),
+    Case(
+        "next-rc-text",
+        lambda tags: ImageTag.next_rc_number("1.2.3", tags),
+        "v1.2.3-rc.2",
+        InvalidValueError,
+        "list of existing tags",
+    ),
+    Case(
+        "next-rc-none",
+        lambda tags: ImageTag.next_rc_number("1.2.3", tags),
+        None,
+        InvalidValueError,
+        "list of existing tags",
+    ),
+    Case(
+        "tag-huge", ImageTag.parse, "v" * 100_000, InvalidValueError, "1-128", "100000 characters"
+    ),
+    Case(
+        "path-unicode",
+        VaultPath.parse,
+        "secret-prod/pöstgres/db/app",
+        InvalidValueError,
+        "lowercase",
+    ),
+    Case(
+        "env-huge", Environment.parse, "p" * 100_000, InvalidValueError, "prod", "100000 characters"
+    ),
 ]
 
 
