@@ -7,6 +7,9 @@
 * :class:`PostDeployValidation`: run :class:`HealthCheck`, :class:`SmokeTest`,
   :class:`VersionMatch` and :class:`MetricGate` checks against a deployed candidate and
   get a :class:`ValidationReport` (passed / inconclusive / failed, evidence, timings).
+* :class:`ReleaseEvidence`: mark a deployment blocked in ``docs/TASKS.md``, record
+  evidence and the next step in the issue's scratchpad, and add release notes to
+  ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
 """
 
 from mosaic_sdk.release._checks import (
@@ -17,6 +20,7 @@ from mosaic_sdk.release._checks import (
     SmokeTest,
     VersionMatch,
 )
+from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
 from mosaic_sdk.release._promotion import (
     PROMOTION_ORDER,
     BlueGreenState,
@@ -49,6 +53,7 @@ __all__ = [
     "CheckResult",
     "DeletionOutcome",
     "DigestDeletion",
+    "EvidenceFiles",
     "HealthCheck",
     "MetricGate",
     "NoDataPolicy",
@@ -56,6 +61,7 @@ __all__ = [
     "Promotion",
     "PromotionPlan",
     "PromotionRecord",
+    "ReleaseEvidence",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
