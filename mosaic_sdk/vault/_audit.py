@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import hvac.exceptions
 import requests
 
-from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.errors import InvalidValueError, VaultError
 from mosaic_sdk.values import (
     FIELD_ALIASES,
     STANDARD_FIELDS,
@@ -186,7 +186,11 @@ def _walk(api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
         data = answer.get("data") if isinstance(answer, dict) else None
         keys = data.get("keys") if isinstance(data, dict) else None
         if not isinstance(keys, list):
-            continue
+            # A clean report built on an answer that was not understood would be a lie.
+            raise VaultError(
+                f"cannot list {mount}/{prefix}: Vault's answer has no 'keys' list; check "
+                "that the URL points at Vault's API and that the mount is a KV engine"
+            )
         for key in keys:
             key = str(key)
             if key.endswith("/"):

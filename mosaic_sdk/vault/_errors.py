@@ -11,6 +11,7 @@ from typing import Any
 
 import hvac.exceptions
 import requests
+import urllib3.exceptions
 
 from mosaic_sdk.errors import MosaicError, SecretNotFoundError, VaultError
 from mosaic_sdk.vault._transport import last_status
@@ -48,6 +49,17 @@ def _vault_errors(exc: hvac.exceptions.VaultError) -> str:
     else:
         text = ""
     return text[:500]
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    # With a urllib3 Retry mounted, requests reports an exhausted read timeout as a
+    # ConnectionError wrapping MaxRetryError(reason=ReadTimeoutError).
+    # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError for history's
+    # sake: it is not a timeout.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return False
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def map_vault_error(exc: BaseException, *, action: str, path: str, hint: str = "") -> MosaicError:
@@ -106,7 +118,7 @@ def map_vault_error(exc: BaseException, *, action: str, path: str, hint: str = "
             "point VAULT_CACERT (or verify=) at the CA bundle that signed Vault's certificate "
             "- never disable verification"
         )
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, requests.exceptions.Timeout) or _is_read_timeout(exc):
         return VaultError(
             f"{where}: Vault did not answer in time ({type(exc).__name__}); check the "
             "network path to Vault or raise the client timeout"

@@ -46,7 +46,16 @@ _V1: dict[str, tuple[str, ...]] = {
 
 def _environments(value: Iterable[Environment | str] | Environment | str) -> list[Environment]:
     items: Iterable[Environment | str]
-    items = [value] if isinstance(value, (Environment, str)) else value
+    if isinstance(value, (Environment, str)):
+        items = [value]
+    elif isinstance(value, Iterable):
+        items = value
+    else:
+        raise InvalidValueError(
+            value,
+            "is not an environment or a list of environments",
+            "pass e.g. 'prod' or ['staging', 'prod']",
+        )
     found: list[Environment] = []
     for item in items:
         env = item if isinstance(item, Environment) else Environment.parse(item)

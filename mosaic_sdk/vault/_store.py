@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import logging
+import math
 import os
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -88,6 +89,10 @@ def _check_version(value: object, name: str = "version") -> int:
 
 
 def _check_versions(values: Iterable[int]) -> builtins.list[int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise InvalidValueError(
+            values, "is not a collection of secret versions", "pass a list such as [1, 2]"
+        )
     checked = [_check_version(v) for v in values]
     if not checked:
         raise InvalidValueError([], "names no version", "pass at least one version number")
@@ -109,13 +114,52 @@ def _as_environment(value: Environment | str) -> Environment:
 
 
 def _mount_name(value: Environment | str) -> str:
+    """The mount an :class:`Environment`, an environment name (``"prod"``,
+    ``"production"``...) or a mount name (``"secret-prod"``, ``"kv"``) stands for."""
     if isinstance(value, Environment):
         return value.vault_mount
     if not isinstance(value, str) or not value.strip("/") or "/" in value.strip("/"):
         raise InvalidValueError(
             value, "is not a mount name", "pass an Environment or a mount such as 'secret-prod'"
         )
-    return value.strip("/")
+    try:
+        return Environment.parse(value).vault_mount
+    except InvalidValueError:
+        return value.strip("/")
+
+
+def _check_client_options(
+    kv_versions: object, retry: object, timeout: object = 30.0, verify: object = True
+) -> None:
+    if kv_versions is not None and not isinstance(kv_versions, Mapping):
+        raise InvalidValueError(
+            type(kv_versions).__name__,
+            "kv_versions= is not a mapping of mounts to KV versions",
+            "pass e.g. {Environment.DEV: 1}",
+        )
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise InvalidValueError(
+            type(retry).__name__,
+            "retry= is not a RetryPolicy",
+            "pass RetryPolicy(...), or None for no retries",
+        )
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise InvalidValueError(timeout, "is not a timeout", "pass a positive number of seconds")
+    if isinstance(verify, str):
+        if not os.path.exists(verify):
+            raise ConfigurationError(
+                f"CA bundle {verify!r} does not exist; point verify= (or VAULT_CACERT) at the "
+                "PEM file of the CA that signed Vault's certificate"
+            )
+    elif not isinstance(verify, bool):
+        raise InvalidValueError(
+            verify, "is not a TLS verification setting", "pass True (default) or a CA bundle path"
+        )
 
 
 def _body(answer: Any, what: str, path: str) -> dict[str, Any]:
@@ -237,6 +281,7 @@ class SecretStore:
                 f"SecretStore needs an hvac.Client, got {type(client).__name__}; "
                 "use SecretStore.from_token(url, token) or from_env()"
             )
+        _check_client_options(kv_versions, retry)
         self._client = client
         self._owns_client = False
         self._kv_versions: dict[str, int] = {}
@@ -283,6 +328,7 @@ class SecretStore:
                 "the Vault token is empty; pass a token (or set VAULT_TOKEN and use from_env())"
             )
         register_secret(token)
+        _check_client_options(kv_versions, retry, timeout, verify)
         _warn_if_unverified(url, verify)
         client = hvac.Client(
             url=url,
@@ -323,6 +369,7 @@ class SecretStore:
                 raise ConfigurationError(f"the AppRole {name} is empty; pass the {name}")
         register_secret(role_id)
         register_secret(secret_id)
+        _check_client_options(kv_versions, retry, timeout, verify)
         _warn_if_unverified(url, verify)
         client = hvac.Client(
             url=url,

@@ -472,10 +472,17 @@ def test_a_ca_bundle_reaches_requests(tmp_path: Path) -> None:
         {
             "VAULT_ADDR": "https://vault.fake.test",
             "VAULT_TOKEN": "t-oken-1",
-            "VAULT_CACERT": "/x.pem",
+            "VAULT_CACERT": str(bundle),
         }
     ) as s:
-        assert s.client.adapter._kwargs["verify"] == "/x.pem"
+        assert s.client.adapter._kwargs["verify"] == str(bundle)
+
+
+def test_a_missing_ca_bundle_is_refused_up_front() -> None:
+    # requests would raise a bare OSError at the first call; say it at construction.
+    env = {"VAULT_ADDR": "https://vault.fake.test", "VAULT_TOKEN": "t-oken-1"}
+    with pytest.raises(ConfigurationError, match="VAULT_CACERT"):
+        SecretStore.from_env({**env, "VAULT_CACERT": "/nonexistent/ca.pem"})
 
 
 def test_retry_none_leaves_the_session_alone() -> None:
