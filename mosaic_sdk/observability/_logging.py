@@ -228,6 +228,12 @@ def _invalid_level(level: object) -> Exception:
     )
 
 
+def _invalid_option(value: object, option: str, fix: str) -> Exception:
+    from mosaic_sdk.errors import InvalidValueError
+
+    return InvalidValueError(value, f"is not a valid {option} for configure_logging", fix)
+
+
 def configure_logging(
     *,
     json: bool = True,
@@ -255,9 +261,16 @@ def configure_logging(
         The installed handler, for the caller to remove or adjust.
 
     Raises:
-        InvalidValueError: ``level`` is not a level name or a non-negative integer.
+        InvalidValueError: ``level`` is not a level name or a non-negative integer, or
+            ``json``, ``logger`` or ``stream`` has the wrong type.
     """
     number = _level_number(level)
+    if not isinstance(json, bool):
+        raise _invalid_option(json, "json=", "pass True for JSON lines or False for text")
+    if logger is not None and not isinstance(logger, (str, logging.Logger)):
+        raise _invalid_option(logger, "logger=", "pass a logger name, a Logger, or None for root")
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise _invalid_option(stream, "stream=", "pass a text stream such as sys.stdout")
     target = logger if isinstance(logger, logging.Logger) else logging.getLogger(logger)
     for existing in list(target.handlers):
         if getattr(existing, _HANDLER_MARK, False):

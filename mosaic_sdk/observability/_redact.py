@@ -87,6 +87,13 @@ def _encoded_forms(value: str) -> set[str]:
     return {form for form in forms if len(form) >= _MIN_SECRET_LENGTH}
 
 
+def _not_text(value: object, function: str, fix: str) -> Exception:
+    # Imported here: mosaic_sdk.errors imports this module lazily to redact messages.
+    from mosaic_sdk.errors import InvalidValueError
+
+    return InvalidValueError(type(value).__name__, f"is the wrong type for {function}()", fix)
+
+
 def register_secret(value: str) -> None:
     """Remember ``value`` as a secret: it is masked in every later message and log line.
 
@@ -115,6 +122,8 @@ def registered_secrets() -> frozenset[str]:
 
 def is_secret_key(name: str) -> bool:
     """True when a field or header called ``name`` holds a secret by its name."""
+    if not isinstance(name, str):
+        raise _not_text(name, "is_secret_key", "pass the field or header name as text")
     return bool(SECRET_KEY_PATTERN.search(name))
 
 
@@ -169,6 +178,8 @@ def redact_text(text: str) -> str:
     Also masked: the password in a URL (``https://user:***@host``) and secret-named
     headers in the ``(b'Name', b'value')`` form that httpcore logs at ``DEBUG``.
     """
+    if not isinstance(text, str):
+        raise _not_text(text, "redact_text", "pass str(value), or redact_mapping() for a dict")
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
@@ -197,6 +208,8 @@ def _redact_item(value: object) -> object:
 def redact_mapping(data: Mapping[str, object]) -> dict[str, object]:
     """Return a copy of ``data`` with secret-named keys masked and known secret values
     replaced, recursing into nested mappings, lists and tuples."""
+    if not isinstance(data, Mapping):
+        raise _not_text(data, "redact_mapping", "pass a dict, or redact_text() for text")
     out: dict[str, object] = {}
     for key, value in data.items():
         out[key] = MASK if is_secret_key(str(key)) else _redact_item(value)

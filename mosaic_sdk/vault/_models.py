@@ -75,7 +75,11 @@ def _frozen_mapping(value: Mapping[str, str] | None) -> Mapping[str, str]:
     return types.MappingProxyType(dict(value or {}))
 
 
-_VAULT_TIME = re.compile(r"(?P<base>[^.Z+]+)(?:\.(?P<frac>\d+))?(?P<tz>Z|[+-]\d\d:\d\d)?")
+# The date-time part is spelled out: a looser ``[^.Z+]+`` swallowed a negative offset
+# ("-01:00") into it, and the time was then read as UTC.
+_VAULT_TIME = re.compile(
+    r"(?P<base>\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(?:\.(?P<frac>\d+))?(?P<tz>[Zz]|[+-]\d\d:\d\d)?"
+)
 
 
 def parse_vault_time(text: object) -> _dt.datetime | None:
@@ -94,8 +98,10 @@ def parse_vault_time(text: object) -> _dt.datetime | None:
     if match is None:
         raise ValueError(f"{text!r} is not an RFC 3339 timestamp")
     frac = (match.group("frac") or "")[:6].ljust(6, "0")
-    tz = match.group("tz") or "Z"
-    moment = _dt.datetime.fromisoformat(f"{match.group('base')}.{frac}")
+    tz = (match.group("tz") or "Z").upper()
+    moment = _dt.datetime.fromisoformat(
+        f"{match.group('base')[:10]}T{match.group('base')[11:]}.{frac}"
+    )
     offset = _dt.timezone.utc if tz == "Z" else _dt.datetime.strptime(tz, "%z").tzinfo
     return moment.replace(tzinfo=offset)
 

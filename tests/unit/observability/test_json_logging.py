@@ -183,3 +183,18 @@ def test_warn_alias_and_numeric_levels() -> None:
     finally:
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"json": "yes"}, "json="),
+        ({"logger": 5}, "logger="),
+        ({"stream": 5}, "stream="),
+    ],
+)
+def test_invalid_options_are_refused(kwargs: dict[str, object], option: str) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        configure_logging(**kwargs)  # type: ignore[arg-type]
+    assert option in str(info.value)
+    assert all(not getattr(h, "_mosaic_sdk_handler", False) for h in logging.getLogger().handlers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 
@@ -156,3 +157,16 @@ def test_long_invalid_values_are_cut_after_redaction() -> None:
     assert "100491 characters" in message
     assert "cut-thr" not in message  # the cut at 480 would keep "cut-throu"
     assert error.value.count(MASK) == 1
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: redact_text(None),  # type: ignore[arg-type]
+        lambda: redact_mapping(["a"]),  # type: ignore[arg-type]
+        lambda: is_secret_key(5),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_types_are_typed_errors(call: Callable[[], object]) -> None:
+    with pytest.raises(InvalidValueError, match="wrong type"):
+        call()
