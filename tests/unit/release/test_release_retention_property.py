@@ -148,10 +148,18 @@ def test_apply_never_removes_what_must_stay(scenario: Scenario) -> None:
         protected_digests=scenario.protected,
         concurrency=1,  # in memory, threads only add GIL hand-offs (parallel: unit tests)
     )
-    # Everything a kept tag or a protected digest needs, computed before deleting.
+    # What must stay, decided from the scenario alone (not from the plan, so a policy
+    # that wrongly marks a pointer or a release deletable fails here): protected digests,
+    # every pointer and slot, every final release, every unmanaged tag, with everything
+    # below them.
+    fixed = [name for name in scenario.tags if name in POINTERS or name.startswith("v2.")]
+    fixed += [name for name in ("latest", "nightly") if name in scenario.tags]
     must_stay: set[Digest] = set()
     for digest in scenario.protected:
         must_stay |= _closure(registry, digest)
+    for name in fixed:
+        must_stay |= _closure(registry, scenario.tags[name])
+    # And everything a tag the plan keeps needs.
     for name in plan.to_keep:
         must_stay |= _closure(registry, scenario.tags[name])
 
@@ -163,9 +171,8 @@ def test_apply_never_removes_what_must_stay(scenario: Scenario) -> None:
         assert _exists(registry, digest), f"{digest} was needed but deleted"
     for name in plan.to_keep:
         assert registry.resolve(REPO, name) == scenario.tags[name], f"kept tag {name} changed"
-    for name, digest in scenario.tags.items():
-        if name.startswith("v2."):
-            assert registry.resolve(REPO, name) == digest, f"release {name} was removed"
+    for name in fixed:
+        assert registry.resolve(REPO, name) == scenario.tags[name], f"{name} was removed"
     remaining = set(registry.list_tags(REPO))
     assert remaining.isdisjoint(plan.to_delete)
     assert remaining == set(plan.to_keep)
