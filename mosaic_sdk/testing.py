@@ -173,7 +173,7 @@ class InMemoryRegistry:
             repo = self._repos[repository] = _Repository()
         return repo
 
-    def _lookup(self, repo: _Repository, repository: str, reference: str) -> Digest:
+    def _lookup(self, repo: _Repository, repository: str, reference: str | Digest) -> Digest:
         ref = parse_reference(reference)
         if isinstance(ref, Digest):
             if ref not in repo.manifests:
@@ -198,14 +198,14 @@ class InMemoryRegistry:
         """Return the digest ``reference`` (tag or digest) points to."""
         self._record("resolve", repository, reference)
         with self._lock:
-            return self._lookup(self._repo(repository), repository, str(reference))
+            return self._lookup(self._repo(repository), repository, reference)
 
     def get_manifest(self, repository: str, reference: str) -> Manifest:
         """Return the manifest ``reference`` names, as the exact bytes stored."""
         self._record("get_manifest", repository, reference)
         with self._lock:
             repo = self._repo(repository)
-            return repo.manifests[self._lookup(repo, repository, str(reference))]
+            return repo.manifests[self._lookup(repo, repository, reference)]
 
     def put_manifest(
         self,
@@ -223,7 +223,7 @@ class InMemoryRegistry:
         """
         self._record("put_manifest", repository, reference)
         manifest = as_manifest(manifest, media_type)
-        ref = parse_reference(str(reference))
+        ref = parse_reference(reference)
         if isinstance(ref, Digest) and ref != manifest.digest:
             raise InvalidValueError(
                 str(ref),
@@ -318,7 +318,7 @@ class InMemoryRegistry:
         self._record("copy", src_repository, reference)
         with self._lock:
             src = self._repo(src_repository)
-            root = src.manifests[self._lookup(src, src_repository, str(reference))]
+            root = src.manifests[self._lookup(src, src_repository, reference)]
             dst = self._repo(dst_repository, create=True)
 
             def copy_one(manifest: Manifest) -> None:

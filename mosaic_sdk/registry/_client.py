@@ -196,7 +196,18 @@ def _normalize_url(url: str) -> str:
             f"registry URL {url!r} needs an http:// or https:// scheme, "
             "e.g. 'https://registry.example.com' or 'http://127.0.0.1:5000'"
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"registry URL {url!r} is not a valid URL ({exc}); pass scheme://host[:port], "
+            "e.g. 'https://registry.example.com' or 'http://127.0.0.1:5000'"
+        ) from None
+    if any(ch.isspace() for ch in url):
+        raise ConfigurationError(
+            f"registry URL {url!r} contains whitespace; pass scheme://host[:port]"
+        )
     if not parts.netloc or parts.query or parts.fragment:
         raise ConfigurationError(
             f"registry URL {url!r} must be scheme://host[:port] (no query or fragment)"

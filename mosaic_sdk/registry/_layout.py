@@ -136,7 +136,13 @@ class OCILayout:
     """
 
     def __init__(self, root: str | os.PathLike[str], *, gc_grace: float = DEFAULT_GC_GRACE) -> None:
-        if gc_grace < 0:
+        if not isinstance(root, (str, os.PathLike)) or not str(root):
+            raise InvalidValueError(
+                root,
+                "is not a layout directory path",
+                "pass a directory path such as 'build/oci' (it is created on the first push)",
+            )
+        if isinstance(gc_grace, bool) or not isinstance(gc_grace, (int, float)) or gc_grace < 0:
             raise InvalidValueError(gc_grace, "gc_grace must not be negative", "pass seconds >= 0")
         self.root = Path(root)
         self.gc_grace = gc_grace
@@ -529,6 +535,11 @@ class OCILayout:
 
     def put_blob(self, repository: str, data: bytes) -> Digest:
         """Write ``data`` as a blob (temp file, sha256 check, rename) and return its digest."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidValueError(
+                type(data).__name__, "blob data must be bytes", "pass the exact blob bytes"
+            )
+        data = bytes(data)
         digest = sha256_digest(data)
         self._write_blob(self._ensure(repository), data, digest)
         return digest

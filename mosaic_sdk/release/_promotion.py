@@ -27,19 +27,30 @@ Registry requests (each Protocol call is one HTTP request on
 promotion                                    requests                                    n
 ==========================================  ==========================================  ==
 digest -> ``testing`` (or ``force=True``)    HEAD target, GET digest, PUT target         3
+immutable tag -> ``testing``                 HEAD testing, GET tag, PUT testing          3
 digest -> ``staging``                        HEAD staging, GET testing [1]_, PUT         3
 digest -> ``prod`` / slot                    HEAD prod, GET staging [1]_, PUT            3
 ``from_environment`` -> next environment     HEAD target, GET source pointer, PUT        3
+``switch("green")``                          HEAD prod, GET green, PUT prod              3
+repeat of a digest promotion (no-op)         HEAD target                                 1
 digest -> ``prod``, no ``staging`` tag       HEAD prod, GET staging (404), GET testing,  4
                                              PUT
 immutable tag -> ``staging``/``prod``        HEAD target, GET tag, HEAD predecessor,     4
                                              PUT
-repeat of a digest promotion (no-op)         HEAD target                                 1
-``switch("green")``                          HEAD prod, GET green, PUT prod              3
+``testing`` -> ``prod`` (skips staging)      HEAD prod, GET testing, HEAD staging, PUT   4
+immutable tag -> ``prod``, no ``staging``    HEAD prod, GET tag, HEAD staging (404),     5
+                                             HEAD testing, PUT
 ==========================================  ==========================================  ==
 
 .. [1] The predecessor is fetched *by tag*: when it points to the source digest, its bytes
    are the source manifest, so one GET both checks the order and provides the bytes.
+
+The rows above 3 are lower bounds, not slack: a distribution API read names one reference,
+and the PUT answer carries only the digest written (never the previous one), so a
+promotion costs one request per distinct reference it must read - the target (for
+``digest_before`` and the no-op), the predecessor (the order check), the source tag when
+the source is a tag, and ``staging`` when its absence has to be established - plus the PUT.
+``docs/promotion.md`` ("Why some promotions cost more than 3 requests") gives the argument.
 
 The PUT answer is the verification: the registry's ``Docker-Content-Digest`` must equal the
 digest of the bytes sent (:meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks it
@@ -480,6 +491,8 @@ class Promotion:
                 message names the environment to promote to first); a source that does
                 not exist.
         """
+        if not isinstance(force, bool):
+            raise InvalidValueError(force, "force must be True or False", "pass force=True")
         target = self._target(to)
         src = self._source(source, from_environment, target)
         return self._plan(src, target, force=force, before=self._current(target))
@@ -527,8 +540,11 @@ class Promotion:
         The live slot keeps its digest, so :meth:`switch` can move ``prod`` to the new
         slot and back instantly. The order check is the one for ``prod``: ``staging`` (or
         ``testing`` when there is no ``staging``) must point to the digest, unless
-        ``force``. Costs the three HEADs of :meth:`slots`, then GET and PUT.
+        ``force``. Costs HEAD ``prod`` and HEAD ``blue`` (and HEAD ``green`` when
+        ``blue`` is live), then the order check's GET(s) and the PUT: 4 to 6 requests.
         """
+        if not isinstance(force, bool):
+            raise InvalidValueError(force, "force must be True or False", "pass force=True")
         prod = self._current("prod")
         blue = self._current("blue")
         # The idle slot is known from prod and blue alone; green is only read when needed.

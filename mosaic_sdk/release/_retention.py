@@ -539,7 +539,29 @@ class RetentionPlan:
         Returns:
             The :class:`RetentionResult`; check ``result.ok`` and ``result.skipped``.
         """
+        _check_registry(registry)
+        _check_concurrency(concurrency)
+        if progress is not None and not callable(progress):
+            raise InvalidValueError(
+                type(progress).__name__,
+                "progress must be callable as progress(done, total, outcome)",
+                "pass a function, or None",
+            )
         return _Applier(self, registry, progress, concurrency).run()
+
+
+def _check_registry(registry: object) -> None:
+    if not isinstance(registry, ImageRegistry):
+        raise InvalidValueError(
+            type(registry).__name__,
+            "is not an ImageRegistry",
+            "pass a RegistryClient, an OCILayout or an InMemoryRegistry",
+        )
+
+
+def _check_concurrency(concurrency: object) -> None:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidValueError(concurrency, "concurrency must be an integer >= 1", "pass 8")
 
 
 @attrs.frozen
@@ -601,18 +623,18 @@ class RetentionPolicy:
                 planning): the plan would be incomplete, so none is returned.
             InvalidValueError: bad arguments.
         """
-        if not isinstance(registry, ImageRegistry):
-            raise InvalidValueError(
-                type(registry).__name__,
-                "is not an ImageRegistry",
-                "pass a RegistryClient, an OCILayout or an InMemoryRegistry",
-            )
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidValueError(concurrency, "concurrency must be an integer >= 1", "pass 8")
+        _check_registry(registry)
+        _check_concurrency(concurrency)
         when = datetime.now(timezone.utc) if now is None else now
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise InvalidValueError(
                 now, "now must be an aware datetime", "pass datetime.now(timezone.utc)"
+            )
+        if isinstance(protected_digests, (str, bytes, Digest)):
+            raise InvalidValueError(
+                str(protected_digests),
+                "protected_digests is a collection of digests, not one digest",
+                f"wrap it in a list: protected_digests=[{str(protected_digests)!r}]",
             )
         protected = frozenset(
             d if isinstance(d, Digest) else Digest.parse(d) for d in protected_digests

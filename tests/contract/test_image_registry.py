@@ -187,6 +187,13 @@ class ImageRegistryContract:
             image_registry.resolve("Bad/Name", "v1")
         with pytest.raises(InvalidValueError, match="tag"):
             image_registry.put_manifest(repo, "v1+build", img.manifest)
+        # Not strings at all: typed errors naming the value, never a lookup of "None".
+        with pytest.raises(InvalidValueError, match="None"):
+            image_registry.resolve(repo, None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError, match="5"):
+            image_registry.get_manifest(repo, 5)  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError, match="bytes"):
+            image_registry.put_blob(repo, "text")  # type: ignore[arg-type]
         assert image_registry.list_tags(repo) == ["v1"]
 
     def test_pretty_printed_json_is_another_manifest(

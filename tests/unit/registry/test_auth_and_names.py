@@ -199,9 +199,20 @@ def test_open_registry_picks_the_backend(tmp_path: Path) -> None:
     client.close()
 
 
-@pytest.mark.parametrize("url", ["127.0.0.1:5000", "https://", "https://h/x?q=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "127.0.0.1:5000",
+        "https://",
+        "https://h/x?q=1",
+        "http://[::1",  # urllib's ValueError must not escape
+        "http://h:99999",
+        "http://h:port",
+        "http://reg istry.example",
+    ],
+)
 def test_registry_client_needs_a_plain_url(url: str) -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="registry URL"):
         RegistryClient(url)
 
 

@@ -175,3 +175,15 @@ def test_nested_repositories_coexist(tmp_path: Path, rng: random.Random) -> None
     assert layout.list_tags("team") == ["v1"]
     assert layout.list_tags("team/app") == ["v2"]
     assert os.path.isfile(tmp_path / "team" / "app" / "oci-layout")
+
+
+@pytest.mark.parametrize("root", [None, "", 5])
+def test_a_layout_root_that_is_not_a_path_is_a_typed_error(root: object) -> None:
+    with pytest.raises(InvalidValueError, match="layout directory path"):
+        OCILayout(root)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("grace", [-1, "60", True])
+def test_gc_grace_must_be_seconds(tmp_path: Path, grace: object) -> None:
+    with pytest.raises(InvalidValueError, match="gc_grace"):
+        OCILayout(tmp_path, gc_grace=grace)  # type: ignore[arg-type]

@@ -261,6 +261,15 @@ def test_bad_constructor_arguments(registry: InMemoryRegistry) -> None:
         Promotion(registry, REPO, actor=" ")
 
 
+def test_force_must_be_a_bool(promotion: Promotion, image: Manifest) -> None:
+    # A truthy string would silently skip the order check.
+    with pytest.raises(InvalidValueError, match="force"):
+        promotion.promote(image.digest, to="prod", force="no")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="force"):
+        promotion.deploy_to_idle_slot(image.digest, force=1)  # type: ignore[arg-type]
+    assert promotion.current("prod") is None
+
+
 def test_naive_clock_is_refused(registry: InMemoryRegistry, image: Manifest) -> None:
     promotion = Promotion(registry, REPO, clock=lambda: datetime(2025, 1, 1))
     with pytest.raises(InvalidValueError, match="naive"):

@@ -494,6 +494,21 @@ def test_plan_arguments_are_checked(registry: InMemoryRegistry) -> None:
         policy.plan(registry, "Team/App")
     with pytest.raises(InvalidValueError, match="digest"):
         policy.plan(registry, REPO, protected_digests=["not-a-digest"])
+    one = "sha256:" + "a" * 64
+    with pytest.raises(InvalidValueError, match=r"wrap it in a list: protected_digests=\['sha256"):
+        policy.plan(registry, REPO, protected_digests=one)
+
+
+def test_apply_arguments_are_checked_before_anything_is_deleted(mixed: InMemoryRegistry) -> None:
+    plan = plan_of(mixed)
+    assert plan.deletions
+    with pytest.raises(InvalidValueError, match="ImageRegistry"):
+        plan.apply(None)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="concurrency"):
+        plan.apply(mixed, concurrency=0)
+    with pytest.raises(InvalidValueError, match="progress"):
+        plan.apply(mixed, progress=5)  # type: ignore[arg-type]
+    assert set(plan.to_delete) <= set(mixed.list_tags(REPO))
 
 
 def test_a_read_failure_fails_the_plan_closed(registry: InMemoryRegistry) -> None:
