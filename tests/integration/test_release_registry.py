@@ -107,6 +107,83 @@ def test_each_promotion_costs_at_most_three_requests_on_the_wire(
     assert client.resolve(repo, "prod") == image.digest
 
 
+def _sequence(
+    counting: tuple[RegistryClient, CountingTransport],
+    registry_server: RegistryServer,
+    repo: str,
+    action: Callable[[], PromotionRecord],
+) -> list[str]:
+    """Run ``action`` and return its requests as ``METHOD reference``, checked against
+    the registry's own access log."""
+    _, transport = counting
+    transport.sent.clear()
+    logged_before = len(_logged(registry_server, repo))
+    action()
+    prefix = f"/v2/{repo}/manifests/"
+    sent = [f"{m} {path.removeprefix(prefix)}" for m, path in (s.split() for s in transport.sent)]
+    logged = _wait_logged(registry_server, repo, logged_before + len(sent))
+    assert len(logged) - logged_before == len(sent)  # the registry saw the same
+    return sent
+
+
+def test_the_promotions_that_need_a_fourth_read_cost_exactly_what_the_docs_say(
+    counting: tuple[RegistryClient, CountingTransport], registry_server: RegistryServer, repo: str
+) -> None:
+    """The cases docs/promotion.md lists above 3 requests, each counted on the wire: one
+    HEAD or GET per pointer or tag that has to be read (the distribution API reads one
+    reference per request), plus the PUT. These counts are lower bounds, not slack."""
+    client, _ = counting
+    image = push_image(client, repo, "sha-abcdef1", "v1.0.0-rc.1", created=ago(1))
+    promotion = Promotion(client, repo, actor="ci")
+
+    def run(action: Callable[[], PromotionRecord]) -> list[str]:
+        return _sequence(counting, registry_server, repo, action)
+
+    assert run(lambda: promotion.promote("v1.0.0-rc.1", to="testing")) == [
+        "HEAD testing",
+        "GET v1.0.0-rc.1",
+        "PUT testing",
+    ]
+    # No staging tag in this repository: staging is probed (404), then testing is checked.
+    assert run(lambda: promotion.promote(image.digest, to="prod")) == [
+        "HEAD prod",
+        "GET staging",
+        "GET testing",
+        "PUT prod",
+    ]
+    assert run(lambda: promotion.promote("sha-abcdef1", to="blue")) == [
+        "HEAD blue",
+        "GET sha-abcdef1",
+        "HEAD staging",
+        "HEAD testing",
+        "PUT blue",
+    ]
+    assert run(lambda: promotion.promote_environment("testing", "green")) == [
+        "HEAD green",
+        "GET testing",
+        "HEAD staging",
+        "PUT green",
+    ]
+    # With staging in use, a tag source needs its own read besides the predecessor's.
+    second = push_image(client, repo, "sha-2222222", created=ago(1))
+    promotion.promote(second.digest, to="testing")
+    assert run(lambda: promotion.promote("sha-2222222", to="staging")) == [
+        "HEAD staging",
+        "GET sha-2222222",
+        "HEAD testing",
+        "PUT staging",
+    ]
+    # A repeat with a tag source is a no-op after reading the target and the tag.
+    assert run(lambda: promotion.promote("sha-2222222", to="staging")) == [
+        "HEAD staging",
+        "GET sha-2222222",
+    ]
+    for tag in ("prod", "blue", "green"):
+        assert client.resolve(repo, tag) == image.digest
+    for tag in ("testing", "staging"):
+        assert client.resolve(repo, tag) == second.digest
+
+
 @pytest.mark.parametrize(
     ("docker", "multi", "media_type"),
     [
