@@ -170,7 +170,20 @@ def _api_base(base_url: str) -> str:
             "instance URL, for example 'https://coolify.example.com'"
         )
     base = base_url.rstrip("/")
-    path = urlsplit(base).path
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"Coolify base URL {base_url!r} is not a valid URL ({exc}); pass the instance "
+            "URL, for example 'https://coolify.example.com'"
+        ) from None
+    if not parts.hostname or any(ch.isspace() for ch in base):
+        raise ConfigurationError(
+            f"Coolify base URL {base_url!r} has no valid host name; pass the instance URL, "
+            "for example 'https://coolify.example.com'"
+        )
+    path = parts.path
     for suffix in ("/api/v1", "/api"):
         if path.endswith(suffix):
             base = base[: -len(suffix)]

@@ -85,7 +85,20 @@ def _api_base(base_url: str) -> str:
             "full URL, for example 'https://portainer.example.com:9443'"
         )
     base = base_url.rstrip("/")
-    return base if urlsplit(base).path.endswith("/api") else base + "/api"
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"Portainer base URL {base_url!r} is not a valid URL ({exc}); pass the full URL, "
+            "for example 'https://portainer.example.com:9443'"
+        ) from None
+    if not parts.hostname or any(ch.isspace() for ch in base):
+        raise ConfigurationError(
+            f"Portainer base URL {base_url!r} has no valid host name; pass the full URL, "
+            "for example 'https://portainer.example.com:9443'"
+        )
+    return base if parts.path.endswith("/api") else base + "/api"
 
 
 def _json_list(response: HTTPResponse, what: str) -> list[Any]:
@@ -416,6 +429,10 @@ class _PortainerBase:
             raise ConfigurationError(
                 "Portainer API key is empty; create an access token under "
                 "'My account > Access tokens' and pass it as api_key"
+            )
+        if api_key != api_key.strip() or any(ch.isspace() for ch in api_key):
+            raise ConfigurationError(
+                "Portainer API key contains whitespace; copy it again without spaces or newlines"
             )
         register_secret(api_key)
         self.base_url = _api_base(base_url)

@@ -428,8 +428,17 @@ class _VercelBase:
             )
         if team_id is not None and (not isinstance(team_id, str) or not team_id.strip()):
             raise ConfigurationError(
-                f"Vercel team id {team_id!r} is empty; pass 'team_...' or None for a "
-                "personal account"
+                f"Vercel team id {team_id!r} is not a team id (a non-empty string); pass "
+                "'team_...' or None for a personal account"
+            )
+        if token != token.strip() or any(ch.isspace() for ch in token):
+            raise ConfigurationError(
+                "Vercel token contains whitespace; copy it again without spaces or newlines"
+            )
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"Vercel API base URL {base_url!r} has no http:// or https:// scheme; leave "
+                f"the default {DEFAULT_BASE_URL!r} or pass a full URL"
             )
         register_secret(token)
         self.team_id = team_id

@@ -112,6 +112,12 @@ def test_base_url_without_scheme_is_refused(url: str) -> None:
         CoolifyClient(url, TOKEN)
 
 
+@pytest.mark.parametrize("url", ["https://[::1", "https://host:port", "https://cool ify.example"])
+def test_malformed_base_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="Coolify base URL"):
+        CoolifyClient(url, TOKEN)
+
+
 @pytest.mark.parametrize("token", ["", "  ", "1|abc def", "1|abc\n"])
 def test_bad_tokens_are_refused_without_echoing_them(token: str) -> None:
     with pytest.raises(ConfigurationError) as info:

@@ -207,6 +207,10 @@ def test_every_coolify_request_matches_the_spec() -> None:
                 call(client)
     transport.assert_clean()
     assert transport.operations == OPERATIONS
+    # Coolify answers HTML (a login page, a 302) to calls without it: every call sends it.
+    assert len(fake.requests) >= len(OPERATIONS)
+    for method, url, headers, _ in fake.requests:
+        assert headers.get("accept") == "application/json", f"{method} {url}"
 
 
 def test_the_fallback_domain_route_of_older_servers_matches_the_spec() -> None:

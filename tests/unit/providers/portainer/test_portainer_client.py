@@ -94,6 +94,12 @@ def test_configuration_errors_and_repr() -> None:
         PortainerClient(URL, "  ")
     with pytest.raises(ConfigurationError, match="scheme"):
         PortainerClient("portainer.example.com", API_KEY)
+    for url in ("https://[::1", "https://host:port", "https://por tainer.example.com"):
+        with pytest.raises(ConfigurationError, match="Portainer base URL"):
+            PortainerClient(url, API_KEY)
+    with pytest.raises(ConfigurationError, match="whitespace") as info:
+        PortainerClient(URL, API_KEY + "\n")
+    assert API_KEY not in str(info.value)
     client = PortainerClient(URL, API_KEY)
     assert API_KEY not in repr(client)
     client.close()

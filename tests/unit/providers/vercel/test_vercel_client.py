@@ -111,6 +111,13 @@ def test_configuration_and_repr() -> None:
         VercelClient("")
     with pytest.raises(ConfigurationError, match="team id"):
         VercelClient(TOKEN, " ")
+    with pytest.raises(ConfigurationError, match="not a team id"):
+        VercelClient(TOKEN, 5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="whitespace") as info:
+        VercelClient(TOKEN + "\n")
+    assert TOKEN not in str(info.value)
+    with pytest.raises(ConfigurationError, match="scheme"):
+        VercelClient(TOKEN, base_url="api.vercel.com")
     client = VercelClient(TOKEN, TEAM_ID)
     assert TOKEN not in repr(client)
     assert client.base_url == "https://api.vercel.com"
