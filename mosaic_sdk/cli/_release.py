@@ -24,6 +24,7 @@ __all__ = ["register"]
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the release workflow commands."""
     _register_validate(subparsers)
+    _register_health(subparsers)
 
 
 # -- validate ----------------------------------------------------------------------------
@@ -310,3 +311,61 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     if report.passed or (report.inconclusive and args.allow_inconclusive):
         return EXIT_OK
     return EXIT_FAILURE
+
+
+# -- health ------------------------------------------------------------------------------
+
+
+def _register_health(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    health = command_parser(
+        subparsers,
+        "health",
+        help="check many HTTP and TCP endpoints at once",
+        description=(
+            "Check every service concurrently, each within --timeout, so the run takes about "
+            "as long as the slowest check. A service is NAME=URL (or a bare URL, named after "
+            "its host and port); URLs are http(s)://host[:port]/path (healthy on 2xx/3xx) or "
+            "tcp://host:port (healthy when a connection opens). Exit code 1 when a service is "
+            "unhealthy."
+        ),
+        examples=(
+            "  mosaic health api=http://127.0.0.1:8080/health db=tcp://127.0.0.1:5432\n"
+            "  mosaic health https://app.example.com/healthz --timeout 2 --json"
+        ),
+        handler=_health,
+    )
+    health.add_argument(
+        "services", nargs="+", metavar="NAME=URL", help="services to check (or bare URLs)"
+    )
+    health.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="per check (default 5)"
+    )
+    health.add_argument(
+        "--ca-cert", metavar="FILE", help="CA bundle to verify HTTPS endpoints with"
+    )
+    add_json_flag(health)
+
+
+def _service(text: str) -> tuple[str, str]:
+    from urllib.parse import urlsplit
+
+    name, sep, url = text.partition("=")
+    if sep and "://" not in name:
+        return name.strip(), url.strip()
+    parts = urlsplit(text)
+    return (parts.netloc or text), text
+
+
+def _health(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.observability import check_stack_health
+
+    services: dict[str, str] = {}
+    for item in args.services:
+        name, url = _service(item)
+        if name in services:
+            raise UsageError(f"service {name!r} is given twice; name each one NAME=URL")
+        services[name] = url
+    verify: bool | str = args.ca_cert or True
+    report = check_stack_health(services, timeout=args.timeout, verify=verify)
+    console.result(str(report), report.to_dict())
+    return EXIT_OK if report.healthy else EXIT_FAILURE
