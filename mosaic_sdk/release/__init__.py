@@ -10,6 +10,10 @@
 * :class:`ReleaseEvidence`: mark a deployment blocked in ``docs/TASKS.md``, record
   evidence and the next step in the issue's scratchpad, and add release notes to
   ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
+* :func:`release` with :class:`BlueGreen` (default) or :class:`Canary`: deploy, validate,
+  switch or step traffic, roll back automatically; returns a :class:`ReleaseResult`.
+* :class:`Rollback`: restore the previous digest (from a promotion record or the target's
+  history), verify it runs, record the evidence; safe to repeat.
 """
 
 from mosaic_sdk.release._checks import (
@@ -37,6 +41,18 @@ from mosaic_sdk.release._retention import (
     TagDecision,
     parse_created,
 )
+from mosaic_sdk.release._rollback import DeployHistory, Rollback, RollbackPlan, RollbackResult
+from mosaic_sdk.release._strategies import (
+    AutoRollback,
+    BlueGreen,
+    Canary,
+    ReleaseOutcome,
+    ReleaseRequest,
+    ReleaseResult,
+    ReleaseStep,
+    ReleaseStrategy,
+    release,
+)
 from mosaic_sdk.release._validation import (
     Check,
     CheckResult,
@@ -48,10 +64,14 @@ from mosaic_sdk.release._validation import (
 
 __all__ = [
     "PROMOTION_ORDER",
+    "AutoRollback",
+    "BlueGreen",
     "BlueGreenState",
+    "Canary",
     "Check",
     "CheckResult",
     "DeletionOutcome",
+    "DeployHistory",
     "DigestDeletion",
     "EvidenceFiles",
     "HealthCheck",
@@ -62,9 +82,17 @@ __all__ = [
     "PromotionPlan",
     "PromotionRecord",
     "ReleaseEvidence",
+    "ReleaseOutcome",
+    "ReleaseRequest",
+    "ReleaseResult",
+    "ReleaseStep",
+    "ReleaseStrategy",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
+    "Rollback",
+    "RollbackPlan",
+    "RollbackResult",
     "SmokeStep",
     "SmokeTest",
     "TagDecision",
@@ -73,4 +101,5 @@ __all__ = [
     "Verdict",
     "VersionMatch",
     "parse_created",
+    "release",
 ]
