@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         SmokeTest,
         ValidationReport,
         VersionMatch,
+        select_deployment_target,
     )
     from mosaic_sdk.standards import Finding, LintReport, Severity, lint_paths, new_scratchpad
     from mosaic_sdk.vault import AuditReport, SecretStore, policy_for
@@ -104,6 +105,7 @@ _LAZY: dict[str, str] = {
     "BlueGreen": "mosaic_sdk.release",
     "Canary": "mosaic_sdk.release",
     "Rollback": "mosaic_sdk.release",
+    "select_deployment_target": "mosaic_sdk.release",
     "PrometheusClient": "mosaic_sdk.observability",
     "check_stack_health": "mosaic_sdk.observability",
     "PromotionRecord": "mosaic_sdk.release",
@@ -195,6 +197,7 @@ __all__ = [
     "RunningRelease",
     "SecretNotFoundError",
     "SecretStore",
+    "select_deployment_target",
     "Severity",
     "SmokeTest",
     "TagKind",

@@ -14,6 +14,8 @@
   switch or step traffic, roll back automatically; returns a :class:`ReleaseResult`.
 * :class:`Rollback`: restore the previous digest (from a promotion record or the target's
   history), verify it runs, record the evidence; safe to repeat.
+* :func:`select_deployment_target`: decide from a repository's docs, configuration and CI
+  where it deploys (:class:`TargetSelection`).
 """
 
 from mosaic_sdk.release._checks import (
@@ -42,6 +44,12 @@ from mosaic_sdk.release._retention import (
     parse_created,
 )
 from mosaic_sdk.release._rollback import DeployHistory, Rollback, RollbackPlan, RollbackResult
+from mosaic_sdk.release._selection import (
+    TargetCandidate,
+    TargetKind,
+    TargetSelection,
+    select_deployment_target,
+)
 from mosaic_sdk.release._strategies import (
     AutoRollback,
     BlueGreen,
@@ -96,10 +104,14 @@ __all__ = [
     "SmokeStep",
     "SmokeTest",
     "TagDecision",
+    "TargetCandidate",
+    "TargetKind",
+    "TargetSelection",
     "ValidationContext",
     "ValidationReport",
     "Verdict",
     "VersionMatch",
     "parse_created",
     "release",
+    "select_deployment_target",
 ]
