@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the release workflow commands."""
     _register_validate(subparsers)
     _register_health(subparsers)
+    _register_rollback(subparsers)
 
 
 # -- validate ----------------------------------------------------------------------------
@@ -369,3 +371,162 @@ def _health(args: argparse.Namespace, console: Console) -> int:
     report = check_stack_health(services, timeout=args.timeout, verify=verify)
     console.result(str(report), report.to_dict())
     return EXIT_OK if report.healthy else EXIT_FAILURE
+
+
+# -- rollback ----------------------------------------------------------------------------
+
+
+def _register_rollback(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rollback = command_parser(
+        subparsers,
+        "rollback",
+        help="redeploy the previous digest, verify it runs, and record the evidence",
+        description=(
+            "Restore the release a target ran before the failed digest: the one given with "
+            "--to, else the promotion record's digest_before (--record), else the newest "
+            "other digest in the target's own deploy history. With --record and the "
+            "registry options, the pointer tag moves back too. The target's running digest "
+            "is verified afterwards, and with --evidence the deployment is marked blocked in "
+            "docs/TASKS.md, with the reason and next step in the scratchpad and CHANGELOG.md. "
+            "Safe to repeat. --dry-run prints the plan only. Exit code 1 when the rollback "
+            "could not restore the release."
+        ),
+        examples=(
+            "  mosaic rollback --target compose:deploy/compose.yaml#api \\\n"
+            "      --failed registry:5000/team/api@sha256:9f86d08... --dry-run\n"
+            "  mosaic rollback --target coolify:k0sw8c4 --record prod.json \\\n"
+            "      --registry https://registry:5000 --repository team/api \\\n"
+            "      --evidence . --issue 42 --short-name release-api --reason 'p95 over 300 ms'"
+        ),
+        handler=_rollback,
+    )
+    from mosaic_sdk.cli._common import add_registry_options
+    from mosaic_sdk.cli._targets import add_target_options
+
+    add_target_options(rollback)
+    what = rollback.add_argument_group("what to restore")
+    what.add_argument(
+        "--failed",
+        metavar="DIGEST|IMAGE",
+        help="the digest (or repo@digest) that failed; default: the record's digest_after",
+    )
+    what.add_argument("--to", metavar="DIGEST|IMAGE", help="restore exactly this digest")
+    what.add_argument(
+        "--record", metavar="FILE", help="the PromotionRecord JSON that moved the failed digest in"
+    )
+    what.add_argument(
+        "--image-name", metavar="REPO", help="repository to deploy, e.g. registry:5000/team/api"
+    )
+    what.add_argument("--version", help="the restored release's version, when known")
+    evidence = rollback.add_argument_group("evidence")
+    evidence.add_argument(
+        "--evidence", metavar="REPO_DIR", help="write TASKS.md, scratchpad and CHANGELOG entries"
+    )
+    evidence.add_argument("--issue", type=int, metavar="N", help="issue number (scratchpad name)")
+    evidence.add_argument(
+        "--short-name", metavar="NAME", help="scratchpad short name, e.g. release-api"
+    )
+    evidence.add_argument("--reason", default="", help="why, in one line")
+    evidence.add_argument("--next-step", metavar="TEXT", help="the next remediation step")
+    rollback.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    add_registry_options(rollback)
+    add_json_flag(rollback)
+
+
+def _digest_or_image(text: str, option: str) -> Any:
+    from mosaic_sdk.values import Digest, ImageReference
+
+    if "@" in text or "/" in text:
+        return ImageReference.parse(text)
+    if ":" in text:
+        return Digest.parse(text)
+    raise UsageError(f"{option} {text!r} is not a digest (sha256:...) or a repo@sha256:... image")
+
+
+def _load_record(path: str) -> Any:
+    from pathlib import Path
+
+    from mosaic_sdk.errors import ConfigurationError
+    from mosaic_sdk.release import PromotionRecord
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the promotion record {path!r} ({exc.strerror or exc}); pass the file "
+            "'mosaic promote --record FILE' wrote"
+        ) from None
+    return PromotionRecord.from_json(text)
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    return {
+        "target": plan.target,
+        "failed": str(plan.failed),
+        "restore": str(plan.restore),
+        "version": plan.version,
+        "source": plan.source,
+        "pointer": plan.pointer,
+        "steps": list(plan.steps()),
+    }
+
+
+def _rollback(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.cli._common import open_registry_from_args, repository_from_args
+    from mosaic_sdk.cli._targets import open_target
+    from mosaic_sdk.release import Promotion, ReleaseEvidence, Rollback
+
+    record = _load_record(args.record) if args.record else None
+    if args.failed:
+        failed = _digest_or_image(args.failed, "--failed")
+    elif record is not None:
+        failed = record.digest_after
+    else:
+        raise UsageError("say what failed with --failed DIGEST, or pass its --record FILE")
+    to = _digest_or_image(args.to, "--to") if args.to else None
+    evidence_options = (args.issue, args.short_name)
+    if args.evidence is None and any(v is not None for v in evidence_options):
+        raise UsageError("--issue and --short-name go with --evidence REPO_DIR")
+    if args.evidence is not None and any(v is None for v in evidence_options):
+        raise UsageError("--evidence needs --issue N and --short-name NAME (the scratchpad)")
+    with contextlib.ExitStack() as stack:
+        target = open_target(args.target, args.token_file, stack)
+        promotion = None
+        if record is not None and (args.registry or os.environ.get("MOSAIC_REGISTRY")):
+            registry = stack.enter_context(contextlib.closing(open_registry_from_args(args)))
+            promotion = Promotion(registry, repository_from_args(args))
+        rollback = Rollback(
+            target,
+            failed=failed,
+            to=to,
+            record=record,
+            promotion=promotion,
+            image_name=args.image_name,
+            version=args.version,
+        )
+        plan = rollback.plan()
+        if args.dry_run:
+            console.result(f"dry run, nothing changed:\n{plan}", _plan_json(plan))
+            return EXIT_OK
+        evidence = (
+            ReleaseEvidence(args.evidence, issue=args.issue, short_name=args.short_name)
+            if args.evidence is not None
+            else None
+        )
+        result = rollback.execute(reason=args.reason, evidence=evidence, next_step=args.next_step)
+    files = [str(p) for p in result.evidence.paths] if result.evidence is not None else []
+    text = str(result) + "".join(f"\n  evidence: {p}" for p in files)
+    data = {
+        "ok": True,
+        "noop": result.noop,
+        "message": result.message,
+        "plan": _plan_json(result.plan),
+        "running": str(result.running),
+        "steps": list(result.steps),
+        "pointer_record": None
+        if result.pointer_record is None
+        else result.pointer_record.to_json(),
+        "evidence": files,
+    }
+    console.result(text, data)
+    return EXIT_OK
