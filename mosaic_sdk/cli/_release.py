@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _register_validate(subparsers)
     _register_health(subparsers)
     _register_rollback(subparsers)
+    _register_target(subparsers)
 
 
 # -- validate ----------------------------------------------------------------------------
@@ -529,4 +530,52 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
         "evidence": files,
     }
     console.result(text, data)
+    return EXIT_OK
+
+
+# -- target ------------------------------------------------------------------------------
+
+
+def _register_target(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    target = command_parser(
+        subparsers,
+        "target",
+        help="decide where a repository deploys (Coolify, Portainer, Vercel, compose, k8s)",
+        description=(
+            "Read the repository (never the network) and say where it deploys, where that "
+            "came from and why: a target declared in docs/PRD.md, docs/PRD.json or "
+            "docs/DEPLOYMENT.md first; else inferred from configuration (vercel.json, "
+            "Coolify or Portainer markers in compose and env files); where several fit, "
+            "the one wired in CI wins. An ambiguous or undecidable repository exits with "
+            "code 2 and lists the candidates and how to declare the target."
+        ),
+        examples="  mosaic target\n  mosaic target ../web --json",
+        handler=_target,
+    )
+    target.add_argument(
+        "repo_dir", nargs="?", default=".", metavar="REPO_DIR", help="default: the current dir"
+    )
+    add_json_flag(target)
+
+
+def _target(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.release import select_deployment_target
+
+    selection = select_deployment_target(args.repo_dir)
+    data = {
+        "kind": selection.kind.value,
+        "method": selection.method,
+        "source": selection.source,
+        "rationale": selection.rationale,
+        "candidates": [
+            {
+                "kind": c.kind.value,
+                "evidence": list(c.evidence),
+                "ci": list(c.ci),
+                "platform": c.platform,
+            }
+            for c in selection.candidates
+        ],
+    }
+    console.result(str(selection), data)
     return EXIT_OK

@@ -1,0 +1,50 @@
+"""``mosaic target``: where a repository deploys, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _cli_helpers import CLI
+
+from mosaic_sdk.cli import EXIT_OK, EXIT_USAGE
+
+COOLIFY_COMPOSE = "services:\n  web:\n    image: x\n    labels:\n      - coolify.managed=true\n"
+
+
+def test_inferred_from_configuration(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "vercel.json").write_text("{}")
+    run = cli("target", str(tmp_path))
+    assert run.code == EXIT_OK
+    assert run.out.startswith("deployment target: vercel (inferred, vercel.json)")
+
+
+def test_explicit_declaration_wins_and_json_lists_candidates(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "vercel.json").write_text("{}")
+    (tmp_path / "compose.yaml").write_text(COOLIFY_COMPOSE)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "DEPLOYMENT.md").write_text("Deployment target: Coolify\n")
+    monkeypatch.chdir(tmp_path)
+    data = cli("target", "--json").json()
+    assert (data["kind"], data["method"]) == ("coolify", "explicit")
+    assert data["source"].startswith("docs/DEPLOYMENT.md")
+    assert {c["kind"] for c in data["candidates"]} >= {"coolify", "vercel"}
+
+
+def test_ambiguity_exits_2_and_lists_the_candidates(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "vercel.json").write_text("{}")
+    (tmp_path / "compose.yaml").write_text(COOLIFY_COMPOSE)
+    run = cli("target", str(tmp_path), "--json")
+    assert run.code == EXIT_USAGE
+    assert run.json()["error"]["type"] == "ConfigurationError"
+    assert "coolify" in run.err
+    assert "vercel" in run.err
+    assert "Deployment target:" in run.err
+
+
+def test_a_missing_directory_exits_2(cli: CLI, tmp_path: Path) -> None:
+    run = cli("target", str(tmp_path / "nope"))
+    assert run.code == EXIT_USAGE
+    assert "nope" in run.err
