@@ -245,6 +245,9 @@ class StackHealthReport:
         ]
         return "\n".join(lines) + "\n"
 
+    def __repr__(self) -> str:
+        return f"<StackHealthReport {self.summary()}>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

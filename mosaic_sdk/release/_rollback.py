@@ -108,6 +108,9 @@ class RollbackPlan:
         )
         return "\n".join([head, *(f"  {n}. {s}" for n, s in enumerate(self.steps(), 1))])
 
+    def __repr__(self) -> str:
+        return f"<RollbackPlan {str(self).splitlines()[0]}>"
+
     def _repr_markdown_(self) -> str:
         lines = str(self).splitlines()
         return "\n".join([f"**{lines[0]}**", "", *(line.strip() for line in lines[1:])])
@@ -155,6 +158,9 @@ class RollbackResult:
 
     def __str__(self) -> str:
         return "\n".join([self.message, *(f"  - {s}" for s in self.steps)])
+
+    def __repr__(self) -> str:
+        return f"<RollbackResult {self.message}>"
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(s)}</li>" for s in self.steps)

@@ -157,6 +157,9 @@ class TargetSelection:
         lines += [f"  candidate: {c.describe()}" for c in self.candidates]
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return f"<TargetSelection {self.kind.value} ({self.method}, {self.source})>"
+
     def _repr_markdown_(self) -> str:
         lines = [
             f"**Deployment target: {self.kind.value}** ({self.method}, `{self.source}`)",

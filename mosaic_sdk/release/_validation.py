@@ -329,6 +329,9 @@ class ValidationReport:
             lines += [f"- {key}: `{value}`" for key, value in result.evidence]
         return "\n".join(lines) + "\n"
 
+    def __repr__(self) -> str:
+        return f"<ValidationReport {self.headline()}>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

