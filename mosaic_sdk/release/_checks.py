@@ -130,7 +130,7 @@ class HealthCheck:
         self.deadline = _positive(deadline, "deadline", "use e.g. 30")
         self.interval = _positive(interval, "interval", "use e.g. 1")
         self.timeout = _positive(timeout, "timeout", "use e.g. 5")
-        self.name = name or f"health {url}"
+        self.name = name or f"health {url.replace('{base_url}', '') or url}"
         self._verify = verify
         self._transport = transport
         self._sleep = sleep
@@ -778,8 +778,10 @@ class MetricGate:
         if failed > self.failure_limit:
             verdict = Verdict.FAILED
             summary = (
-                f"{failed} of {len(verdicts)} measurement(s) failed (limit {self.failure_limit}): "
-                f"{last}"
+                last
+                if len(verdicts) == 1
+                else f"{failed} of {len(verdicts)} measurements failed "
+                f"(limit {self.failure_limit}): {last}"
             )
         elif Verdict.INCONCLUSIVE in verdicts:
             verdict = Verdict.INCONCLUSIVE

@@ -41,6 +41,7 @@ from mosaic_sdk.errors import (
     ValidationFailedError,
 )
 from mosaic_sdk.providers._protocol import (
+    Deployment,
     DeploymentTarget,
     TrafficSplitter,
     pinned_digest,
@@ -77,6 +78,18 @@ def _utc_now() -> datetime:
 
 def _short(digest: Digest | None) -> str:
     return "(none)" if digest is None else f"{digest.algorithm}:{digest.short}"
+
+
+def _moved(record: PromotionRecord) -> str:
+    """``team/web:prod -> sha256:ab12cd34ef56 (was sha256:...)`` with short digests."""
+    where = f"{record.repository}:{record.tag}"
+    if record.noop:
+        return f"{where} already at {_short(record.digest_after)}"
+    return f"{where} -> {_short(record.digest_after)} (was {_short(record.digest_before)})"
+
+
+def _deployed(deployment: Deployment) -> str:
+    return f"deployment {deployment.id} {deployment.status.value} on {deployment.target}"
 
 
 class ReleaseOutcome(enum.Enum):
@@ -244,6 +257,9 @@ class ReleaseResult:
             lines += ["", report.to_markdown(heading_level=4).rstrip()]
         return "\n".join(lines) + "\n"
 
+    def __repr__(self) -> str:
+        return f"<ReleaseResult {self.summary()}>"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
@@ -339,18 +355,16 @@ class BlueGreen:
         )  # fmt: skip
         slot_record = promotion.deploy_to_idle_slot(request.digest)
         records.append(slot_record)
-        steps.done(f"point slot {idle} at the candidate", slot_record.message)
+        steps.done(f"point slot {idle} at the candidate", _moved(slot_record))
         slot_target = slots[idle]
         deployment = slot_target.deploy(request.image)
         if not deployment.succeeded:
-            steps.failed(
-                f"deploy to {slot_target.name}", deployment.detail or deployment.status.value
-            )
+            steps.failed(f"deploy to slot {idle}", f"{_deployed(deployment)}: {deployment.detail}")
             reason = f"deploy to {slot_target.name} ended {deployment.status.value}"
             return self._failed(
                 request, steps, records, reports, slot_record, slot_target, live, reason
             )
-        steps.done(f"deploy to {slot_target.name}", deployment.detail)
+        steps.done(f"deploy to slot {idle}", _deployed(deployment))
         context = ValidationContext(
             image=request.image,
             version=request.version,
@@ -378,7 +392,7 @@ class BlueGreen:
             if live
             else ""
         )
-        steps.done(f"switch prod to {idle}", switch.message + previous)
+        steps.done(f"switch prod to {idle}", _moved(switch) + previous)
         if self.post_switch is not None:
             after = self.post_switch.run(attrs.evolve(context, environment=request.environment))
             reports.append(after)
@@ -518,7 +532,7 @@ class BlueGreen:
             back = promotion.switch(live)
             records.append(back)
             actions.append(f"switched prod back to {live}")
-            steps.done(f"switch prod back to {live}", back.message)
+            steps.done(f"switch prod back to {live}", _moved(back))
             active = live
         else:
             steps.skipped("switch prod back", "there was no previous slot to switch back to")
@@ -691,10 +705,13 @@ class Canary:
         steps.done("read the stable release", f"{target.name} runs {_short(stable)}")
         deployment = target.deploy(request.image)
         if not deployment.succeeded:
-            steps.failed(f"deploy the canary to {target.name}", deployment.detail)
+            steps.failed(
+                f"deploy the canary to {target.name}",
+                f"{_deployed(deployment)}: {deployment.detail}",
+            )
             return self._roll_back(request, steps, records, reports, reached, target, splitter,
                                    stable, f"deploy ended {deployment.status.value}")  # fmt: skip
-        steps.done(f"deploy the canary to {target.name}", deployment.detail)
+        steps.done(f"deploy the canary to {target.name}", _deployed(deployment))
         validation = request.validation.with_checks(*self.gates)
         for weight in self.steps:
             split = {candidate: 100} if weight == 100 else {stable: 100 - weight, candidate: weight}
@@ -722,7 +739,7 @@ class Canary:
         if request.promotion is not None:
             record = request.promotion.promote(candidate, to=request.environment)
             records.append(record)
-            steps.done(f"point {request.environment} at the candidate", record.message)
+            steps.done(f"point {request.environment} at the candidate", _moved(record))
         files = None
         if request.evidence is not None:
             files = request.evidence.record_success(
