@@ -111,6 +111,7 @@ EXPECTED_REPR = {
     "rollback_result": "<RollbackResult rolled file:",
     "health": "<StackHealthReport stack: 0 of 1 healthy in ",
     "selection": "<TargetSelection vercel (inferred, vercel.json)>",
+    "release": "<ReleaseResult ",
 }
 
 

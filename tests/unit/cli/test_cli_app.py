@@ -45,8 +45,13 @@ EXPECTED_COMMANDS = {
     ("promote",),
     ("retention", "plan"),
     ("retention", "apply"),
+    ("validate",),
+    ("rollback",),
+    ("target",),
+    ("health",),
     ("lint",),
     ("commit-msg",),
+    ("demo",),
 }
 
 
