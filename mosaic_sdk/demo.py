@@ -721,12 +721,13 @@ def run_demo(
             MetricGate.error_ratio(
                 source, max_ratio=0.05, window=WINDOW, on_no_data=NoDataPolicy.FAIL,
                 selector={"job": "web-{slot}", "version": "{version}"}, initial_delay=GATE_DELAY,
-                name="error ratio",
+                data_deadline=15, name="error ratio",
             ),
             MetricGate.latency(
                 source, quantile=0.95, max_seconds=0.25, window=WINDOW,
                 on_no_data=NoDataPolicy.FAIL,
-                selector={"job": "web-{slot}", "version": "{version}"}, name="p95 latency",
+                selector={"job": "web-{slot}", "version": "{version}"}, data_deadline=15,
+                name="p95 latency",
             ),
         ]  # fmt: skip
         prod_checks = PostDeployValidation(
@@ -778,8 +779,8 @@ def run_demo(
             "The candidate goes to the idle slot while prod keeps serving the live one. The "
             f"idle slot must pass the checks and two metric gates over the last {WINDOW} of "
             "real traffic before prod switches: error ratio <= 5 % and p95 latency <= 250 ms "
-            f"(read from {source.source_name}). A gate with no data fails: it never passes "
-            "for lack of traffic."
+            f"(read from {source.source_name}). A gate without data waits up to 15 s for it, "
+            "then fails: it never passes for lack of traffic."
         )
         good_release = release(
             candidate, validation=prod_checks, promotion=promotion,

@@ -611,6 +611,10 @@ class MetricGate:
         measurements: how many measurements to take.
         interval: seconds between measurements.
         initial_delay: seconds to wait before the first (let data accumulate).
+        data_deadline: when a measurement finds no data, keep measuring (every
+            ``data_retry`` seconds) for up to this many seconds before ``on_no_data``
+            applies - a fresh deployment's series appear only after a scrape or two.
+        data_retry: seconds between those re-measurements.
         failure_limit: failed measurements tolerated.
         sleep: the sleep function.
 
@@ -633,8 +637,11 @@ class MetricGate:
         measurements: int = 1,
         interval: float = 0.0,
         initial_delay: float = 0.0,
+        data_deadline: float = 0.0,
+        data_retry: float = 1.0,
         failure_limit: int = 0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.query: MetricQuery = PromQL(query) if isinstance(query, str) else query
         if not isinstance(self.query, MetricQuery):
@@ -675,6 +682,9 @@ class MetricGate:
         self.measurements = measurements
         self.interval = _positive(interval, "interval", "use e.g. 5")
         self.initial_delay = _positive(initial_delay, "initial_delay", "use e.g. 10")
+        self.data_deadline = _positive(data_deadline, "data_deadline", "use e.g. 15")
+        self.data_retry = _positive(data_retry, "data_retry", "use e.g. 1") or 1.0
+        self._clock = clock
         self.failure_limit = failure_limit
         self._sleep = sleep
 
@@ -751,6 +761,22 @@ class MetricGate:
             return Verdict.FAILED, f"{shown} violates {self.threshold_text}", reading
         return Verdict.PASSED, f"{shown} within {self.threshold_text}", reading
 
+    def _measure_with_data(
+        self, context: ValidationContext
+    ) -> tuple[Verdict, str, MetricReading | None]:
+        started = self._clock()
+        waits = 0
+        while True:
+            verdict, sentence, reading = self.measure(context)
+            no_data = reading is not None and not reading.has_data
+            if not no_data or self._clock() - started + self.data_retry > self.data_deadline:
+                break
+            self._sleep(self.data_retry)
+            waits += 1
+        if waits and reading is not None and reading.has_data:
+            sentence += f" (data after {self._clock() - started:.0f}s)"
+        return verdict, sentence, reading
+
     def run(self, context: ValidationContext) -> CheckResult:
         """Take the measurements and judge them."""
         started = _utc_now()
@@ -769,7 +795,7 @@ class MetricGate:
         for index in range(1, self.measurements + 1):
             if index > 1 and self.interval:
                 self._sleep(self.interval)
-            verdict, sentence, reading = self.measure(context)
+            verdict, sentence, reading = self._measure_with_data(context)
             verdicts.append(verdict)
             last = sentence
             detail = f" [{reading.detail}]" if reading is not None and reading.detail else ""

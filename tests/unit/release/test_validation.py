@@ -501,3 +501,29 @@ def test_metric_gate_configuration_errors(kwargs: dict[str, Any], error: type[Ex
 def test_metric_gate_refuses_something_that_is_not_a_source() -> None:
     with pytest.raises(ConfigurationError, match="not a metrics source"):
         MetricGate("x", source=object(), max=1, on_no_data="fail")  # type: ignore[arg-type]
+
+
+def test_a_gate_waits_for_data_within_its_data_deadline() -> None:
+    clock = FakeClock()
+    source = FakeSource(None, None, 0.01)
+    gate = MetricGate(
+        ErrorRatio(), source=source, max=0.05, on_no_data="fail", data_deadline=5,
+        data_retry=1, sleep=clock.sleep, clock=clock,
+    )  # fmt: skip
+    result = gate.run(ctx())
+    assert result.verdict is Verdict.PASSED
+    assert "(data after 2s)" in result.summary
+    assert clock.sleeps == [1, 1]
+
+
+def test_no_data_past_the_data_deadline_follows_the_policy() -> None:
+    clock = FakeClock()
+    source = FakeSource(*([None] * 10))
+    gate = MetricGate(
+        ErrorRatio(), source=source, max=0.05, on_no_data="fail", data_deadline=3,
+        data_retry=1, sleep=clock.sleep, clock=clock,
+    )  # fmt: skip
+    result = gate.run(ctx())
+    assert result.verdict is Verdict.FAILED
+    assert "on_no_data=fail" in result.summary
+    assert len(source.queries) == 4  # at 0, 1, 2 and 3 seconds
