@@ -18,57 +18,111 @@
   where it deploys (:class:`TargetSelection`).
 """
 
-from mosaic_sdk.release._checks import (
-    HealthCheck,
-    MetricGate,
-    NoDataPolicy,
-    SmokeStep,
-    SmokeTest,
-    VersionMatch,
-)
-from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
-from mosaic_sdk.release._promotion import (
-    PROMOTION_ORDER,
-    BlueGreenState,
-    Promotion,
-    PromotionPlan,
-    PromotionRecord,
-)
-from mosaic_sdk.release._retention import (
-    DeletionOutcome,
-    DigestDeletion,
-    RetentionPlan,
-    RetentionPolicy,
-    RetentionResult,
-    TagDecision,
-    parse_created,
-)
-from mosaic_sdk.release._rollback import DeployHistory, Rollback, RollbackPlan, RollbackResult
-from mosaic_sdk.release._selection import (
-    TargetCandidate,
-    TargetKind,
-    TargetSelection,
-    select_deployment_target,
-)
-from mosaic_sdk.release._strategies import (
-    AutoRollback,
-    BlueGreen,
-    Canary,
-    ReleaseOutcome,
-    ReleaseRequest,
-    ReleaseResult,
-    ReleaseStep,
-    ReleaseStrategy,
-    release,
-)
-from mosaic_sdk.release._validation import (
-    Check,
-    CheckResult,
-    PostDeployValidation,
-    ValidationContext,
-    ValidationReport,
-    Verdict,
-)
+# Submodules load on first use (PEP 562): ``from mosaic_sdk import Promotion`` must not pay
+# for the validation checks, the HTTP core or the evidence writers.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mosaic_sdk.release._checks import (
+        HealthCheck,
+        MetricGate,
+        NoDataPolicy,
+        SmokeStep,
+        SmokeTest,
+        VersionMatch,
+    )
+    from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
+    from mosaic_sdk.release._promotion import (
+        PROMOTION_ORDER,
+        BlueGreenState,
+        Promotion,
+        PromotionPlan,
+        PromotionRecord,
+    )
+    from mosaic_sdk.release._retention import (
+        DeletionOutcome,
+        DigestDeletion,
+        RetentionPlan,
+        RetentionPolicy,
+        RetentionResult,
+        TagDecision,
+        parse_created,
+    )
+    from mosaic_sdk.release._rollback import DeployHistory, Rollback, RollbackPlan, RollbackResult
+    from mosaic_sdk.release._selection import (
+        TargetCandidate,
+        TargetKind,
+        TargetSelection,
+        select_deployment_target,
+    )
+    from mosaic_sdk.release._strategies import (
+        AutoRollback,
+        BlueGreen,
+        Canary,
+        ReleaseOutcome,
+        ReleaseRequest,
+        ReleaseResult,
+        ReleaseStep,
+        ReleaseStrategy,
+        release,
+    )
+    from mosaic_sdk.release._validation import (
+        Check,
+        CheckResult,
+        PostDeployValidation,
+        ValidationContext,
+        ValidationReport,
+        Verdict,
+    )
+
+_LAZY: dict[str, str] = {
+    "HealthCheck": "mosaic_sdk.release._checks",
+    "MetricGate": "mosaic_sdk.release._checks",
+    "NoDataPolicy": "mosaic_sdk.release._checks",
+    "SmokeStep": "mosaic_sdk.release._checks",
+    "SmokeTest": "mosaic_sdk.release._checks",
+    "VersionMatch": "mosaic_sdk.release._checks",
+    "EvidenceFiles": "mosaic_sdk.release._evidence",
+    "ReleaseEvidence": "mosaic_sdk.release._evidence",
+    "PROMOTION_ORDER": "mosaic_sdk.release._promotion",
+    "BlueGreenState": "mosaic_sdk.release._promotion",
+    "Promotion": "mosaic_sdk.release._promotion",
+    "PromotionPlan": "mosaic_sdk.release._promotion",
+    "PromotionRecord": "mosaic_sdk.release._promotion",
+    "DeletionOutcome": "mosaic_sdk.release._retention",
+    "DigestDeletion": "mosaic_sdk.release._retention",
+    "RetentionPlan": "mosaic_sdk.release._retention",
+    "RetentionPolicy": "mosaic_sdk.release._retention",
+    "RetentionResult": "mosaic_sdk.release._retention",
+    "TagDecision": "mosaic_sdk.release._retention",
+    "parse_created": "mosaic_sdk.release._retention",
+    "DeployHistory": "mosaic_sdk.release._rollback",
+    "Rollback": "mosaic_sdk.release._rollback",
+    "RollbackPlan": "mosaic_sdk.release._rollback",
+    "RollbackResult": "mosaic_sdk.release._rollback",
+    "TargetCandidate": "mosaic_sdk.release._selection",
+    "TargetKind": "mosaic_sdk.release._selection",
+    "TargetSelection": "mosaic_sdk.release._selection",
+    "select_deployment_target": "mosaic_sdk.release._selection",
+    "AutoRollback": "mosaic_sdk.release._strategies",
+    "BlueGreen": "mosaic_sdk.release._strategies",
+    "Canary": "mosaic_sdk.release._strategies",
+    "ReleaseOutcome": "mosaic_sdk.release._strategies",
+    "ReleaseRequest": "mosaic_sdk.release._strategies",
+    "ReleaseResult": "mosaic_sdk.release._strategies",
+    "ReleaseStep": "mosaic_sdk.release._strategies",
+    "ReleaseStrategy": "mosaic_sdk.release._strategies",
+    "release": "mosaic_sdk.release._strategies",
+    "Check": "mosaic_sdk.release._validation",
+    "CheckResult": "mosaic_sdk.release._validation",
+    "PostDeployValidation": "mosaic_sdk.release._validation",
+    "ValidationContext": "mosaic_sdk.release._validation",
+    "ValidationReport": "mosaic_sdk.release._validation",
+    "Verdict": "mosaic_sdk.release._validation",
+}
 
 __all__ = [
     "PROMOTION_ORDER",
@@ -115,3 +169,16 @@ __all__ = [
     "release",
     "select_deployment_target",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mosaic_sdk.release' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
