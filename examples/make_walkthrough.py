@@ -1,8 +1,10 @@
 """Build ``examples/walkthrough.ipynb`` from ``docs/notebook.md``.
 
 The page is the single source: its ``python`` blocks become code cells, the prose between
-them Markdown cells. Run ``python examples/make_walkthrough.py`` after editing the page;
-``tests/test_walkthrough_notebook.py`` fails while the two differ, and runs the cells.
+them Markdown cells. ``python examples/make_walkthrough.py`` checks that the notebook is
+up to date (exit code 1 when it is stale); ``--write`` regenerates it after the page
+changed. ``tests/test_walkthrough_notebook.py`` fails while the two differ, and runs the
+cells.
 """
 
 from __future__ import annotations
@@ -68,11 +70,24 @@ def render(page: str) -> str:
     return json.dumps(build(page), indent=1, ensure_ascii=False) + "\n"
 
 
-def main() -> int:
-    NOTEBOOK.write_text(render(PAGE.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"wrote {NOTEBOOK.relative_to(ROOT)}")
+def main(argv: list[str]) -> int:
+    expected = render(PAGE.read_text(encoding="utf-8"))
+    notebook = NOTEBOOK.relative_to(ROOT)
+    if argv == ["--write"]:
+        NOTEBOOK.write_text(expected, encoding="utf-8")
+        print(f"wrote {notebook}")
+        return 0
+    if argv:
+        print("usage: python examples/make_walkthrough.py [--write]", file=sys.stderr)
+        return 2
+    current = NOTEBOOK.read_text(encoding="utf-8") if NOTEBOOK.exists() else ""
+    if current != expected:
+        print(f"{notebook} is stale; run: python examples/make_walkthrough.py --write")
+        return 1
+    cells = len(build(PAGE.read_text(encoding="utf-8"))["cells"])
+    print(f"{notebook} is up to date with docs/notebook.md ({cells} cells)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 EXPECTED = {
+    "make_walkthrough.py": ["walkthrough.ipynb is up to date with docs/notebook.md"],
     "promote_in_a_layout.py": ["nothing to do (no-op)", "would delete: ('sha-0a1b2c3',)"],
     "vault_conventions.py": ["secret-prod/postgres/database/app", "rename it to 'password'"],
 }

@@ -40,7 +40,7 @@ def test_notebook_is_generated_from_the_page() -> None:
     generator = _generator()
     expected = generator.render(generator.PAGE.read_text(encoding="utf-8"))
     assert NOTEBOOK.read_text(encoding="utf-8") == expected, (
-        "examples/walkthrough.ipynb is stale: run 'python examples/make_walkthrough.py'"
+        "examples/walkthrough.ipynb is stale: run 'python examples/make_walkthrough.py --write'"
     )
 
 
