@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -155,10 +156,28 @@ Handler = Callable[[argparse.Namespace, Console], int]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps the examples in descriptions and epilogs as written."""
+    """Wraps prose lines of descriptions and epilogs to the width; keeps indented lines
+    (examples, tables) exactly as written."""
 
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=32, width=100)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines: list[str] = []
+        for line in text.splitlines():
+            if not line.strip() or line.startswith(" "):
+                lines.append(indent + line if line.strip() else "")
+            else:
+                lines.extend(
+                    textwrap.wrap(
+                        line,
+                        width,
+                        initial_indent=indent,
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                    )
+                )
+        return "\n".join(lines)
 
 
 def command_parser(
@@ -240,9 +259,9 @@ def add_registry_options(parser: argparse.ArgumentParser, *, repository: bool = 
     """``--registry``, ``--repository``, ``--username``, ``--password-file``, ``--ca-cert``."""
     group = parser.add_argument_group(
         "registry",
-        "The registry is an http(s):// URL or an OCI layout directory (oci:/path or a path). "
-        "The password comes from $MOSAIC_REGISTRY_PASSWORD or --password-file, never "
-        "from the command line.",
+        "The registry is an http(s):// URL or an OCI layout directory (oci:/path or a\n"
+        "path). The password comes from $MOSAIC_REGISTRY_PASSWORD or --password-file,\n"
+        "never from the command line.",
     )
     group.add_argument(
         "--registry",

@@ -43,8 +43,8 @@ def add_target_options(parser: argparse.ArgumentParser, *, required: bool = True
     """``--target`` and ``--token-file``."""
     group = parser.add_argument_group(
         "target",
-        "Provider tokens come from COOLIFY_TOKEN, PORTAINER_API_KEY or VERCEL_TOKEN, or from "
-        "--token-file; provider URLs from COOLIFY_URL or PORTAINER_URL.",
+        "Provider tokens come from COOLIFY_TOKEN, PORTAINER_API_KEY or VERCEL_TOKEN, or\n"
+        "from --token-file; provider URLs from COOLIFY_URL or PORTAINER_URL.",
     )
     group.add_argument("--target", required=required, metavar="KIND:SPEC", help=TARGET_HELP)
     group.add_argument(
