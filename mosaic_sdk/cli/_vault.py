@@ -70,7 +70,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Walk a whole mount (LIST, depth first), read every secret's field names (never "
             "printing a value) and report each departure with its fix. Changes nothing. "
             "Vault's address comes from --vault-addr or $VAULT_ADDR; the token from "
-            "--token-file or $VAULT_TOKEN."
+            "--token-file or $VAULT_TOKEN, or an AppRole login from $VAULT_ROLE_ID and "
+            "$VAULT_SECRET_ID (or --secret-id-file; mount $VAULT_APPROLE_MOUNT, default "
+            "approle)."
         ),
         examples=(
             "  export VAULT_ADDR=https://vault.example.com:8200\n"
@@ -90,6 +92,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--token-file",
         metavar="FILE",
         help="file holding the Vault token ('-' reads stdin; default: $VAULT_TOKEN)",
+    )
+    audit.add_argument(
+        "--secret-id-file",
+        metavar="FILE",
+        help="AppRole secret id file, with $VAULT_ROLE_ID (default: $VAULT_SECRET_ID)",
     )
     audit.add_argument(
         "--namespace", metavar="NS", help="Vault Enterprise namespace (default: $VAULT_NAMESPACE)"
@@ -179,15 +186,31 @@ def _audit(args: argparse.Namespace, console: Console) -> int:
         raise ConfigurationError(
             "no Vault address given; pass --vault-addr https://vault:8200 or set VAULT_ADDR"
         )
-    token = read_secret(env_var="VAULT_TOKEN", file=args.token_file, what="Vault token")
-    if token is None:
-        raise ConfigurationError(
-            "no Vault token given; set VAULT_TOKEN or pass --token-file FILE "
-            "(never the token itself on the command line)"
-        )
     verify: bool | str = args.ca_cert or os.environ.get("VAULT_CACERT") or True
     namespace = args.namespace or os.environ.get("VAULT_NAMESPACE") or None
-    with SecretStore.from_token(url, token, namespace=namespace, verify=verify) as store:
+    token = read_secret(env_var="VAULT_TOKEN", file=args.token_file, what="Vault token")
+    if token is not None:
+        store = SecretStore.from_token(url, token, namespace=namespace, verify=verify)
+    else:
+        role_id = os.environ.get("VAULT_ROLE_ID") or None
+        secret_id = read_secret(
+            env_var="VAULT_SECRET_ID", file=args.secret_id_file, what="AppRole secret id"
+        )
+        if role_id is None or secret_id is None:
+            raise ConfigurationError(
+                "no Vault credentials given; set VAULT_TOKEN or pass --token-file FILE, or "
+                "set VAULT_ROLE_ID with VAULT_SECRET_ID (or --secret-id-file) for AppRole "
+                "(never a secret itself on the command line)"
+            )
+        store = SecretStore.from_approle(
+            url,
+            role_id,
+            secret_id,
+            mount_point=os.environ.get("VAULT_APPROLE_MOUNT") or "approle",
+            namespace=namespace,
+            verify=verify,
+        )
+    with store:
         report = store.audit(_mount(args.mount), read_values=not args.paths_only)
     data = {
         "ok": report.ok,

@@ -150,6 +150,7 @@ def test_vault_audit_without_token_exits_2(cli: CLI, monkeypatch: pytest.MonkeyP
     run = cli("vault", "audit", "prod")
     assert run.code == EXIT_USAGE
     assert "set VAULT_TOKEN or pass --token-file" in run.err
+    assert "VAULT_ROLE_ID" in run.err
     monkeypatch.delenv("VAULT_ADDR")
     monkeypatch.setenv("VAULT_TOKEN", TEST_TOKEN)
     no_addr = cli("vault", "audit", "prod")
@@ -201,3 +202,33 @@ def test_quiet_by_default(cli: CLI, fake_vault: FakeVault, monkeypatch: pytest.M
     monkeypatch.setenv("VAULT_ADDR", BASE_URL)
     monkeypatch.setenv("VAULT_TOKEN", TEST_TOKEN)
     assert cli("vault", "audit", "prod").err == ""
+
+
+def test_vault_audit_with_an_approle_login(
+    cli: CLI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import hvac
+
+    vault = FakeVault({"secret-prod": 2})
+    vault.seed_v2("secret-prod", "payments/database/app", {"username": "a", "password": "p-1"})
+
+    class Client(hvac.Client):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.adapter.session.mount(BASE_URL, vault)
+
+    monkeypatch.setattr("mosaic_sdk.vault._store.hvac.Client", Client)
+    monkeypatch.setenv("VAULT_ADDR", BASE_URL)
+    monkeypatch.setenv("VAULT_ROLE_ID", "role-1234")
+    secret_id = tmp_path / "secret-id"
+    secret_id.write_text("sid-5678\n")
+    run = cli("vault", "audit", "prod", "--secret-id-file", str(secret_id), "--json")
+    assert run.code == EXIT_OK, run.err
+    assert run.json()["paths"] == ["secret-prod/payments/database/app"]
+    assert [s.method for s in vault.seen[:1]] == ["POST"]
+    assert "sid-5678" not in run.out + run.err
+
+    secret_id.write_text("wrong-secret-id\n")
+    refused = cli("vault", "audit", "prod", "--secret-id-file", str(secret_id))
+    assert refused.code == EXIT_ERROR
+    assert "wrong-secret-id" not in refused.err
