@@ -3,7 +3,8 @@
 hvac sends through ``requests``; mounting :class:`FakeVault` on the client's session
 (at a longer URL prefix than the store's retry adapter, so it wins) runs hvac's real
 request building, JSON adapter and error raising against responses shaped like Vault's
-documented API. No socket is opened.
+documented API. No socket is opened. :func:`serve` puts the same fake behind a real
+HTTP server on 127.0.0.1, for code that builds its own client.
 
 Only what the SDK uses is implemented, following
 https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2 and kv-v1.
@@ -12,10 +13,13 @@ https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2 and kv-v1.
 from __future__ import annotations
 
 import json
+import threading
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -426,3 +430,49 @@ class FakeVault(requests.adapters.BaseAdapter):
             store.pop(rel, None)
             return self._respond(request, 204)
         return self._error(request, 405, "unsupported operation")
+
+
+@contextmanager
+def serve(vault: FakeVault) -> Iterator[str]:
+    """Serve ``vault`` over real HTTP on 127.0.0.1 (free port); yields ``http://127.0.0.1:N``.
+
+    For code that builds its own hvac client (``SecretStore.from_env()``, the docs'
+    examples): every request goes through a socket into :meth:`FakeVault.send`.
+    """
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            url = f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
+            prepared = requests.Request(
+                self.command, url, headers=dict(self.headers.items()), data=body
+            ).prepare()
+            with lock:
+                answer = vault.send(prepared)
+            data = answer.content or b""
+            self.send_response(answer.status_code)
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_LIST = _answer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
