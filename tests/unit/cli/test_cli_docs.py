@@ -5,26 +5,31 @@ The page's ``python`` blocks (which set up an OCI layout and some files) and its
 ``$ mosaic ...`` runs :func:`mosaic_sdk.cli.main`, ``$ export A=B`` sets variables and
 ``$ echo $?`` checks the previous exit code, ``~/`` is the home directory and a final
 ``| jq FILTER`` pipes stdout through ``jq``; every other command needs the block to be
-marked ``<!-- no-run: reason -->``. A block marked ``<!-- run-with: vault -->`` runs
-against the in-memory Vault of ``tests/_fake_vault.py`` served on 127.0.0.1, with
-``https://vault.example.com:8200`` replaced by its URL and ``~/.vault-token`` holding
-its token. The expected output is stderr followed by stdout (the
-notes a command prints come before its result); ``...`` in it matches any text, and a
-``sha256:`` digest (full or 12-digit short) matches any digest.
+marked ``<!-- no-run: reason -->``. A block marked ``<!-- run-with: NAME -->`` runs
+against the stand-in ``stand_in_NAME`` (the in-memory Vault of ``tests/_fake_vault.py``,
+or local services for ``mosaic health``), with the placeholder addresses of the page
+replaced by the stand-in's. The expected output is stderr followed by stdout (the
+notes a command prints come before its result); ``...`` in it matches any text, a
+``sha256:`` digest (full or 12-digit short) matches any digest and a duration (``8 ms``,
+``0.01 s``) any duration.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import socket
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from _cli_helpers import CLI
 from _fake_vault import TEST_TOKEN, FakeVault, serve
-from _servers import require_binary
+from _servers import free_port, require_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "cli.md"
@@ -38,6 +43,8 @@ BLOCK = re.compile(
 # Digests differ between runs (image creation times differ): any full or short sha256
 # digest matches any other.
 _DIGEST = re.compile(r"sha256:[0-9a-f]{12}(?:[0-9a-f]{52})?\b")
+# Durations differ too: any "N ms" or "N.NN s" matches any other.
+_DURATION = re.compile(r"\b\d+(?:\.\d+)? m?s\b")
 
 
 def _sessions(text: str) -> list[tuple[str, list[str]]]:
@@ -54,17 +61,18 @@ def _sessions(text: str) -> list[tuple[str, list[str]]]:
 
 def _matches(expected: str, actual: str) -> bool:
     expected, actual = (
-        _DIGEST.sub("sha256:<digest>", expected),
-        _DIGEST.sub("sha256:<digest>", actual),
+        _DURATION.sub("<duration>", _DIGEST.sub("sha256:<digest>", expected)),
+        _DURATION.sub("<duration>", _DIGEST.sub("sha256:<digest>", actual)),
     )
     pattern = ".*?".join(re.escape(part) for part in expected.split("..."))
     return re.fullmatch(pattern, actual, re.DOTALL) is not None
 
 
 @pytest.fixture
-def vault_stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def stand_in_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """A Vault with a legacy ``secret`` mount (two secrets, one with a legacy field) and
-    a clean ``secret-prod``; ``~/.vault-token`` holds its token. Yields its URL."""
+    a clean ``secret-prod``, for ``https://vault.example.com:8200``; ``~/.vault-token``
+    holds its token."""
     vault = FakeVault({"secret": 2, "secret-prod": 2})
     vault.seed_v2("secret", "payments/database/app", {"username": "app", "pass": "legacy-pw-1"})
     vault.seed_v2("secret", "payments/smtp", {"password": "legacy-pw-2"})
@@ -74,7 +82,46 @@ def vault_stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     (home / ".vault-token").write_text(TEST_TOKEN + "\n")
     monkeypatch.setenv("HOME", str(home))
     with serve(vault) as url:
-        yield url
+        yield {"https://vault.example.com:8200": url}
+
+
+@pytest.fixture
+def stand_in_services() -> Iterator[dict[str, str]]:
+    """For ``mosaic health``: an HTTP service answering ``/health`` 200 after 50 ms (so it
+    is the slowest) for ``127.0.0.1:8080``, a TCP listener for ``127.0.0.1:5432`` and a
+    port nobody listens on for ``127.0.0.1:6379``."""
+
+    class Health(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            time.sleep(0.05)
+            self.send_response(200 if self.path == "/health" else 404)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    http.daemon_threads = True
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    with socket.socket() as tcp:
+        tcp.bind(("127.0.0.1", 0))
+        tcp.listen(8)
+        try:
+            yield {
+                "127.0.0.1:8080": f"127.0.0.1:{http.server_address[1]}",
+                "127.0.0.1:5432": f"127.0.0.1:{tcp.getsockname()[1]}",
+                "127.0.0.1:6379": f"127.0.0.1:{free_port()}",
+            }
+        finally:
+            http.shutdown()
+            http.server_close()
+            thread.join(timeout=5)
+
+
+STAND_INS = ("vault", "services")
 
 
 def _jq(text: str, program: str) -> str:
@@ -100,9 +147,10 @@ def test_cli_page_sessions_run(
         code = block.group("code")
         for name in (block.group("stand_ins") or "").split(","):
             if name.strip():
-                assert name.strip() == "vault", f"{where}: unknown stand-in {name!r}"
-                url = request.getfixturevalue("vault_stand_in")
-                code = code.replace("https://vault.example.com:8200", url)
+                assert name.strip() in STAND_INS, f"{where}: unknown stand-in {name!r}"
+                replace = request.getfixturevalue(f"stand_in_{name.strip()}")
+                for placeholder, value in replace.items():
+                    code = code.replace(placeholder, value)
         if block.group("lang") == "python":
             exec(compile(code, where, "exec"), namespace)  # noqa: S102 - our own docs
             continue
