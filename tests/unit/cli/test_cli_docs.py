@@ -45,25 +45,35 @@ BLOCK = re.compile(
 _DIGEST = re.compile(r"sha256:[0-9a-f]{12}(?:[0-9a-f]{52})?\b")
 # Durations differ too: any "N ms" or "N.NN s" matches any other.
 _DURATION = re.compile(r"\b\d+(?:\.\d+)? m?s\b")
+# A metric gate's measured value ("0.0021 within <= 0.01") differs on every run; the
+# threshold after it does not, and stays compared.
+_MEASURED = re.compile(r": \d+(?:\.\d+)?(?:e-?\d+)? within ")
 
 
 def _sessions(text: str) -> list[tuple[str, list[str]]]:
-    """``(command, expected output lines)`` for each ``$`` line of a console block."""
+    """``(command, expected output lines)`` for each ``$`` line of a console block; a
+    command ending in a backslash continues on the next line, as in a shell."""
     sessions: list[tuple[str, list[str]]] = []
+    continued = False
     for line in text.splitlines():
-        if line.startswith("$ "):
+        if continued:
+            command, output = sessions[-1]
+            sessions[-1] = (command[:-1].rstrip() + " " + line.strip(), output)
+        elif line.startswith("$ "):
             sessions.append((line[2:], []))
         else:
             assert sessions, f"output before any command: {line!r}"
             sessions[-1][1].append(line)
+        continued = bool(sessions) and not sessions[-1][1] and sessions[-1][0].endswith("\\")
     return sessions
 
 
 def _matches(expected: str, actual: str) -> bool:
-    expected, actual = (
-        _DURATION.sub("<duration>", _DIGEST.sub("sha256:<digest>", expected)),
-        _DURATION.sub("<duration>", _DIGEST.sub("sha256:<digest>", actual)),
-    )
+    def normal(text: str) -> str:
+        text = _DURATION.sub("<duration>", _DIGEST.sub("sha256:<digest>", text))
+        return _MEASURED.sub(": <measured> within ", text)
+
+    expected, actual = normal(expected), normal(actual)
     pattern = ".*?".join(re.escape(part) for part in expected.split("..."))
     return re.fullmatch(pattern, actual, re.DOTALL) is not None
 
@@ -121,7 +131,37 @@ def stand_in_services() -> Iterator[dict[str, str]]:
             thread.join(timeout=5)
 
 
-STAND_INS = ("vault", "services")
+@pytest.fixture
+def stand_in_prometheus(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """For ``mosaic validate``: ``tests/_metrics_app.py`` serving the documented digest and
+    version at ``http://10.0.0.5:8080`` under steady traffic, and Debian's ``prometheus``
+    scraping it as ``job="api-blue"`` at ``http://prometheus:9090``; ready once the 5m
+    error ratio has data."""
+    from _metrics_app import MetricsApp
+    from _prometheus_server import PrometheusServer
+
+    from mosaic_sdk.observability import PrometheusClient
+
+    digest = "sha256:0c11975afd5585914ee0853d209a1c544857d403a9ef9a30b6045c63a7699490"
+    with MetricsApp(digest=digest, version="1.4.0-rc.2") as app:
+        app.start_traffic(per_second=20)
+        try:
+            with PrometheusServer(tmp_path / "prometheus", {"api-blue": app.host}) as server:
+                query = 'sum(rate(http_requests_total{job="api-blue"}[5m]))'
+                with PrometheusClient(server.url, timeout=10) as prom:
+                    deadline = time.monotonic() + 60
+                    while prom.query(query).is_empty:  # two scrapes make a rate
+                        assert time.monotonic() < deadline, "prometheus has no rate yet"
+                        time.sleep(0.25)
+                yield {
+                    "http://10.0.0.5:8080": f"http://{app.host}",
+                    "http://prometheus:9090": server.url,
+                }
+        finally:
+            app.stop_traffic()
+
+
+STAND_INS = ("vault", "services", "prometheus")
 
 
 def _jq(text: str, program: str) -> str:
