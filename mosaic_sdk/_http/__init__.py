@@ -11,6 +11,7 @@ from mosaic_sdk._http._client import (
     HTTPClient,
     HTTPResponse,
     Transport,
+    check_base_url,
 )
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import (
@@ -31,6 +32,7 @@ __all__ = [
     "RateLimit",
     "RetryPolicy",
     "Transport",
+    "check_base_url",
     "no_retry_waits",
     "parse_retry_after",
 ]

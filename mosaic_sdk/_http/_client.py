@@ -250,6 +250,28 @@ def _tls_setup_error(verify: bool | str, exc: BaseException) -> ConfigurationErr
     )
 
 
+def check_base_url(base_url: object, *, what: str = "base URL", example: str) -> str:
+    """Validate an API root URL before any request (I/O-free) and return it without a
+    trailing slash.
+
+    Refuses anything but a string with an ``http://`` or ``https://`` scheme, a host name,
+    a well-formed port and no white space, with a :class:`ConfigurationError` that quotes
+    the value and shows ``example``. Every client checks its base URL here.
+    """
+    fix = f"pass the full URL, for example {example!r}"
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{what} {base_url!r} has no http:// or https:// scheme; {fix}")
+    base = base_url.rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(base)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} {base_url!r} is not a valid URL ({exc}); {fix}") from None
+    if not parts.hostname or any(ch.isspace() for ch in base):
+        raise ConfigurationError(f"{what} {base_url!r} has no host, or a malformed one; {fix}")
+    return base
+
+
 class _BaseHTTPClient:
     """I/O-free half shared by the sync and async clients."""
 
@@ -282,17 +304,9 @@ class _BaseHTTPClient:
                 "rate_limit= is not a RateLimit",
                 "pass RateLimit(max_requests, per_seconds) or None",
             )
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"base URL {base_url!r} has no http:// or https:// scheme; "
-                "pass the full URL, for example 'https://coolify.example.com'"
-            )
-        if base_url and not base_url.split("://", 1)[1].strip("/"):
-            raise ConfigurationError(
-                f"base URL {base_url!r} has no host; pass the full URL, for example "
-                "'https://coolify.example.com'"
-            )
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (
+            check_base_url(base_url, example="https://api.example.com") if base_url else ""
+        )
         self.provider = provider
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit = rate_limit

@@ -46,7 +46,14 @@ from urllib.parse import quote, urlsplit
 import attrs
 import semver
 
-from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RateLimit, RetryPolicy
+from mosaic_sdk._http import (
+    AsyncHTTPClient,
+    HTTPClient,
+    HTTPResponse,
+    RateLimit,
+    RetryPolicy,
+    check_base_url,
+)
 from mosaic_sdk.errors import (
     APIResponseValidationError,
     ConfigurationError,
@@ -164,26 +171,8 @@ def _error_message(response: HTTPResponse) -> str:
 
 
 def _api_base(base_url: str) -> str:
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"Coolify base URL {base_url!r} has no http:// or https:// scheme; pass the "
-            "instance URL, for example 'https://coolify.example.com'"
-        )
-    base = base_url.rstrip("/")
-    try:
-        parts = urlsplit(base)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"Coolify base URL {base_url!r} is not a valid URL ({exc}); pass the instance "
-            "URL, for example 'https://coolify.example.com'"
-        ) from None
-    if not parts.hostname or any(ch.isspace() for ch in base):
-        raise ConfigurationError(
-            f"Coolify base URL {base_url!r} has no valid host name; pass the instance URL, "
-            "for example 'https://coolify.example.com'"
-        )
-    path = parts.path
+    base = check_base_url(base_url, what="Coolify base URL", example="https://coolify.example.com")
+    path = urlsplit(base).path
     for suffix in ("/api/v1", "/api"):
         if path.endswith(suffix):
             base = base[: -len(suffix)]

@@ -25,7 +25,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RetryPolicy
+from mosaic_sdk._http import (
+    AsyncHTTPClient,
+    HTTPClient,
+    HTTPResponse,
+    RetryPolicy,
+    check_base_url,
+)
 from mosaic_sdk.errors import (
     APIResponseValidationError,
     ConfigurationError,
@@ -79,26 +85,10 @@ def _check_id(value: object, what: str) -> int:
 
 
 def _api_base(base_url: str) -> str:
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"Portainer base URL {base_url!r} has no http:// or https:// scheme; pass the "
-            "full URL, for example 'https://portainer.example.com:9443'"
-        )
-    base = base_url.rstrip("/")
-    try:
-        parts = urlsplit(base)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"Portainer base URL {base_url!r} is not a valid URL ({exc}); pass the full URL, "
-            "for example 'https://portainer.example.com:9443'"
-        ) from None
-    if not parts.hostname or any(ch.isspace() for ch in base):
-        raise ConfigurationError(
-            f"Portainer base URL {base_url!r} has no valid host name; pass the full URL, "
-            "for example 'https://portainer.example.com:9443'"
-        )
-    return base if parts.path.endswith("/api") else base + "/api"
+    base = check_base_url(
+        base_url, what="Portainer base URL", example="https://portainer.example.com:9443"
+    )
+    return base if urlsplit(base).path.endswith("/api") else base + "/api"
 
 
 def _json_list(response: HTTPResponse, what: str) -> list[Any]:

@@ -14,7 +14,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RateLimit, RetryPolicy
+from mosaic_sdk._http import (
+    AsyncHTTPClient,
+    HTTPClient,
+    HTTPResponse,
+    RateLimit,
+    RetryPolicy,
+    check_base_url,
+)
 from mosaic_sdk.errors import (
     APIResponseValidationError,
     APIStatusError,
@@ -435,11 +442,7 @@ class _VercelBase:
             raise ConfigurationError(
                 "Vercel token contains whitespace; copy it again without spaces or newlines"
             )
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"Vercel API base URL {base_url!r} has no http:// or https:// scheme; leave "
-                f"the default {DEFAULT_BASE_URL!r} or pass a full URL"
-            )
+        base_url = check_base_url(base_url, what="Vercel API base URL", example=DEFAULT_BASE_URL)
         register_secret(token)
         self.team_id = team_id
         self.base_url = base_url
