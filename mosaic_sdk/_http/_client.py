@@ -307,6 +307,9 @@ class _BaseHTTPClient:
         self.base_url = (
             check_base_url(base_url, example="https://api.example.com") if base_url else ""
         )
+        # The origin of every URL under the base, parsed once: most requests go there.
+        self._base_prefix = f"{self.base_url}/" if self.base_url else None
+        self._base_origin = _origin(httpx.URL(self.base_url)) if self.base_url else None
         self.provider = provider
         self.retry = retry if retry is not None else RetryPolicy()
         self.rate_limit = rate_limit
@@ -405,8 +408,11 @@ class _BaseHTTPClient:
     def _send_kwargs(self, url: str) -> dict[str, Any]:
         """httpx arguments that do not come from the caller: the origin the redirect
         hook compares against."""
-        target = httpx.URL(url)
-        return {"extensions": {"mosaic_origin": _origin(target)}}
+        if self._base_prefix is not None and url.startswith(self._base_prefix):
+            origin = self._base_origin
+        else:
+            origin = _origin(httpx.URL(url))
+        return {"extensions": {"mosaic_origin": origin}}
 
     def _invalid_url(self, exc: httpx.InvalidURL, url: str) -> InvalidValueError:
         return InvalidValueError(
