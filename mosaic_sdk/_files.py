@@ -15,7 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_text"]
 
 
 def atomic_write_text(
@@ -39,6 +39,30 @@ def atomic_write_text(
         FileExistsError: ``overwrite`` is false and ``path`` already exists.
         OSError: the directory is missing or not writable.
     """
+    return atomic_write_bytes(path, text.encode(encoding), overwrite=overwrite)
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    overwrite: bool = True,
+    durable: bool = True,
+) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path written.
+
+    Args:
+        path: the file to write. Its directory must exist.
+        data: the whole new content.
+        overwrite: as for :func:`atomic_write_text`.
+        durable: fsync the file and its directory before returning. Caches whose
+            entries are verified on read pass ``False``: the rename is still atomic,
+            only a power cut may lose the entry.
+
+    Raises:
+        FileExistsError: ``overwrite`` is false and ``path`` already exists.
+        OSError: the directory is missing or not writable.
+    """
     target = Path(path)
     directory = target.parent
     mode = _existing_mode(target) if overwrite else None
@@ -47,10 +71,11 @@ def atomic_write_text(
     # as a plain open() would; mkstemp would force 0o600.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         if overwrite:
@@ -60,7 +85,8 @@ def atomic_write_text(
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    _fsync_directory(directory)
+    if durable:
+        _fsync_directory(directory)
     return target
 
 

@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 # Session-wide guard: captures every log record of the run and fails the run if a known
 # secret appears in any line (see tests/_secret_guard.py).
 pytest_plugins = ["_secret_guard"]
+
+
+@pytest.fixture(autouse=True)
+def blob_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the command line's default blob cache at a per-test folder, so no test reads
+    what an earlier one cached or writes under the real home directory."""
+    folder = tmp_path_factory.mktemp("mosaic-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOSAIC_CACHE_DIR", str(folder))
+        yield folder

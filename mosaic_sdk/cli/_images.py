@@ -407,12 +407,30 @@ def _retention_options(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--concurrency", type=int, default=8, metavar="N", help="parallel registry reads"
     )
+    cache = policy.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help=(
+            "keep image configs read by the plan here, verified by digest, so later plans "
+            "skip those reads (default: $MOSAIC_CACHE_DIR, else $XDG_CACHE_HOME/mosaic/blobs, "
+            "else ~/.cache/mosaic/blobs)"
+        ),
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="read every config from the registry"
+    )
     add_registry_options(parser)
     add_json_flag(parser)
 
 
 def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
+    from mosaic_sdk.registry import BlobCache, default_cache_directory
     from mosaic_sdk.release import RetentionPolicy
+
+    cache = None
+    if not args.no_cache:
+        cache = BlobCache(args.cache_dir or default_cache_directory())
 
     policy = RetentionPolicy(
         sha_max_age=parse_age(args.sha_max_age, "--sha-max-age"),
@@ -425,6 +443,7 @@ def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
         now=None if args.now is None else parse_time(args.now, "--now"),
         protected_digests=args.protect,
         concurrency=args.concurrency,
+        cache=cache,
     )
 
 

@@ -6,6 +6,8 @@ Protocol.
   (``/v2/``), with Basic and Bearer-token auth.
 * :class:`OCILayout` / :class:`AsyncOCILayout`: OCI image layout directories on disk,
   one per repository (what ``skopeo copy ... oci:<dir>:<tag>`` reads and writes).
+* :class:`BlobCache`: a verified, content-addressed folder of image configs that lets
+  repeated retention plans skip the config reads.
 * :func:`open_registry` picks one from a URL or path; :func:`copy_image` copies between
   any two.
 * :class:`Manifest`, :class:`Descriptor`, :class:`Platform`, :class:`TagList`: frozen
@@ -13,6 +15,7 @@ Protocol.
 """
 
 from mosaic_sdk.registry._auth import Challenge, parse_challenge
+from mosaic_sdk.registry._cache import BlobCache, default_cache_directory
 from mosaic_sdk.registry._client import AsyncRegistryClient, RegistryClient, oci_error_message
 from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
 from mosaic_sdk.registry._models import (
@@ -58,6 +61,7 @@ __all__ = [
     "AsyncImageRegistry",
     "AsyncOCILayout",
     "AsyncRegistryClient",
+    "BlobCache",
     "Challenge",
     "Descriptor",
     "ImageRegistry",
@@ -67,6 +71,7 @@ __all__ = [
     "RegistryClient",
     "TagList",
     "copy_image",
+    "default_cache_directory",
     "layout_root",
     "oci_error_message",
     "open_async_registry",

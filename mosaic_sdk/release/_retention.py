@@ -53,6 +53,7 @@ from mosaic_sdk.errors import (
     RetentionError,
     UnsupportedOperationError,
 )
+from mosaic_sdk.registry._cache import BlobCache
 from mosaic_sdk.registry._models import (
     ANNOTATION_CREATED,
     DOCKER_CONFIG,
@@ -601,14 +602,20 @@ class RetentionPolicy:
         now: datetime | None = None,
         protected_digests: Iterable[Digest | str] = (),
         concurrency: int = 8,
+        cache: BlobCache | None = None,
     ) -> RetentionPlan:
         """Read ``repository`` and decide every tag; changes nothing.
 
         Requests: one tag listing, one manifest GET per tag, one config-blob GET per
         distinct config of a ``sha-``/RC image without the created annotation, and a GET per
         index child or protected digest needed to follow dependencies. Manifests and
-        configs are cached by digest (tags often share digests), and fetched ``concurrency``
-        at a time on a thread pool.
+        configs are read once per digest (tags often share digests), ``concurrency`` at a
+        time on a thread pool.
+
+        Tags are always read from the registry: they move. Configs are immutable (their
+        digest is the hash of their bytes), so with a ``cache`` a config read by an earlier
+        plan - of any repository, by any process sharing the folder - costs no request:
+        a scheduled retention job pays for each image's config once.
 
         Args:
             registry: any :class:`~mosaic_sdk.registry.ImageRegistry`.
@@ -617,6 +624,8 @@ class RetentionPolicy:
             protected_digests: digests deployed somewhere (from deployment records); they
                 and everything they depend on are kept.
             concurrency: parallel registry requests (1 = sequential).
+            cache: a :class:`~mosaic_sdk.registry.BlobCache` for config blobs, or
+                ``None`` to read every config from the registry.
 
         Raises:
             RetentionError: a manifest could not be read (other than a tag deleted while
@@ -625,6 +634,10 @@ class RetentionPolicy:
         """
         _check_registry(registry)
         _check_concurrency(concurrency)
+        if cache is not None and not isinstance(cache, BlobCache):
+            raise InvalidValueError(
+                type(cache).__name__, "is not a BlobCache", "pass BlobCache(folder) or None"
+            )
         when = datetime.now(timezone.utc) if now is None else now
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise InvalidValueError(
@@ -646,6 +659,7 @@ class RetentionPolicy:
             when.astimezone(timezone.utc),
             protected,
             concurrency,
+            cache,
         )
         return planner.run()
 
@@ -734,8 +748,10 @@ class _Planner:
         now: datetime,
         protected: frozenset[Digest],
         concurrency: int,
+        cache: BlobCache | None,
     ) -> None:
         self.policy = policy
+        self.cache = cache
         self.registry = registry
         self.repository = repository
         self.now = now
@@ -767,7 +783,11 @@ class _Planner:
             self.manifests[digest] = manifest
 
     def _config_time(self, config: Digest) -> datetime | None:
-        data = self.registry.get_blob(self.repository, config)
+        data = self.cache.get(config) if self.cache is not None else None
+        if data is None:
+            data = self.registry.get_blob(self.repository, config)
+            if self.cache is not None:
+                self.cache.put(config, data)
         try:
             doc = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -20,6 +20,7 @@ from mosaic_sdk.registry import (
     DOCKER_MANIFEST_V2,
     OCI_INDEX,
     OCI_MANIFEST,
+    BlobCache,
     ImageRegistry,
     Manifest,
     OCILayout,
@@ -305,3 +306,38 @@ def test_retention_plan_apply_and_a_digest_moved_in_between(
     index = images["index"]
     for child in index.child_digests:
         assert backend.resolve(repo, str(child)) == child
+
+
+def test_a_warm_blob_cache_leaves_only_the_tag_reads_on_the_wire(
+    registry_server: RegistryServer,
+    counting: tuple[RegistryClient, CountingTransport],
+    repo: str,
+    tmp_path: Path,
+) -> None:
+    client, transport = counting
+    _populate(client, repo)
+    policy = RetentionPolicy()
+
+    transport.sent.clear()
+    first = policy.plan(client, repo, cache=BlobCache(tmp_path / "cache"), concurrency=4)
+    tags = len(first.decisions)
+    cold = list(transport.sent)
+    configs = [line for line in cold if "/blobs/" in line]
+    assert configs, "the repository has images whose age is only in the config"
+    assert len(cold) == 1 + tags + len(configs) + sum("/manifests/sha256:" in x for x in cold)
+
+    transport.sent.clear()
+    again = policy.plan(client, repo, now=first.now, cache=BlobCache(tmp_path / "cache"))
+    assert again == first
+    assert not [line for line in transport.sent if "/blobs/" in line]
+    assert len(transport.sent) == len(cold) - len(configs)
+
+    # The registry's own log agrees: every config GET it served came from the first plan.
+    def config_gets() -> int:
+        logged = _logged(registry_server, repo)
+        return sum(line.startswith("GET ") and "/blobs/" in line for line in logged)
+
+    deadline = time.monotonic() + 5  # the access log is written asynchronously
+    while config_gets() < len(configs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert config_gets() == len(configs)

@@ -320,3 +320,53 @@ def test_retention_json_output_is_one_document(cli: CLI, images: Images) -> None
     run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
     document = json.loads(run.out)
     assert set(document) == {"ok", "plan", "result"}
+
+
+def _config_only_images(images: Images) -> set[str]:
+    """Two images whose age is only in their config; returns the config digests' hex."""
+    from datetime import timedelta
+
+    from mosaic_sdk.testing import push_image
+
+    layout = images.layout()
+    pushed = [
+        push_image(
+            layout,
+            images.repository,
+            f"sha-c0ffee{n}",
+            created=NOW - timedelta(days=30 + n),
+            created_in="config",
+        )
+        for n in range(2)
+    ]
+    layout.close()
+    return {m.config_digest.hex for m in pushed if m.config_digest is not None}
+
+
+def test_retention_keeps_configs_in_the_blob_cache(
+    cli: CLI, images: Images, tmp_path: Path, blob_cache_dir: Path
+) -> None:
+    configs = _config_only_images(images)
+    folder = tmp_path / "blobs"
+    first = cli("retention", "plan", *images.args, "--now", NOW.isoformat(), "--cache-dir",
+                str(folder), "--json")  # fmt: skip
+    assert first.code == EXIT_OK
+    assert {p.name for p in (folder / "sha256").iterdir()} == configs
+    again = cli("retention", "plan", *images.args, "--now", NOW.isoformat(), "--cache-dir",
+                str(folder), "--json")  # fmt: skip
+    assert again.json() == first.json()
+
+    # Without --cache-dir the default folder ($MOSAIC_CACHE_DIR here) is used ...
+    assert cli("retention", "plan", *images.args, "--now", NOW.isoformat()).code == EXIT_OK
+    assert {p.name for p in (blob_cache_dir / "sha256").iterdir()} == configs
+    # ... and --no-cache writes nowhere.
+    for entry in (blob_cache_dir / "sha256").iterdir():
+        entry.unlink()
+    assert cli("retention", "plan", *images.args, "--no-cache").code == EXIT_OK
+    assert not any((blob_cache_dir / "sha256").iterdir())
+
+
+def test_retention_cache_dir_and_no_cache_exclude_each_other(cli: CLI, images: Images) -> None:
+    run = cli("retention", "plan", *images.args, "--cache-dir", "x", "--no-cache")
+    assert run.code == EXIT_USAGE
+    assert "not allowed with argument" in run.err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from mosaic_sdk.errors import (
     ServerError,
     UnsupportedOperationError,
 )
-from mosaic_sdk.registry import ANNOTATION_CREATED, OCI_EMPTY, OCI_MANIFEST, Manifest
+from mosaic_sdk.registry import ANNOTATION_CREATED, OCI_EMPTY, OCI_MANIFEST, BlobCache, Manifest
 from mosaic_sdk.release import DeletionOutcome, parse_created
 from mosaic_sdk.testing import (
     InMemoryRegistry,
@@ -331,6 +332,42 @@ def test_manifests_and_configs_are_read_once_per_digest(registry: InMemoryRegist
     registry.reset_calls()
     plan_of(registry, RetentionPolicy(keep_latest_rcs=0))
     assert registry.count("get_blob") == 0
+
+
+def test_a_blob_cache_saves_the_config_reads_of_later_plans(
+    registry: InMemoryRegistry, tmp_path: Path
+) -> None:
+    old = [
+        push_image(registry, REPO, f"sha-900000{n}", created=ago(40 + n), created_in="config")
+        for n in range(3)
+    ]
+    push_image(registry, REPO, "sha-9000009", created=ago(2), created_in="config")
+    cache = BlobCache(tmp_path / "cache")
+    registry.reset_calls()
+    first = plan_of(registry, cache=cache)
+    assert registry.count("get_blob") == 4
+    assert (cache.hits, cache.misses) == (0, 4)
+
+    registry.reset_calls()
+    again = plan_of(registry, cache=BlobCache(tmp_path / "cache"))
+    assert registry.count("get_blob") == 0
+    assert registry.count("get_manifest") == 4  # tags move: always read
+    assert again == first
+    assert set(again.to_delete) == {f"sha-900000{n}" for n in range(3)}
+    assert all(d.age is not None for d in again.decisions)
+
+    # A damaged entry is read again from the registry, and the verdicts do not change.
+    config = old[0].config_digest
+    assert config is not None
+    cache.path_for(config).write_bytes(b'{"created": "2099-01-01T00:00:00Z"}')
+    registry.reset_calls()
+    assert plan_of(registry, cache=cache) == first
+    assert registry.count("get_blob") == 1
+
+
+def test_the_cache_argument_must_be_a_blob_cache(registry: InMemoryRegistry) -> None:
+    with pytest.raises(InvalidValueError, match="is not a BlobCache"):
+        plan_of(registry, cache="/tmp/cache")
 
 
 def test_an_empty_or_missing_repository_plans_nothing(registry: InMemoryRegistry) -> None:
