@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from typing import Any
 
 from mosaic_sdk.cli._common import (
@@ -204,6 +205,15 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     )
     promote.add_argument("--force", action="store_true", help="skip the environment order check")
     promote.add_argument(
+        "--environments",
+        metavar="ORDER",
+        help=(
+            "the repository's environment order, testing,staging,prod or testing,prod "
+            "(no staging: saves the request that finds staging absent); default: read "
+            "from the registry, or $MOSAIC_ENVIRONMENTS"
+        ),
+    )
+    promote.add_argument(
         "--dry-run", action="store_true", help="check and print the plan; write nothing"
     )
     promote.add_argument(
@@ -256,6 +266,19 @@ def _check_promote_args(args: argparse.Namespace) -> None:
         )
 
 
+def _environments(args: argparse.Namespace) -> tuple[str, ...] | None:
+    text = args.environments or os.environ.get("MOSAIC_ENVIRONMENTS")
+    if not text:
+        return None
+    order = tuple(part.strip().lower() for part in text.split(","))
+    if order not in (("testing", "staging", "prod"), ("testing", "prod")):
+        raise UsageError(
+            f"--environments {text!r} is not an environment order; use "
+            "'testing,staging,prod' or 'testing,prod' (a repository without staging)"
+        )
+    return order
+
+
 def _promote(args: argparse.Namespace, console: Console) -> int:
     from mosaic_sdk.errors import PromotionError
 
@@ -274,7 +297,9 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
     _check_promote_args(args)
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
-        promotion = Promotion(registry, repository, actor=args.actor)
+        promotion = Promotion(
+            registry, repository, actor=args.actor, environments=_environments(args)
+        )
         record: PromotionRecord
         if args.switch is not None:
             record = promotion.switch(args.switch)

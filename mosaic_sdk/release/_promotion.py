@@ -15,8 +15,9 @@ Rules:
   to its digest first.
 * Environment order: a digest reaches ``staging`` only once ``testing`` points to it, and
   ``prod`` (or a slot) only once ``staging`` does. ``staging`` is optional: in a
-  repository that has no ``staging`` tag, ``prod`` follows ``testing``. ``force=True``
-  skips the check.
+  repository that has no ``staging`` tag, ``prod`` follows ``testing``; a repository that
+  never uses it can say so with ``Promotion(..., environments=("testing", "prod"))``, which
+  saves the request that finds ``staging`` absent. ``force=True`` skips the check.
 * Switching ``prod`` to a slot skips the order check: the slot was checked when the digest
   was deployed to it, and switching back must stay instant.
 
@@ -33,6 +34,8 @@ digest -> ``prod`` / slot                    HEAD prod, GET staging [1]_, PUT   
 ``from_environment`` -> next environment     HEAD target, GET source pointer, PUT        3
 ``switch("green")``                          HEAD prod, GET green, PUT prod              3
 repeat of a digest promotion (no-op)         HEAD target                                 1
+digest -> ``prod``, declared without         HEAD prod, GET testing [1]_, PUT            3
+``staging`` [2]_
 digest -> ``prod``, no ``staging`` tag       HEAD prod, GET staging (404), GET testing,  4
                                              PUT
 immutable tag -> ``staging``/``prod``        HEAD target, GET tag, HEAD predecessor,     4
@@ -44,6 +47,8 @@ immutable tag -> ``prod``, no ``staging``    HEAD prod, GET tag, HEAD staging (4
 
 .. [1] The predecessor is fetched *by tag*: when it points to the source digest, its bytes
    are the source manifest, so one GET both checks the order and provides the bytes.
+.. [2] ``Promotion(..., environments=("testing", "prod"))``; also ``testing`` -> ``prod``
+   with ``promote_environment``. Undeclared, ``staging`` must be probed first.
 
 The rows above 3 are lower bounds, not slack: a distribution API read names one reference,
 and the PUT answer carries only the digest written (never the previous one), so a
@@ -63,7 +68,7 @@ from __future__ import annotations
 import html
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -101,6 +106,23 @@ PROMOTION_ORDER: tuple[str, ...] = ENVIRONMENT_TAGS
 
 _RECORD_SCHEMA = "mosaic.promotion-record/v1"
 _OPTIONAL = "staging"
+
+
+_DECLARABLE: tuple[tuple[str, ...], ...] = (("testing", "staging", "prod"), ("testing", "prod"))
+
+
+def _check_environments(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    order = tuple(value) if isinstance(value, (list, tuple)) else None
+    if order not in _DECLARABLE:
+        raise InvalidValueError(
+            value,
+            "is not an environment order",
+            "pass ('testing', 'staging', 'prod'), or ('testing', 'prod') for a repository "
+            "without staging, or None to read it from the registry",
+        )
+    return order
 
 
 def _utc_now() -> datetime:
@@ -421,6 +443,13 @@ class Promotion:
         verify: ``"put"`` (default) trusts the digest the PUT answer reports, which
             :meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks against the
             bytes; ``"resolve"`` also HEADs the pointer afterwards (one more request).
+        environments: the repository's environment order, ``("testing", "staging",
+            "prod")`` or ``("testing", "prod")`` for a repository that never uses
+            ``staging``. ``None`` (default) reads it from the registry: ``prod`` follows
+            ``staging`` when a ``staging`` tag exists, else ``testing`` - which costs a
+            request to find ``staging`` absent. Declared, the order is enforced as given:
+            promoting to an undeclared ``staging`` is refused, and a declared ``staging``
+            that has no image blocks ``prod``.
 
     Example:
         >>> from mosaic_sdk.testing import InMemoryRegistry, push_image
@@ -443,6 +472,7 @@ class Promotion:
         actor: str | None = None,
         clock: Callable[[], datetime] | None = None,
         verify: Literal["put", "resolve"] = "put",
+        environments: Sequence[str] | None = None,
     ) -> None:
         if not isinstance(registry, ImageRegistry):
             raise InvalidValueError(
@@ -459,9 +489,11 @@ class Promotion:
         self.actor = actor if actor is not None else _default_actor()
         self._clock = clock or _utc_now
         self.verify = verify
+        self.environments = _check_environments(environments)
 
     def __repr__(self) -> str:
-        return f"Promotion({self.registry!r}, {self.repository!r}, actor={self.actor!r})"
+        declared = "" if self.environments is None else f", environments={self.environments!r}"
+        return f"Promotion({self.registry!r}, {self.repository!r}, actor={self.actor!r}{declared})"
 
     # -- public API --------------------------------------------------------------------
 
@@ -495,6 +527,7 @@ class Promotion:
             raise InvalidValueError(force, "force must be True or False", "pass force=True")
         target = self._target(to)
         src = self._source(source, from_environment, target)
+        self._check_declared(target, src.pointer)
         return self._plan(src, target, force=force, before=self._current(target))
 
     def promote(
@@ -696,7 +729,25 @@ class Promotion:
             return ()
         if target == "staging":
             return ("testing",)
-        return ("staging", "testing")  # prod and the slots
+        if self.environments is not None:  # prod and the slots follow the declared order
+            return (self.environments[-2],)
+        return ("staging", "testing")  # prod and the slots; staging is skipped when unused
+
+    def _may_skip(self, pred: str, target: str) -> bool:
+        """Whether a missing ``pred`` means "not used here" rather than "not promoted yet"."""
+        return self.environments is None and pred == _OPTIONAL and target != _OPTIONAL
+
+    def _check_declared(self, target: str, pointer: str | None) -> None:
+        if self.environments is None:
+            return
+        for name, role, instead in ((target, "to", "prod"), (pointer, "from", "testing")):
+            if name in ENVIRONMENT_TAGS and name not in self.environments:
+                raise PromotionError(
+                    f"cannot promote {role} {name} in {self.repository!r}: this Promotion "
+                    f"declares the environments {' -> '.join(self.environments)}; promote "
+                    f"{role} {instead} instead, or declare "
+                    "environments=('testing', 'staging', 'prod')"
+                )
 
     def _refuse(
         self, label: str, digest: Digest, target: str, pred: str, found: Digest | None
@@ -726,7 +777,7 @@ class Promotion:
                 try:
                     found = self.registry.get_manifest(self.repository, pred)
                 except NotFoundError:
-                    if pred == _OPTIONAL and target != _OPTIONAL:
+                    if self._may_skip(pred, target):
                         checks.append("staging is not used in this repository: checked testing")
                         continue
                     raise self._refuse(src.label, digest, target, pred, None) from None
@@ -753,7 +804,7 @@ class Promotion:
                 if pred == src.pointer:
                     break
                 found_digest = self._current(pred)
-                if found_digest is None and pred == _OPTIONAL and target != _OPTIONAL:
+                if found_digest is None and self._may_skip(pred, target):
                     checks.append("staging is not used in this repository: checked testing")
                     continue
                 if found_digest != digest:

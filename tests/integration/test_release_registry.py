@@ -185,6 +185,44 @@ def test_the_promotions_that_need_a_fourth_read_cost_exactly_what_the_docs_say(
         assert client.resolve(repo, tag) == second.digest
 
 
+def test_a_repository_declared_without_staging_promotes_in_three_requests(
+    counting: tuple[RegistryClient, CountingTransport], registry_server: RegistryServer, repo: str
+) -> None:
+    """Declaring environments=("testing", "prod") removes the staging probe: the rows
+    that cost 4 only to find staging absent cost 3."""
+    client, _ = counting
+    image = push_image(client, repo, "sha-abcdef1", created=ago(1))
+    promotion = Promotion(client, repo, actor="ci", environments=("testing", "prod"))
+
+    def run(action: Callable[[], PromotionRecord]) -> list[str]:
+        return _sequence(counting, registry_server, repo, action)
+
+    assert run(lambda: promotion.promote(image.digest, to="testing")) == [
+        "HEAD testing",
+        f"GET {image.digest}",
+        "PUT testing",
+    ]
+    assert run(lambda: promotion.promote(image.digest, to="prod")) == [
+        "HEAD prod",
+        "GET testing",
+        "PUT prod",
+    ]
+    assert run(lambda: promotion.promote_environment("testing", "blue")) == [
+        "HEAD blue",
+        "GET testing",
+        "PUT blue",
+    ]
+    # A tag source still reads the tag besides its predecessor: 4, without the staging probe.
+    assert run(lambda: promotion.promote("sha-abcdef1", to="green")) == [
+        "HEAD green",
+        "GET sha-abcdef1",
+        "HEAD testing",
+        "PUT green",
+    ]
+    for tag in ("testing", "prod", "blue", "green"):
+        assert client.resolve(repo, tag) == image.digest
+
+
 @pytest.mark.parametrize(
     ("docker", "multi", "media_type"),
     [

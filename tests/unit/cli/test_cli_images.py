@@ -153,6 +153,34 @@ def test_promote_out_of_order_is_a_failure_not_bad_input(cli: CLI, images: Image
     assert forced.json()["forced"] is True
 
 
+def test_promote_with_a_declared_environment_order(
+    cli: CLI, images: Images, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli("promote", "v1.4.0-rc.1", "--to", "testing", *images.args)
+    no_staging = ("--environments", "testing,prod")
+    refused = cli("promote", "--from", "testing", "--to", "staging", *no_staging, *images.args)
+    assert refused.code == EXIT_FAILURE
+    assert "declares the environments testing -> prod" in refused.err
+    run = cli("promote", "--from", "testing", "--to", "prod", *no_staging, *images.args, "--json")
+    assert run.code == EXIT_OK
+    assert run.json()["digest_after"] == str(images.rc1.digest)
+
+    # From the environment too; a declared staging must be there before prod.
+    monkeypatch.setenv("MOSAIC_ENVIRONMENTS", "testing,staging,prod")
+    blocked = cli("promote", "v1.4.0-rc.1", "--to", "green", *images.args)
+    assert blocked.code == EXIT_FAILURE
+    assert "staging has no image" in blocked.err
+    assert "green" not in images.layout().list_tags(images.repository)
+
+
+@pytest.mark.parametrize("order", ["prod", "testing,staging", "testing, prod, staging", ","])
+def test_promote_refuses_an_unknown_environment_order(cli: CLI, images: Images, order: str) -> None:
+    run = cli("promote", "v1.4.0-rc.1", "--to", "testing", "--environments", order, *images.args)
+    assert run.code == EXIT_USAGE
+    assert "'testing,staging,prod' or 'testing,prod'" in run.err
+    assert "testing" not in images.layout().list_tags(images.repository)
+
+
 def test_promote_dry_run_writes_nothing(cli: CLI, images: Images) -> None:
     run = cli("promote", "v1.4.0-rc.1", "--to", "testing", "--dry-run", *images.args)
     assert run.code == EXIT_OK

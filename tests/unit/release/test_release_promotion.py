@@ -143,6 +143,67 @@ def test_staging_is_optional_testing_then_prod(
     assert record.source == str(image.digest)
 
 
+def test_declared_without_staging_checks_testing_and_never_probes_staging(
+    registry: InMemoryRegistry, image: Manifest
+) -> None:
+    promotion = Promotion(registry, REPO, actor="ci", environments=["testing", "prod"])
+    assert promotion.environments == ("testing", "prod")
+    assert "environments=('testing', 'prod')" in repr(promotion)
+    with pytest.raises(PromotionError, match="promote it to testing first"):
+        promotion.promote(image.digest, to="prod")
+    promotion.promote(image.digest, to="testing")
+    registry.reset_calls()
+    plan = promotion.plan_promotion(image.digest, to="prod")
+    assert plan.checks == (f"testing points to {image.digest}",)
+    assert [(c.operation, c.reference) for c in registry.calls] == [
+        ("resolve", "prod"),
+        ("get_manifest", "testing"),
+    ]
+    plan.apply()
+    assert registry.resolve(REPO, "prod") == image.digest
+
+
+def test_declared_without_staging_refuses_staging_before_any_request(
+    registry: InMemoryRegistry, image: Manifest
+) -> None:
+    promotion = Promotion(registry, REPO, environments=("testing", "prod"))
+    registry.reset_calls()
+    with pytest.raises(PromotionError, match="cannot promote to staging") as info:
+        promotion.promote(image.digest, to="staging")
+    assert "testing -> prod" in str(info.value)
+    assert "promote to prod instead" in str(info.value)
+    with pytest.raises(PromotionError, match="cannot promote from staging") as info:
+        promotion.promote_environment("staging", "prod")
+    assert "promote from testing instead" in str(info.value)
+    assert registry.calls == []
+
+
+def test_a_declared_staging_is_required_for_prod(
+    registry: InMemoryRegistry, image: Manifest
+) -> None:
+    """Auto-detection would fall back to testing when staging is absent; a declared
+    order does not: the missing staging blocks prod."""
+    promotion = Promotion(registry, REPO, environments=("testing", "staging", "prod"))
+    promotion.promote(image.digest, to="testing")
+    with pytest.raises(PromotionError, match="staging has no image"):
+        promotion.promote(image.digest, to="prod")
+    promotion.promote(image.digest, to="staging")
+    assert promotion.promote(image.digest, to="prod").digest_after == image.digest
+
+
+@pytest.mark.parametrize(
+    "environments",
+    [("prod",), ("testing", "staging"), ("staging", "prod"), ("prod", "testing"), "testing",
+     ("testing", "blue"), ("testing", "staging", "prod", "prod")],
+)  # fmt: skip
+def test_an_environment_order_must_be_one_of_the_two_pipelines(
+    registry: InMemoryRegistry, environments: object
+) -> None:
+    with pytest.raises(InvalidValueError, match="is not an environment order") as info:
+        Promotion(registry, REPO, environments=environments)  # type: ignore[arg-type]
+    assert "('testing', 'prod')" in str(info.value)
+
+
 def test_force_skips_the_order_check_and_is_recorded(
     registry: InMemoryRegistry, image: Manifest, promotion: Promotion
 ) -> None:
