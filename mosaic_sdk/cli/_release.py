@@ -428,7 +428,15 @@ def _register_rollback(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     evidence.add_argument(
         "--short-name", metavar="NAME", help="scratchpad short name, e.g. release-api"
     )
-    evidence.add_argument("--reason", default="", help="why, in one line")
+    evidence.add_argument(
+        "--reason", default="", help="why, in one line (default: the --report headline)"
+    )
+    evidence.add_argument(
+        "--report",
+        metavar="FILE",
+        help="the failed validation, as 'mosaic validate --json > FILE' saved it: "
+        "written to the scratchpad with the rollback",
+    )
     evidence.add_argument("--next-step", metavar="TEXT", help="the next remediation step")
     rollback.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     add_registry_options(rollback)
@@ -461,6 +469,22 @@ def _load_record(path: str) -> Any:
     return PromotionRecord.from_json(text)
 
 
+def _load_report(path: str) -> Any:
+    from pathlib import Path
+
+    from mosaic_sdk.errors import ConfigurationError
+    from mosaic_sdk.release import ValidationReport
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the validation report {path!r} ({exc.strerror or exc}); pass the "
+            "file 'mosaic validate --json > FILE' wrote"
+        ) from None
+    return ValidationReport.from_json(text)
+
+
 def _plan_json(plan: Any) -> dict[str, Any]:
     return {
         "target": plan.target,
@@ -479,6 +503,7 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
     from mosaic_sdk.release import Promotion, ReleaseEvidence, Rollback
 
     record = _load_record(args.record) if args.record else None
+    report = _load_report(args.report) if args.report else None
     if args.failed:
         failed = _digest_or_image(args.failed, "--failed")
     elif record is not None:
@@ -515,7 +540,9 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
             if args.evidence is not None
             else None
         )
-        result = rollback.execute(reason=args.reason, evidence=evidence, next_step=args.next_step)
+        result = rollback.execute(
+            reason=args.reason, evidence=evidence, next_step=args.next_step, report=report
+        )
     files = [str(p) for p in result.evidence.paths] if result.evidence is not None else []
     text = str(result) + "".join(f"\n  evidence: {p}" for p in files)
     data = {

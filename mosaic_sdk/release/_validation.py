@@ -135,6 +135,41 @@ def _pairs(
     return tuple((str(k), redact_text(str(v))) for k, v in items)
 
 
+_FIX = "pass what ValidationReport.to_dict() (or 'mosaic validate --json') wrote"
+
+
+def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...], what: str) -> Any:
+    value = data.get(name)
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        value = None  # JSON true/false is not a number
+    if not isinstance(value, kind):
+        raise InvalidValueError(value, f"{what} field {name!r} is missing or mistyped", _FIX)
+    return value
+
+
+def _time_field(data: Mapping[str, Any], name: str, what: str) -> datetime:
+    text = _field(data, name, str, what)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidValueError(
+            text, f"{what} field {name!r} is not an ISO 8601 time", _FIX
+        ) from None
+    if when.tzinfo is None:
+        raise InvalidValueError(text, f"{what} field {name!r} has no time zone", _FIX)
+    return when.astimezone(timezone.utc)
+
+
+def _verdict_field(data: Mapping[str, Any], what: str) -> Verdict:
+    value = data.get("verdict")
+    try:
+        return Verdict(value)
+    except ValueError:
+        raise InvalidValueError(
+            value, f"{what} field 'verdict' is not passed, inconclusive or failed", _FIX
+        ) from None
+
+
 @attrs.frozen
 class CheckResult:
     """The outcome of one check.
@@ -181,6 +216,36 @@ class CheckResult:
             "duration_seconds": round(self.duration_seconds, 4),
             "attempts": self.attempts,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
+        """Read what :meth:`to_dict` wrote.
+
+        Raises:
+            InvalidValueError: not a check result; the message names the wrong field.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidValueError(type(data).__name__, "a check result is a JSON object", _FIX)
+        evidence = _field(data, "evidence", list, "check result")
+        if not all(
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and all(isinstance(x, str) for x in pair)
+            for pair in evidence
+        ):
+            raise InvalidValueError(
+                evidence, "check result field 'evidence' is not a list of [key, value] pairs", _FIX
+            )
+        return cls(
+            name=_field(data, "name", str, "check result"),
+            kind=_field(data, "kind", str, "check result"),
+            verdict=_verdict_field(data, "check result"),
+            summary=_field(data, "summary", str, "check result"),
+            evidence=[(k, v) for k, v in evidence],
+            started_at=_time_field(data, "started_at", "check result"),
+            duration_seconds=float(_field(data, "duration_seconds", (int, float), "check result")),
+            attempts=_field(data, "attempts", int, "check result"),
+        )
 
 
 @runtime_checkable
@@ -301,6 +366,60 @@ class ValidationReport:
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ValidationReport:
+        """Read what :meth:`to_dict` wrote (``mosaic validate --json`` prints it), for
+        example to attach a saved report to a later rollback's evidence. The stored
+        ``verdict`` must agree with the checks' verdicts.
+
+        Raises:
+            InvalidValueError: not a validation report; the message names the wrong field.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidValueError(
+                type(data).__name__, "a validation report is a JSON object", _FIX
+            )
+        schema = data.get("schema")
+        if schema != _REPORT_SCHEMA:
+            raise InvalidValueError(
+                schema, "is not a validation report schema", f"expected {_REPORT_SCHEMA!r}; {_FIX}"
+            )
+        version = data.get("version")
+        if version is not None and not isinstance(version, str):
+            raise InvalidValueError(version, "validation report field 'version' is mistyped", _FIX)
+        report = cls(
+            name=_field(data, "name", str, "validation report"),
+            image=_field(data, "image", str, "validation report"),
+            version=version,
+            where=_field(data, "where", str, "validation report"),
+            results=tuple(
+                CheckResult.from_dict(item)
+                for item in _field(data, "results", list, "validation report")
+            ),
+            started_at=_time_field(data, "started_at", "validation report"),
+            finished_at=_time_field(data, "finished_at", "validation report"),
+            duration_seconds=float(
+                _field(data, "duration_seconds", (int, float), "validation report")
+            ),
+        )
+        stated = _verdict_field(data, "validation report")
+        if stated is not report.verdict:
+            raise InvalidValueError(
+                stated.value,
+                f"is the report's stated verdict, but its checks say {report.verdict.value}",
+                _FIX,
+            )
+        return report
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ValidationReport:
+        """Read what :meth:`to_json` wrote; see :meth:`from_dict`."""
+        try:
+            data = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidValueError(str(text)[:80], f"is not JSON ({exc})", _FIX) from None
+        return cls.from_dict(data)
 
     def to_markdown(self, *, heading_level: int = 3) -> str:
         """The report as Markdown: a summary table, then each check's evidence."""

@@ -90,6 +90,62 @@ def test_rollback_restores_verifies_and_writes_evidence(cli: CLI, release: Relea
     assert again.json()["noop"] is True
 
 
+def _failed_report(release: Release) -> str:
+    from datetime import datetime, timezone
+
+    from mosaic_sdk.release import CheckResult, ValidationReport, Verdict
+
+    at = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    report = ValidationReport(
+        name="post-deploy prod",
+        image=release.image(release.bad),
+        version="1.1.0-rc.1",
+        where="prod on compose",
+        results=(
+            CheckResult("health /healthz", "health", Verdict.PASSED, "200 OK", started_at=at),
+            CheckResult(
+                "p95 latency", "metric", Verdict.FAILED, "0.48 s > 0.25 s",
+                evidence={"query": "histogram_quantile(0.95, ...)"}, started_at=at,
+            ),
+        ),
+        started_at=at,
+        finished_at=at,
+        duration_seconds=1.5,
+    )  # fmt: skip
+    path = release.root / "validation.json"
+    path.write_text(report.to_json())
+    return str(path)
+
+
+def test_rollback_attaches_a_saved_validation_report(cli: CLI, release: Release) -> None:
+    run = cli(
+        "rollback", "--target", "compose:compose.yaml#api", "--record", str(release.record),
+        "--evidence", ".", "--issue", "42", "--short-name", "release-api",
+        "--report", _failed_report(release),
+    )  # fmt: skip
+    assert run.code == EXIT_OK, run.err
+    scratchpad = (release.root / "docs" / "scratchpads" / "42-release-api.md").read_text()
+    # The headline is the reason when --reason is not given; the whole report is evidence.
+    assert "post-deploy prod failed: p95 latency: 0.48 s > 0.25 s" in scratchpad
+    assert "#### post-deploy prod: FAILED" in scratchpad
+    assert "histogram_quantile(0.95, ...)" in scratchpad
+    assert _pinned(release) == release.image(release.good)
+
+
+def test_a_broken_report_file_changes_nothing(cli: CLI, release: Release) -> None:
+    broken = release.root / "broken.json"
+    broken.write_text(json.dumps({"schema": "mosaic.validation-report/v1", "name": 3}))
+    run = cli("rollback", "--target", "compose:compose.yaml#api", "--record",
+              str(release.record), "--report", str(broken))  # fmt: skip
+    assert run.code == EXIT_USAGE
+    assert "field 'name'" in run.err
+    missing = cli("rollback", "--target", "compose:compose.yaml#api", "--record",
+                  str(release.record), "--report", str(release.root / "nope.json"))  # fmt: skip
+    assert missing.code != EXIT_OK
+    assert "cannot read the validation report" in missing.err
+    assert _pinned(release) == release.image(release.bad)
+
+
 def test_rollback_from_the_target_history_alone(cli: CLI, release: Release) -> None:
     run = cli(
         "rollback", "--target", "compose:compose.yaml#api",

@@ -4,6 +4,7 @@ transports, fake targets, fake metric sources, injected clocks)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -210,6 +211,53 @@ def test_report_renders_markdown_json_html_and_text() -> None:
     assert "&lt;script&gt;" in page
     assert report._repr_markdown_() == markdown
     assert str(report).splitlines()[0].startswith("pre-switch: FAILED")
+
+
+def test_a_saved_report_reads_back_as_it_was_written() -> None:
+    report = sample_report()
+    again = ValidationReport.from_json(report.to_json())
+    assert again.to_dict() == report.to_dict()
+    assert again.verdict is Verdict.FAILED
+    assert again.headline() == report.headline()
+    assert again.results[0].evidence == report.results[0].evidence
+    assert ValidationReport.from_dict(json.loads(report.to_json(indent=None))) == again
+
+
+def _broken(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(sample_report().to_json())
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(schema="other/v1"), "is not a validation report schema"),
+        (lambda d: d.pop("name"), "field 'name' is missing"),
+        (lambda d: d.update(started_at="yesterday"), "field 'started_at' is not an ISO 8601"),
+        (lambda d: d.update(finished_at="2026-01-01T00:00:00"), "has no time zone"),
+        (lambda d: d.update(duration_seconds=True), "field 'duration_seconds'"),
+        (lambda d: d.update(version=3), "field 'version' is mistyped"),
+        (lambda d: d.update(verdict="passed"), "its checks say failed"),
+        (lambda d: d["results"][0].update(verdict="ok"), "not passed, inconclusive or failed"),
+        (lambda d: d["results"][1].update(evidence=[["only-a-key"]]), "[key, value] pairs"),
+        (lambda d: d["results"][2].update(attempts="3"), "field 'attempts'"),
+        (lambda d: d["results"].append("a string"), "a check result is a JSON object"),
+    ],
+)
+def test_a_damaged_report_names_the_field(
+    change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    with pytest.raises(InvalidValueError, match=re.escape(message)) as caught:
+        ValidationReport.from_dict(_broken(change))
+    assert "mosaic validate --json" in str(caught.value)
+
+
+def test_a_report_that_is_not_json_or_not_an_object_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="is not JSON"):
+        ValidationReport.from_json("{not json")
+    with pytest.raises(InvalidValueError, match="is a JSON object"):
+        ValidationReport.from_json("[1, 2]")
 
 
 def test_raise_for_verdict_carries_the_report() -> None:
