@@ -453,35 +453,31 @@ def _digest_or_image(text: str, option: str) -> Any:
     raise UsageError(f"{option} {text!r} is not a digest (sha256:...) or a repo@sha256:... image")
 
 
-def _load_record(path: str) -> Any:
+def _read_saved(path: str, what: str, writer: str) -> str:
     from pathlib import Path
 
     from mosaic_sdk.errors import ConfigurationError
-    from mosaic_sdk.release import PromotionRecord
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(
-            f"cannot read the promotion record {path!r} ({exc.strerror or exc}); pass the file "
-            "'mosaic promote --record FILE' wrote"
+            f"cannot read the {what} {path!r} ({exc.strerror or exc}); pass the file "
+            f"{writer} wrote"
         ) from None
+
+
+def _load_record(path: str) -> Any:
+    from mosaic_sdk.release import PromotionRecord
+
+    text = _read_saved(path, "promotion record", "'mosaic promote --record FILE'")
     return PromotionRecord.from_json(text)
 
 
 def _load_report(path: str) -> Any:
-    from pathlib import Path
-
-    from mosaic_sdk.errors import ConfigurationError
     from mosaic_sdk.release import ValidationReport
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read the validation report {path!r} ({exc.strerror or exc}); pass the "
-            "file 'mosaic validate --json > FILE' wrote"
-        ) from None
+    text = _read_saved(path, "validation report", "'mosaic validate --json > FILE'")
     return ValidationReport.from_json(text)
 
 
