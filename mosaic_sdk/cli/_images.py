@@ -476,6 +476,7 @@ def _retention_plan(args: argparse.Namespace, console: Console) -> int:
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan(args, registry, repository)
+    console.note(str(plan.reads))
     data = plan.to_json()
     if args.only is not None:
         data["decisions"] = [d for d in data["decisions"] if d["verdict"] == args.only]
@@ -487,7 +488,7 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan(args, registry, repository)
-        console.note(f"plan: {plan.summary()}")
+        console.note(f"plan: {plan.summary()}; {plan.reads}")
         progress = None
         if plan.deletions and wants_progress(args.progress, console.err):
             bar = ProgressBar(console.err, "deleting")

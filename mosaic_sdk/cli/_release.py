@@ -462,8 +462,7 @@ def _read_saved(path: str, what: str, writer: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigurationError(
-            f"cannot read the {what} {path!r} ({exc.strerror or exc}); pass the file "
-            f"{writer} wrote"
+            f"cannot read the {what} {path!r} ({exc.strerror or exc}); pass the file {writer} wrote"
         ) from None
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.release._retention import (
         DeletionOutcome,
         DigestDeletion,
+        PlanReads,
         RetentionPlan,
         RetentionPolicy,
         RetentionResult,
@@ -94,6 +95,7 @@ _LAZY: dict[str, str] = {
     "PromotionRecord": "mosaic_sdk.release._promotion",
     "DeletionOutcome": "mosaic_sdk.release._retention",
     "DigestDeletion": "mosaic_sdk.release._retention",
+    "PlanReads": "mosaic_sdk.release._retention",
     "RetentionPlan": "mosaic_sdk.release._retention",
     "RetentionPolicy": "mosaic_sdk.release._retention",
     "RetentionResult": "mosaic_sdk.release._retention",
@@ -139,6 +141,7 @@ __all__ = [
     "HealthCheck",
     "MetricGate",
     "NoDataPolicy",
+    "PlanReads",
     "PostDeployValidation",
     "Promotion",
     "PromotionPlan",

@@ -37,6 +37,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +77,7 @@ from mosaic_sdk.values import (
 __all__ = [
     "DeletionOutcome",
     "DigestDeletion",
+    "PlanReads",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
@@ -200,6 +202,40 @@ def _pmap(
 
 
 # -- the value types -------------------------------------------------------------------
+
+
+@attrs.frozen
+class PlanReads:
+    """What a plan read, to see its request budget and what a cache saved.
+
+    Attributes:
+        tag_lists: tag listings (one per plan; a paginated listing counts once).
+        manifests: manifests read from the registry (one per tag, plus index children and
+            protected digests no tag names).
+        configs: config blobs read from the registry.
+        configs_cached: config blobs served by the :class:`~mosaic_sdk.registry.BlobCache`.
+    """
+
+    tag_lists: int = 0
+    manifests: int = 0
+    configs: int = 0
+    configs_cached: int = 0
+
+    @property
+    def registry_reads(self) -> int:
+        """Calls made to the registry (tag listings, manifests, configs)."""
+        return self.tag_lists + self.manifests + self.configs
+
+    def __str__(self) -> str:
+        cached = f", {self.configs_cached} from the cache" if self.configs_cached else ""
+        return (
+            f"{self.registry_reads} registry reads: {self.tag_lists} tag list, "
+            f"{self.manifests} manifests, {self.configs} configs{cached}"
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
 
 
 @attrs.frozen
@@ -407,6 +443,8 @@ class RetentionPlan:
         protected_digests: the digests the caller marked as deployed.
         pointers: the pointer tags present when planning; apply re-resolves them before
             every deletion.
+        reads: what planning read (not part of equality: two plans of the same state are
+            equal however they were read).
     """
 
     repository: str
@@ -416,6 +454,7 @@ class RetentionPlan:
     deletions: tuple[DigestDeletion, ...]
     protected_digests: frozenset[Digest]
     pointers: tuple[str, ...]
+    reads: PlanReads = attrs.field(factory=PlanReads, eq=False, repr=False)
 
     @property
     def to_delete(self) -> tuple[str, ...]:
@@ -506,6 +545,7 @@ class RetentionPlan:
                 {"digest": str(x.digest), "tags": list(x.tags), "reason": x.reason}
                 for x in self.deletions
             ],
+            "reads": self.reads.to_json(),
         }
 
     def apply(
@@ -760,6 +800,12 @@ class _Planner:
         self.manifests: dict[Digest, Manifest] = {}
         self.created: dict[Digest, datetime | None] = {}
         self.config_created: dict[Digest, datetime | None] = {}
+        self._counts = {"tag_lists": 0, "manifests": 0, "configs": 0, "configs_cached": 0}
+        self._count_lock = threading.Lock()
+
+    def _count(self, what: str) -> None:
+        with self._count_lock:
+            self._counts[what] += 1
 
     # fetching ------------------------------------------------------------------------
 
@@ -772,9 +818,7 @@ class _Planner:
     def _fetch_manifests(self, digests: Iterable[Digest]) -> None:
         """GET manifests by digest that are not cached; missing ones are skipped."""
         wanted = [d for d in dict.fromkeys(digests) if d not in self.manifests]
-        for digest, manifest, error in _pmap(
-            lambda d: self.registry.get_manifest(self.repository, str(d)), wanted, self.concurrency
-        ):
+        for digest, manifest, error in _pmap(self._get_manifest, wanted, self.concurrency):
             if isinstance(error, NotFoundError):
                 continue
             if error is not None:
@@ -782,12 +826,19 @@ class _Planner:
             assert manifest is not None
             self.manifests[digest] = manifest
 
+    def _get_manifest(self, reference: Digest | str) -> Manifest:
+        self._count("manifests")
+        return self.registry.get_manifest(self.repository, str(reference))
+
     def _config_time(self, config: Digest) -> datetime | None:
         data = self.cache.get(config) if self.cache is not None else None
         if data is None:
+            self._count("configs")
             data = self.registry.get_blob(self.repository, config)
             if self.cache is not None:
                 self.cache.put(config, data)
+        else:
+            self._count("configs_cached")
         try:
             doc = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -847,6 +898,7 @@ class _Planner:
 
     def run(self) -> RetentionPlan:
         try:
+            self._count("tag_lists")
             tags = self.registry.list_tags(self.repository)
         except NotFoundError:
             tags = []
@@ -856,9 +908,7 @@ class _Planner:
 
         # 1. Every tag's manifest (one GET per tag; the digest comes with the bytes).
         vanished: set[str] = set()
-        for tag, manifest, error in _pmap(
-            lambda t: self.registry.get_manifest(self.repository, t), list(drafts), self.concurrency
-        ):
+        for tag, manifest, error in _pmap(self._get_manifest, list(drafts), self.concurrency):
             if isinstance(error, NotFoundError):
                 vanished.add(tag)
                 continue
@@ -927,6 +977,7 @@ class _Planner:
             deletions=self._deletions(drafts),
             protected_digests=self.protected,
             pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
+            reads=PlanReads(**self._counts),
         )
 
     def _decide_by_name(self, drafts: Mapping[str, _Draft]) -> list[_Draft]:

@@ -369,6 +369,10 @@ def test_a_warm_blob_cache_leaves_only_the_tag_reads_on_the_wire(
     assert again == first
     assert not [line for line in transport.sent if "/blobs/" in line]
     assert len(transport.sent) == len(cold) - len(configs)
+    # The plan's own account of its reads matches the wire.
+    assert first.reads.registry_reads == len(cold)
+    assert (again.reads.configs, again.reads.configs_cached) == (0, len(configs))
+    assert again.reads.registry_reads == len(transport.sent)
 
     # The registry's own log agrees: every config GET it served came from the first plan.
     def config_gets() -> int:

@@ -382,7 +382,10 @@ def test_retention_keeps_configs_in_the_blob_cache(
     assert {p.name for p in (folder / "sha256").iterdir()} == configs
     again = cli("retention", "plan", *images.args, "--now", NOW.isoformat(), "--cache-dir",
                 str(folder), "--json")  # fmt: skip
-    assert again.json() == first.json()
+    assert again.json()["decisions"] == first.json()["decisions"]
+    assert first.json()["reads"]["configs"] == 2
+    assert again.json()["reads"] == {**first.json()["reads"], "configs": 0, "configs_cached": 2}
+    assert again.err.endswith("2 from the cache\n")
 
     # Without --cache-dir the default folder ($MOSAIC_CACHE_DIR here) is used ...
     assert cli("retention", "plan", *images.args, "--now", NOW.isoformat()).code == EXIT_OK

@@ -19,7 +19,7 @@ from mosaic_sdk.errors import (
     UnsupportedOperationError,
 )
 from mosaic_sdk.registry import ANNOTATION_CREATED, OCI_EMPTY, OCI_MANIFEST, BlobCache, Manifest
-from mosaic_sdk.release import DeletionOutcome, parse_created
+from mosaic_sdk.release import DeletionOutcome, PlanReads, parse_created
 from mosaic_sdk.testing import (
     InMemoryRegistry,
     RegistryCall,
@@ -353,6 +353,14 @@ def test_a_blob_cache_saves_the_config_reads_of_later_plans(
     assert registry.count("get_blob") == 0
     assert registry.count("get_manifest") == 4  # tags move: always read
     assert again == first
+    assert first.reads == PlanReads(tag_lists=1, manifests=4, configs=4, configs_cached=0)
+    assert again.reads == PlanReads(tag_lists=1, manifests=4, configs=0, configs_cached=4)
+    assert str(again.reads) == (
+        "5 registry reads: 1 tag list, 4 manifests, 0 configs, 4 from the cache"
+    )
+    assert again.to_json()["reads"] == {
+        "tag_lists": 1, "manifests": 4, "configs": 0, "configs_cached": 4,
+    }  # fmt: skip
     assert set(again.to_delete) == {f"sha-900000{n}" for n in range(3)}
     assert all(d.age is not None for d in again.decisions)
 
