@@ -365,13 +365,19 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         description="Read the repository and print the plan: each tag, keep or delete, and why.",
         examples=(
             "  mosaic retention plan --registry ./oci --repository team/api\n"
-            "  mosaic retention plan --repository team/api --only delete --json > plan.json"
+            "  mosaic retention plan --repository team/api --only delete --json > plan.json\n"
+            "  mosaic retention plan --repository team/api --markdown >> $GITHUB_STEP_SUMMARY"
         ),
         handler=_retention_plan,
     )
     _retention_options(plan)
     plan.add_argument(
         "--only", choices=("keep", "delete"), help="show only the tags kept or deleted"
+    )
+    plan.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the plan as a Markdown table (e.g. >> $GITHUB_STEP_SUMMARY)",
     )
     apply = command_parser(
         actions,
@@ -473,6 +479,8 @@ def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
 
 
 def _retention_plan(args: argparse.Namespace, console: Console) -> int:
+    if args.markdown and args.json:
+        raise UsageError("choose one of --markdown and --json")
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan(args, registry, repository)
@@ -480,7 +488,12 @@ def _retention_plan(args: argparse.Namespace, console: Console) -> int:
     data = plan.to_json()
     if args.only is not None:
         data["decisions"] = [d for d in data["decisions"] if d["verdict"] == args.only]
-    console.result(f"{plan.summary()}\n{plan.table(verdict=args.only)}", data)
+    text = (
+        plan.to_markdown(verdict=args.only)
+        if args.markdown
+        else f"{plan.summary()}\n{plan.table(verdict=args.only)}"
+    )
+    console.result(text, data)
     return EXIT_OK
 
 

@@ -505,9 +505,14 @@ class RetentionPlan:
     def __repr__(self) -> str:
         return f"<RetentionPlan {self.summary()}>"
 
-    def _repr_markdown_(self) -> str:
+    def to_markdown(self, *, verdict: Verdict | None = None) -> str:
+        """The summary in bold and the plan as a Markdown table (optionally only
+        ``"keep"`` or ``"delete"``), e.g. for a CI job summary or a pull request comment."""
         headers = ("tag", "digest", "kind", "age", "verdict", "reason")
-        return f"**{self.summary()}**\n\n" + _md_table(headers, self._rows(None))
+        return f"**{self.summary()}**\n\n" + _md_table(headers, self._rows(verdict))
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
 
     def _repr_html_(self) -> str:
         headers = ("tag", "digest", "kind", "age", "verdict", "reason")

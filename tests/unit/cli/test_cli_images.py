@@ -401,3 +401,19 @@ def test_retention_cache_dir_and_no_cache_exclude_each_other(cli: CLI, images: I
     run = cli("retention", "plan", *images.args, "--cache-dir", "x", "--no-cache")
     assert run.code == EXIT_USAGE
     assert "not allowed with argument" in run.err
+
+
+def test_retention_plan_as_markdown_for_a_job_summary(cli: CLI, images: Images) -> None:
+    run = cli("retention", "plan", *images.args, "--now", NOW.isoformat(), "--only", "delete",
+              "--markdown")  # fmt: skip
+    assert run.code == EXIT_OK
+    lines = run.out.splitlines()
+    assert lines[0] == "**team/api: 10 tags, keep 6, delete 4 (4 digests)**"
+    assert lines[2] == "| tag | digest | kind | age | verdict | reason |"
+    assert lines[3] == "|---|---|---|---|---|---|"
+    rows = lines[4:]
+    assert len(rows) == 4
+    assert all(row.startswith("| sha-") and "| DELETE |" in row for row in rows)
+    both = cli("retention", "plan", *images.args, "--markdown", "--json")
+    assert both.code == EXIT_USAGE
+    assert "choose one of --markdown and --json" in both.err
