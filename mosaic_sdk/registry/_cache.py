@@ -136,7 +136,10 @@ class BlobCache:
         except OSError:
             self._count(hit=False)
             return None
-        if len(data) > self._max or not digest.verify(data):
+        if len(data) > self._max:  # stored by a cache with a larger limit: leave it
+            self._count(hit=False)
+            return None
+        if not digest.verify(data):
             logger.warning(
                 "blob cache entry %s does not match its digest; dropped it",
                 path,

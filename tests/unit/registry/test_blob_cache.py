@@ -75,9 +75,10 @@ def test_blobs_over_the_size_limit_are_neither_stored_nor_served(tmp_path: Path)
     cache = BlobCache(tmp_path, max_entry_bytes=len(CONFIG) - 1)
     assert cache.put(DIGEST, CONFIG) is False
     assert not cache.path_for(DIGEST).exists()
-    # An entry that grew past the limit (written by a cache with a bigger limit) is a miss.
+    # An entry written by a cache with a bigger limit is a miss here, and stays for that one.
     BlobCache(tmp_path).put(DIGEST, CONFIG)
     assert cache.get(DIGEST) is None
+    assert BlobCache(tmp_path).get(DIGEST) == CONFIG
 
 
 def test_digests_of_an_algorithm_that_cannot_be_verified_are_not_cached(tmp_path: Path) -> None:
