@@ -80,11 +80,21 @@ def test_token_auth_mount_asks_for_both_repositories(
         push(client, "team/src", idx, "v1")
         assert client.copy("team/src", "v1", "team/dst", tag="v1") == idx.digest
         assert client.resolve("team/dst", "v1") == idx.digest
-    mount_scopes = [r["scopes"] for r in tokens.requests if len(r["scopes"]) == 2]
-    assert any(
-        set(s) == {"repository:team/dst:pull,push", "repository:team/src:pull"}
-        for s in mount_scopes
-    )
+
+    # The registry lists a scope's actions in any order ("pull,push" or "push,pull": Go map
+    # iteration), so scopes compare as (repository, set of actions).
+    def parsed(scope: str) -> tuple[str, frozenset[str]]:
+        kind, _, rest = scope.partition(":")
+        name, _, actions = rest.rpartition(":")
+        return f"{kind}:{name}", frozenset(actions.split(","))
+
+    mount_scopes = [
+        {parsed(s) for s in r["scopes"]} for r in tokens.requests if len(r["scopes"]) == 2
+    ]
+    assert {
+        ("repository:team/dst", frozenset({"pull", "push"})),
+        ("repository:team/src", frozenset({"pull"})),
+    } in mount_scopes
 
 
 def test_token_auth_anonymous_can_pull_but_not_push(
