@@ -41,8 +41,9 @@ def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         help="post-deploy validation: health, version match and metric gates",
         description=(
             "Run post-deploy checks against a deployed candidate and print the report: "
-            "health endpoints (retried until --deadline), the version endpoint's digest and "
-            "version against IMAGE and --version, and metric gates (error ratio, latency "
+            "health endpoints (retried until --deadline), the digest and version that the "
+            "version endpoint and/or the deployment target (--running-on) report against "
+            "IMAGE and --version, and metric gates (error ratio, latency "
             "quantile, any PromQL) read from Prometheus (--prometheus) or straight from "
             "/metrics pages (--metrics-url). URLs may use {base_url}, {environment}, {slot} "
             "and {version}. A metric gate needs --on-no-data: a gate never passes silently "
@@ -82,6 +83,16 @@ def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     checks.add_argument("--body-contains", metavar="TEXT", help="text a healthy body contains")
     checks.add_argument(
         "--version-url", metavar="URL", help='endpoint answering {"digest": ..., "version": ...}'
+    )
+    checks.add_argument(
+        "--running-on",
+        metavar="KIND:SPEC",
+        help="also ask this deployment target what it runs (compose:FILE#SERVICE, "
+        "coolify:APP, portainer:STACK:ENDPOINT:SERVICE, vercel:PROJECT): its digest and "
+        "version must be IMAGE's",
+    )
+    checks.add_argument(
+        "--token-file", metavar="FILE", help="the --running-on provider's token ('-': stdin)"
     )
     checks.add_argument(
         "--deadline",
@@ -272,6 +283,8 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             "metric gates need --on-no-data fail|inconclusive|pass: what a gate with no "
             "data concludes is a decision, never a silent pass"
         )
+    if args.token_file and not args.running_on:
+        raise UsageError("--token-file goes with --running-on KIND:SPEC (the provider's token)")
     _selector(args.selector)  # bad selectors are reported before anything is contacted
     for text in args.gate:
         _parse_gate(text)
@@ -287,23 +300,32 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             )
             for url in args.health
         ]
-        if args.version_url:
+        target = None
+        if args.running_on:
+            from mosaic_sdk.cli._targets import open_target
+
+            target = open_target(args.running_on, args.token_file, stack)
+        if args.version_url or target is not None:
             checks.append(
                 VersionMatch(
-                    args.version_url, from_target=False, deadline=args.deadline, verify=verify
+                    args.version_url or None,
+                    from_target=target is not None,
+                    deadline=args.deadline,
+                    verify=verify,
                 )
             )
         if wants_gates:
             checks.extend(_gate_checks(args, _metrics_source(args, stack)))
         if not checks:
             raise UsageError(
-                "nothing to validate; give --health URL, --version-url URL or a metric gate "
-                "(--max-error-ratio, --max-latency, --gate)"
+                "nothing to validate; give --health URL, --version-url URL, --running-on "
+                "KIND:SPEC or a metric gate (--max-error-ratio, --max-latency, --gate)"
             )
         validation = PostDeployValidation(checks, stop_on_failure=args.stop_on_failure)
         report = validation.run(
             image,
             version=args.version,
+            target=target,
             environment=args.environment,
             slot=args.slot,
             base_url=args.base_url,

@@ -86,6 +86,37 @@ def test_inconclusive_is_a_failure_unless_allowed(cli: CLI, app: MetricsApp) -> 
     assert cli(*argv, "--allow-inconclusive").code == EXIT_OK
 
 
+def test_the_target_must_run_the_candidate(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--running-on asks the deployment target itself (here a compose file) which digest
+    and version it runs; no endpoint is needed."""
+    from mosaic_sdk.providers import ComposeFileTarget
+    from mosaic_sdk.values import ImageReference
+
+    monkeypatch.chdir(tmp_path)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  api:\n    image: registry.example.com/team/api:v1\n")
+    ComposeFileTarget(compose, "api").deploy(ImageReference.parse(IMAGE), version="1.4.0-rc.3")
+    target = ("--running-on", "compose:compose.yaml#api")
+
+    run = cli("validate", IMAGE, "--version", "1.4.0-rc.3", *target, "--json")
+    assert run.code == EXIT_OK, run.err
+    (check,) = run.json()["results"]
+    assert (check["kind"], check["verdict"]) == ("version", "passed")
+
+    other = f"registry.example.com/team/api@sha256:{'6' * 64}"
+    # --deadline 0: read once (a compose file does not roll out), instead of re-reading for 30 s.
+    run = cli("validate", other, "--version", "1.4.0-rc.3", *target, "--deadline", "0", "--json")
+    assert run.code == EXIT_FAILURE
+    (check,) = run.json()["results"]
+    assert check["verdict"] == "failed"
+    assert DIGEST in check["summary"] or DIGEST in str(check["evidence"])
+
+    wrong_version = cli("validate", IMAGE, "--version", "1.4.0-rc.2", *target, "--deadline", "0")
+    assert wrong_version.code == EXIT_FAILURE
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -110,6 +141,8 @@ def test_inconclusive_is_a_failure_unless_allowed(cli: CLI, app: MetricsApp) -> 
             "--selector 'job' is not LABEL=VALUE",
         ),
         ([IMAGE, "--prometheus", "http://p", "--metrics-url", "http://m"], "not allowed with"),
+        ([IMAGE, "--health", "http://x/h", "--token-file", "t"], "--token-file goes with"),
+        ([IMAGE, "--running-on", "nomad:job"], "nomad"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2(cli: CLI, argv: list[str], message: str) -> None:
