@@ -27,35 +27,6 @@ from mosaic_sdk.observability._context import (
     get_correlation_id,
     new_correlation_id,
 )
-from mosaic_sdk.observability._logging import (
-    CorrelationIdFilter,
-    JSONFormatter,
-    RedactingFilter,
-    TextFormatter,
-    configure_logging,
-)
-from mosaic_sdk.observability._metrics import (
-    SLO,
-    SRE_WORKBOOK_ALERTS,
-    BurnRateEvaluation,
-    BurnRateWindow,
-    ErrorRate,
-    LatencySummary,
-    Severity,
-    WindowResult,
-    format_duration,
-    parse_duration,
-    percentile,
-)
-from mosaic_sdk.observability._promql import (
-    ErrorRatio,
-    LatencyQuantile,
-    MetricQuery,
-    MetricReading,
-    MetricsSource,
-    PromQL,
-    histogram_quantile,
-)
 from mosaic_sdk.observability._redact import (
     MASK,
     is_secret_key,
@@ -73,6 +44,26 @@ if TYPE_CHECKING:
         acheck_stack_health,
         check_stack_health,
     )
+    from mosaic_sdk.observability._logging import (
+        CorrelationIdFilter,
+        JSONFormatter,
+        RedactingFilter,
+        TextFormatter,
+        configure_logging,
+    )
+    from mosaic_sdk.observability._metrics import (
+        SLO,
+        SRE_WORKBOOK_ALERTS,
+        BurnRateEvaluation,
+        BurnRateWindow,
+        ErrorRate,
+        LatencySummary,
+        Severity,
+        WindowResult,
+        format_duration,
+        parse_duration,
+        percentile,
+    )
     from mosaic_sdk.observability._prometheus import (
         AsyncPrometheusClient,
         PrometheusClient,
@@ -80,14 +71,48 @@ if TYPE_CHECKING:
         Sample,
         Series,
     )
+    from mosaic_sdk.observability._promql import (
+        ErrorRatio,
+        LatencyQuantile,
+        MetricQuery,
+        MetricReading,
+        MetricsSource,
+        PromQL,
+        histogram_quantile,
+    )
     from mosaic_sdk.observability._scrape import (
         ScrapedSample,
         ScrapeMetricsSource,
         parse_exposition,
     )
 
-# Loaded on first use: these import the HTTP core, which itself imports this package.
+# Loaded on first use: the clients import the HTTP core, which itself imports this
+# package, and the rest is not needed to redact or to carry a correlation id - the two
+# things every other module imports from here.
 _LAZY: dict[str, str] = {
+    "CorrelationIdFilter": "mosaic_sdk.observability._logging",
+    "JSONFormatter": "mosaic_sdk.observability._logging",
+    "RedactingFilter": "mosaic_sdk.observability._logging",
+    "TextFormatter": "mosaic_sdk.observability._logging",
+    "configure_logging": "mosaic_sdk.observability._logging",
+    "SLO": "mosaic_sdk.observability._metrics",
+    "SRE_WORKBOOK_ALERTS": "mosaic_sdk.observability._metrics",
+    "BurnRateEvaluation": "mosaic_sdk.observability._metrics",
+    "BurnRateWindow": "mosaic_sdk.observability._metrics",
+    "ErrorRate": "mosaic_sdk.observability._metrics",
+    "LatencySummary": "mosaic_sdk.observability._metrics",
+    "Severity": "mosaic_sdk.observability._metrics",
+    "WindowResult": "mosaic_sdk.observability._metrics",
+    "format_duration": "mosaic_sdk.observability._metrics",
+    "parse_duration": "mosaic_sdk.observability._metrics",
+    "percentile": "mosaic_sdk.observability._metrics",
+    "ErrorRatio": "mosaic_sdk.observability._promql",
+    "LatencyQuantile": "mosaic_sdk.observability._promql",
+    "MetricQuery": "mosaic_sdk.observability._promql",
+    "MetricReading": "mosaic_sdk.observability._promql",
+    "MetricsSource": "mosaic_sdk.observability._promql",
+    "PromQL": "mosaic_sdk.observability._promql",
+    "histogram_quantile": "mosaic_sdk.observability._promql",
     "ServiceCheck": "mosaic_sdk.observability._health",
     "ServiceHealth": "mosaic_sdk.observability._health",
     "StackHealthReport": "mosaic_sdk.observability._health",
