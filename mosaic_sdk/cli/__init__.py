@@ -1,7 +1,7 @@
 """The ``mosaic`` command line: the SDK's rules and workflows for shells, CI jobs and git
 hooks.
 
-Subcommands: ``vault path|audit|policy``, ``tag parse|next-rc``, ``promote``,
+Subcommands: ``vault path|audit|policy``, ``tag parse|next-rc|resolve``, ``promote``,
 ``retention plan|apply``, ``validate``, ``rollback``, ``target``, ``health``, ``lint``,
 ``commit-msg`` and ``demo``. Every one has ``--help`` with examples and ``--json``
 output; ``docs/cli.md`` describes them all.

@@ -42,7 +42,7 @@ def _register_tag(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     tag = command_parser(
         subparsers,
         "tag",
-        help="classify image tags and compute the next release candidate",
+        help="classify image tags, compute the next release candidate, resolve tags to digests",
         description=(
             "Deployment tags: sha-<commit>, vX.Y.Z-rc.N and vX.Y.Z are immutable; testing, "
             "staging, prod, blue and green are pointers; latest and dev are refused."
@@ -50,7 +50,9 @@ def _register_tag(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         examples=(
             "  mosaic tag parse v1.4.0-rc.3 sha-1a2b3c4 prod\n"
             "  mosaic tag next-rc 1.4.0 --registry https://registry:5000 --repository team/api\n"
-            "  mosaic tag next-rc 1.4.0 --existing v1.4.0-rc.1 --existing v1.4.0-rc.2"
+            "  mosaic tag next-rc 1.4.0 --existing v1.4.0-rc.1 --existing v1.4.0-rc.2\n"
+            "  mosaic tag resolve v1.4.0-rc.3 prod --registry https://registry:5000 "
+            "--repository team/api"
         ),
     )
     actions = tag.add_subparsers(dest="tag_command", metavar="ACTION", required=True)
@@ -98,6 +100,32 @@ def _register_tag(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     )
     add_registry_options(next_rc)
     add_json_flag(next_rc)
+
+    resolve = command_parser(
+        actions,
+        "resolve",
+        help="the digest each tag points to now, to deploy by digest",
+        description=(
+            "Read each tag's digest from the registry (one HEAD per tag). With one TAG and "
+            "--pinned, print the repo@sha256:... reference to deploy. latest and dev are "
+            "refused: they are never a deployment reference. Exit code 1 when a tag is "
+            "missing."
+        ),
+        examples=(
+            "  mosaic tag resolve v1.4.0-rc.3 prod --registry https://registry:5000 "
+            "--repository team/api\n"
+            "  IMAGE=$(mosaic tag resolve sha-1a2b3c4 --pinned)  # host/team/api@sha256:..."
+        ),
+        handler=_tag_resolve,
+    )
+    resolve.add_argument("tags", nargs="+", metavar="TAG", help="tags to resolve")
+    resolve.add_argument(
+        "--pinned",
+        action="store_true",
+        help="print HOST/REPOSITORY@DIGEST for a single TAG (an http(s) registry only)",
+    )
+    add_registry_options(resolve)
+    add_json_flag(resolve)
 
 
 def _tag_data(tag: ImageTag) -> dict[str, Any]:
@@ -149,6 +177,50 @@ def _tag_next_rc(args: argparse.Namespace, console: Console) -> int:
     data = {"tag": str(tag), "rc_number": tag.rc_number, "base_version": str(tag.base_version)}
     console.result(str(tag), {**data, "from": source})
     return EXIT_OK
+
+
+def _tag_resolve(args: argparse.Namespace, console: Console) -> int:
+    from urllib.parse import urlsplit
+
+    from mosaic_sdk.values import ImageReference
+
+    tags = [ImageTag.parse(text) for text in args.tags]  # latest/dev refused before any request
+    if args.pinned and len(tags) != 1:
+        raise UsageError("--pinned prints one reference; give exactly one TAG")
+    repository = repository_from_args(args)
+    with contextlib.closing(open_registry_from_args(args)) as registry:
+        found = [_resolve_or_none(registry, repository, str(tag)) for tag in tags]
+        url = getattr(registry, "url", None)
+    missing = [str(t) for t, d in zip(tags, found, strict=True) if d is None]
+    if missing:
+        console.error(
+            "NotFoundError",
+            f"{repository} has no tag {', '.join(missing)}; check the name, or list the "
+            "repository's tags with 'mosaic retention plan'",
+            EXIT_FAILURE,
+        )
+        return EXIT_FAILURE
+    digests = [d for d in found if d is not None]
+    if args.pinned:
+        if not isinstance(url, str):
+            raise UsageError(
+                "--pinned needs an http(s):// registry: an OCI layout has no host to pull from"
+            )
+        pinned = ImageReference.parse(f"{urlsplit(url).netloc}/{repository}@{digests[0]}")
+        console.result(str(pinned), {"tag": str(tags[0]), "image": str(pinned)})
+        return EXIT_OK
+    data = [{"tag": str(t), "digest": str(d)} for t, d in zip(tags, digests, strict=True)]
+    console.result("\n".join(f"{t} {d}" for t, d in zip(tags, digests, strict=True)), data)
+    return EXIT_OK
+
+
+def _resolve_or_none(registry: Any, repository: str, tag: str) -> Any:
+    from mosaic_sdk.errors import NotFoundError
+
+    try:
+        return registry.resolve(repository, tag)
+    except NotFoundError:
+        return None
 
 
 def _list_tags_or_empty(registry: Any, repository: str) -> list[str]:

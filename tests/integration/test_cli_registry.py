@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mosaic_sdk.cli import EXIT_ERROR, EXIT_OK
+from mosaic_sdk.cli import EXIT_ERROR, EXIT_FAILURE, EXIT_OK
 from mosaic_sdk.cli import main as mosaic
 from mosaic_sdk.registry import RegistryClient
 from mosaic_sdk.testing import push_image
@@ -50,6 +50,28 @@ def test_promote_and_plan_retention_with_the_password_from_the_environment(
     assert mosaic(["retention", "apply", "--now", NOW.isoformat(), "--json"]) == EXIT_OK
     result = json.loads(capsys.readouterr().out)["result"]
     assert result["deleted_tags"] == ["sha-0000001"]
+
+
+def test_tag_resolve_prints_digests_and_a_pinned_reference(
+    settings: str, basic_registry_server: RegistryServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with RegistryClient(
+        basic_registry_server.url, username=HTPASSWD_USER, password=HTPASSWD_PASSWORD
+    ) as client:
+        rc = client.resolve(settings, "v2.0.0-rc.1")
+        sha = client.resolve(settings, "sha-0000001")
+
+    assert mosaic(["tag", "resolve", "v2.0.0-rc.1", "sha-0000001"]) == EXIT_OK
+    assert capsys.readouterr().out == f"v2.0.0-rc.1 {rc}\nsha-0000001 {sha}\n"
+
+    assert mosaic(["tag", "resolve", "v2.0.0-rc.1", "--pinned"]) == EXIT_OK
+    pinned = capsys.readouterr().out.strip()
+    assert pinned == f"{basic_registry_server.host}/{settings}@{rc}"
+
+    assert mosaic(["tag", "resolve", "v2.0.0-rc.1", "v9.9.9", "--json"]) == EXIT_FAILURE
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["type"] == "NotFoundError"
+    assert "has no tag v9.9.9" in error["message"]
 
 
 def test_password_file_and_a_wrong_password(

@@ -417,3 +417,25 @@ def test_retention_plan_as_markdown_for_a_job_summary(cli: CLI, images: Images) 
     both = cli("retention", "plan", *images.args, "--markdown", "--json")
     assert both.code == EXIT_USAGE
     assert "choose one of --markdown and --json" in both.err
+
+
+def test_tag_resolve_in_a_layout_and_its_refusals(cli: CLI, images: Images) -> None:
+    run = cli("tag", "resolve", "v1.3.0", "v1.4.0-rc.2", *images.args, "--json")
+    assert run.code == EXIT_OK
+    assert run.json() == [
+        {"tag": "v1.3.0", "digest": str(images.release.digest)},
+        {"tag": "v1.4.0-rc.2", "digest": str(images.rc2.digest)},
+    ]
+    latest = cli("tag", "resolve", "latest", *images.args)
+    assert latest.code == EXIT_USAGE
+    assert "'latest'" in latest.err
+    pinned = cli("tag", "resolve", "v1.3.0", "--pinned", *images.args)
+    assert pinned.code == EXIT_USAGE
+    assert "an OCI layout has no host" in pinned.err
+    two = cli("tag", "resolve", "v1.3.0", "v1.4.0-rc.2", "--pinned", *images.args)
+    assert two.code == EXIT_USAGE
+    assert "exactly one TAG" in two.err
+    missing = cli("tag", "resolve", "v1.3.0", "sha-fffffff", *images.args)
+    assert missing.code == EXIT_FAILURE
+    assert missing.out == ""
+    assert "team/api has no tag sha-fffffff" in missing.err
