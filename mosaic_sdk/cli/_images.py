@@ -189,8 +189,12 @@ def _tag_resolve(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--pinned prints one reference; give exactly one TAG")
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
-        found = [_resolve_or_none(registry, repository, str(tag)) for tag in tags]
         url = getattr(registry, "url", None)
+        if args.pinned and not isinstance(url, str):
+            raise UsageError(
+                "--pinned needs an http(s):// registry: an OCI layout has no host to pull from"
+            )
+        found = [_resolve_or_none(registry, repository, str(tag)) for tag in tags]
     missing = [str(t) for t, d in zip(tags, found, strict=True) if d is None]
     if missing:
         console.error(
@@ -202,11 +206,8 @@ def _tag_resolve(args: argparse.Namespace, console: Console) -> int:
         return EXIT_FAILURE
     digests = [d for d in found if d is not None]
     if args.pinned:
-        if not isinstance(url, str):
-            raise UsageError(
-                "--pinned needs an http(s):// registry: an OCI layout has no host to pull from"
-            )
-        pinned = ImageReference.parse(f"{urlsplit(url).netloc}/{repository}@{digests[0]}")
+        host = urlsplit(str(url)).netloc.rpartition("@")[2]  # never print user:password@
+        pinned = ImageReference.parse(f"{host}/{repository}@{digests[0]}")
         console.result(str(pinned), {"tag": str(tags[0]), "image": str(pinned)})
         return EXIT_OK
     data = [{"tag": str(t), "digest": str(d)} for t, d in zip(tags, digests, strict=True)]

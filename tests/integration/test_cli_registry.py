@@ -68,6 +68,16 @@ def test_tag_resolve_prints_digests_and_a_pinned_reference(
     pinned = capsys.readouterr().out.strip()
     assert pinned == f"{basic_registry_server.host}/{settings}@{rc}"
 
+    # Credentials written into the registry URL never reach the printed reference.
+    with_userinfo = basic_registry_server.url.replace(
+        "http://", f"http://{HTPASSWD_USER}:{HTPASSWD_PASSWORD}@"
+    )
+    argv = ["tag", "resolve", "v2.0.0-rc.1", "--pinned", "--registry", with_userinfo]
+    assert mosaic(argv) == EXIT_OK
+    captured = capsys.readouterr()
+    assert captured.out.strip() == pinned
+    assert HTPASSWD_PASSWORD not in captured.out + captured.err
+
     assert mosaic(["tag", "resolve", "v2.0.0-rc.1", "v9.9.9", "--json"]) == EXIT_FAILURE
     error = json.loads(capsys.readouterr().out)["error"]
     assert error["type"] == "NotFoundError"
