@@ -340,14 +340,17 @@ def _check_promote_args(args: argparse.Namespace) -> None:
 
 
 def _environments(args: argparse.Namespace) -> tuple[str, ...] | None:
+    from mosaic_sdk.release._promotion import ENVIRONMENT_ORDERS
+
     text = args.environments or os.environ.get("MOSAIC_ENVIRONMENTS")
     if not text:
         return None
     order = tuple(part.strip().lower() for part in text.split(","))
-    if order not in (("testing", "staging", "prod"), ("testing", "prod")):
+    if order not in ENVIRONMENT_ORDERS:
+        choices = " or ".join(repr(",".join(o)) for o in ENVIRONMENT_ORDERS)
         raise UsageError(
-            f"--environments {text!r} is not an environment order; use "
-            "'testing,staging,prod' or 'testing,prod' (a repository without staging)"
+            f"--environments {text!r} is not an environment order; use {choices} "
+            "(the second for a repository without staging)"
         )
     return order
 

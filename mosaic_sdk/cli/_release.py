@@ -35,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from mosaic_sdk.cli._targets import TARGET_HELP
+
     validate = command_parser(
         subparsers,
         "validate",
@@ -87,9 +89,8 @@ def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     checks.add_argument(
         "--running-on",
         metavar="KIND:SPEC",
-        help="also ask this deployment target what it runs (compose:FILE#SERVICE, "
-        "coolify:APP, portainer:STACK:ENDPOINT:SERVICE, vercel:PROJECT): its digest and "
-        "version must be IMAGE's",
+        help=f"also ask this deployment target what it runs ({TARGET_HELP}): its digest "
+        "and version must be IMAGE's",
     )
     checks.add_argument(
         "--token-file", metavar="FILE", help="the --running-on provider's token ('-': stdin)"

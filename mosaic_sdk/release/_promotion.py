@@ -108,14 +108,18 @@ _RECORD_SCHEMA = "mosaic.promotion-record/v1"
 _OPTIONAL = "staging"
 
 
-_DECLARABLE: tuple[tuple[str, ...], ...] = (("testing", "staging", "prod"), ("testing", "prod"))
+#: The environment orders ``Promotion(environments=...)`` accepts: with and without staging.
+ENVIRONMENT_ORDERS: tuple[tuple[str, ...], ...] = (
+    ("testing", "staging", "prod"),
+    ("testing", "prod"),
+)
 
 
 def _check_environments(value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
     order = tuple(value) if isinstance(value, (list, tuple)) else None
-    if order not in _DECLARABLE:
+    if order not in ENVIRONMENT_ORDERS:
         raise InvalidValueError(
             value,
             "is not an environment order",
