@@ -13,6 +13,7 @@ from mosaic_sdk._http._client import (
     Transport,
     check_base_url,
 )
+from mosaic_sdk._http._credentials import check_credential
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import (
     DEFAULT_RETRY_STATUSES,
@@ -33,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "Transport",
     "check_base_url",
+    "check_credential",
     "no_retry_waits",
     "parse_retry_after",
 ]
