@@ -1,10 +1,18 @@
-"""Atomic file writes shared by every module that writes to disk.
+"""Atomic file writes and bounded reads shared by every module that touches disk.
 
 A reader never sees a half-written file: the text goes to a temporary file in the
 same directory (so the final rename stays on one filesystem), is flushed and
 fsynced, then moved over the target with :func:`os.replace`, which is atomic on
 POSIX and Windows. An existing file keeps its permission bits; a new file gets the
 usual ``0o666 & ~umask``.
+
+Reads of files a repository or a user supplies go through :func:`read_text_capped`
+(or :func:`read_bytes_capped`): only regular files are read (a FIFO named
+``compose.yaml`` would block a plain ``open()`` forever, a symlink to ``/dev/zero``
+would fill memory), at most ``max_bytes`` bytes are taken, counted as they are read
+rather than trusted from ``stat`` (which says 0 for ``/proc`` files and may change
+while reading), and text that is not UTF-8 is an :class:`~mosaic_sdk.errors.InvalidValueError`
+naming the file.
 """
 
 from __future__ import annotations
@@ -15,7 +23,114 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+from mosaic_sdk.errors import InvalidValueError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "read_bytes_capped", "read_text_capped"]
+
+# Opening a FIFO for reading blocks until a writer appears; O_NONBLOCK makes the
+# open return at once so the file type can be checked. (Not defined on Windows,
+# where FIFOs cannot be opened by path anyway.)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CHUNK = 1 << 16
+
+
+def read_bytes_capped(path: str | os.PathLike[str], *, max_bytes: int, what: str) -> bytes:
+    """Read the regular file ``path`` whole, refusing anything larger than ``max_bytes``.
+
+    Args:
+        path: the file to read; a symlink is followed, but must end at a regular file.
+        max_bytes: the most bytes accepted. Counted while reading, so a file that grows,
+            or a device that ``stat`` reports as empty, cannot get past it.
+        what: what the file is to the caller (``"compose file"``, ``"docs/TASKS.md"``),
+            used in error messages.
+
+    Raises:
+        FileNotFoundError: ``path`` (or a directory on the way) does not exist, so a
+            caller can treat an absent optional file as absent.
+        InvalidValueError: ``path`` is not a regular file (a directory, FIFO, socket or
+            device), is larger than ``max_bytes``, or cannot be read.
+    """
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | _O_NONBLOCK)
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(2, "No such file or directory", name) from None
+    except OSError as exc:
+        raise _unreadable(name, what, exc) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InvalidValueError(
+                name,
+                f"is {_file_type(mode)}, not a regular file, so it cannot be read as the {what}",
+                "replace it with a regular file",
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - total))
+            except BlockingIOError:  # pragma: no cover - regular files never block
+                continue
+            except OSError as exc:
+                raise _unreadable(name, what, exc) from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise InvalidValueError(
+                    name,
+                    f"is larger than {max_bytes} bytes, the most accepted for the {what}",
+                    "shorten the file or split it",
+                )
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text_capped(path: str | os.PathLike[str], *, max_bytes: int, what: str) -> str:
+    """Read the regular file ``path`` as UTF-8 text, as :func:`read_bytes_capped` does.
+
+    Newlines are kept as written (no universal-newline translation). A leading UTF-8
+    byte-order mark is kept too; callers that care strip ``"\ufeff"``.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        InvalidValueError: as for :func:`read_bytes_capped`, or the content is not
+            UTF-8 (the message gives the byte offset of the first bad byte).
+    """
+    data = read_bytes_capped(path, max_bytes=max_bytes, what=what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidValueError(
+            os.fspath(path),
+            f"is not UTF-8 text (byte {exc.start} is {data[exc.start : exc.start + 1]!r}), "
+            f"so it cannot be read as the {what}",
+            "re-save the file as UTF-8",
+        ) from None
+
+
+def _unreadable(name: str, what: str, exc: OSError) -> InvalidValueError:
+    return InvalidValueError(
+        name,
+        f"cannot be read as the {what} ({exc.strerror or type(exc).__name__})",
+        "check that it is a readable regular file",
+    )
+
+
+def _file_type(mode: int) -> str:
+    for test, label in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return label
+    return "an unknown kind of file"  # pragma: no cover - every POSIX type is listed above
 
 
 def atomic_write_text(
