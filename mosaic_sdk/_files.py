@@ -21,11 +21,20 @@ import contextlib
 import os
 import secrets
 import stat
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from mosaic_sdk.errors import InvalidValueError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "read_bytes_capped", "read_text_capped"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "directory_lock",
+    "read_bytes_capped",
+    "read_text_capped",
+]
 
 # Opening a FIFO for reading blocks until a writer appears; O_NONBLOCK makes the
 # open return at once so the file type can be checked. (Not defined on Windows,
@@ -225,3 +234,69 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# Locks this thread already holds, by directory: flock conflicts between two open
+# file descriptions even within one process, so a nested request must not open a
+# second one (it would wait for itself forever).
+_held = threading.local()
+
+if sys.platform == "win32":  # pragma: no cover - no flock; only in-process exclusion
+    _WIN_LOCKS: dict[str, threading.RLock] = {}
+    _WIN_GUARD = threading.Lock()
+
+    @contextlib.contextmanager
+    def _exclusive(directory: Path) -> Iterator[None]:
+        with _WIN_GUARD:
+            lock = _WIN_LOCKS.setdefault(
+                os.path.normcase(os.path.abspath(directory)), threading.RLock()
+            )
+        with lock:
+            yield
+
+else:
+    import fcntl
+
+    @contextlib.contextmanager
+    def _exclusive(directory: Path) -> Iterator[None]:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def directory_lock(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold an exclusive lock for a read-modify-write of ``path`` (a file) or its peers.
+
+    The lock is an advisory ``flock`` on the file's *directory*, not on a lock file
+    beside it: evidence files live in git work trees, where a ``.TASKS.md.lock`` would
+    show up in ``git status`` and get committed by ``git add -A``; and the file itself
+    cannot carry the lock, since :func:`atomic_write_text` replaces its inode. Every
+    process and thread that edits files of that directory through this function
+    waits for the others, so each re-reads what the previous one wrote. The lock is
+    re-entrant within a thread. The directory is created when missing.
+
+    Yields the directory locked.
+
+    Raises:
+        OSError: the directory cannot be created or opened.
+    """
+    directory = Path(path).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    key = os.path.realpath(directory)
+    held: set[str] = _held.__dict__.setdefault("directories", set())
+    if key in held:
+        yield directory
+        return
+    with _exclusive(directory):
+        held.add(key)
+        try:
+            yield directory
+        finally:
+            held.discard(key)

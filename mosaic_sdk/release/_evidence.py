@@ -16,8 +16,11 @@ invisible when rendered), so repeating an operation updates its own entry instea
 adding a second one, and nothing else in the files is touched: other sections, other
 people's lines, spacing and code blocks stay byte for byte. Each write is atomic
 (:func:`mosaic_sdk._files.atomic_write_text`): a crash mid-write leaves the previous
-file intact. Concurrent writers are last-writer-wins per file; run releases of one
-repository one at a time.
+file intact. Each edit re-reads its file under an exclusive lock
+(:func:`mosaic_sdk._files.directory_lock`) held until the new text is in place, so
+two releases (or two CI jobs) writing evidence at once both keep their entries. The
+files are read as UTF-8 regular files of bounded size: a directory, a FIFO or a
+non-UTF-8 ``TASKS.md`` is an :class:`~mosaic_sdk.errors.InvalidValueError` naming it.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 
 import attrs
 
-from mosaic_sdk._files import atomic_write_text
+from mosaic_sdk._files import atomic_write_text, directory_lock, read_text_capped
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.standards._scratchpad import SCRATCHPAD_DIR, new_scratchpad
@@ -42,6 +45,10 @@ CHANGELOG_FILE = Path("CHANGELOG.md")
 BLOCKED_SECTION = "Blocked deployments"
 DEPLOYMENTS_SECTION = "Deployments"
 UNRELEASED = "[Unreleased]"
+
+# Evidence files are hand-edited Markdown; a task board or changelog past this size is
+# not one (a symlink to a log, a generated dump) and is refused rather than rewritten.
+_MAX_BYTES = 32 * 1024 * 1024
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -164,8 +171,7 @@ def _upsert_block(
 
 def _read(path: Path) -> str | None:
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return read_text_capped(path, max_bytes=_MAX_BYTES, what=f"evidence file {path.name}")
     except FileNotFoundError:
         return None
 
@@ -284,9 +290,6 @@ class ReleaseEvidence:
         release succeeded. Returns the file, or ``None`` when nothing was blocked."""
         deployment = _one_line(deployment, "deployment")
         marker = f"<!-- mosaic:deployment {deployment} -->"
-        text = _read(self.tasks_path)
-        if text is None or marker not in text:
-            return None
         extra = f" {_one_line(note, 'note')}" if note else ""
         line = (
             f"- [x] `{deployment}` unblocked by {_one_line(release, 'release')} on "
@@ -295,7 +298,15 @@ class ReleaseEvidence:
         return self._edit_tasks(marker, line, create=False)
 
     def _edit_tasks(self, marker: str, line: str, *, create: bool) -> Path | None:
+        if not create and not self.tasks_path.parent.is_dir():
+            return None  # nothing to tick off; taking the lock would create docs/
+        with directory_lock(self.tasks_path):
+            return self._edit_tasks_locked(marker, line, create=create)
+
+    def _edit_tasks_locked(self, marker: str, line: str, *, create: bool) -> Path | None:
         text = _read(self.tasks_path)
+        if not create and (text is None or marker not in text):
+            return None
         if text is None:
             if not create:
                 return None
@@ -338,34 +349,37 @@ class ReleaseEvidence:
             body: Markdown; headings in it should be level 4 or deeper.
         """
         key = _one_line(key, "evidence key")
-        lines, newline = self._scratchpad_lines()
-        bounds = self._scratchpad_section(lines, "Evidence")
         block = [f"### {_one_line(title, 'title')}", "", *body.rstrip().split("\n")]
-        _upsert_block(
-            lines, bounds, f"<!-- mosaic:evidence {key} -->", f"<!-- /mosaic:evidence {key} -->",
-            block,
-        )  # fmt: skip
-        return _write(self.scratchpad_path, lines, newline)
+        with directory_lock(self.scratchpad_path):
+            lines, newline = self._scratchpad_lines()
+            bounds = self._scratchpad_section(lines, "Evidence")
+            _upsert_block(
+                lines, bounds, f"<!-- mosaic:evidence {key} -->",
+                f"<!-- /mosaic:evidence {key} -->", block,
+            )  # fmt: skip
+            return _write(self.scratchpad_path, lines, newline)
 
     def set_next_step(self, key: str, next_step: str) -> Path:
         """Set the next remediation step for ``key`` under ``## Next remediation step``."""
         key = _one_line(key, "key")
         marker = f"<!-- mosaic:next {key} -->"
         line = f"- `{key}`: {_sentence(next_step, 'next step')} {marker}"
-        lines, newline = self._scratchpad_lines()
-        if not _replace_marked(lines, marker, line):
-            bounds = self._scratchpad_section(lines, "Next remediation step")
-            _upsert_line(lines, bounds, marker, line)
-        return _write(self.scratchpad_path, lines, newline)
+        with directory_lock(self.scratchpad_path):
+            lines, newline = self._scratchpad_lines()
+            if not _replace_marked(lines, marker, line):
+                bounds = self._scratchpad_section(lines, "Next remediation step")
+                _upsert_line(lines, bounds, marker, line)
+            return _write(self.scratchpad_path, lines, newline)
 
     def log_progress(self, text: str) -> Path:
         """Append a dated line under ``## Progress log``."""
-        lines, newline = self._scratchpad_lines()
-        bounds = self._scratchpad_section(lines, "Progress log")
         entry = f"- {_stamp(self._clock())}: {_one_line(text, 'progress note')}"
-        if entry not in lines[bounds[0] : bounds[1]]:
-            _append_line(lines, bounds, entry)
-        return _write(self.scratchpad_path, lines, newline)
+        with directory_lock(self.scratchpad_path):
+            lines, newline = self._scratchpad_lines()
+            bounds = self._scratchpad_section(lines, "Progress log")
+            if entry not in lines[bounds[0] : bounds[1]]:
+                _append_line(lines, bounds, entry)
+            return _write(self.scratchpad_path, lines, newline)
 
     # -- CHANGELOG.md ------------------------------------------------------------------
 
@@ -375,6 +389,10 @@ class ReleaseEvidence:
         key = _one_line(key, "release note key")
         marker = f"<!-- mosaic:release {key} -->"
         line = f"- {_one_line(text, 'release note')} {marker}"
+        with directory_lock(self.changelog_path):
+            return self._add_release_note_locked(marker, line)
+
+    def _add_release_note_locked(self, marker: str, line: str) -> Path:
         existing = _read(self.changelog_path)
         text_in = existing if existing is not None else "# Changelog\n"
         lines, newline = _split(text_in)

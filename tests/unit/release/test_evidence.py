@@ -309,3 +309,47 @@ def test_repo_dir_must_exist(tmp_path: Path) -> None:
         ReleaseEvidence(tmp_path / "missing", issue=5, short_name="x")
     with pytest.raises(InvalidValueError, match="kebab-case"):
         ReleaseEvidence(tmp_path, issue=5, short_name="Not Kebab")
+
+
+# -- hostile evidence files ----------------------------------------------------------------
+
+
+def _non_utf8(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"# Tasks\n\n- caf\xe9 in Latin-1\n")
+
+
+def _directory(path: Path) -> None:
+    path.mkdir(parents=True)
+
+
+def _fifo(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize("make", [_non_utf8, _directory, _fifo], ids=["latin-1", "dir", "fifo"])
+@pytest.mark.parametrize("which", ["docs/TASKS.md", "CHANGELOG.md"])
+def test_an_unreadable_evidence_file_is_invalid_value_and_left_alone(
+    tmp_path: Path, make: object, which: str
+) -> None:
+    target = tmp_path / which
+    make(target)  # type: ignore[operator]
+    before = sorted(p.name for p in target.parent.iterdir())
+
+    write = (
+        (lambda: evidence(tmp_path).add_release_note("k", "note"))
+        if which == "CHANGELOG.md"
+        else (lambda: block(tmp_path))
+    )
+    with pytest.raises(InvalidValueError, match=target.name):
+        write()
+
+    assert sorted(p.name for p in target.parent.iterdir()) == before
+    if make is _non_utf8:
+        assert target.read_bytes() == b"# Tasks\n\n- caf\xe9 in Latin-1\n"
+
+
+def test_mark_unblocked_without_docs_creates_nothing(tmp_path: Path) -> None:
+    assert evidence(tmp_path).mark_unblocked("team/web prod", release="v1") is None
+    assert list(tmp_path.iterdir()) == []
