@@ -71,6 +71,17 @@ __all__ = [
 ]
 
 
+def _shown_url(url: str) -> str:
+    # The URL an error carries: no userinfo, no query string (tokens travel in both).
+    if not isinstance(url, str) or not url:
+        return url
+    try:
+        from mosaic_sdk.observability._redact import sanitize_url
+    except ImportError:  # pragma: no cover - only during partial installs
+        return url.split("?", 1)[0]
+    return sanitize_url(url).split("?", 1)[0].split("#", 1)[0]
+
+
 def _redact(text: str) -> str:
     # Imported lazily: the redaction registry lives with the logging code, and the
     # error module must stay importable on its own.
@@ -170,7 +181,7 @@ class APIError(MosaicError):
     Attributes:
         provider: short name of the remote system (``"coolify"``, ``"registry"``...).
         method: HTTP method of the failed request.
-        url: URL of the failed request (query string removed).
+        url: URL of the failed request, without its userinfo and query string.
     """
 
     def __init__(
@@ -183,9 +194,9 @@ class APIError(MosaicError):
     ) -> None:
         self.provider = provider
         self.method = method
-        self.url = url
+        self.url = _shown_url(url)
         prefix = f"{provider}: " if provider else ""
-        where = f" ({method} {url})" if method and url else ""
+        where = f" ({method} {self.url})" if method and self.url else ""
         super().__init__(f"{prefix}{message}{where}")
 
 

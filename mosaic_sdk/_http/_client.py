@@ -38,7 +38,12 @@ from mosaic_sdk.errors import (
     status_error_class,
 )
 from mosaic_sdk.observability._context import get_correlation_id
-from mosaic_sdk.observability._redact import is_secret_key, register_secret
+from mosaic_sdk.observability._redact import (
+    is_secret_key,
+    register_secret,
+    register_url_secrets,
+    sanitize_url,
+)
 
 __all__ = [
     "CORRELATION_HEADER",
@@ -101,12 +106,8 @@ class HTTPResponse:
 def _strip_query(url: str) -> str:
     # Query strings can carry tokens (pre-signed URLs, ?token=) and the userinfo a
     # password (https://user:pass@host): never put either in an error or a log line.
-    base = url.split("?", 1)[0].split("#", 1)[0]
-    scheme, sep, rest = base.partition("://")
-    authority, slash, path = rest.partition("/")
-    if sep and "@" in authority:
-        return f"{scheme}://{authority.rsplit('@', 1)[1]}{slash}{path}"
-    return base
+    # The userinfo goes first: a raw '?' or '#' in a password must not end the cut early.
+    return sanitize_url(url).split("?", 1)[0].split("#", 1)[0]
 
 
 # RFC 9110 token: the characters allowed in a method or a header name.
@@ -259,16 +260,25 @@ def check_base_url(base_url: object, *, what: str = "base URL", example: str) ->
     the value and shows ``example``. Every client checks its base URL here.
     """
     fix = f"pass the full URL, for example {example!r}"
+    # Quoted through the sanitizer: a password in the URL (even one holding a '/' or a
+    # space, which end the URL for a pattern) never reaches the message.
+    shown = repr(base_url)
+    if isinstance(base_url, str):
+        register_url_secrets(base_url)
+        shown = repr(sanitize_url(base_url))
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{what} {base_url!r} has no http:// or https:// scheme; {fix}")
+        raise ConfigurationError(f"{what} {shown} has no http:// or https:// scheme; {fix}")
     base = base_url.rstrip("/")
     try:
         parts = urllib.parse.urlsplit(base)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
-        raise ConfigurationError(f"{what} {base_url!r} is not a valid URL ({exc}); {fix}") from None
+    except ValueError:
+        # Not quoting urlsplit's message: it quotes the "port", which may be a password.
+        raise ConfigurationError(
+            f"{what} {shown} is not a valid URL (a malformed host or port); {fix}"
+        ) from None
     if not parts.hostname or any(ch.isspace() for ch in base):
-        raise ConfigurationError(f"{what} {base_url!r} has no host, or a malformed one; {fix}")
+        raise ConfigurationError(f"{what} {shown} has no host, or a malformed one; {fix}")
     return base
 
 
@@ -294,6 +304,8 @@ class _BaseHTTPClient:
             )
         if not isinstance(provider, str):
             raise InvalidValueError(provider, "is not a provider name", "pass text like 'registry'")
+        # Before any check can quote it: the URL's password is masked in every message.
+        register_url_secrets(base_url)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidValueError(
                 type(retry).__name__, "retry= is not a RetryPolicy", "pass RetryPolicy(...) or None"
@@ -316,16 +328,13 @@ class _BaseHTTPClient:
         self._headers = {"User-Agent": USER_AGENT, **_check_headers(headers, "headers")}
         self._timeout = _check_timeout(timeout)
         self._verify = _check_verify(verify)
-        password = urllib.parse.urlsplit(base_url).password if "@" in base_url else None
-        if password:
-            register_secret(password)
-            register_secret(urllib.parse.unquote(password))
         self._error_message = error_message or _default_error_message
         self._retry_after = retry_after
 
     def __repr__(self) -> str:
         # Headers carry credentials: never show them.
-        return f"{type(self).__name__}(base_url={self.base_url!r}, provider={self.provider!r})"
+        base = sanitize_url(self.base_url)
+        return f"{type(self).__name__}(base_url={base!r}, provider={self.provider!r})"
 
     def _url(self, path_or_url: str) -> str:
         if not isinstance(path_or_url, str):

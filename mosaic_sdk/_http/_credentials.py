@@ -7,13 +7,14 @@ given (a URL, empty text, not text), never the value itself.
 from __future__ import annotations
 
 from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.observability._redact import register_secret
 
 __all__ = ["check_credential"]
 
 
 def check_credential(value: object, *, argument: str, env_var: str | None = None) -> str:
-    """Return ``value`` when it can be a token or key; raise :class:`InvalidValueError`
-    otherwise.
+    """Return ``value`` when it can be a token or key, registered with the redactor;
+    raise :class:`InvalidValueError` otherwise.
 
     Refused: anything that is not text, empty or blank text, text with white space or
     line breaks inside (a pasted header line or two values), and a URL (``https://...``),
@@ -57,4 +58,6 @@ def check_credential(value: object, *, argument: str, env_var: str | None = None
             "line, or two values?)",
             fix,
         )
+    # A credential given to a client is a secret: masked in every later message and log.
+    register_secret(text)
     return text

@@ -5,7 +5,8 @@
 * :class:`correlation_id` - context manager and decorator setting the id that every log
   line carries and every SDK HTTP client sends as ``X-Correlation-ID``.
 * :func:`register_secret`, :func:`redact_text`, :func:`redact_mapping` - the redaction
-  registry behind every log line, repr and error message.
+  registry behind every log line, repr and error message; :func:`sanitize_url` - the one
+  URL sanitizer (no userinfo, credential query values masked) every shown URL goes through.
 * :class:`LatencySummary`, :class:`ErrorRate`, :class:`SLO` - pure metric arithmetic
   (percentiles, error budgets, multiwindow burn-rate alerts) shared with the Prometheus
   gates.
@@ -34,6 +35,7 @@ from mosaic_sdk.observability._redact import (
     redact_text,
     register_secret,
     registered_secrets,
+    sanitize_url,
 )
 
 if TYPE_CHECKING:
@@ -164,6 +166,7 @@ __all__ = [
     "register_secret",
     "registered_secrets",
     "Sample",
+    "sanitize_url",
     "ScrapedSample",
     "ScrapeMetricsSource",
     "Series",

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from mosaic_sdk.observability._context import get_correlation_id
-from mosaic_sdk.observability._redact import MASK, is_secret_key, redact_text
+from mosaic_sdk.observability._redact import MASK, is_secret_key, learn_secrets, redact_text
 
 __all__ = [
     "CorrelationIdFilter",
@@ -76,6 +76,16 @@ def _extra_fields(record: logging.LogRecord) -> dict[str, object]:
     }
 
 
+def _learn_from_record(record: logging.LogRecord) -> None:
+    """Register the values of secret-named extra fields and mapping arguments first, so
+    the same value is masked in this record's message and traceback, and in later ones."""
+    extras = _extra_fields(record)
+    if extras:
+        learn_secrets(extras)
+    if isinstance(record.args, Mapping):
+        learn_secrets(record.args)
+
+
 def _safe_message(record: logging.LogRecord) -> str:
     try:
         return record.getMessage()
@@ -125,6 +135,7 @@ class RedactingFilter(logging.Filter):
         """Redact ``record`` in place and let it through."""
         if getattr(record, "_mosaic_redacted", False):
             return True
+        _learn_from_record(record)
         record.msg = redact_text(_safe_message(record))
         record.args = None
         for key, value in _extra_fields(record).items():
@@ -155,6 +166,8 @@ class JSONFormatter(logging.Formatter):
         # A record that went through RedactingFilter is already masked, with JSON-friendly
         # extras: do not pay for redaction twice.
         done = getattr(record, "_mosaic_redacted", False)
+        if not done:
+            _learn_from_record(record)
         message = _safe_message(record)
         payload: dict[str, object] = {
             "time": _timestamp(record),
@@ -184,6 +197,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the text line for ``record`` (tracebacks on the following lines)."""
         correlation = getattr(record, "correlation_id", None) or get_correlation_id() or "-"
+        _learn_from_record(record)
         parts = [
             _timestamp(record),
             f"{record.levelname:<8}",

@@ -27,9 +27,13 @@ __all__ = [
     "SECRET_KEY_PATTERN",
     "is_secret_key",
     "redact_mapping",
+    "learn_secrets",
     "redact_text",
     "register_secret",
+    "register_url_secrets",
     "registered_secrets",
+    "sanitize_url",
+    "userinfo_length",
 ]
 
 MASK = "***"
@@ -37,6 +41,9 @@ MASK = "***"
 _SENSITIVE_NAME_WORDS = (
     r"pass(?:word|wd)?|secret|token|authorization|api[-_]?key|x-api-key|x-vault-token"
     r"|private[-_]?key|credential|cookie|session[-_]?id|bypass"
+    # ``auth`` as a word of its own: Docker config ``"auth"`` values, ``X-Auth`` and
+    # ``X-Auth-Token`` headers, ``basic_auth`` - but not ``author`` or ``WWW-Authenticate``.
+    r"|auth(?![a-z])"
 )
 #: Names of fields and headers whose values are always masked.
 SECRET_KEY_PATTERN = re.compile(f"({_SENSITIVE_NAME_WORDS})", re.IGNORECASE)
@@ -65,8 +72,6 @@ _PAIR = re.compile(
     re.IGNORECASE,
 )
 _SECRET_KEY_END = re.compile(rf"(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}$", re.IGNORECASE)
-# The password of a URL's userinfo: ``https://user:password@host``.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+(?=@)")
 # A header as httpcore logs it at DEBUG: ``(b'Set-Cookie', b'session=...')``.
 _HEADER_TUPLE = re.compile(
     r"""\((?P<q>b?['"])(?P<key>[A-Za-z0-9_.-]+)['"],\s*(?P<value>b?'[^']*'|b?"[^"]*")\)"""
@@ -113,11 +118,205 @@ def register_secret(value: str) -> None:
         _pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
 
+def learn_secrets(data: object, *, _depth: int = 0) -> None:
+    """Register every value held under a secret-named key of ``data`` (recursing into
+    nested mappings, lists and tuples), so the value is masked wherever it turns up
+    later - in the same log record's message or traceback, and in every later one.
+
+    Used on log records' extra fields and mapping arguments, and on the headers a client
+    sends. Only text (and bytes, decoded) is registered; other values are left alone.
+    """
+    if _depth > 8:
+        return
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if isinstance(key, str) and _learnable_key(key):
+                _learn_value(value)
+            else:
+                learn_secrets(value, _depth=_depth + 1)
+    elif isinstance(data, (list, tuple)):
+        # A (b"name", b"value") header as httpcore lists them; a list such as
+        # ["password", "username"] is a list of names, not a pair.
+        if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], bytes):
+            if _learnable_key(data[0].decode("latin-1")) and isinstance(data[1], (str, bytes)):
+                _learn_value(data[1])
+            return
+        for item in data:
+            learn_secrets(item, _depth=_depth + 1)
+
+
+def _learnable_key(name: str) -> bool:
+    # Stricter than is_secret_key: a registered value is masked everywhere, for good, so
+    # only a name that *ends* like a credential ("password", "X-Auth-Token", "auth",
+    # "client_secret") teaches a value - not "secret_fields" or "token_type".
+    return _SECRET_KEY_END.search(name.strip().strip("\"'")) is not None
+
+
+def _learn_value(value: object) -> None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        register_secret(value)
+        scheme, _, credential = value.strip().partition(" ")
+        if credential and scheme.lower() in _CREDENTIAL_SCHEMES:
+            register_secret(credential.strip())
+    elif isinstance(value, (Mapping, list, tuple)):
+        # Everything under a secret-named key is secret: {"auths": {...}} aside, a
+        # {"password": {"value": ...}} shape holds it one level down.
+        for item in value.values() if isinstance(value, Mapping) else value:
+            _learn_value(item)
+
+
+_CREDENTIAL_SCHEMES = frozenset({"bearer", "basic", "token", "apikey", "digest"})
+
+
 def registered_secrets() -> frozenset[str]:
     """Every value registered with :func:`register_secret` so far (for leak checks in
     tests; never log the result)."""
     with _lock:
         return frozenset(_secrets)
+
+
+# Query (and fragment) parameters whose value is a credential although their name holds
+# none of the secret words: signed-URL signatures (S3, GCS, Azure SAS), API keys, OAuth
+# codes and JWTs.
+_SECRET_QUERY_NAMES = frozenset(
+    {
+        "sig",
+        "signature",
+        "key",
+        "apikey",
+        "code",
+        "jwt",
+        "sas",
+        "auth",
+        "access_key",
+        "accesskeyid",
+        "awsaccesskeyid",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+    }
+)
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# A URL in free text (stops at white space and quotes). Its password may hold a space:
+# _URL_SPACED_USERINFO catches ``scheme://user:pa ss@host`` first.
+_URL_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+_URL_SPACED_USERINFO = re.compile(
+    r"(?P<scheme>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://)[^\s/?#@'\"<>]*:"
+    r"[^@'\"<>\n]{0,256}?\s[^@'\"<>\n]{0,256}?@(?=[A-Za-z0-9\[])"
+)
+
+
+def is_secret_query_name(name: str) -> bool:
+    """True when a URL query parameter called ``name`` carries a credential
+    (``token``, ``access_token``, ``password``, ``sig``, ``X-Amz-Signature``, ``key``...)."""
+    if not isinstance(name, str):
+        raise _not_text(name, "is_secret_query_name", "pass the parameter name as text")
+    return name.lower() in _SECRET_QUERY_NAMES or bool(SECRET_KEY_PATTERN.search(name))
+
+
+def userinfo_length(rest: str) -> int:
+    """Where the host starts in ``rest`` (a URL after ``scheme://``): 0 without userinfo.
+
+    The authority ends at the first ``/``, ``?`` or ``#`` (RFC 3986) and its userinfo at
+    the last ``@`` in it. A password holding a raw ``/`` or ``?`` ends that authority
+    early and leaves a "port" that is no number (``user:pa/ss@host``): then the userinfo
+    runs to the next ``@``, and a password is never left behind in the path.
+    """
+    end = len(rest)
+    for stop in "/?#":
+        found = rest.find(stop)
+        if found != -1:
+            end = min(end, found)
+    authority = rest[:end]
+    at = authority.rfind("@")
+    if at != -1:
+        return at + 1
+    _, colon, port = authority.rpartition(":")
+    if colon and not port.isdigit() and not authority.startswith("["):
+        at = rest.find("@", end)
+        if at != -1:
+            host_end = len(rest)
+            for stop in "/?#":
+                found = rest.find(stop, at + 1)
+                if found != -1:
+                    host_end = min(host_end, found)
+            return rest.rfind("@", at, host_end) + 1
+    return 0
+
+
+def _mask_parameters(text: str) -> str:
+    parts = []
+    for part in re.split(r"([&;])", text):
+        name, equals, value = part.partition("=")
+        if equals and value and is_secret_query_name(urllib.parse.unquote_plus(name)):
+            part = f"{name}={MASK}"
+        parts.append(part)
+    return "".join(parts)
+
+
+def sanitize_url(url: str) -> str:
+    """Return ``url`` safe to show: userinfo removed, credential query values masked.
+
+    The one URL sanitizer of the SDK: every repr, error message, report, check name,
+    evidence file and CLI line shows a URL through it. It removes the whole userinfo
+    (``https://user:pass@host`` and ``https://TOKEN@host`` become ``https://host``, even
+    when the password holds a raw ``/``, ``?``, ``@`` or space), masks the value of every
+    query or fragment parameter named like a credential (:func:`is_secret_query_name`)
+    and every registered secret. Text that is not a URL comes back with only registered
+    secrets masked. It never raises for malformed text.
+
+    >>> sanitize_url("https://ci:pa/ss@registry.example.com/v2/?n=5&token=abc")
+    'https://registry.example.com/v2/?n=5&token=***'
+    """
+    if not isinstance(url, str):
+        raise _not_text(url, "sanitize_url", "pass the URL as text")
+    scheme = _URL_SCHEME.match(url)
+    head, rest = (url[: scheme.end()], url[scheme.end() :]) if scheme else ("", url)
+    if head:
+        rest = rest[userinfo_length(rest) :]
+    before_fragment, hash_mark, fragment = rest.partition("#")
+    path, question, query = before_fragment.partition("?")
+    text = head + path
+    if question:
+        text += question + _mask_parameters(query)
+    if hash_mark:
+        text += hash_mark + _mask_parameters(fragment)
+    pattern = _pattern
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+def register_url_secrets(url: str) -> None:
+    """Register the credentials a URL carries - the userinfo password (raw and
+    percent-decoded), a token given as the user name, and the values of credential
+    query parameters - so they are masked wherever they turn up later."""
+    scheme = _URL_SCHEME.match(url) if isinstance(url, str) else None
+    if scheme is None:
+        return
+    rest = url[scheme.end() :]
+    end = userinfo_length(rest)
+    if end:
+        user, colon, password = rest[: end - 1].partition(":")
+        for value in (password, urllib.parse.unquote(password)) if colon else ():
+            register_secret(value)
+        if not colon:  # https://TOKEN@host: the user name is the credential
+            register_secret(user)
+            register_secret(urllib.parse.unquote(user))
+    _, _, query = rest.partition("?")
+    for part in re.split(r"[&;#]", query):
+        name, equals, value = part.partition("=")
+        if equals and value and is_secret_query_name(urllib.parse.unquote_plus(name)):
+            register_secret(value)
+            register_secret(urllib.parse.unquote_plus(value))
+
+
+def _sanitize_urls_in_text(text: str) -> str:
+    if "@" in text:
+        text = _URL_SPACED_USERINFO.sub(lambda m: m.group("scheme"), text)
+    return _URL_IN_TEXT.sub(lambda m: sanitize_url(m.group(0)), text)
 
 
 def is_secret_key(name: str) -> bool:
@@ -139,6 +338,7 @@ _PAIR_HINTS = (
     "cookie",
     "session",
     "bypass",
+    "auth",
 )
 
 
@@ -175,16 +375,17 @@ def _mask_header_tuple(match: re.Match[str]) -> str:
 def redact_text(text: str) -> str:
     """Return ``text`` with every known secret value and secret-named pair masked.
 
-    Also masked: the password in a URL (``https://user:***@host``) and secret-named
-    headers in the ``(b'Name', b'value')`` form that httpcore logs at ``DEBUG``.
+    Also: every URL in the text goes through :func:`sanitize_url` (its userinfo
+    removed, credential query values masked), and secret-named headers in the
+    ``(b'Name', b'value')`` form that httpcore logs at ``DEBUG`` are masked.
     """
     if not isinstance(text, str):
         raise _not_text(text, "redact_text", "pass str(value), or redact_mapping() for a dict")
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    if "://" in text and "@" in text:
-        text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+    if "://" in text:
+        text = _sanitize_urls_in_text(text)
     # Cheap pre-check with plain substring tests: most lines hold no sensitive word, and
     # the pair pattern (and even a case-insensitive alternation) is far slower.
     lowered = text.lower()

@@ -25,7 +25,7 @@ import re
 from collections.abc import Generator, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import attrs
 
@@ -38,6 +38,12 @@ from mosaic_sdk.errors import (
     MosaicError,
     NotFoundError,
     UnsupportedOperationError,
+)
+from mosaic_sdk.observability._redact import (
+    is_secret_key,
+    register_url_secrets,
+    sanitize_url,
+    userinfo_length,
 )
 from mosaic_sdk.registry._auth import (
     Challenge,
@@ -190,32 +196,67 @@ def _header_digest(response: HTTPResponse) -> Digest | None:
         ) from exc
 
 
-def _normalize_url(url: str) -> str:
+def _normalize_url(url: str) -> tuple[str, Credentials | None]:
+    """The base URL without userinfo, and the credentials its userinfo carried.
+
+    A URL such as ``https://ci:token@registry`` still works, but its credentials are
+    moved out of the URL: they never reach a repr, an error or a log line, and they are
+    only ever sent to the registry's own origin.
+    """
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        shown = sanitize_url(url) if isinstance(url, str) else url
         raise ConfigurationError(
-            f"registry URL {url!r} needs an http:// or https:// scheme, "
+            f"registry URL {shown!r} needs an http:// or https:// scheme, "
             "e.g. 'https://registry.example.com' or 'http://127.0.0.1:5000'"
         )
+    register_url_secrets(url)
+    shown = sanitize_url(url)
+    scheme, _, rest = url.partition("://")
+    end = userinfo_length(rest)
+    userinfo, rest = rest[: end - 1] if end else "", rest[end:]
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(f"{scheme}://{rest}")
         parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as exc:
+    except ValueError:
+        # urlsplit's message is not quoted: it quotes the "port", which may be a password.
         raise ConfigurationError(
-            f"registry URL {url!r} is not a valid URL ({exc}); pass scheme://host[:port], "
-            "e.g. 'https://registry.example.com' or 'http://127.0.0.1:5000'"
+            f"registry URL {shown!r} is not a valid URL (a malformed host or port); pass "
+            "scheme://host[:port], e.g. 'https://registry.example.com' or "
+            "'http://127.0.0.1:5000'"
         ) from None
-    if any(ch.isspace() for ch in url):
+    if any(ch.isspace() for ch in rest):
         raise ConfigurationError(
-            f"registry URL {url!r} contains whitespace; pass scheme://host[:port]"
+            f"registry URL {shown!r} contains whitespace; pass scheme://host[:port]"
         )
     if not parts.netloc or parts.query or parts.fragment:
         raise ConfigurationError(
-            f"registry URL {url!r} must be scheme://host[:port] (no query or fragment)"
+            f"registry URL {shown!r} must be scheme://host[:port] (no query or fragment)"
         )
     path = parts.path.rstrip("/")
     if path.endswith("/v2"):
         path = path[: -len("/v2")]
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    credentials = None
+    if userinfo:
+        user, colon, password = userinfo.partition(":")
+        if not colon or not user or not password:
+            raise ConfigurationError(
+                f"registry URL {shown!r} has a user name but no password in it; pass the "
+                "username and password arguments instead (and no credentials in the URL)"
+            )
+        credentials = Credentials(unquote(user), unquote(password))
+    return f"{parts.scheme}://{parts.netloc}{path}", credentials
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: what credentials are tied to."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ("", url, None)
+    scheme = parts.scheme.lower()
+    default = {"http": 80, "https": 443}.get(scheme)
+    return (scheme, (parts.hostname or "").lower(), port if port is not None else default)
 
 
 class _RegistryCore:
@@ -233,6 +274,7 @@ class _RegistryCore:
         self.page_size = page_size
         self.tokens = TokenCache()
         self.basic = False
+        self.origin = _origin(base_url)
 
     # -- auth -------------------------------------------------------------------------
 
@@ -253,13 +295,28 @@ class _RegistryCore:
         )
 
     def send(self, request: _Request) -> _Op[HTTPResponse]:
-        """Send ``request``, answering one 401 challenge (Basic or Bearer) on the way."""
+        """Send ``request``, answering one 401 challenge (Basic or Bearer) on the way.
+
+        Credentials (Basic or Bearer) go only to the registry's own origin: a ``Link``
+        or ``Location`` header that names another host gets the request without them,
+        and a challenge from that host is refused instead of answered.
+        """
         allow = (*request.allow_status, 401)
-        sent_auth = self._authorization(request.scopes) if request.authenticate else None
-        headers = dict(request.headers)
+        own_origin = _origin(request.url) == self.origin
+        authenticate = request.authenticate and own_origin
+        sent_auth = self._authorization(request.scopes) if authenticate else None
+        headers = {k: v for k, v in request.headers.items() if own_origin or not is_secret_key(k)}
         if sent_auth:
             headers["Authorization"] = sent_auth
         response = yield attrs.evolve(request, headers=headers, allow_status=allow)
+        if response.status_code == 401 and request.authenticate and not own_origin:
+            raise self._auth_error(
+                response,
+                f"HTTP 401 from {sanitize_url(request.url.split('?', 1)[0])}, which the "
+                f"registry's answer pointed to; credentials are only sent to the registry's "
+                f"own origin ({self.base_url}), so configure the registry to keep its "
+                "Link and Location headers on that origin",
+            )
         if response.status_code != 401 or not request.authenticate or 401 in request.allow_status:
             return response
         challenge = parse_challenge(response.headers.get("WWW-Authenticate"))
@@ -286,7 +343,7 @@ class _RegistryCore:
             if sent_auth:
                 self.tokens.discard(sent_auth.removeprefix("Bearer "))
             scopes = challenge.scopes or request.scopes
-            token = yield from self._fetch_token(challenge, scopes)
+            token = yield from self._fetch_token(challenge, scopes, response)
             headers["Authorization"] = f"Bearer {token}"
         response = yield attrs.evolve(request, headers=headers, allow_status=allow)
         if response.status_code == 401 and 401 not in request.allow_status:
@@ -307,7 +364,20 @@ class _RegistryCore:
             )
         return response
 
-    def _fetch_token(self, challenge: Challenge, scopes: tuple[str, ...]) -> _Op[str]:
+    def _fetch_token(
+        self, challenge: Challenge, scopes: tuple[str, ...], response: HTTPResponse
+    ) -> _Op[str]:
+        realm_scheme = urlsplit(challenge.realm).scheme.lower()
+        if realm_scheme not in ("http", "https") or (
+            self.origin[0] == "https" and realm_scheme != "https"
+        ):
+            raise self._auth_error(
+                response,
+                f"the registry's Bearer challenge names the token realm "
+                f"{sanitize_url(challenge.realm)!r}, which is not https:// like the registry "
+                f"({self.base_url}); refusing to send credentials there in clear text - fix "
+                "the token realm in the registry's auth configuration",
+            )
         params: dict[str, Any] = {}
         if challenge.service:
             params["service"] = challenge.service
@@ -328,7 +398,7 @@ class _RegistryCore:
             who = f"user {self.credentials.username!r}" if self.credentials else "anonymous access"
             raise self._auth_error(
                 response,
-                f"the token server {challenge.realm} refused {who} for scope "
+                f"the token server {sanitize_url(challenge.realm)} refused {who} for scope "
                 f"{' '.join(scopes) or '(none)'}; "
                 "pass the username and password of an account that has it",
             )
@@ -760,8 +830,8 @@ class RegistryClient:
         verify: bool | str = True,
         transport: Any = None,
     ) -> None:
-        base = _normalize_url(url)
-        self._core = _RegistryCore(base, _credentials(username, password), page_size)
+        base, from_url = _normalize_url(url)
+        self._core = _RegistryCore(base, _credentials(username, password, from_url), page_size)
         self._http = HTTPClient(
             base,
             provider=_PROVIDER,
@@ -781,7 +851,7 @@ class RegistryClient:
 
     def __repr__(self) -> str:
         user = self._core.credentials.username if self._core.credentials else None
-        return f"RegistryClient({self.url!r}, username={user!r})"
+        return f"RegistryClient({sanitize_url(self.url)!r}, username={user!r})"
 
     def _run(self, op: _Op[T]) -> T:
         try:
@@ -919,8 +989,8 @@ class AsyncRegistryClient:
         verify: bool | str = True,
         transport: Any = None,
     ) -> None:
-        base = _normalize_url(url)
-        self._core = _RegistryCore(base, _credentials(username, password), page_size)
+        base, from_url = _normalize_url(url)
+        self._core = _RegistryCore(base, _credentials(username, password, from_url), page_size)
         self._http = AsyncHTTPClient(
             base,
             provider=_PROVIDER,
@@ -940,7 +1010,7 @@ class AsyncRegistryClient:
 
     def __repr__(self) -> str:
         user = self._core.credentials.username if self._core.credentials else None
-        return f"AsyncRegistryClient({self.url!r}, username={user!r})"
+        return f"AsyncRegistryClient({sanitize_url(self.url)!r}, username={user!r})"
 
     async def _run(self, op: _Op[T]) -> T:
         try:
@@ -1049,7 +1119,16 @@ class AsyncRegistryClient:
         await self.aclose()
 
 
-def _credentials(username: str | None, password: str | None) -> Credentials | None:
+def _credentials(
+    username: str | None, password: str | None, from_url: Credentials | None = None
+) -> Credentials | None:
+    if from_url is not None:
+        if username is not None or password is not None:
+            raise ConfigurationError(
+                "registry credentials were given both in the URL and as the username and "
+                "password arguments; pass them only as the arguments"
+            )
+        return from_url
     if username is None and password is None:
         return None
     if not username or password is None:

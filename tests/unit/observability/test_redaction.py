@@ -119,16 +119,27 @@ def test_prose_around_secret_words_is_left_alone(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("GET http://alice:pw-1@host:80/x", "GET http://alice:***@host:80/x"),
-        ("postgres://app:p%40ss@db:5432/app", "postgres://app:***@db:5432/app"),
+        ("GET http://alice:pw-1@host:80/x", "GET http://host:80/x"),
+        ("postgres://app:p%40ss@db:5432/app", "postgres://db:5432/app"),
         (
             "https://example.com/a@b and user@example.com",
             "https://example.com/a@b and user@example.com",
         ),
-        ("http://user@host/", "http://user@host/"),
+        # A token often travels as the user name (https://TOKEN@host): all userinfo goes.
+        ("http://ghp_token1234@host/", "http://host/"),
+        # A raw '/', '?', '@' or space in the password does not end the mask early.
+        ("GET https://u:pa/ss-1@host/x failed", "GET https://host/x failed"),
+        ("url 'https://u:pa ss-2@host/x' is bad", "url 'https://host/x' is bad"),
+        ("https://u:pa?ss-3@host/x", "https://host/x"),
+        ("https://u:p@ss-4@host/x", "https://host/x"),
+        (
+            "https://h/p?sig=abc&X-Amz-Signature=def&n=1",
+            "https://h/p?sig=***&X-Amz-Signature=***&n=1",
+        ),
+        ("https://h/cb#access_token=abc&state=1", "https://h/cb#access_token=***&state=1"),
     ],
 )
-def test_url_passwords_are_masked(text: str, expected: str) -> None:
+def test_url_userinfo_and_credential_parameters_are_removed(text: str, expected: str) -> None:
     assert redact_text(text) == expected
 
 
