@@ -590,12 +590,20 @@ def _register_target(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         description=(
             "Read the repository (never the network) and say where it deploys, where that "
             "came from and why: a target declared in docs/PRD.md, docs/PRD.json or "
-            "docs/DEPLOYMENT.md first; else inferred from configuration (vercel.json, "
-            "Coolify or Portainer markers in compose and env files); where several fit, "
-            "the one wired in CI wins. An ambiguous or undecidable repository exits with "
-            "code 2 and lists the candidates and how to declare the target."
+            "docs/DEPLOYMENT.md first (a 'Deployment target: X' or '**Target:** X' line, a "
+            "table row, YAML front matter, or a sentence such as 'We deploy to Coolify.'; "
+            "'We do not use Vercel.' rules a target out); then a CI pipeline that deploys "
+            "to a platform (Coolify's deploy API, a Portainer webhook, vercel deploy); else "
+            "inferred from configuration (vercel.json, Coolify or Portainer markers in "
+            "compose and env files). Docs that CI contradicts, a monorepo whose apps deploy "
+            "to different targets (each app's answer is listed), an unreadable or unknown "
+            "declaration, or an ambiguous repository exit with code 2 and say how to "
+            "declare the target."
         ),
-        examples="  mosaic target\n  mosaic target ../web --json",
+        examples=(
+            "  mosaic target\n  mosaic target ../web --json\n"
+            "  mosaic target apps/web   # one app of a monorepo"
+        ),
         handler=_target,
     )
     target.add_argument(

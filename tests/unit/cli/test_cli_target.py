@@ -48,3 +48,31 @@ def test_a_missing_directory_exits_2(cli: CLI, tmp_path: Path) -> None:
     run = cli("target", str(tmp_path / "nope"))
     assert run.code == EXIT_USAGE
     assert "nope" in run.err
+
+
+def test_a_monorepo_exits_2_with_each_apps_answer_and_one_app_answers(
+    cli: CLI, tmp_path: Path
+) -> None:
+    (tmp_path / "apps" / "web").mkdir(parents=True)
+    (tmp_path / "apps" / "api").mkdir(parents=True)
+    (tmp_path / "apps" / "web" / "vercel.json").write_text("{}")
+    (tmp_path / "apps" / "api" / "compose.yaml").write_text(COOLIFY_COMPOSE)
+    run = cli("target", str(tmp_path))
+    assert run.code == EXIT_USAGE
+    assert "apps/api: deployment target: coolify" in run.err
+    assert "apps/web: deployment target: vercel" in run.err
+    data = cli("target", str(tmp_path / "apps" / "web"), "--json").json()
+    assert (data["kind"], data["method"]) == ("vercel", "inferred")
+
+
+def test_ci_that_contradicts_the_docs_exits_2_naming_both(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "PRD.md").write_text("| Deployment target | Vercel |\n")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "deploy.yml").write_text(
+        'jobs:\n  deploy:\n    steps:\n      - run: curl "$COOLIFY_URL/api/v1/deploy?uuid=x"\n'
+    )
+    run = cli("target", str(tmp_path))
+    assert run.code == EXIT_USAGE
+    assert "declares vercel" in run.err
+    assert ".github/workflows/deploy.yml:4 deploys to coolify" in run.err
