@@ -22,6 +22,7 @@ from mosaic_sdk.cli._common import (
     UsageError,
     _Formatter,
     exit_code_for,
+    refuse_credentials_in_urls,
 )
 from mosaic_sdk.errors import MosaicError
 
@@ -119,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mosaic_sdk.observability import correlation_id
 
         cid = args.correlation_id or os.environ.get("MOSAIC_CORRELATION_ID") or None
+        refuse_credentials_in_urls(args)
         with _logging(args.verbose, args.log_format, sys.stderr), correlation_id(cid):
             return handler(args, console)
     except UsageError as exc:

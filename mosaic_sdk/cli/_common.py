@@ -45,6 +45,7 @@ __all__ = [
     "parse_age",
     "parse_time",
     "read_secret",
+    "refuse_credentials_in_urls",
     "repository_from_args",
     "to_jsonable",
     "wants_progress",
@@ -128,19 +129,26 @@ class Console:
     err: TextIO
 
     def result(self, text: str, data: Any) -> None:
-        """Print a command's result: ``text`` for people, ``data`` with ``--json``."""
+        """Print a command's result: ``text`` for people, ``data`` with ``--json``.
+
+        Every line is redacted on the way out: known secrets are masked and URLs shown
+        through :func:`~mosaic_sdk.observability.sanitize_url`.
+        """
         if self.json:
-            self.out.write(json.dumps(data, indent=2, default=to_jsonable) + "\n")
+            plain = json.loads(json.dumps(data, default=to_jsonable))
+            self.out.write(json.dumps(_redacted(plain), indent=2) + "\n")
         else:
+            text = _redacted(text)
             self.out.write(text if text.endswith("\n") else text + "\n")
 
     def note(self, text: str) -> None:
         """A remark for people (progress, hints); stderr, so ``--json`` stays clean."""
-        self.err.write(text + "\n")
+        self.err.write(_redacted(text) + "\n")
 
     def error(self, error_type: str, message: str, code: int) -> None:
         """Report a failure: ``mosaic: error: ...`` on stderr, and with ``--json`` an
         ``{"ok": false, "error": {...}}`` document on stdout."""
+        message = _redacted(message)
         self.err.write(f"mosaic: error: {message}\n")
         if self.json:
             document = {
@@ -148,6 +156,20 @@ class Console:
                 "error": {"type": error_type, "message": message, "exit_code": code},
             }
             self.out.write(json.dumps(document, indent=2) + "\n")
+
+
+def _redacted(value: Any) -> Any:
+    # Known secrets and URL credentials, in string leaves only: keys stay, and so do
+    # "secret: ..." words, which in this output name things (mounts, paths).
+    from mosaic_sdk.observability._redact import redact_secrets_and_urls
+
+    if isinstance(value, str):
+        return redact_secrets_and_urls(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
 
 
 #: A subcommand handler: reads the parsed arguments, writes to the console, returns
@@ -209,6 +231,53 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the result as one JSON document on stdout (for scripts)",
     )
+
+
+#: Where the credentials of a URL option go instead, as each command's help says.
+_CREDENTIAL_HOMES: Mapping[str, str] = {
+    "registry": "--username and $MOSAIC_REGISTRY_PASSWORD or --password-file",
+    "prometheus": "--prometheus-token-file or $PROMETHEUS_TOKEN",
+    "vault_addr": "--token-file or $VAULT_TOKEN",
+}
+_NO_CREDENTIALS = (
+    "these endpoints are checked without credentials; serve them without authentication "
+    "(health, version and /metrics pages normally are)"
+)
+
+
+def refuse_credentials_in_urls(args: argparse.Namespace) -> None:
+    """Refuse any option value holding a URL with credentials in it (``user:pass@``,
+    ``TOKEN@``, ``?token=``, ``?sig=``...): the command line lands in the shell history
+    and the process list. Checked before a command runs.
+
+    Raises:
+        ConfigurationError: naming the option, the URL without its credentials, and
+            where the credentials go instead (exit code 2).
+    """
+    from mosaic_sdk.observability._redact import (
+        register_url_secrets,
+        sanitize_url,
+        url_has_credentials,
+    )
+
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or not url_has_credentials(item):
+                continue
+            for word in item.split():
+                register_url_secrets(word.partition("=")[2] or word)
+            register_url_secrets(item)
+            option = "a service" if name == "services" else f"--{name.replace('_', '-')}"
+            home = _CREDENTIAL_HOMES.get(name)
+            fix = (
+                f"pass the URL without them and give the credentials with {home}"
+                if home
+                else (f"pass the URL without them: {_NO_CREDENTIALS}")
+            )
+            raise ConfigurationError(
+                f"{option} {sanitize_url(item)!r} has credentials in the URL, where the "
+                f"shell history and the process list would keep them; {fix}"
+            )
 
 
 def read_secret(

@@ -37,6 +37,7 @@ import attrs
 
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RetryPolicy
 from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
+from mosaic_sdk.observability._redact import redact_text, sanitize_url
 
 __all__ = [
     "ServiceCheck",
@@ -71,6 +72,11 @@ def _timeout(value: float | None) -> float | None:
     return float(value)
 
 
+def _shown(value: str) -> str:
+    # Results are printed, rendered and stored: URLs through the one sanitizer.
+    return redact_text(value) if isinstance(value, str) else value
+
+
 @attrs.frozen
 class ServiceCheck:
     """One endpoint to check.
@@ -96,10 +102,13 @@ class ServiceCheck:
         if parts.scheme == "tcp" and parts.hostname and parts.port:
             return
         raise InvalidValueError(
-            self.url,
+            sanitize_url(self.url) if isinstance(self.url, str) else self.url,
             f"is not a health endpoint for {self.name!r}",
             "use 'http(s)://host[:port]/path' or 'tcp://host:port'",
         )
+
+    def __repr__(self) -> str:
+        return f"ServiceCheck({self.name!r}, {sanitize_url(self.url)!r})"
 
     @classmethod
     def http(
@@ -144,13 +153,13 @@ class ServiceHealth:
         detail: a sentence for humans.
     """
 
-    name: str
+    name: str = attrs.field(converter=_shown)
     kind: str
-    url: str
+    url: str = attrs.field(converter=_shown)
     healthy: bool
     status: str
     latency_seconds: float
-    detail: str = ""
+    detail: str = attrs.field(default="", converter=_shown)
 
     @property
     def symbol(self) -> str:

@@ -47,6 +47,7 @@ from mosaic_sdk.observability._promql import (
     MetricReading,
     PromQL,
 )
+from mosaic_sdk.observability._redact import sanitize_url
 
 if TYPE_CHECKING:
     import httpx
@@ -356,7 +357,7 @@ class _PrometheusBase:
         return f"prometheus {self.base_url}"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.base_url!r})"
+        return f"{type(self).__name__}({sanitize_url(self.base_url)!r})"
 
     def _burn_queries(
         self,

@@ -28,11 +28,13 @@ __all__ = [
     "is_secret_key",
     "redact_mapping",
     "learn_secrets",
+    "redact_secrets_and_urls",
     "redact_text",
     "register_secret",
     "register_url_secrets",
     "registered_secrets",
     "sanitize_url",
+    "url_has_credentials",
     "userinfo_length",
 ]
 
@@ -313,6 +315,27 @@ def register_url_secrets(url: str) -> None:
             register_secret(urllib.parse.unquote_plus(value))
 
 
+def url_has_credentials(text: str) -> bool:
+    """True when a URL in ``text`` carries credentials: userinfo (``user:pass@``,
+    ``TOKEN@``) or a credential query or fragment parameter with a value."""
+    if not isinstance(text, str) or "://" not in text:
+        return False
+    if "@" in text and _URL_SPACED_USERINFO.search(text):
+        return True
+    for match in _URL_IN_TEXT.finditer(text):
+        url = match.group(0)
+        rest = url[_URL_SCHEME.match(url).end() :]  # type: ignore[union-attr]
+        if userinfo_length(rest):
+            return True
+        _, _, tail = rest.partition("?")
+        _, _, fragment = rest.partition("#")
+        for part in re.split(r"[&;#]", f"{tail}#{fragment}"):
+            name, equals, value = part.partition("=")
+            if equals and value and is_secret_query_name(urllib.parse.unquote_plus(name)):
+                return True
+    return False
+
+
 def _sanitize_urls_in_text(text: str) -> str:
     if "@" in text:
         text = _URL_SPACED_USERINFO.sub(lambda m: m.group("scheme"), text)
@@ -370,6 +393,18 @@ def _mask_header_tuple(match: re.Match[str]) -> str:
     whole = match.group(0)
     offset = match.start()
     return f"{whole[: start - offset]}{opening}{MASK}{value[-1]}{whole[end - offset :]}"
+
+
+def redact_secrets_and_urls(text: str) -> str:
+    """Mask registered secrets and sanitize every URL in ``text``, but leave
+    ``key: value`` pairs alone: for program output (CLI lines) where a word such as
+    ``secret:`` is a name, not a credential's label."""
+    if not isinstance(text, str):
+        raise _not_text(text, "redact_secrets_and_urls", "pass str(value)")
+    pattern = _pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    return _sanitize_urls_in_text(text) if "://" in text else text
 
 
 def redact_text(text: str) -> str:

@@ -30,7 +30,7 @@ from mosaic_sdk.observability._promql import (
     MetricsSource,
     PromQL,
 )
-from mosaic_sdk.observability._redact import redact_text
+from mosaic_sdk.observability._redact import redact_text, sanitize_url
 from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdict
 from mosaic_sdk.values import Digest
 
@@ -130,14 +130,14 @@ class HealthCheck:
         self.deadline = _positive(deadline, "deadline", "use e.g. 30")
         self.interval = _positive(interval, "interval", "use e.g. 1")
         self.timeout = _positive(timeout, "timeout", "use e.g. 5")
-        self.name = name or f"health {url.replace('{base_url}', '') or url}"
+        self.name = name or f"health {sanitize_url(url.replace('{base_url}', '') or url)}"
         self._verify = verify
         self._transport = transport
         self._sleep = sleep
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"HealthCheck({self.url!r})"
+        return f"HealthCheck({sanitize_url(self.url)!r})"
 
     def _judge(self, response: HTTPResponse) -> str | None:
         if response.status_code not in self.expect_status:
@@ -441,7 +441,8 @@ class VersionMatch:
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"VersionMatch(url={self.url!r}, from_target={self.from_target})"
+        shown = None if self.url is None else sanitize_url(self.url)
+        return f"VersionMatch(url={shown!r}, from_target={self.from_target})"
 
     def run(self, context: ValidationContext) -> CheckResult:
         """Read the sources and compare them with the candidate."""

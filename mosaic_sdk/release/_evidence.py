@@ -35,6 +35,7 @@ import attrs
 
 from mosaic_sdk._files import atomic_write_text, directory_lock, read_text_capped
 from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.observability._redact import redact_text
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.standards._scratchpad import SCRATCHPAD_DIR, new_scratchpad
 
@@ -69,7 +70,8 @@ def _one_line(value: str, what: str) -> str:
         raise InvalidValueError(
             value, f"{what} must be one line without HTML comments", "shorten it to one line"
         )
-    return value.strip()
+    # Evidence files are committed: no secret and no URL credential is ever written.
+    return redact_text(value.strip())
 
 
 def _sentence(value: str, what: str) -> str:
@@ -349,7 +351,7 @@ class ReleaseEvidence:
             body: Markdown; headings in it should be level 4 or deeper.
         """
         key = _one_line(key, "evidence key")
-        block = [f"### {_one_line(title, 'title')}", "", *body.rstrip().split("\n")]
+        block = [f"### {_one_line(title, 'title')}", "", *redact_text(body.rstrip()).split("\n")]
         with directory_lock(self.scratchpad_path):
             lines, newline = self._scratchpad_lines()
             bounds = self._scratchpad_section(lines, "Evidence")

@@ -135,6 +135,12 @@ def _pairs(
     return tuple((str(k), redact_text(str(v))) for k, v in items)
 
 
+def _shown(value: str) -> str:
+    # A check's name and summary end up in reports, evidence files and CLI lines: no
+    # secret and no URL credential (a health URL's userinfo, a ?token=) survives them.
+    return redact_text(value) if isinstance(value, str) else value
+
+
 _FIX = "pass what ValidationReport.to_dict() (or 'mosaic validate --json') wrote"
 
 
@@ -180,16 +186,16 @@ class CheckResult:
         verdict: passed, inconclusive or failed.
         summary: one sentence saying why.
         evidence: ordered ``(key, value)`` pairs: URLs, queries, values, thresholds,
-            attempts (secrets redacted).
+            attempts (secrets redacted, URLs sanitized, as in ``name`` and ``summary``).
         started_at: when the check started (UTC).
         duration_seconds: how long it took.
         attempts: requests or measurements made.
     """
 
-    name: str
+    name: str = attrs.field(converter=_shown)
     kind: str
     verdict: Verdict
-    summary: str
+    summary: str = attrs.field(converter=_shown)
     evidence: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     started_at: datetime = attrs.field(factory=_utc_now)
     duration_seconds: float = 0.0

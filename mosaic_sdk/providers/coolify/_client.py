@@ -62,7 +62,7 @@ from mosaic_sdk.errors import (
     NotFoundError,
     UnsupportedOperationError,
 )
-from mosaic_sdk.observability._redact import register_secret
+from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import Call, Flow, Sleep, arun_flow, run_flow, single
 from mosaic_sdk.providers._protocol import pinned_digest
 from mosaic_sdk.providers.coolify._compose import (
@@ -872,7 +872,7 @@ class _CoolifyBase:
         self._version = _VersionCache()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={sanitize_url(self.base_url)!r})"
 
 
 _CLIENT_ARGS_DOC = """

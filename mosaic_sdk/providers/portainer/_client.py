@@ -38,7 +38,7 @@ from mosaic_sdk.errors import (
     InvalidValueError,
     UnsupportedOperationError,
 )
-from mosaic_sdk.observability._redact import register_secret
+from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import Call, Flow, arun_flow, run_flow, single
 from mosaic_sdk.providers.portainer._models import (
     COMPOSE_PROJECT_LABEL,
@@ -429,7 +429,7 @@ class _PortainerBase:
         self._headers = {"X-API-Key": api_key, "Accept": "application/json"}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={sanitize_url(self.base_url)!r})"
 
 
 class PortainerClient(_PortainerBase):

@@ -29,7 +29,7 @@ from mosaic_sdk.errors import (
     DeploymentTimeoutError,
     InvalidValueError,
 )
-from mosaic_sdk.observability._redact import register_secret
+from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import (
     Call,
     Flow,
@@ -450,7 +450,8 @@ class _VercelBase:
         self._scope: dict[str, str] = {"teamId": team_id} if team_id else {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(team_id={self.team_id!r}, base_url={self.base_url!r})"
+        base = sanitize_url(self.base_url)
+        return f"{type(self).__name__}(team_id={self.team_id!r}, base_url={base!r})"
 
 
 class VercelClient(_VercelBase):
