@@ -397,8 +397,10 @@ class BlueGreenState:
     Attributes:
         active: the slot ``prod`` points to (``"blue"``/``"green"``), ``None`` when ``prod``
             points to neither.
-        idle: the slot the next deployment goes to: the one ``prod`` does not point to,
-            ``blue`` when neither slot is live.
+        idle: the slot the next deployment goes to: the one ``prod`` does not point to;
+            when neither slot is live, an empty slot (``blue`` when both are empty), so a
+            slot holding an earlier production release is never overwritten while the
+            other is free.
         blue: digest of ``blue`` (``None`` if unset).
         green: digest of ``green`` (``None`` if unset).
         prod: digest of ``prod`` (``None`` if unset).
@@ -422,6 +424,15 @@ class BlueGreenState:
             return f"{slot}={_short(self.digest(slot))}" + (f" ({role})" if role else "")
 
         return f"prod={_short(self.prod)}  {mark('blue')}  {mark('green')}"
+
+
+def _idle_slot(prod: Digest | None, blue: Digest | None, green: Digest | None) -> str:
+    if prod is not None and blue == prod:
+        return "green"
+    if prod is not None and green == prod:
+        return "blue"
+    # Neither slot is live: never take a slot that holds a release while the other is empty.
+    return "green" if blue is not None and green is None else "blue"
 
 
 @attrs.frozen
@@ -578,17 +589,22 @@ class Promotion:
         slot and back instantly. The order check is the one for ``prod``: ``staging`` (or
         ``testing`` when there is no ``staging``) must point to the digest, unless
         ``force``. Costs HEAD ``prod`` and HEAD ``blue`` (and HEAD ``green`` when
-        ``blue`` is live), then the order check's GET(s) and the PUT: 4 to 6 requests.
+        ``blue`` holds a digest), then the order check's GET(s) and the PUT: 4 to 6 requests.
         """
         if not isinstance(force, bool):
             raise InvalidValueError(force, "force must be True or False", "pass force=True")
         prod = self._current("prod")
         blue = self._current("blue")
-        # The idle slot is known from prod and blue alone; green is only read when needed.
+        # The idle slot is known from prod and blue alone when blue is live or empty;
+        # green is only read when needed.
         if prod is not None and blue == prod:
             idle, before = "green", self._current("green")
-        else:
+        elif blue is None:
             idle, before = "blue", blue
+        else:
+            green = self._current("green")
+            idle = _idle_slot(prod, blue, green)
+            before = blue if idle == "blue" else green
         src = self._source(source, None, idle)
         return self._plan(src, idle, force=force, before=before).apply()
 
@@ -638,7 +654,7 @@ class Promotion:
             active = "blue"
         elif prod is not None and green == prod:
             active = "green"
-        idle = "green" if active == "blue" else "blue"
+        idle = _idle_slot(prod, blue, green)
         return BlueGreenState(active=active, idle=idle, blue=blue, green=green, prod=prod)
 
     def _target(self, to: object) -> str:

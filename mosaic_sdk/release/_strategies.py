@@ -37,6 +37,7 @@ import attrs
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
+    MosaicError,
     UnsupportedOperationError,
     ValidationFailedError,
 )
@@ -99,6 +100,9 @@ class ReleaseOutcome(enum.Enum):
     REJECTED = "rejected"
     ROLLED_BACK = "rolled_back"
     HELD = "held"
+    #: validation failed and the rollback could not restore the previous release: the
+    #: result's steps and evidence say how far it got; a human must act.
+    FAILED = "failed"
 
 
 StepStatus = Literal["done", "failed", "skipped"]
@@ -197,6 +201,9 @@ class ReleaseResult:
         evidence: the evidence files written.
         active_slot: the slot ``prod`` points to afterwards (blue/green).
         traffic: the candidate's traffic shares reached (canary), in order.
+        noop: True when the candidate was already live (a retried release): nothing was
+            deployed, switched or written, and the idle slot kept the previous release.
+        error: why the rollback could not proceed (outcome ``failed``), else ``None``.
     """
 
     strategy: str
@@ -210,6 +217,8 @@ class ReleaseResult:
     evidence: EvidenceFiles | None = None
     active_slot: str | None = None
     traffic: tuple[int, ...] = ()
+    noop: bool = False
+    error: str | None = None
 
     @property
     def released(self) -> bool:
@@ -229,6 +238,10 @@ class ReleaseResult:
         if report is not None and not report.passed:
             why = f": {report.headline()}"
         where = f" (prod -> {self.active_slot})" if self.active_slot else ""
+        if self.noop:
+            why = ": already live, nothing to do"
+        elif self.error:
+            why = f": the rollback could not proceed ({self.error})"
         return f"{self.strategy} release of {name}: {self.outcome.value}{where}{why}"
 
     def raise_for_outcome(self) -> ReleaseResult:
@@ -346,6 +359,20 @@ class BlueGreen:
         reports: list[ValidationReport] = []
         state = promotion.slots()
         live, idle = state.active, state.idle
+        if state.prod == request.digest:
+            # A retried job: deploying again would overwrite the idle slot, which holds
+            # the previous release that a switch back needs.
+            where = f"slot {live}" if live else "prod"
+            steps.skipped(
+                "release",
+                f"prod already serves {_short(request.digest)} ({where}); nothing deployed, "
+                f"switched or recorded; {idle} keeps {_short(state.digest(idle))}",
+            )
+            return ReleaseResult(
+                strategy=self.name, image=request.image, version=request.version,
+                outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), active_slot=live,
+                noop=True,
+            )  # fmt: skip
         steps.done(
             "read slots",
             f"prod -> {live or '(no slot)'}; deploying to idle slot {idle}" + (
@@ -450,16 +477,25 @@ class BlueGreen:
         outcome = ReleaseOutcome.REJECTED
         keep = f"prod stays on {live}" if live else "prod was not touched"
         if self.rollback_failed_slot and slot_record.digest_before is not None:
-            rollback = Rollback(
-                slot_target, failed=request.image, record=slot_record, promotion=request.promotion
-            ).execute(
-                reason=reason,
-                evidence=request.evidence,
-                deployment=request.deployment,
-                release=request.label,
-                next_step=request.failure_next_step(),
-                report=report,
-            )
+            try:
+                rollback = Rollback(
+                    slot_target,
+                    failed=request.image,
+                    record=slot_record,
+                    promotion=request.promotion,
+                ).execute(
+                    reason=reason,
+                    evidence=request.evidence,
+                    deployment=request.deployment,
+                    release=request.label,
+                    next_step=request.failure_next_step(),
+                    report=report,
+                )
+            except MosaicError as exc:
+                return _rollback_failed(
+                    self.name, request, steps, records, reports, exc,
+                    f"roll back slot {slot_record.tag}", keep, active_slot=live,
+                )  # fmt: skip
             files = rollback.evidence
             outcome = ReleaseOutcome.ROLLED_BACK
             steps.done(f"roll back slot {slot_record.tag}", f"{rollback.message}; {keep}")
@@ -553,6 +589,47 @@ class BlueGreen:
             steps=tuple(steps.items), reports=tuple(reports), promotions=tuple(records),
             evidence=files, active_slot=active,
         )  # fmt: skip
+
+
+def _rollback_failed(
+    strategy: str,
+    request: ReleaseRequest,
+    steps: _Steps,
+    records: list[PromotionRecord],
+    reports: list[ValidationReport],
+    exc: MosaicError,
+    step: str,
+    keep: str,
+    *,
+    active_slot: str | None = None,
+    traffic: tuple[int, ...] = (),
+) -> ReleaseResult:
+    """A rollback that raised: a ``failed`` result with the error and the evidence."""
+    completed = list(getattr(exc, "completed_steps", ()))
+    error = str(exc)
+    steps.failed(step, f"{error}; {keep}")
+    files = None
+    if request.evidence is not None:
+        try:
+            files = request.evidence.record_failure(
+                deployment=request.deployment,
+                release=request.label,
+                reason=reports[-1].headline() if reports else "the release failed",
+                next_step=(
+                    f"restore the previous release by hand: the automatic rollback failed ({error})"
+                ),
+                report=reports[-1] if reports else None,
+                actions=[*completed, f"rollback failed: {error}"],
+            )
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        except MosaicError as evidence_error:
+            steps.failed("record evidence", str(evidence_error))
+    return ReleaseResult(
+        strategy=strategy, image=request.image, version=request.version,
+        outcome=ReleaseOutcome.FAILED, steps=tuple(steps.items), reports=tuple(reports),
+        promotions=tuple(records), evidence=files, active_slot=active_slot, traffic=traffic,
+        error=error,
+    )  # fmt: skip
 
 
 @attrs.frozen
@@ -699,9 +776,15 @@ class Canary:
             )
         candidate = request.digest
         if stable == candidate:
-            raise ConfigurationError(
-                f"{target.name} already runs {candidate}; a canary needs a new digest"
+            steps.skipped(
+                "release",
+                f"{target.name} already runs {_short(candidate)}; nothing deployed, shifted "
+                "or recorded",
             )
+            return ReleaseResult(
+                strategy=self.name, image=request.image, version=request.version,
+                outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), noop=True,
+            )  # fmt: skip
         steps.done("read the stable release", f"{target.name} runs {_short(stable)}")
         deployment = target.deploy(request.image)
         if not deployment.succeeded:
@@ -766,16 +849,23 @@ class Canary:
         stable: Digest,
         reason: str,
     ) -> ReleaseResult:
-        splitter.set_traffic({stable: 100})
-        steps.done("send all traffic back to the stable release", f"{_short(stable)} 100%")
-        rollback = Rollback(target, failed=request.image, to=stable).execute(
-            reason=reason,
-            evidence=request.evidence,
-            deployment=request.deployment,
-            release=request.label,
-            next_step=request.failure_next_step(),
-            report=reports[-1] if reports else None,
-        )
+        try:
+            splitter.set_traffic({stable: 100})
+            steps.done("send all traffic back to the stable release", f"{_short(stable)} 100%")
+            rollback = Rollback(target, failed=request.image, to=stable).execute(
+                reason=reason,
+                evidence=request.evidence,
+                deployment=request.deployment,
+                release=request.label,
+                next_step=request.failure_next_step(),
+                report=reports[-1] if reports else None,
+            )
+        except MosaicError as exc:
+            return _rollback_failed(
+                self.name, request, steps, records, reports, exc, "roll back automatically",
+                f"the canary had {reached[-1] if reached else 0}% of traffic",
+                traffic=tuple(reached),
+            )  # fmt: skip
         steps.done("roll back automatically", rollback.message)
         if rollback.evidence is not None:
             steps.done("record evidence", ", ".join(p.name for p in rollback.evidence.paths))
@@ -847,9 +937,16 @@ def release(
             ``"<repository> <environment>"``.
         next_step: the remediation step to record if the release fails.
 
+    Returns:
+        Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
+        proceed (outcome ``failed``, with the error and the evidence). A candidate that
+        already serves production is a no-op result (``noop=True``) that touches nothing.
+
     Raises:
         InvalidValueError: ``image`` is not pinned by digest.
-        ConfigurationError: the strategy lacks what it needs (the message says what).
+        ConfigurationError: the strategy lacks what it needs (the message says what), or a
+            check needs ``{base_url}`` (or is a relative smoke path) and no base URL is
+            given for a slot; raised before anything is deployed or recorded.
         UnsupportedOperationError: a canary on a target that cannot split traffic.
     """
     pinned_digest(image)
@@ -858,6 +955,7 @@ def release(
         raise ConfigurationError(
             f"{chosen!r} is not a release strategy; pass BlueGreen() or Canary(...)"
         )
+    _check_base_urls(chosen, validation, base_url)
     if deployment is None:
         where = promotion.repository if promotion is not None else (
             target.name if target is not None else image.name
@@ -877,3 +975,63 @@ def release(
         next_step=next_step,
     )
     return chosen.execute(request)
+
+
+def _needs_base_url(value: object, depth: int = 0) -> str | None:
+    """The text in a check that needs ``{base_url}``, or None."""
+    if isinstance(value, str):
+        return value if "{base_url}" in value else None
+    if depth > 2 or value is None or isinstance(value, (int, float, bool, bytes)):
+        return None
+    from mosaic_sdk.release._checks import SmokeStep
+
+    if isinstance(value, SmokeStep) and not value.path_or_url.startswith(
+        ("http://", "https://", "{base_url}")
+    ):
+        return value.path_or_url
+    if isinstance(value, (list, tuple)):
+        items: Sequence[object] = value
+    elif attrs.has(type(value)):
+        items = [
+            getattr(value, f.name)
+            for f in attrs.fields(type(value))  # type: ignore[arg-type]
+            if not f.name.startswith("_")
+        ]
+    elif hasattr(value, "__dict__"):
+        items = [v for k, v in vars(value).items() if not k.startswith("_")]
+    else:
+        return None
+    for item in items:
+        found = _needs_base_url(item, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_base_urls(
+    strategy: ReleaseStrategy, validation: PostDeployValidation, base_url: str | Mapping[str, str]
+) -> None:
+    """Refuse, before anything deploys, checks that need a base URL nobody gave."""
+    needing = [
+        (check.name, text)
+        for check in getattr(validation, "checks", ())
+        if (text := _needs_base_url(check)) is not None
+    ]
+    if not needing:
+        return
+    slots = ("canary",) if isinstance(strategy, Canary) else SLOT_TAGS
+    if isinstance(base_url, str):
+        missing = list(slots) if not base_url.strip() else []
+    else:
+        missing = [slot for slot in slots if not str(base_url.get(slot, "")).strip()]
+    if missing:
+        name, text = needing[0]
+        example = (
+            "base_url='https://api.example.com'"
+            if isinstance(base_url, str)
+            else "base_url={" + ", ".join(f"'{s}': 'http://...'" for s in slots) + "}"
+        )
+        raise ConfigurationError(
+            f"check {name!r} needs a base URL ({text!r}) but none is given for "
+            f"{', '.join(missing)}; pass {example} to release(). Nothing was deployed"
+        )
