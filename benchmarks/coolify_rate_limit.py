@@ -41,7 +41,7 @@ from tests._coolify_fake import TOKEN, fake_stats, serve_in_subprocess
 def burst(calls: int, limit: int, window: float, clients: int, threads: int) -> tuple[float, int]:
     with serve_in_subprocess(limit, window) as url:
         instances = [
-            CoolifyClient(url, TOKEN, rate_limit_requests=limit, rate_limit_period=window)
+            CoolifyClient(url, token=TOKEN, rate_limit_requests=limit, rate_limit_period=window)
             for _ in range(clients)
         ]
         turn = itertools.cycle(instances)

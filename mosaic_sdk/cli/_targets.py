@@ -103,7 +103,9 @@ def open_target(spec: str, token_file: str | None, stack: contextlib.ExitStack) 
     if kind == "coolify":
         from mosaic_sdk.providers.coolify import CoolifyClient, CoolifyDeploymentTarget
 
-        client = stack.enter_context(CoolifyClient(_provider_url(kind), _token(kind, token_file)))
+        client = stack.enter_context(
+            CoolifyClient(_provider_url(kind), token=_token(kind, token_file))
+        )
         return CoolifyDeploymentTarget(client, rest)
     if kind == "portainer":
         parts = rest.split(":")

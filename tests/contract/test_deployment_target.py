@@ -209,7 +209,7 @@ class TestCoolifyDeploymentTarget(DeploymentTargetContract):
         transport = checking_transport("coolify", fake.transport())
         client = CoolifyClient(
             "https://coolify.example.com",
-            TOKEN,
+            token=TOKEN,
             transport=transport,
             rate_limit=None,
             sleep=lambda seconds: None,

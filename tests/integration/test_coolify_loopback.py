@@ -44,7 +44,7 @@ def test_a_burst_from_several_clients_of_one_token_never_hits_429() -> None:
     """
     with serve_in_subprocess(LIMIT, WINDOW) as url:
         clients = [
-            CoolifyClient(url, TOKEN, rate_limit_requests=LIMIT, rate_limit_period=WINDOW)
+            CoolifyClient(url, token=TOKEN, rate_limit_requests=LIMIT, rate_limit_period=WINDOW)
             for _ in range(CLIENTS)
         ]
         assert all(c.rate_limit is clients[0].rate_limit for c in clients)
@@ -78,7 +78,7 @@ def test_without_the_limiter_the_same_server_answers_429() -> None:
     fake = FakeCoolify(rate_limit=50, rate_window=30.0)
     with (
         serve(fake) as url,
-        CoolifyClient(url, TOKEN, rate_limit=None, retry=RetryPolicy.none()) as client,
+        CoolifyClient(url, token=TOKEN, rate_limit=None, retry=RetryPolicy.none()) as client,
         ThreadPoolExecutor(max_workers=10) as pool,
     ):
         outcomes = list(pool.map(lambda _: _try(client), range(80)))
@@ -101,7 +101,7 @@ def test_server_errors_are_retried_over_http() -> None:
     fake = FakeCoolify()
     fake.add_application(APP)
     fake.fail_next = [503, 502]
-    with serve(fake) as url, CoolifyClient(url, TOKEN, rate_limit=None, retry=FAST) as client:
+    with serve(fake) as url, CoolifyClient(url, token=TOKEN, rate_limit=None, retry=FAST) as client:
         assert client.get_application(APP).uuid == APP
     assert len(fake.requests) == 3
 
@@ -109,7 +109,7 @@ def test_server_errors_are_retried_over_http() -> None:
 def test_a_deployment_progresses_through_its_states() -> None:
     fake = FakeCoolify(progression=("queued", "queued", "in_progress", "in_progress", "finished"))
     fake.add_application(APP)
-    with serve(fake) as url, CoolifyClient(url, TOKEN, rate_limit=None) as client:
+    with serve(fake) as url, CoolifyClient(url, token=TOKEN, rate_limit=None) as client:
         target = CoolifyDeploymentTarget(client, APP, poll_interval=0.05, timeout=10)
         deployment = target.deploy(IMAGE)
         assert deployment.succeeded
@@ -123,7 +123,7 @@ def test_404_then_found_over_http() -> None:
     fake = FakeCoolify()
     fake.add_application(APP)
     fake.hide_new_deployments = 3
-    with serve(fake) as url, CoolifyClient(url, TOKEN, rate_limit=None) as client:
+    with serve(fake) as url, CoolifyClient(url, token=TOKEN, rate_limit=None) as client:
         done = client.deploy_image_and_wait(APP, IMAGE, poll_interval=0.05, not_found_grace=5)
     assert done.status is CoolifyDeploymentStatus.FINISHED
 
@@ -133,7 +133,7 @@ def test_deploy_queue_full_is_waited_out_over_http() -> None:
     fake.add_application(APP)
     fake.queue_full_answers = 1
     fake.queue_full_retry_after = "1"
-    with serve(fake) as url, CoolifyClient(url, TOKEN, rate_limit=None, retry=FAST) as client:
+    with serve(fake) as url, CoolifyClient(url, token=TOKEN, rate_limit=None, retry=FAST) as client:
         started = time.monotonic()
         [result] = client.deploy(APP)
         waited = time.monotonic() - started
@@ -148,7 +148,7 @@ def test_async_clients_share_the_limit_too() -> None:
 
         async def main() -> None:
             instances = [
-                AsyncCoolifyClient(url, TOKEN, rate_limit_requests=40, rate_limit_period=1.0)
+                AsyncCoolifyClient(url, token=TOKEN, rate_limit_requests=40, rate_limit_period=1.0)
                 for _ in range(clients)
             ]
             assert all(i.rate_limit is instances[0].rate_limit for i in instances)

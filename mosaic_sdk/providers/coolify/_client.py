@@ -53,6 +53,7 @@ from mosaic_sdk._http import (
     RateLimit,
     RetryPolicy,
     check_base_url,
+    check_credential,
 )
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -178,19 +179,6 @@ def _api_base(base_url: str) -> str:
             base = base[: -len(suffix)]
             break
     return base + "/api/v1"
-
-
-def _check_token(token: object) -> str:
-    if not isinstance(token, str) or not token.strip():
-        raise ConfigurationError(
-            "Coolify API token is empty; create one under 'Keys & Tokens' > 'API tokens' "
-            "and pass it (or set COOLIFY_TOKEN)"
-        )
-    if token != token.strip() or any(ch.isspace() for ch in token):
-        raise ConfigurationError(
-            "Coolify API token contains whitespace; copy it again without spaces or newlines"
-        )
-    return token
 
 
 def _valid(value: object, what: str) -> str:
@@ -858,7 +846,7 @@ class _CoolifyBase:
         rate_limit_period: float,
     ) -> None:
         self.base_url = _api_base(base_url)
-        token = _check_token(token)
+        token = check_credential(token, argument="token", env_var="COOLIFY_TOKEN")
         register_secret(token)
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if rate_limit == "shared":
@@ -909,7 +897,7 @@ class CoolifyClient(_CoolifyBase):
         + _CLIENT_ARGS_DOC
         + """
     Example:
-        >>> with CoolifyClient("https://coolify.example.com", token) as coolify:
+        >>> with CoolifyClient("https://coolify.example.com", token=token) as coolify:
         ...     deployment = coolify.deploy_image_and_wait(app_uuid, image)  # doctest: +SKIP
 """
     )
@@ -917,8 +905,8 @@ class CoolifyClient(_CoolifyBase):
     def __init__(
         self,
         base_url: str,
-        token: str,
         *,
+        token: str,
         rate_limit: RateLimit | Literal["shared"] | None = "shared",
         rate_limit_requests: int = DEFAULT_RATE_LIMIT_REQUESTS,
         rate_limit_period: float = DEFAULT_RATE_LIMIT_PERIOD,
@@ -952,7 +940,8 @@ class CoolifyClient(_CoolifyBase):
         Raises:
             ConfigurationError: a variable is missing.
         """
-        return cls(*_from_env(), **kwargs)
+        url, token = _from_env()
+        return cls(url, token=token, **kwargs)
 
     def run(self, flow: Flow[Any]) -> Any:
         """Drive a sans-I/O flow with this client (used by the deployment target)."""
@@ -1335,8 +1324,8 @@ class AsyncCoolifyClient(_CoolifyBase):
     def __init__(
         self,
         base_url: str,
-        token: str,
         *,
+        token: str,
         rate_limit: RateLimit | Literal["shared"] | None = "shared",
         rate_limit_requests: int = DEFAULT_RATE_LIMIT_REQUESTS,
         rate_limit_period: float = DEFAULT_RATE_LIMIT_PERIOD,
@@ -1365,7 +1354,8 @@ class AsyncCoolifyClient(_CoolifyBase):
     @classmethod
     def from_env(cls, **kwargs: Any) -> AsyncCoolifyClient:
         """See :meth:`CoolifyClient.from_env`."""
-        return cls(*_from_env(), **kwargs)
+        url, token = _from_env()
+        return cls(url, token=token, **kwargs)
 
     async def run(self, flow: Flow[Any]) -> Any:
         """Drive a sans-I/O flow with this client."""
@@ -1695,7 +1685,7 @@ def _from_env() -> tuple[str, str]:
     if missing:
         raise ConfigurationError(
             f"environment variable(s) {', '.join(missing)} not set; export the instance URL "
-            "and an API token, or pass them to CoolifyClient(base_url, token)"
+            "and an API token, or pass them to CoolifyClient(base_url, token=...)"
         )
     return url, token
 

@@ -87,7 +87,7 @@ def clock() -> FakeClock:
 def client(fake: FakeCoolify, clock: FakeClock) -> Iterator[CoolifyClient]:
     transport = checking_transport("coolify", fake.transport())
     with CoolifyClient(
-        BASE, TOKEN, transport=transport, rate_limit=None, sleep=clock.sleep, clock=clock
+        BASE, token=TOKEN, transport=transport, rate_limit=None, sleep=clock.sleep, clock=clock
     ) as client:
         yield client
     assert_transport_clean(transport)
@@ -101,7 +101,7 @@ def client(fake: FakeCoolify, clock: FakeClock) -> Iterator[CoolifyClient]:
     [BASE, BASE + "/", BASE + "/api", BASE + "/api/v1", BASE + "/api/v1/"],
 )
 def test_base_url_is_normalised_to_api_v1(url: str) -> None:
-    client = CoolifyClient(url, TOKEN, rate_limit=None)
+    client = CoolifyClient(url, token=TOKEN, rate_limit=None)
     assert client.base_url == BASE + "/api/v1"
     client.close()
 
@@ -109,21 +109,34 @@ def test_base_url_is_normalised_to_api_v1(url: str) -> None:
 @pytest.mark.parametrize("url", ["coolify.example.com", "ftp://x", ""])
 def test_base_url_without_scheme_is_refused(url: str) -> None:
     with pytest.raises(ConfigurationError, match="scheme"):
-        CoolifyClient(url, TOKEN)
+        CoolifyClient(url, token=TOKEN)
 
 
 @pytest.mark.parametrize("url", ["https://[::1", "https://host:port", "https://cool ify.example"])
 def test_malformed_base_url_is_a_configuration_error(url: str) -> None:
     with pytest.raises(ConfigurationError, match="Coolify base URL"):
-        CoolifyClient(url, TOKEN)
+        CoolifyClient(url, token=TOKEN)
 
 
-@pytest.mark.parametrize("token", ["", "  ", "1|abc def", "1|abc\n"])
-def test_bad_tokens_are_refused_without_echoing_them(token: str) -> None:
-    with pytest.raises(ConfigurationError) as info:
-        CoolifyClient(BASE, token)
-    if token.strip():
+@pytest.mark.parametrize("token", ["", "  ", "1|abc def", "1|abc\nBearer 2|xyz", None, 42])
+def test_bad_tokens_are_refused_without_echoing_them(token: object) -> None:
+    with pytest.raises(InvalidValueError) as info:
+        CoolifyClient(BASE, token=token)  # type: ignore[arg-type]
+    if isinstance(token, str) and token.strip():
         assert token.strip() not in str(info.value)
+    assert "COOLIFY_TOKEN" in str(info.value)
+
+
+@pytest.mark.parametrize("cls", [CoolifyClient, AsyncCoolifyClient])
+def test_a_url_where_the_token_belongs_is_refused(cls: type[CoolifyClient]) -> None:
+    with pytest.raises(InvalidValueError, match="looks like a URL"):
+        cls(BASE, token="https://coolify.example.com")
+
+
+@pytest.mark.parametrize("cls", [CoolifyClient, AsyncCoolifyClient])
+def test_only_the_base_url_is_positional(cls: type[CoolifyClient]) -> None:
+    with pytest.raises(TypeError):
+        cls(BASE, TOKEN)  # type: ignore[misc]
 
 
 def test_every_request_sends_bearer_and_accept_json(
@@ -141,7 +154,7 @@ def test_every_request_sends_bearer_and_accept_json(
 
 def test_token_never_shows_in_repr_or_errors(fake: FakeCoolify) -> None:
     other = FakeCoolify(token="9|another-token-the-server-expects")
-    with CoolifyClient(BASE, TOKEN, transport=other.transport(), rate_limit=None) as client:
+    with CoolifyClient(BASE, token=TOKEN, transport=other.transport(), rate_limit=None) as client:
         assert TOKEN not in repr(client)
         with pytest.raises(AuthenticationError) as info:
             client.list_projects()
@@ -166,9 +179,9 @@ def test_from_env_names_the_missing_variable(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_default_rate_limit_is_shared_per_instance_and_token() -> None:
     token = "5|rate-limit-sharing-token"
-    first = CoolifyClient(BASE, token)
-    second = CoolifyClient(BASE + "/api/v1", token)
-    third = CoolifyClient(BASE, "5|a-different-token-entirely")
+    first = CoolifyClient(BASE, token=token)
+    second = CoolifyClient(BASE + "/api/v1", token=token)
+    third = CoolifyClient(BASE, token="5|a-different-token-entirely")
     try:
         assert first.rate_limit is not None
         assert first.rate_limit is second.rate_limit
@@ -185,9 +198,9 @@ def test_default_rate_limit_is_shared_per_instance_and_token() -> None:
 
 def test_rate_limit_can_be_overridden_or_disabled() -> None:
     mine = RateLimit(10, 1.0)
-    with CoolifyClient(BASE, TOKEN, rate_limit=mine) as client:
+    with CoolifyClient(BASE, token=TOKEN, rate_limit=mine) as client:
         assert client.rate_limit is mine
-    with CoolifyClient(BASE, TOKEN, rate_limit=None) as client:
+    with CoolifyClient(BASE, token=TOKEN, rate_limit=None) as client:
         assert client.rate_limit is None
 
 
@@ -451,7 +464,7 @@ def test_queue_full_429_is_waited_out_with_retry_after(fake: FakeCoolify) -> Non
     sleeps: list[float] = []
     policy = RetryPolicy(sleep=sleeps.append)
     with CoolifyClient(
-        BASE, TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
+        BASE, token=TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
     ) as client:
         [result] = client.deploy(APP)
     assert result.queued
@@ -465,7 +478,7 @@ def test_queue_full_beyond_the_retry_cap_raises_rate_limit_error(fake: FakeCooli
     policy = RetryPolicy(sleep=lambda s: None)
     with (
         CoolifyClient(
-            BASE, TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
+            BASE, token=TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
         ) as client,
         pytest.raises(RateLimitError) as info,
     ):
@@ -479,7 +492,7 @@ def test_deploy_is_not_repeated_after_a_server_error(fake: FakeCoolify) -> None:
     policy = RetryPolicy(sleep=lambda s: None)
     with (
         CoolifyClient(
-            BASE, TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
+            BASE, token=TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
         ) as client,
         pytest.raises(ServerError),
     ):
@@ -492,7 +505,7 @@ def test_reads_are_retried_after_a_server_error(fake: FakeCoolify) -> None:
     fake.fail_next = [502, 503]
     policy = RetryPolicy(sleep=lambda s: None)
     with CoolifyClient(
-        BASE, TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
+        BASE, token=TOKEN, transport=fake.transport(), rate_limit=None, retry=policy
     ) as client:
         assert client.get_application(APP).uuid == APP
     assert len(fake.requests) == 3
@@ -568,7 +581,7 @@ def test_set_service_application_url_falls_back_to_service_urls_before_4_2(
     service = fake.add_service("svc0000000000000000000001", COMPOSE)
     web = service["applications"][0]["uuid"]
     transport = checking_transport("coolify", fake.transport())
-    with CoolifyClient(BASE, TOKEN, transport=transport, rate_limit=None) as client:
+    with CoolifyClient(BASE, token=TOKEN, transport=transport, rate_limit=None) as client:
         updated = client.set_service_application_url(
             "svc0000000000000000000001", web, "https://a.example.com"
         )
@@ -585,7 +598,7 @@ def test_domains_on_old_servers_raise_unsupported_with_a_workaround(
 ) -> None:
     fake.version = version
     fake.add_service("svc0000000000000000000001", COMPOSE)
-    with CoolifyClient(BASE, TOKEN, transport=fake.transport(), rate_limit=None) as client:
+    with CoolifyClient(BASE, token=TOKEN, transport=fake.transport(), rate_limit=None) as client:
         with pytest.raises(UnsupportedOperationError) as info:
             client.set_service_application_url(
                 "svc0000000000000000000001", "x-web", "https://a.example.com"
@@ -645,7 +658,7 @@ def test_validation_errors_name_the_field(fake: FakeCoolify) -> None:
 
     with (
         CoolifyClient(
-            BASE, TOKEN, transport=httpx.MockTransport(handler), rate_limit=None
+            BASE, token=TOKEN, transport=httpx.MockTransport(handler), rate_limit=None
         ) as client,
         pytest.raises(UnprocessableEntityError) as info,
     ):
@@ -659,7 +672,7 @@ def test_a_malformed_answer_is_a_response_validation_error() -> None:
 
     with (
         CoolifyClient(
-            BASE, TOKEN, transport=httpx.MockTransport(handler), rate_limit=None
+            BASE, token=TOKEN, transport=httpx.MockTransport(handler), rate_limit=None
         ) as client,
         pytest.raises(APIResponseValidationError, match="'uuid' is missing"),
     ):
@@ -678,7 +691,7 @@ def test_async_client_deploys_and_waits(fake: FakeCoolify) -> None:
     async def scenario() -> None:
         transport = async_checking_transport("coolify", fake.transport())
         async with AsyncCoolifyClient(
-            BASE, TOKEN, transport=transport, rate_limit=None, sleep=fake_sleep
+            BASE, token=TOKEN, transport=transport, rate_limit=None, sleep=fake_sleep
         ) as client:
             assert (await client.version()) == "4.3.10"
             assert [p.name for p in await client.list_projects()] == ["demo"]

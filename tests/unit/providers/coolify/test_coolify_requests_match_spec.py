@@ -200,7 +200,7 @@ def test_every_coolify_request_matches_the_spec() -> None:
     fake = _fake()
     transport = SpecCheckingTransport("coolify", fake.transport())
     with CoolifyClient(
-        BASE, TOKEN, transport=transport, rate_limit=None, sleep=lambda s: None
+        BASE, token=TOKEN, transport=transport, rate_limit=None, sleep=lambda s: None
     ) as client:
         for calls in CALLS.values():
             for call in calls:
@@ -217,7 +217,7 @@ def test_the_fallback_domain_route_of_older_servers_matches_the_spec() -> None:
     fake = _fake()
     fake.version = "4.1.0"
     transport = SpecCheckingTransport("coolify", fake.transport())
-    with CoolifyClient(BASE, TOKEN, transport=transport, rate_limit=None) as client:
+    with CoolifyClient(BASE, token=TOKEN, transport=transport, rate_limit=None) as client:
         client.set_service_application_url(
             SERVICE, f"{SERVICE[:8]}-web", "https://a.example.com", force_domain_override=True
         )
@@ -235,7 +235,7 @@ def test_async_requests_match_the_spec() -> None:
 
     async def main() -> None:
         async with AsyncCoolifyClient(
-            BASE, TOKEN, transport=transport, rate_limit=None, sleep=no_sleep
+            BASE, token=TOKEN, transport=transport, rate_limit=None, sleep=no_sleep
         ) as client:
             await client.upsert_envs(APP, {"A": "1"})
             await client.deploy_image_and_wait(APP, IMAGE)
