@@ -112,6 +112,9 @@ class FakeCoolify:
         self.polls: dict[str, int] = {}
         self.hidden_polls: dict[str, int] = {}  # deployment uuid -> 404s before visible
         self.hide_new_deployments = 0
+        #: ``can_read_sensitive``: the token has root or read:sensitive and its user is a
+        #: team admin (app/Http/Middleware/ApiSensitiveData.php).
+        self.can_read_sensitive = True
         self.queue_full_answers = 0
         self.queue_full_retry_after = "60"
         self.fail_next: list[int] = []
@@ -456,28 +459,44 @@ class FakeCoolify:
         return Answer(201, written)
 
     def _new_deployment(self, app: dict[str, Any], force: bool) -> dict[str, Any]:
+        """``DeployController::deploy_resource`` + ``queue_application_deployment``.
+
+        Coolify @379abb25 (v4.3.11): the API makes a fresh uuid first
+        (DeployController.php:539). The duplicate guard matches a queued or in-progress
+        deployment on application + commit (``git_commit_sha ?: 'HEAD'``) + PR + the
+        ``docker_tag`` *parameter* (null on a normal deploy), never on the configured
+        image (bootstrap/helpers/applications.php:16, 47-52); ``force`` skips it
+        (:54-56). A skipped deploy answers "Deployment already queued for this
+        commit." with the fresh uuid, which is never stored (DeployController.php:551).
+        The record stores no image: the job reads the application's image when it
+        starts (ApplicationDeploymentJob.php:591-619), see :meth:`_start`.
+        """
+        commit = app.get("git_commit_sha") or "HEAD"
+        fresh = f"dep{next(self._ids):021d}"
         for dep in self.deployments.values():
             if (
                 not force
                 and dep["application_id"] == str(app["id"])
+                and dep["commit"] == commit
+                and dep["pull_request_id"] == 0
+                and dep["docker_registry_image_tag"] is None
                 and dep["status"] in ("queued", "in_progress")
-                and dep["docker_registry_image_tag"] == app["docker_registry_image_tag"]
             ):
                 return {
                     "message": "Deployment already queued for this commit.",
                     "resource_uuid": app["uuid"],
-                    "deployment_uuid": f"ghost{next(self._ids):019d}",
+                    "deployment_uuid": fresh,
                 }
-        uuid = f"dep{next(self._ids):021d}"
+        uuid = fresh
         self.deployments[uuid] = {
             "id": next(self._ids),
             "application_id": str(app["id"]),
             "deployment_uuid": uuid,
             "pull_request_id": 0,
-            "docker_registry_image_tag": app["docker_registry_image_tag"],
+            "docker_registry_image_tag": None,  # the docker_tag parameter (PR deploys only)
             "force_rebuild": force,
-            "commit": "HEAD",
-            "status": self.progression[0],
+            "commit": commit,
+            "status": "queued",
             "is_webhook": False,
             "is_api": True,
             "created_at": "2026-08-22T10:00:00.000000Z",
@@ -495,7 +514,8 @@ class FakeCoolify:
             "rollback": False,
             "commit_message": None,
             "_app": app["uuid"],
-            "_image": (app["docker_registry_image_name"], app["docker_registry_image_tag"]),
+            "_image": None,
+            "_entries": [],
         }
         self.polls[uuid] = 0
         if self.hide_new_deployments:
@@ -505,6 +525,69 @@ class FakeCoolify:
             "resource_uuid": app["uuid"],
             "deployment_uuid": uuid,
         }
+
+    def _log(self, dep: dict[str, Any], output: str, kind: str = "stdout") -> None:
+        # ApplicationDeploymentQueue::addLogEntry: a JSON list of entries in "logs".
+        dep["_entries"].append(
+            {
+                "command": None,
+                "output": output,
+                "type": kind,
+                "timestamp": "2026-08-22T10:00:00.000000Z",
+                "hidden": False,
+                "batch": 1,
+                "order": len(dep["_entries"]) + 1,
+            }
+        )
+        dep["logs"] = json.dumps(dep["_entries"])
+
+    def _start(self, dep: dict[str, Any]) -> bool:
+        """queued -> in_progress, when ``next_queuable`` allows it: no other deployment of
+        the app (same PR) in progress (applications.php:141-152). The job then reads the
+        image configured *now* and logs "Starting deployment of {name}:{tag} to
+        {server}." (ApplicationDeploymentJob.php:591-598)."""
+        for other in self.deployments.values():
+            if (
+                other is not dep
+                and other["_app"] == dep["_app"]
+                and other["pull_request_id"] == dep["pull_request_id"]
+                and other["status"] == "in_progress"
+            ):
+                return False
+        app = self.applications[dep["_app"]]
+        name, tag = app["docker_registry_image_name"], app["docker_registry_image_tag"] or "latest"
+        dep["_image"] = f"{name}:{tag}"
+        self._log(dep, f"Starting deployment of {name}:{tag} to {dep['server_name']}.")
+        return True
+
+    def _advance(self, dep: dict[str, Any]) -> None:
+        uuid = dep["deployment_uuid"]
+        if dep["status"] == "queued" and not self._start(dep):
+            return  # waits for the deployment in progress (queue_next_deployment)
+        self.polls[uuid] += 1
+        index = min(self.polls[uuid], len(self.progression) - 1)
+        dep["status"] = self.progression[index]
+        dep["updated_at"] = f"2026-08-22T10:00:{min(59, 5 * index):02d}.000000Z"
+        app = self.applications[dep["_app"]]
+        if dep["status"] == "in_progress":
+            app["status"] = "starting:unknown"
+        elif dep["status"] == "finished":
+            app["status"] = "running:healthy"
+            app["_running_image"] = dep["_image"]
+            self._log(dep, "New container started.")
+        elif dep["status"] == "failed":
+            app["status"] = "exited" if app.get("_running_image") is None else "running:healthy"
+            self._log(dep, "Healthcheck failed: the new container is not healthy.", "stderr")
+            self._log(dep, "Rolling update failed: removing the new container.", "stderr")
+
+    def _deployment_view(self, dep: dict[str, Any]) -> dict[str, Any]:
+        """``removeSensitiveData``: ``logs`` only with ``can_read_sensitive`` (root or
+        read:sensitive, and team admin; DeployController.php:21-33,
+        app/Http/Middleware/ApiSensitiveData.php)."""
+        view = self._public(dep)
+        if not self.can_read_sensitive:
+            view.pop("logs", None)
+        return view
 
     def _deploy(self, query: dict[str, str], **_: Any) -> Answer:
         if self.queue_full_answers:
@@ -552,20 +635,6 @@ class FakeCoolify:
             return Answer(404, {"message": "No resources found."})
         return Answer(200, {"deployments": found})
 
-    def _advance(self, dep: dict[str, Any]) -> None:
-        uuid = dep["deployment_uuid"]
-        self.polls[uuid] += 1
-        index = min(self.polls[uuid], len(self.progression) - 1)
-        dep["status"] = self.progression[index]
-        dep["updated_at"] = f"2026-08-22T10:00:{min(59, 5 * index):02d}.000000Z"
-        app = self.applications[dep["_app"]]
-        if dep["status"] == "in_progress":
-            app["status"] = "starting:unknown"
-        elif dep["status"] == "finished":
-            app["status"] = "running:healthy"
-        elif dep["status"] == "failed":
-            app["status"] = "exited"
-
     def _get_deployment(self, u: str, **_: Any) -> Answer:
         if self.hidden_polls.get(u, 0) > 0:
             self.hidden_polls[u] -= 1
@@ -573,16 +642,19 @@ class FakeCoolify:
         dep = self.deployments.get(u)
         if dep is None:
             return Answer(404, {"message": "Deployment not found."})
-        if dep["status"] not in ("finished", "failed", "cancelled-by-user"):
-            self._advance(dep)
-        return Answer(200, self._public(dep))
+        # The queue worker runs on its own; here it moves one step per poll, oldest first,
+        # so a deployment queued behind another starts once that one is done.
+        for other in list(self.deployments.values()):
+            if other["_app"] == dep["_app"] and other["status"] in ("queued", "in_progress"):
+                self._advance(other)
+        return Answer(200, self._deployment_view(dep))
 
     def _app_deployments(self, u: str, query: dict[str, str], **_: Any) -> Answer:
         if u not in self.applications:
             return Answer(404, {"message": "Application not found."})
         skip, take = int(query.get("skip", 0)), int(query.get("take", 10))
         mine = [d for d in self.deployments.values() if d["_app"] == u][::-1]
-        page = [self._public(d) for d in mine[skip : skip + take]]
+        page = [self._deployment_view(d) for d in mine[skip : skip + take]]
         return Answer(200, {"count": len(mine), "deployments": page})
 
     @staticmethod

@@ -157,11 +157,13 @@ class RunningRelease:
         version: the release version (``org.opencontainers.image.version`` label, or
             the provider's own notion), when known.
         image: the full image reference as configured on the target, when known.
+        detail: why a field is unknown, or where the answer came from, for humans.
     """
 
     digest: Digest | None = None
     version: str | None = None
     image: ImageReference | None = None
+    detail: str = attrs.field(default="", eq=False)
 
 
 def pinned_digest(image: ImageReference) -> Digest:

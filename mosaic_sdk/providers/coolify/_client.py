@@ -74,6 +74,7 @@ from mosaic_sdk.providers.coolify._compose import (
 from mosaic_sdk.providers.coolify._models import (
     CoolifyApplication,
     CoolifyDeployment,
+    CoolifyDeploymentStatus,
     CoolifyEnvironment,
     CoolifyEnvVar,
     CoolifyProject,
@@ -545,9 +546,21 @@ def latest_deployment_flow(uuid: str) -> Flow[CoolifyDeployment | None]:
 
 
 def deploy_image_flow(uuid: str, image: ImageReference, force: bool) -> Flow[DeployResult]:
-    """Flow of :meth:`CoolifyClient.deploy_image`: point at the digest, then deploy."""
+    """Flow of :meth:`CoolifyClient.deploy_image`: point at the digest, then deploy.
+
+    The deploy is always sent with ``force=true``. Coolify's duplicate guard matches a
+    queued or running deployment of the application on commit + PR + the ``docker_tag``
+    parameter, never on the configured image (bootstrap/helpers/applications.php:16,
+    47-56 @379abb25), so without ``force`` a new digest is "already queued" behind a
+    deployment that may have pulled the old one. ``force_rebuild`` only changes build
+    commands, which the Docker Image pipeline never runs
+    (ApplicationDeploymentJob.php:591-605), and the forced deployment waits for the one
+    in progress (``next_queuable``, applications.php:141-152) and reads the image when
+    it starts, so it runs the digest just set. ``force`` is accepted for compatibility.
+    """
+    del force  # always forced, see above
     yield from set_image_flow(uuid, image)
-    results = yield from deploy_flow(uuid, None, force)
+    results = yield from deploy_flow(uuid, None, True)
     for result in results:
         if result.resource_uuid in (None, uuid):
             return result
@@ -570,15 +583,12 @@ def deploy_image_and_wait_flow(
     result = yield from deploy_image_flow(uuid, image, force)
     deployment_uuid = result.deployment_uuid
     if deployment_uuid is None:
-        # Skipped as a duplicate: the identical deployment already queued is the one.
-        latest = yield from latest_deployment_flow(uuid)
-        if latest is None:
-            raise DeploymentNotQueuedError(
-                f"Coolify did not queue a deployment of {uuid} ({result.message!r}) and lists "
-                "none; deploy again with force=True",
-                deployment_uuid="",
-            )
-        deployment_uuid = latest.deployment_uuid
+        # Never follow another deployment: it may have pulled an older image.
+        raise DeploymentNotQueuedError(
+            f"Coolify did not queue a deployment of {uuid} for {image} ({result.message!r}); "
+            "check the application in Coolify and deploy again",
+            deployment_uuid="",
+        )
     return (
         yield from wait_for_deployment_flow(
             deployment_uuid,
@@ -588,6 +598,28 @@ def deploy_image_and_wait_flow(
             clock=clock,
         )
     )
+
+
+#: How many deployments :func:`last_finished_deployment_flow` looks through.
+RUNNING_LOOKBACK = 50
+
+
+def last_finished_deployment_flow(uuid: str) -> Flow[CoolifyDeployment | None]:
+    """The newest ``finished`` production deployment (``pull_request_id`` 0) of
+    application ``uuid``, from ``GET /deployments/applications/{uuid}`` pages (newest
+    first, PR previews included), or ``None`` within :data:`RUNNING_LOOKBACK`."""
+    skip = 0
+    while skip < RUNNING_LOOKBACK:
+        page = yield from list_application_deployments_flow(uuid, skip, 10)
+        for deployment in page:
+            if deployment.status is CoolifyDeploymentStatus.FINISHED and not (
+                deployment.pull_request_id
+            ):
+                return deployment
+        if len(page) < 10:
+            return None
+        skip += 10
+    return None
 
 
 def _compose_body(compose: str, list_style_env: bool) -> str:
@@ -1113,7 +1145,12 @@ class CoolifyClient(_CoolifyBase):
         self, uuid: str, image: ImageReference, *, force: bool = False
     ) -> DeployResult:
         """Point a Docker Image application at ``image`` (pinned by digest) and queue a
-        deployment (``PATCH /applications/{uuid}`` then ``POST /deploy?uuid=``)."""
+        deployment (``PATCH /applications/{uuid}`` then ``POST /deploy?uuid=&force=true``).
+
+        Always forced: Coolify's duplicate guard ignores the image, so an unforced deploy
+        while another deployment of the app is queued or running would be skipped and
+        the new digest never deployed. ``force`` only affects builds, which Docker Image
+        applications do not run; the argument is kept for compatibility."""
         result: DeployResult = self.run(deploy_image_flow(uuid, image, force))
         return result
 
@@ -1127,8 +1164,13 @@ class CoolifyClient(_CoolifyBase):
         poll_interval: float = 3.0,
         not_found_grace: float = 10.0,
     ) -> CoolifyDeployment:
-        """:meth:`deploy_image`, then :meth:`wait_for_deployment`. A duplicate that
-        Coolify skipped is followed through the deployment already queued."""
+        """:meth:`deploy_image`, then :meth:`wait_for_deployment` of the deployment it
+        queued (never an older one: see :meth:`deploy_image`).
+
+        Raises:
+            DeploymentNotQueuedError: Coolify queued nothing.
+            DeploymentTimeoutError: still queued or in progress after ``timeout``.
+        """
         result: CoolifyDeployment = self.run(
             deploy_image_and_wait_flow(
                 uuid,

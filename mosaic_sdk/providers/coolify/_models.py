@@ -12,6 +12,8 @@ passwords) are either not modelled or kept out of ``repr``.
 from __future__ import annotations
 
 import enum
+import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
@@ -27,6 +29,7 @@ __all__ = [
     "CoolifyDeploymentStatus",
     "CoolifyEnvVar",
     "CoolifyEnvironment",
+    "CoolifyLogEntry",
     "CoolifyProject",
     "CoolifyService",
     "CoolifyServiceApplication",
@@ -473,10 +476,61 @@ class CoolifyDeploymentStatus(enum.Enum):
 
 
 @attrs.frozen
+class CoolifyLogEntry:
+    """One line of a deployment log (``ApplicationDeploymentQueue::addLogEntry``).
+
+    Attributes:
+        output: the text (Coolify masks shown-once variables; other values may appear).
+        type: ``stdout`` or ``stderr``.
+        hidden: True for lines the Coolify UI shows only in debug mode.
+        timestamp: when it was written, as sent.
+    """
+
+    output: str = attrs.field(repr=False)
+    type: str = "stdout"
+    hidden: bool = False
+    timestamp: str | None = None
+
+
+def _log_entries(data: Mapping[str, Any]) -> tuple[CoolifyLogEntry, ...] | None:
+    # "logs" is a JSON *string* holding a list of entries, and is absent when the token
+    # cannot read sensitive data (DeployController.php:21-33).
+    raw = data.get("logs")
+    if raw is None:
+        return None
+    try:
+        items = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return ()
+    if not isinstance(items, list):
+        return ()
+    entries = []
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get("output"), str):
+            entries.append(
+                CoolifyLogEntry(
+                    output=item["output"],
+                    type=str(item.get("type") or "stdout"),
+                    hidden=bool(item.get("hidden")),
+                    timestamp=item.get("timestamp")
+                    if isinstance(item.get("timestamp"), str)
+                    else None,
+                )
+            )
+    return tuple(entries)
+
+
+_STARTING = re.compile(r"^Starting deployment of (?P<image>\S+) to ")
+
+
+@attrs.frozen
 class CoolifyDeployment:
     """One application deployment (``GET /deployments/{uuid}``).
 
-    Build logs are not modelled: they are large and may hold secrets.
+    Attributes:
+        logs: the deployment log, or ``None`` when Coolify hides it (the token lacks
+            ``root``/``read:sensitive``, or its user is not a team admin). Kept out of
+            ``repr``: logs are large and may hold secrets.
     """
 
     deployment_uuid: str
@@ -490,13 +544,37 @@ class CoolifyDeployment:
     force_rebuild: bool | None = None
     is_api: bool | None = None
     rollback: bool | None = None
+    pull_request_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    logs: tuple[CoolifyLogEntry, ...] | None = attrs.field(default=None, repr=False)
 
     @property
     def is_terminal(self) -> bool:
         """True once the deployment can no longer change."""
         return self.status.is_terminal
+
+    @property
+    def deployed_image(self) -> ImageReference | None:
+        """The image this deployment ran, read from its log line "Starting deployment of
+        <name>:<tag> to <server>." (``ApplicationDeploymentJob::deploy_dockerimage_buildpack``);
+        ``None`` when the log is hidden or has no such line (not started, not a Docker
+        Image application)."""
+        for entry in self.logs or ():
+            match = _STARTING.match(entry.output.strip())
+            if match:
+                try:
+                    return ImageReference.parse(match["image"])
+                except InvalidValueError:
+                    return None
+        return None
+
+    def last_log_lines(self, count: int = 10) -> list[str]:
+        """The last ``count`` visible log lines (debug-only lines skipped), redacted."""
+        from mosaic_sdk.observability._redact import redact_text
+
+        lines = [e.output.strip() for e in self.logs or () if not e.hidden and e.output.strip()]
+        return [redact_text(line) for line in lines[-count:]]
 
     @classmethod
     def from_api(cls, data: object) -> CoolifyDeployment:
@@ -521,8 +599,10 @@ class CoolifyDeployment:
             force_rebuild=_opt_bool(d, "force_rebuild", w),
             is_api=_opt_bool(d, "is_api", w),
             rollback=_opt_bool(d, "rollback", w),
+            pull_request_id=_opt(d, "pull_request_id", int, w),
             created_at=_opt_time(d, "created_at", w),
             updated_at=_opt_time(d, "updated_at", w),
+            logs=_log_entries(d),
         )
 
 

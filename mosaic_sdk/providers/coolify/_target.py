@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from mosaic_sdk.providers._flow import Flow
 from mosaic_sdk.providers._protocol import (
     Deployment,
     DeploymentStatus,
@@ -13,16 +14,25 @@ from mosaic_sdk.providers._protocol import (
     TargetStatus,
     pinned_digest,
 )
-from mosaic_sdk.providers.coolify._client import AsyncCoolifyClient, CoolifyClient
+from mosaic_sdk.providers.coolify._client import (
+    RUNNING_LOOKBACK,
+    AsyncCoolifyClient,
+    CoolifyClient,
+    last_finished_deployment_flow,
+)
 from mosaic_sdk.providers.coolify._models import (
-    CoolifyApplication,
     CoolifyDeployment,
     CoolifyDeploymentStatus,
     ResourceStatus,
 )
 from mosaic_sdk.values import ImageReference
 
-__all__ = ["AsyncCoolifyDeploymentTarget", "CoolifyDeploymentTarget", "target_state_of"]
+__all__ = [
+    "AsyncCoolifyDeploymentTarget",
+    "CoolifyDeploymentTarget",
+    "running_flow",
+    "target_state_of",
+]
 
 _DEPLOYMENT_STATUS = {
     CoolifyDeploymentStatus.QUEUED: DeploymentStatus.QUEUED,
@@ -51,25 +61,70 @@ def target_state_of(status: ResourceStatus) -> TargetState:
     return TargetState.UNKNOWN
 
 
-def _running(app: CoolifyApplication) -> RunningRelease:
-    image = app.image
+def running_flow(uuid: str) -> Flow[RunningRelease]:
+    """What runs on Docker Image application ``uuid``: the image its newest finished
+    production deployment ran.
+
+    Coolify's API has no field for the running container's image: the application
+    holds the *configured* image, and ``GET .../rollback-images`` reports the running
+    container's tag only when it is not pinned by digest (ApplicationsController.php
+    ``rollback_images`` @379abb25). Every container change of a Docker Image
+    application is a deployment (restart included: ApplicationDeploymentJob.php:236),
+    and the job logs the image it starts ("Starting deployment of <image> to ...",
+    :591-598), so the newest finished deployment's log names what runs. Those logs are
+    visible only to tokens with ``root``/``read:sensitive`` whose user is a team admin;
+    otherwise nothing is reported and :attr:`RunningRelease.detail` says why.
+    """
+    found = yield from last_finished_deployment_flow(uuid)
+    if found is None:
+        return RunningRelease(
+            detail=f"coolify: no finished deployment of application {uuid} in the last "
+            f"{RUNNING_LOOKBACK}, so nothing is known to run"
+        )
+    if found.logs is None:
+        return RunningRelease(
+            detail=f"coolify cannot tell which image runs: the log of deployment "
+            f"{found.deployment_uuid} is hidden from this token; use a token with the "
+            "read:sensitive (or root) permission of a team admin"
+        )
+    image = found.deployed_image
     if image is None:
-        return RunningRelease()
-    return RunningRelease(digest=image.digest, version=image.tag, image=image)
+        return RunningRelease(
+            detail=f"coolify: deployment {found.deployment_uuid} logs no started image"
+        )
+    return RunningRelease(
+        digest=image.digest,
+        version=image.tag,
+        image=image,
+        detail=f"ran by coolify deployment {found.deployment_uuid}",
+    )
 
 
 def _deployment(
     name: str, image: ImageReference, found: CoolifyDeployment, started: datetime
 ) -> Deployment:
     finished = found.updated_at or datetime.now(timezone.utc)
+    status = _DEPLOYMENT_STATUS[found.status]
+    detail = f"coolify deployment {found.status.value}"
+    ran = found.deployed_image
+    if status is DeploymentStatus.SUCCEEDED and ran is not None and ran.digest != image.digest:
+        # The application was re-pointed between our PATCH and the job's start.
+        status = DeploymentStatus.FAILED
+        detail = f"coolify deployment finished but ran {ran}, not {image}"
+    if status is not DeploymentStatus.SUCCEEDED:
+        lines = found.last_log_lines(5)
+        if lines:
+            detail += "; last log lines: " + " | ".join(lines)
+        elif found.logs is None:
+            detail += " (log hidden: the token lacks read:sensitive)"
     return Deployment(
         id=found.deployment_uuid,
         target=name,
         image=image,
-        status=_DEPLOYMENT_STATUS[found.status],
+        status=status,
         started_at=found.created_at or started,
         finished_at=finished if found.is_terminal else None,
-        detail=f"coolify deployment {found.status.value}",
+        detail=detail,
     )
 
 
@@ -130,8 +185,11 @@ class CoolifyDeploymentTarget:
         return _deployment(self.name, image, found, started)
 
     def running(self) -> RunningRelease:
-        """The image the application is configured with (``GET /applications/{uuid}``)."""
-        return _running(self.client.get_application(self.application_uuid))
+        """The image the newest finished deployment ran
+        (``GET /deployments/applications/{uuid}``); see :func:`running_flow`. Not the
+        configured image: that may never have been deployed."""
+        result: RunningRelease = self.client.run(running_flow(self.application_uuid))
+        return result
 
     def status(self) -> TargetStatus:
         """The application's status, folded (see :func:`target_state_of`)."""
@@ -179,7 +237,8 @@ class AsyncCoolifyDeploymentTarget:
 
     async def running(self) -> RunningRelease:
         """See :meth:`CoolifyDeploymentTarget.running`."""
-        return _running(await self.client.get_application(self.application_uuid))
+        result: RunningRelease = await self.client.run(running_flow(self.application_uuid))
+        return result
 
     async def status(self) -> TargetStatus:
         """See :meth:`CoolifyDeploymentTarget.status`."""

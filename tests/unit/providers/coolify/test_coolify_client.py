@@ -447,16 +447,16 @@ def test_404_then_found_is_followed(
     assert len(statuses) == 4  # 404, 404, in_progress, finished
 
 
-def test_deploy_image_and_wait_follows_a_skipped_duplicate(
+def test_deploy_image_is_forced_past_the_duplicate_guard(
     client: CoolifyClient, fake: FakeCoolify
 ) -> None:
-    fake.progression = ("queued", "in_progress", "finished")
     client.set_image(APP, IMAGE)
     first = client.deploy(APP)[0]  # queued, not followed yet
     done = client.deploy_image_and_wait(APP, IMAGE, poll_interval=0.5)
-    assert done.deployment_uuid == first.deployment_uuid
+    assert done.deployment_uuid != first.deployment_uuid  # its own deployment
     assert done.status is CoolifyDeploymentStatus.FINISHED
-    assert any("/deployments/applications/" in r[1] and "take=1" in r[1] for r in fake.requests)
+    deploys = [r[1] for r in fake.requests if "/deploy?" in r[1]]
+    assert "force=true" in deploys[-1]
 
 
 def test_queue_full_429_is_waited_out_with_retry_after(fake: FakeCoolify) -> None:

@@ -1,0 +1,109 @@
+"""The Coolify client and target against the fake, in situations where the real server
+(coollabsio/coolify @379abb25, v4.3.11) behaves differently from what the published spec
+suggests. Each test names the server behaviour it relies on; the fake cites the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mosaic_sdk.providers import DeploymentStatus
+from mosaic_sdk.providers.coolify import CoolifyClient, CoolifyDeploymentTarget
+from mosaic_sdk.values import ImageReference
+from tests._coolify_fake import TOKEN, FakeCoolify
+from tests._spec import assert_transport_clean, checking_transport
+
+BASE = "https://coolify.example.com"
+APP = "app0000000000000000000001"
+IMAGE_A = ImageReference.parse("ghcr.io/acme/web@sha256:" + "a" * 64)
+IMAGE_B = ImageReference.parse("ghcr.io/acme/web@sha256:" + "b" * 64)
+
+
+@pytest.fixture
+def fake() -> FakeCoolify:
+    fake = FakeCoolify()
+    fake.add_application(APP, _tags=["web"])
+    return fake
+
+
+@pytest.fixture
+def client(fake: FakeCoolify) -> Iterator[CoolifyClient]:
+    transport = checking_transport("coolify", fake.transport())
+    with CoolifyClient(
+        BASE, token=TOKEN, transport=transport, rate_limit=None, sleep=lambda s: None
+    ) as client:
+        yield client
+    assert_transport_clean(transport)
+
+
+def _ran(fake: FakeCoolify, deployment_id: str) -> str | None:
+    image: str | None = fake.deployments[deployment_id]["_image"]
+    return image
+
+
+# -- 1. the duplicate guard ignores the image ------------------------------------------------
+
+
+def test_a_new_digest_deployed_while_another_deployment_runs_is_really_deployed(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    first = client.deploy_image(APP, IMAGE_A)
+    assert first.deployment_uuid is not None
+    assert client.get_deployment(first.deployment_uuid).status.value == "in_progress"
+    target = CoolifyDeploymentTarget(client, APP, poll_interval=0.01)
+
+    deployment = target.deploy(IMAGE_B)
+
+    assert deployment.status is DeploymentStatus.SUCCEEDED
+    assert deployment.id != first.deployment_uuid
+    assert _ran(fake, deployment.id) == f"ghcr.io/acme/web@sha256:{'b' * 64}"
+    assert target.running().digest == IMAGE_B.digest
+
+
+def test_deploy_image_and_wait_never_follows_an_older_deployment(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    first = client.deploy_image(APP, IMAGE_A)
+    assert first.deployment_uuid is not None
+    client.get_deployment(first.deployment_uuid)  # in progress with image A
+
+    done = client.deploy_image_and_wait(APP, IMAGE_B, poll_interval=0.01)
+
+    assert done.deployment_uuid != first.deployment_uuid
+    assert _ran(fake, done.deployment_uuid) == f"ghcr.io/acme/web@sha256:{'b' * 64}"
+    assert done.deployed_image == IMAGE_B
+
+
+def test_running_reports_what_runs_not_what_is_configured(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    target = CoolifyDeploymentTarget(client, APP, poll_interval=0.01)
+    target.deploy(IMAGE_A)
+    client.set_image(APP, IMAGE_B)  # configured, never deployed
+
+    running = target.running()
+
+    assert running.digest == IMAGE_A.digest
+    assert running.image == IMAGE_A
+
+
+def test_running_says_so_when_the_token_cannot_see_deployment_logs(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    target = CoolifyDeploymentTarget(client, APP, poll_interval=0.01)
+    target.deploy(IMAGE_A)
+    fake.can_read_sensitive = False
+
+    running = target.running()
+
+    assert running.digest is None
+    assert running.image is None
+    assert "read:sensitive" in running.detail
+
+
+def test_running_before_any_deployment_reports_nothing(client: CoolifyClient) -> None:
+    running = CoolifyDeploymentTarget(client, APP).running()
+    assert running.digest is None
+    assert "no finished deployment" in running.detail
