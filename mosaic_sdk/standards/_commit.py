@@ -13,7 +13,16 @@ from mosaic_sdk.values import CommitMessage
 __all__ = ["check_commit_message"]
 
 # Messages git writes itself, or that `git rebase --autosquash` folds away.
-_EXEMPT = re.compile(r"^(?:Merge |fixup! |squash! |amend! )")
+_EXEMPT = re.compile(
+    r"^(?:Merge |fixup! |squash! |amend! )"
+    # git revert's default: Revert "<subject>", a blank line, "This reverts commit <sha>."
+    r"|^Revert \"[^\n]*\"\n\n(?:[^\n]*\n)*?This reverts commit [0-9a-f]{7,64}\."
+)
+_REVERT = re.compile(r"^Revert\b", re.IGNORECASE)
+_REVERT_FIX = (
+    'keep git\'s default revert message (Revert "<subject>", a blank line, "This reverts '
+    "commit <sha>.\") or write 'revert(#N): <subject>' with the footer 'Refs #N'"
+)
 _SCISSORS = re.compile(r"^# -+ >8 -+$")
 
 
@@ -27,7 +36,10 @@ def check_commit_message(
 
     The format is ``type(#N): Subject``, a blank line, optional body paragraphs, a
     blank line and ``Refs #N`` (see :class:`~mosaic_sdk.values.CommitMessage`).
-    Merge commits and ``fixup!``/``squash!``/``amend!`` messages are not checked.
+    Messages git writes itself are not checked: merges (``Merge ...``), ``git revert``'s
+    default ``Revert "..."`` / ``This reverts commit <sha>.``, and ``fixup!``/``squash!``/
+    ``amend!`` subjects. Trailers such as ``Signed-off-by:`` may follow ``Refs #N`` in the
+    same paragraph or in one of their own (as ``git commit -s`` writes them).
 
     Args:
         text: the message, e.g. the content of the file git passes to ``commit-msg``.
@@ -66,11 +78,10 @@ def check_commit_message(
             number, shown = footer
         elif "not followed by a blank line" in exc.reason and len(kept) > 1:
             number, shown = kept[1]
-        finding = RULES["CM001"].finding(
-            file,
-            number,
-            f"{shown.strip()!r}: {exc.reason}",
-            exc.fix or RULES["CM001"].fix,
-        )
+        fix = exc.fix or RULES["CM001"].fix
+        if _REVERT.match(message.lstrip("\n")):
+            number, shown = header
+            fix = _REVERT_FIX
+        finding = RULES["CM001"].finding(file, number, f"{shown.strip()!r}: {exc.reason}", fix)
         return LintReport(findings=(finding,), files_checked=(file,))
     return LintReport(files_checked=(file,))

@@ -10,8 +10,9 @@ Refs #N
 
 ``type`` is one of :data:`COMMIT_TYPES`; ``(#N)`` and ``Refs #N`` name the same issue.
 The subject is one line of at most 72 characters without a trailing period. Other git
-trailers (``Signed-off-by: ...``, ``Co-authored-by: ...``) may share the footer
-paragraph; they are written after ``Refs #N``.
+trailers (``Signed-off-by: ...``, ``Co-authored-by: ...``, ``Reviewed-by: ...``) may
+share the footer paragraph, or follow it in a paragraph of their own as ``git commit -s``
+writes them; they are written after ``Refs #N``.
 """
 
 from __future__ import annotations
@@ -272,6 +273,15 @@ class CommitMessage:
         footer_lines: list[str] = []
         if paragraphs and _is_footer(paragraphs[-1]):
             footer_lines = paragraphs.pop().split("\n")
+            # `git commit -s` and `git interpret-trailers` do not read "Refs #N" as a
+            # trailer, so they put theirs in a paragraph of their own after it.
+            if (
+                not any(_REFS.fullmatch(line) for line in footer_lines)
+                and paragraphs
+                and _is_footer(paragraphs[-1])
+                and any(_REFS.fullmatch(line) for line in paragraphs[-1].split("\n"))
+            ):
+                footer_lines = [*paragraphs.pop().split("\n"), *footer_lines]
         refs = [m for m in (_REFS.fullmatch(line) for line in footer_lines) if m]
         scope_issue = cls._header_issue(text, header, refs)
         type_, subject = cls._header_parts(header)
