@@ -46,6 +46,17 @@ _APP_PATCH_FIELDS = {
     "description",
     "instant_deploy",
 }
+_APP_ENV_FIELDS = {
+    "key",
+    "value",
+    "is_preview",
+    "is_literal",
+    "is_multiline",
+    "is_shown_once",
+    "is_runtime",
+    "is_buildtime",
+    "comment",
+}
 _SERVICE_PATCH_FIELDS = {
     "name",
     "description",
@@ -408,7 +419,7 @@ class FakeCoolify:
         return Answer(200, {"uuid": u})
 
     def _list_envs(self, kind: str, u: str, **_: Any) -> Answer:
-        return Answer(200, self.envs.get((kind, u), []))
+        return Answer(200, [self._env_view(e) for e in self.envs.get((kind, u), [])])
 
     def _bulk_envs(self, kind: str, u: str, payload: Any, **_: Any) -> Answer:
         store = self.applications if kind == "applications" else self.services
@@ -420,43 +431,76 @@ class FakeCoolify:
         envs = self.envs.setdefault((kind, u), [])
         written = []
         for item in data:
-            refused = self._not_allowed(
-                item, {"key", "value", "is_preview", "is_literal", "is_multiline", "is_shown_once"}
-            )
-            if refused:
-                return refused
-            key = str(item["key"]).strip().replace(" ", "_")
-            preview = bool(item.get("is_preview", False))
+            if kind == "applications":
+                # ApplicationsController::create_bulk_envs (:3562-3570): unknown fields
+                # are dropped silently, the key is trimmed.
+                item = {k: v for k, v in item.items() if k in _APP_ENV_FIELDS}
+            key = str(item.get("key", "")).strip()
+            # ValidationPatterns::ENVIRONMENT_VARIABLE_KEY_PATTERN (ValidationPatterns.php:109)
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", key):
+                return Answer(
+                    422,
+                    {
+                        "message": "Validation failed.",
+                        "errors": {
+                            "key": [
+                                "The key must start with a letter or underscore and may only "
+                                "contain letters, numbers, underscores, and dots."
+                            ]
+                        },
+                    },
+                )
+            preview = bool(item.get("is_preview", False)) if kind == "applications" else False
             existing = next(
                 (e for e in envs if e["key"] == key and e["is_preview"] == preview), None
             )
             if existing is None:
                 existing = {
-                    "id": next(self._ids),
                     "uuid": f"env{next(self._ids):021d}",
-                    "resourceable_type": "App\\Models\\Application",
-                    "resourceable_id": 1,
                     "key": key,
                     "is_preview": preview,
-                    "is_literal": False,
-                    "is_multiline": False,
-                    "is_shown_once": False,
-                    "is_runtime": True,
-                    "is_buildtime": True,
+                    # created with omitted flags false (:3658-3670)
+                    "is_literal": bool(item.get("is_literal", False)),
+                    "is_multiline": bool(item.get("is_multiline", False)),
+                    "is_shown_once": bool(item.get("is_shown_once", False)),
+                    "is_runtime": item.get("is_runtime", True),
+                    "is_buildtime": item.get("is_buildtime", True),
                     "is_shared": False,
-                    "comment": None,
-                    "version": "4.3.10",
+                    "comment": item.get("comment"),
+                    "version": "4.3.11",
                     "created_at": "2026-08-22T10:00:00.000000Z",
                     "updated_at": "2026-08-22T10:00:00.000000Z",
                 }
                 envs.append(existing)
-            existing["value"] = item["value"]
-            existing["real_value"] = item["value"]
-            for flag in ("is_literal", "is_multiline", "is_shown_once"):
-                if flag in item:
-                    existing[flag] = bool(item[flag])
+            elif kind == "applications":
+                # An existing application variable: omitted is_literal becomes false
+                # (:3591, 3638-3640), omitted is_multiline / is_shown_once become null
+                # (:3641-3646); is_runtime/is_buildtime/comment only when sent (:3647-3655).
+                existing["is_literal"] = bool(item.get("is_literal", False))
+                existing["is_multiline"] = item.get("is_multiline")
+                existing["is_shown_once"] = item.get("is_shown_once")
+                for flag in ("is_runtime", "is_buildtime", "comment"):
+                    if flag in item:
+                        existing[flag] = item[flag]
+            else:
+                # ServicesController::create_bulk_envs: updateOrCreate(['key'], $item)
+                # keeps every flag that is not sent (ServicesController.php:1637-1641).
+                for flag in ("is_literal", "is_multiline", "is_shown_once", "comment"):
+                    if flag in item:
+                        existing[flag] = item[flag]
+            existing["value"] = item.get("value")
+            existing["real_value"] = item.get("value")
             written.append(existing)
-        return Answer(201, written)
+        return Answer(201, [self._env_view(e) for e in written])
+
+    def _env_view(self, env: dict[str, Any]) -> dict[str, Any]:
+        """``removeSensitiveData`` (ApplicationsController.php:100-137): values only with
+        can_read_sensitive, never for shown-once variables."""
+        view = dict(env)
+        if not self.can_read_sensitive or env.get("is_shown_once"):
+            view.pop("value", None)
+            view.pop("real_value", None)
+        return view
 
     def _new_deployment(self, app: dict[str, Any], force: bool) -> dict[str, Any]:
         """``DeployController::deploy_resource`` + ``queue_application_deployment``.

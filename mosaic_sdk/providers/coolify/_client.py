@@ -352,10 +352,39 @@ def upsert_envs_flow(
             duplicates, "are given more than once", "pass each variable once per call"
         )
     path = f"/{_resource(resource)}/{_uuid(uuid, resource[:-1])}/envs/bulk"
-    return single(
-        # An upsert of the same values is safe to repeat.
-        Call("PATCH", path, json={"data": [e.to_api() for e in envs]}, idempotent=True),
-        lambda r: [CoolifyEnvVar.from_api(e) for e in _json_list(r, "environment variables")],
+    items = list(envs)
+    if resource == "applications" and any(
+        None in (e.is_literal, e.is_multiline, e.is_shown_once) for e in items
+    ):
+        # On an existing application variable Coolify sets an omitted is_literal to
+        # false and omitted is_multiline/is_shown_once to null (ApplicationsController.php
+        # :3591, 3638-3646 @379abb25): a "$" value would start being interpolated and a
+        # shown-once secret would become visible. Send the current flags instead.
+        # Services keep them (updateOrCreate, ServicesController.php:1638).
+        current = yield from list_envs_flow(uuid, resource)
+        by_key = {(e.key, bool(e.is_preview)): e for e in current}
+        items = [_with_current_flags(e, by_key.get((e.key, e.is_preview))) for e in items]
+    return (
+        yield from single(
+            # An upsert of the same values is safe to repeat.
+            Call("PATCH", path, json={"data": [e.to_api() for e in items]}, idempotent=True),
+            lambda r: [CoolifyEnvVar.from_api(e) for e in _json_list(r, "environment variables")],
+        )
+    )
+
+
+def _with_current_flags(item: EnvVarInput, current: CoolifyEnvVar | None) -> EnvVarInput:
+    if current is None:
+        return item
+    return attrs.evolve(
+        item,
+        is_literal=bool(current.is_literal) if item.is_literal is None else item.is_literal,
+        is_multiline=(
+            bool(current.is_multiline) if item.is_multiline is None else item.is_multiline
+        ),
+        is_shown_once=(
+            bool(current.is_shown_once) if item.is_shown_once is None else item.is_shown_once
+        ),
     )
 
 

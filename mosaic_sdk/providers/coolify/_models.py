@@ -423,8 +423,13 @@ class CoolifyEnvVar:
 class EnvVarInput:
     """One variable to write with :meth:`CoolifyClient.upsert_envs`.
 
-    Only the fields the published request schema lists are sent (Coolify rejects
-    unknown fields with 422). ``None`` flags are left to the server's defaults.
+    Only the fields the published request schema lists are sent. A ``None`` flag keeps
+    the variable's current value (for a new variable: ``False``); for applications the
+    client reads the current flags and sends them, because Coolify resets omitted
+    flags of an existing application variable.
+
+    Raises:
+        InvalidValueError: a name Coolify would reject or rewrite.
     """
 
     key: str
@@ -442,6 +447,15 @@ class EnvVarInput:
                 self.key,
                 "has spaces; Coolify would rewrite them to '_' and create another variable",
                 f"use {self.key.strip().replace(' ', '_')!r}",
+            )
+        if not ENV_KEY_PATTERN.fullmatch(self.key):
+            # ValidationPatterns::ENVIRONMENT_VARIABLE_KEY_PATTERN (ValidationPatterns.php:109
+            # @379abb25): the server answers 422 for anything else.
+            raise InvalidValueError(
+                self.key,
+                "is not a name Coolify accepts: it must start with a letter or underscore "
+                "and contain only ASCII letters, digits, '_' and '.'",
+                f"use {re.sub(r'[^A-Za-z0-9_.]', '_', self.key)!r}",
             )
         if not isinstance(self.value, str):
             raise InvalidValueError(
@@ -519,6 +533,9 @@ def _log_entries(data: Mapping[str, Any]) -> tuple[CoolifyLogEntry, ...] | None:
             )
     return tuple(entries)
 
+
+#: Environment variable names Coolify accepts (ValidationPatterns.php:109).
+ENV_KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 _STARTING = re.compile(r"^Starting deployment of (?P<image>\S+) to ")
 

@@ -144,9 +144,9 @@ def test_every_request_sends_bearer_and_accept_json(
 ) -> None:
     client.list_projects()
     client.get_application(APP)
-    client.set_env(APP, "MODE", "blue")
+    client.set_env(APP, "MODE", "blue")  # reads the current flags first
     client.deploy(APP)
-    assert len(fake.requests) == 4
+    assert len(fake.requests) == 5
     for _, _, headers, _ in fake.requests:
         assert headers["accept"] == "application/json"
         assert headers["authorization"] == f"Bearer {TOKEN}"
@@ -258,9 +258,19 @@ def test_set_env_upserts_through_the_bulk_endpoint(
     assert updated.value == "green"
     assert "green" not in repr(updated)  # values stay out of reprs
     methods = [(m, u.split("/api/v1")[1]) for m, u, _, _ in fake.requests]
-    assert methods == [("PATCH", f"/applications/{APP}/envs/bulk")] * 2
-    first_body = json.loads(fake.requests[0][3])
+    # The current flags are read first: Coolify resets omitted ones on applications.
+    assert (
+        methods
+        == [
+            ("GET", f"/applications/{APP}/envs"),
+            ("PATCH", f"/applications/{APP}/envs/bulk"),
+        ]
+        * 2
+    )
+    first_body = json.loads(fake.requests[1][3])
     assert first_body == {"data": [{"key": "MODE", "value": "blue", "is_literal": True}]}
+    second_body = json.loads(fake.requests[3][3])
+    assert second_body["data"][0]["is_literal"] is True
 
 
 def test_upsert_envs_many_in_one_call(client: CoolifyClient, fake: FakeCoolify) -> None:
@@ -268,8 +278,8 @@ def test_upsert_envs_many_in_one_call(client: CoolifyClient, fake: FakeCoolify) 
     assert [e.key for e in written] == ["A", "B"]
     client.upsert_envs(APP, [EnvVarInput("A", "3", is_shown_once=True)])
     listed = {e.key: e.value for e in client.list_envs(APP)}
-    assert listed == {"A": "3", "B": "2"}
-    assert len(fake.requests) == 3
+    assert listed == {"A": None, "B": "2"}  # a shown-once value is never sent back
+    assert len(fake.requests) == 5  # GET + PATCH, GET + PATCH, GET
 
 
 def test_service_envs_use_the_service_routes(client: CoolifyClient, fake: FakeCoolify) -> None:

@@ -107,3 +107,50 @@ def test_running_before_any_deployment_reports_nothing(client: CoolifyClient) ->
     running = CoolifyDeploymentTarget(client, APP).running()
     assert running.digest is None
     assert "no finished deployment" in running.detail
+
+
+# -- 2. application env upserts reset omitted flags on the server ----------------------------
+
+
+def test_set_env_keeps_the_flags_of_an_existing_application_variable(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    client.set_env(APP, "TLS_KEY", "-----BEGIN $KEY-----", is_literal=True, is_multiline=True)
+    client.set_env(APP, "API_SECRET", "s3cret-value", is_shown_once=True)
+
+    client.set_env(APP, "TLS_KEY", "-----BEGIN $NEW-----")
+    client.upsert_envs(APP, {"API_SECRET": "n3w-secret-value"})
+
+    flags = {e.key: (e.is_literal, e.is_multiline, e.is_shown_once) for e in client.list_envs(APP)}
+    assert flags["TLS_KEY"] == (True, True, False)
+    assert flags["API_SECRET"] == (False, False, True)
+
+
+def test_explicit_flags_still_win(client: CoolifyClient) -> None:
+    client.set_env(APP, "MODE", "a", is_literal=True)
+    written = client.set_env(APP, "MODE", "b", is_literal=False)
+    assert written.is_literal is False
+
+
+def test_service_variables_keep_their_flags_without_a_read(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    fake.add_service("svc0000000000000000000001", "services:\n  web:\n    image: nginx\n")
+    client.set_env("svc0000000000000000000001", "K", "v", resource="services", is_literal=True)
+    before = len(fake.requests)
+    client.set_env("svc0000000000000000000001", "K", "w", resource="services")
+    assert [r[0] for r in fake.requests[before:]] == ["PATCH"]
+    [env] = client.list_envs("svc0000000000000000000001", resource="services")
+    assert env.is_literal is True
+
+
+@pytest.mark.parametrize("key", ["MY-KEY", "1ABC", "A$B", "naïve"])
+def test_env_keys_coolify_rejects_are_refused_client_side(
+    client: CoolifyClient, fake: FakeCoolify, key: str
+) -> None:
+    from mosaic_sdk.errors import InvalidValueError
+
+    before = len(fake.requests)
+    with pytest.raises(InvalidValueError, match="letter or underscore"):
+        client.set_env(APP, key, "x")
+    assert len(fake.requests) == before
