@@ -354,7 +354,7 @@ class _PrometheusBase:
     @property
     def source_name(self) -> str:
         """``"prometheus <base url>"``, for evidence."""
-        return f"prometheus {self.base_url}"
+        return f"prometheus {sanitize_url(self.base_url)}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({sanitize_url(self.base_url)!r})"

@@ -295,10 +295,10 @@ class ValidationReport:
         duration_seconds: wall time.
     """
 
-    name: str
+    name: str = attrs.field(converter=_shown)
     image: str
     version: str | None
-    where: str
+    where: str = attrs.field(converter=_shown)
     results: tuple[CheckResult, ...]
     started_at: datetime
     finished_at: datetime
