@@ -126,6 +126,8 @@ class FakeCoolify:
         #: ``can_read_sensitive``: the token has root or read:sensitive and its user is a
         #: team admin (app/Http/Middleware/ApiSensitiveData.php).
         self.can_read_sensitive = True
+        #: Domains other resources already use (checkIfDomainIsAlreadyUsedViaAPI).
+        self.taken_domains: set[str] = set()
         self.queue_full_answers = 0
         self.queue_full_retry_after = "60"
         self.fail_next: list[int] = []
@@ -737,8 +739,17 @@ class FakeCoolify:
         return {k: v for k, v in service.items() if k not in ("applications", "databases")}
 
     def _get_service(self, u: str, **_: Any) -> Answer:
+        """``docker_compose_raw``/``docker_compose`` are in ``Service::$hidden``
+        (app/Models/Service.php:75-78) and shown only with can_read_sensitive
+        (ServicesController.php:52-79)."""
         service = self.services.get(u)
-        return Answer(200, service) if service else Answer(404, {"message": "Service not found."})
+        if service is None:
+            return Answer(404, {"message": "Service not found."})
+        view = dict(service)
+        if not self.can_read_sensitive:
+            view.pop("docker_compose_raw", None)
+            view.pop("docker_compose", None)
+        return Answer(200, view)
 
     def _create_service(self, payload: Any, **_: Any) -> Answer:
         if not isinstance(payload, dict):
@@ -763,19 +774,51 @@ class FakeCoolify:
         assert text is not None
         uuid = f"svc{next(self._ids):021d}"
         service = self.add_service(uuid, text, name=payload.get("name", "service"))
-        domains = self._apply_urls(service, payload.get("urls"))
-        return Answer(201, {"uuid": uuid, "domains": domains})
+        failed = self._apply_urls(
+            service, payload.get("urls"), bool(payload.get("force_domain_override"))
+        )
+        if failed is not None:
+            del self.services[uuid]  # $service->delete() (ServicesController.php:732)
+            return failed
+        return Answer(201, {"uuid": uuid, "domains": self._domains(service)})
 
-    def _apply_urls(self, service: dict[str, Any], urls: Any) -> list[str]:
-        domains = []
+    def _apply_urls(self, service: dict[str, Any], urls: Any, force: bool = False) -> Answer | None:
+        """``ServicesController::applyServiceUrls`` (ServicesController.php:117-231): each
+        item is applied on its own (a valid one is saved even when another fails); an
+        unknown container name is an error in a JSON *list* (422), a domain in use
+        elsewhere is a 409 with ``conflicts`` unless forced."""
+        errors: list[str] = []
+        conflicts: list[dict[str, str]] = []
         for item in urls or []:
-            for app in service["applications"]:
-                if app["name"] == item["name"]:
-                    app["fqdn"] = item["url"]
-        for app in service["applications"]:
-            if app["fqdn"]:
-                domains.extend(app["fqdn"].split(","))
-        return domains
+            name, url = item.get("name"), item.get("url")
+            app = next((a for a in service["applications"] if a["name"] == name), None)
+            if app is None:
+                errors.append(f"Service container with '{name}' not found.")
+                continue
+            taken = [d for d in (url or "").split(",") if d and d in self.taken_domains]
+            if taken and not force:
+                conflicts += [{"domain": d, "resource_name": "other"} for d in taken]
+                continue
+            app["fqdn"] = url or None
+        if errors:
+            return Answer(422, {"message": "Validation failed.", "errors": errors})
+        if conflicts:
+            return Answer(
+                409,
+                {
+                    "message": "Domain conflicts detected. Use force_domain_override=true to "
+                    "proceed.",
+                    "conflicts": conflicts,
+                    "warning": "Using the same domain for multiple resources can cause "
+                    "routing conflicts and unpredictable behavior.",
+                },
+            )
+        return None
+
+    @staticmethod
+    def _domains(service: dict[str, Any]) -> list[str]:
+        # pluck('fqdn')->filter()->sort()->values() (ServicesController.php:1295)
+        return sorted(a["fqdn"] for a in service["applications"] if a["fqdn"])
 
     def _patch_service(self, u: str, payload: Any, **_: Any) -> Answer:
         service = self.services.get(u)
@@ -803,8 +846,14 @@ class FakeCoolify:
                 return error
             service["docker_compose_raw"] = text
             service["docker_compose"] = text
-        domains = self._apply_urls(service, payload.get("urls"))
-        return Answer(200, {"uuid": u, "domains": domains})
+        # Saved and parsed BEFORE the urls are checked (ServicesController.php:1259-1279):
+        # a 409/422 from the urls comes after the compose change is stored.
+        failed = self._apply_urls(
+            service, payload.get("urls"), bool(payload.get("force_domain_override"))
+        )
+        if failed is not None:
+            return failed
+        return Answer(200, {"uuid": u, "domains": self._domains(service)})
 
     def _service_apps(self, u: str, **_: Any) -> Answer:
         service = self.services.get(u)

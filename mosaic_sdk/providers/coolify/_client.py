@@ -57,11 +57,14 @@ from mosaic_sdk._http import (
 )
 from mosaic_sdk.errors import (
     APIResponseValidationError,
+    APIStatusError,
     ConfigurationError,
     DeploymentTimeoutError,
     InvalidValueError,
     NotFoundError,
+    PermissionDeniedError,
     UnsupportedOperationError,
+    status_error_class,
 )
 from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import Call, Flow, Sleep, arun_flow, run_flow, single
@@ -97,7 +100,9 @@ __all__ = [
     "RATE_LIMIT_MIN_MARGIN",
     "AsyncCoolifyClient",
     "CoolifyClient",
+    "ComposeSavedUrlsRejectedError",
     "DeploymentNotQueuedError",
+    "SensitiveDataHiddenError",
 ]
 
 PROVIDER = "coolify"
@@ -163,13 +168,88 @@ def _error_message(response: HTTPResponse) -> str:
             text = "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
             parts.append(f"{field}: {text}")
         message += " (" + ", ".join(parts) + ")"
+    elif isinstance(errors, list) and errors:
+        # applyServiceUrls answers a plain list (ServicesController.php:1266-1270).
+        message += " (" + "; ".join(map(str, errors[:5])) + ")"
     conflicts = body.get("conflicts")
     if isinstance(conflicts, list) and conflicts:
         domains = [str(c.get("domain")) for c in conflicts if isinstance(c, dict)]
         message += f" (conflicting domains: {', '.join(domains)}; pass force_domain_override=True)"
     if isinstance(body.get("error"), str):
         message += f" ({body['error']})"
-    return message
+    return message + _credential_advice(response.status_code, str(body["message"]))
+
+
+#: Where Coolify makes API tokens (routes/web.php:390 @379abb25).
+TOKENS_PAGE = "<your Coolify URL>/security/api-tokens"
+
+
+def _credential_advice(status: int, message: str) -> str:
+    """How to fix the credential, for the answers that mean it is wrong."""
+    if status == 401 or (status == 400 and message == "Invalid token."):
+        # 401 "Unauthenticated." (Sanctum, ApiAbility.php) or "Invalid token." (the
+        # token's team is gone: EnsureTokenBelongsToCurrentTeamMember.php,
+        # bootstrap/helpers/api.php:33).
+        return (
+            "; the API token is wrong, revoked, expired or its team is gone: create one "
+            f"at {TOKENS_PAGE} (Security > API Tokens) with the permissions you need "
+            "(read; write for changes; deploy for deploys; read:sensitive to see compose "
+            "files and logs) and pass it as token= or set COOLIFY_TOKEN"
+        )
+    if status == 403 and message.startswith("Missing required permissions"):
+        return (
+            f"; create a token with that permission at {TOKENS_PAGE} and pass it as "
+            "token= or set COOLIFY_TOKEN"
+        )
+    if status == 403 and ("team role" in message or "exceed your current role" in message):
+        return (
+            "; tokens with write, deploy or read:sensitive need a team admin or owner: ask "
+            f"for the role, or create a read-only token at {TOKENS_PAGE}"
+        )
+    return ""
+
+
+class SensitiveDataHiddenError(PermissionDeniedError):
+    """Coolify answered, but left out a field this token may not see (a service's
+    compose file, a deployment's log).
+
+    Coolify shows them only when the token has ``root`` or ``read:sensitive`` **and** its
+    user is an admin or owner of the token's team (app/Http/Middleware/ApiSensitiveData.php
+    @379abb25); otherwise the field is silently missing from a 200 answer.
+    ``status_code`` is that 200.
+
+    Attributes:
+        field: the hidden field (``docker_compose_raw``, ``logs``).
+    """
+
+    def __init__(self, message: str, *, field: str, method: str = "GET", url: str = "") -> None:
+        self.field = field
+        super().__init__(
+            f"{message}: Coolify hides {field!r} from this token; use a token with the "
+            f"read:sensitive (or root) permission made by a team admin or owner "
+            f"(create one at {TOKENS_PAGE}) and pass it as token= or set COOLIFY_TOKEN",
+            status_code=200,
+            provider=PROVIDER,
+            method=method,
+            url=url,
+        )
+
+
+class ComposeSavedUrlsRejectedError(APIStatusError):
+    """``PATCH /services/{uuid}`` stored the new compose file, then refused the ``urls``.
+
+    Coolify saves and parses the compose file before it checks the URLs
+    (ServicesController.php:1244-1279 @379abb25), so a 409 (domain conflict) or 422
+    (unknown container, bad URL) for the URLs comes **after** the compose change. URLs of
+    other containers in the same request may have been applied as well. Fix the URLs and
+    call :meth:`CoolifyClient.set_service_urls`; the compose file need not be sent again.
+
+    Attributes:
+        status_code: 409 or 422, as answered.
+        compose_saved: always True.
+    """
+
+    compose_saved = True
 
 
 def _api_base(base_url: str) -> str:
@@ -753,9 +833,40 @@ def update_service_flow(
     if instant_deploy:
         body["instant_deploy"] = True
     path = f"/services/{_uuid(uuid, 'service')}"
-    response = yield Call("PATCH", path, json=body, idempotent=True)
+    both = compose is not None and items is not None
+    response = yield Call(
+        "PATCH", path, json=body, idempotent=True, allow_status=(409, 422) if both else ()
+    )
     assert response is not None
+    if response.status_code >= 400:
+        raise _service_update_error(response)
     return ServiceUpdateResult.from_api(response.json())
+
+
+def _service_update_error(response: HTTPResponse) -> APIStatusError:
+    """A 409/422 to a PATCH that carried a compose file and urls. Only the urls stage
+    answers 409, or 422 with ``errors`` as a list (ServicesController.php:1263-1278); the
+    compose stage answers 422 with an ``errors`` object, before anything is saved."""
+    try:
+        body = response.json()
+    except APIResponseValidationError:
+        body = None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    where: dict[str, Any] = {
+        "status_code": response.status_code,
+        "body": response.text,
+        "provider": PROVIDER,
+        "method": response.method,
+        "url": response.url.split("?", 1)[0],
+    }
+    message = _error_message(response)
+    if response.status_code == 409 or isinstance(errors, list):
+        return ComposeSavedUrlsRejectedError(
+            f"compose saved, urls rejected: {message}; fix the urls and call "
+            "set_service_urls() (the compose file need not be sent again)",
+            **where,
+        )
+    return status_error_class(response.status_code)(message, **where)
 
 
 def set_service_application_url_flow(
@@ -1053,9 +1164,14 @@ class CoolifyClient(_CoolifyBase):
         return self.get_service(uuid).status
 
     def get_service_compose(self, uuid: str) -> str:
-        """The service's compose file as plain YAML (as Coolify normalised it)."""
-        service = self.get_service(uuid)
-        return decode_compose_raw(service.docker_compose_raw or "")
+        """The service's compose file as plain YAML, as Coolify normalised it
+        (``GET /services/{uuid}``).
+
+        Raises:
+            SensitiveDataHiddenError: Coolify hid the compose file from this token (it
+                needs ``read:sensitive`` or ``root``, made by a team admin).
+        """
+        return _compose_of(self.get_service(uuid))
 
     def list_service_applications(self, uuid: str) -> list[CoolifyServiceApplication]:
         """The containers of a compose service (``GET /services/{uuid}/applications``,
@@ -1477,8 +1593,7 @@ class AsyncCoolifyClient(_CoolifyBase):
 
     async def get_service_compose(self, uuid: str) -> str:
         """See :meth:`CoolifyClient.get_service_compose`."""
-        service = await self.get_service(uuid)
-        return decode_compose_raw(service.docker_compose_raw or "")
+        return _compose_of(await self.get_service(uuid))
 
     async def list_service_applications(self, uuid: str) -> list[CoolifyServiceApplication]:
         """See :meth:`CoolifyClient.list_service_applications`."""
@@ -1759,6 +1874,17 @@ def _from_env() -> tuple[str, str]:
             "and an API token, or pass them to CoolifyClient(base_url, token=...)"
         )
     return url, token
+
+
+def _compose_of(service: CoolifyService) -> str:
+    if service.docker_compose_raw is None:
+        # In Service::$hidden (app/Models/Service.php:75-78), shown only to tokens that
+        # can read sensitive data (ServicesController.php:52-79).
+        raise SensitiveDataHiddenError(
+            f"service {service.uuid} came back without its compose file",
+            field="docker_compose_raw",
+        )
+    return decode_compose_raw(service.docker_compose_raw)
 
 
 def _pick(written: Sequence[CoolifyEnvVar], key: str) -> CoolifyEnvVar:

@@ -154,3 +154,81 @@ def test_env_keys_coolify_rejects_are_refused_client_side(
     with pytest.raises(InvalidValueError, match="letter or underscore"):
         client.set_env(APP, key, "x")
     assert len(fake.requests) == before
+
+
+# -- 4. the compose file is hidden from tokens without sensitive read ------------------------
+
+SERVICE = "svc0000000000000000000001"
+COMPOSE = "services:\n  web:\n    image: nginx:1.27\n  cache:\n    image: redis:7.4\n"
+
+
+def test_get_service_compose_says_when_the_token_cannot_see_it(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import PermissionDeniedError
+
+    fake.add_service(SERVICE, COMPOSE)
+    fake.can_read_sensitive = False
+    with pytest.raises(PermissionDeniedError, match="read:sensitive") as info:
+        client.get_service_compose(SERVICE)
+    assert "team admin" in str(info.value)
+
+
+def test_get_service_compose_reads_it_with_sensitive_read(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    fake.add_service(SERVICE, COMPOSE)
+    assert "redis:7.4" in client.get_service_compose(SERVICE)
+
+
+# -- 6. PATCH /services saves the compose before the urls are checked ------------------------
+
+
+def test_rejected_urls_say_the_compose_was_saved(client: CoolifyClient, fake: FakeCoolify) -> None:
+    from mosaic_sdk.providers.coolify import ComposeSavedUrlsRejectedError
+
+    fake.add_service(SERVICE, COMPOSE)
+    new = COMPOSE.replace("nginx:1.27", "nginx:1.28")
+    with pytest.raises(ComposeSavedUrlsRejectedError) as info:
+        client.update_service_compose(SERVICE, new, urls={"nope": "https://a.example.com"})
+    assert "compose saved, urls rejected" in str(info.value)
+    assert "Service container with 'nope' not found." in str(info.value)
+    assert info.value.status_code == 422
+    assert "nginx:1.28" in client.get_service_compose(SERVICE)
+
+
+def test_conflicting_urls_say_the_compose_was_saved(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.providers.coolify import ComposeSavedUrlsRejectedError
+
+    fake.add_service(SERVICE, COMPOSE)
+    fake.taken_domains.add("https://shop.example.com")
+    with pytest.raises(ComposeSavedUrlsRejectedError, match="force_domain_override") as info:
+        client.update_service_compose(SERVICE, COMPOSE, urls={"web": "https://shop.example.com"})
+    assert info.value.status_code == 409
+
+
+# -- 11. list-valued 422 errors, 401 advice ---------------------------------------------------
+
+
+def test_list_valued_422_errors_appear_in_the_message(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import UnprocessableEntityError
+
+    fake.add_service(SERVICE, COMPOSE)
+    with pytest.raises(UnprocessableEntityError, match="Service container with 'nope' not found"):
+        client.set_service_urls(SERVICE, {"nope": "https://a.example.com"})
+
+
+def test_a_401_says_how_to_fix_the_token(fake: FakeCoolify) -> None:
+    from mosaic_sdk.errors import AuthenticationError
+
+    bad = CoolifyClient(BASE, token="9|wrong-token-value", transport=fake.transport())
+    with bad, pytest.raises(AuthenticationError) as info:
+        bad.list_projects()
+    message = str(info.value)
+    assert "Unauthenticated." in message
+    assert "/security/api-tokens" in message
+    assert "COOLIFY_TOKEN" in message
