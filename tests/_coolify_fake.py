@@ -128,6 +128,8 @@ class FakeCoolify:
         self.can_read_sensitive = True
         #: Domains other resources already use (checkIfDomainIsAlreadyUsedViaAPI).
         self.taken_domains: set[str] = set()
+        #: Tags of the team (Tag::where(name, team_id)); resources carry ``_tags``.
+        self.tags: set[str] = set()
         self.queue_full_answers = 0
         self.queue_full_retry_after = "60"
         self.fail_next: list[int] = []
@@ -179,6 +181,7 @@ class FakeCoolify:
             "settings": {"is_static": False},
         }
         app.update(fields)
+        self.tags.update(app.get("_tags", []))
         self.applications[uuid] = app
         return app
 
@@ -204,6 +207,7 @@ class FakeCoolify:
             "databases": [],
         }
         service.update(fields)
+        self.tags.update(service.get("_tags", []))
         names = list((yaml.safe_load(compose) or {}).get("services", {}))
         service["applications"] = [
             {
@@ -635,6 +639,42 @@ class FakeCoolify:
             view.pop("logs", None)
         return view
 
+    def _deploy_by_tags(self, tags: list[str], force: bool) -> Answer:
+        """``DeployController::by_tags`` (DeployController.php:469-519 @379abb25): per tag,
+        a "No resources found for tag" line, or each application's message, then each
+        service's. ``details`` lists only applications that got a uuid, the skipped
+        duplicates' never-stored uuids included, so it does not line up with
+        ``message``. An application the token may not deploy gets a message, no detail."""
+        messages: list[str] = []
+        details: list[dict[str, str]] = []
+        for tag in [t for t in tags if t]:
+            if tag not in self.tags:
+                continue  # an unknown tag is skipped silently
+            apps = [a for a in self.applications.values() if tag in a.get("_tags", [])]
+            services = [v for v in self.services.values() if tag in v.get("_tags", [])]
+            if not apps and not services:
+                messages.append(f"No resources found for tag {tag}.")
+                continue
+            for app in apps:
+                if app.get("_unauthorized"):
+                    messages.append("Unauthorized to deploy this application.")
+                    continue
+                item = self._new_deployment(app, force)
+                details.append(
+                    {"resource_uuid": app["uuid"], "deployment_uuid": item["deployment_uuid"]}
+                )
+                messages.append(item["message"])
+            for service in services:
+                messages.append(
+                    f"Service {service['name']} started. It could take a while, be patient."
+                )
+        if not messages:
+            return Answer(404, {"message": "No resources found with this tag."})
+        body: dict[str, Any] = {"message": messages}
+        if details:
+            body["details"] = details
+        return Answer(200, body)
+
     def _deploy(self, query: dict[str, str], **_: Any) -> Answer:
         if self.queue_full_answers:
             self.queue_full_answers -= 1
@@ -648,24 +688,7 @@ class FakeCoolify:
             return Answer(400, {"message": "You can only use uuid or tag, not both."})
         force = query.get("force") in ("true", "1")
         if tags:
-            wanted = set(tags.split(","))
-            apps = [a for a in self.applications.values() if wanted & set(a.get("_tags", []))]
-            if not apps:
-                return Answer(404, {"message": "No resources found with this tag."})
-            items = [self._new_deployment(a, force) for a in apps]
-            return Answer(
-                200,
-                {
-                    "message": [i["message"] for i in items],
-                    "details": [
-                        {
-                            "resource_uuid": i["resource_uuid"],
-                            "deployment_uuid": i["deployment_uuid"],
-                        }
-                        for i in items
-                    ],
-                },
-            )
+            return self._deploy_by_tags(tags.split(","), force)
         found = []
         for uuid in (uuids or "").split(","):
             if uuid in self.applications:

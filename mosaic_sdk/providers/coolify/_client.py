@@ -75,6 +75,7 @@ from mosaic_sdk.providers.coolify._compose import (
     to_list_style_env,
 )
 from mosaic_sdk.providers.coolify._models import (
+    ALREADY_QUEUED_MESSAGE,
     CoolifyApplication,
     CoolifyDeployment,
     CoolifyDeploymentStatus,
@@ -476,18 +477,8 @@ def _parse_deploy(response: HTTPResponse) -> list[DeployResult]:
             provider=PROVIDER,
             method=response.method,
         )
-    # By uuid: {"deployments": [...]}. By tag: {"message": [...], "details": [...]}.
+    # By uuid: {"deployments": [...]}. By tag: see deploy_by_tag_flow.
     items = body.get("deployments")
-    if items is None:
-        items = body.get("details")
-        messages = body.get("message")
-        if isinstance(items, list) and isinstance(messages, list):
-            items = [
-                {**item, "message": str(messages[i]) if i < len(messages) else ""}
-                if isinstance(item, dict) and "message" not in item
-                else item
-                for i, item in enumerate(items)
-            ]
     if not isinstance(items, list):
         raise APIResponseValidationError(
             "POST /deploy answered neither 'deployments' nor 'details'",
@@ -522,7 +513,69 @@ def deploy_flow(
         params["tag"] = _csv(tag, "tag")
     # POST /deploy is never repeated after a timeout or 5xx (it would queue twice); a
     # 429 (rate limit or full deploy queue) is retried by the HTTP core: nothing ran.
-    return single(Call("POST", "/deploy", params=params), _parse_deploy)
+    if uuid is not None:
+        return (yield from single(Call("POST", "/deploy", params=params), _parse_deploy))
+    response = yield Call("POST", "/deploy", params=params)
+    assert response is not None
+    return (yield from _pair_tag_answer(response))
+
+
+def _pair_tag_answer(response: HTTPResponse) -> Flow[list[DeployResult]]:
+    """Pair a deploy-by-tag answer by resource.
+
+    ``DeployController::by_tags`` (DeployController.php:469-519 @379abb25) answers
+    ``{"message": [...], "details": [...]}``: ``message`` holds a line per application,
+    per service and per empty tag, ``details`` only the applications that got a uuid,
+    and a skipped duplicate's uuid is a fresh one that was never stored (:539). The two
+    lists do not line up, so each detail is looked up (``GET /deployments/{uuid}``): a
+    stored deployment is queued and takes its "Application <name> deployment queued."
+    line, a 404 is a skipped duplicate and takes an "already queued" line. The lines
+    left (services started, applications the token may not deploy, empty tags) come
+    back with no resource.
+    """
+    body = response.json()
+    messages = body.get("message") if isinstance(body, dict) else None
+    details = body.get("details", []) if isinstance(body, dict) else None
+    if not isinstance(messages, list) or not isinstance(details, list):
+        raise APIResponseValidationError(
+            "POST /deploy?tag= answered neither 'message' nor 'details' lists",
+            provider=PROVIDER,
+            method=response.method,
+        )
+    left = [str(m) for m in messages]
+    results: list[DeployResult] = []
+    for item in details:
+        if not isinstance(item, dict):
+            continue
+        resource, deployment = item.get("resource_uuid"), item.get("deployment_uuid")
+        found = None
+        if isinstance(deployment, str) and deployment:
+            answer = yield Call(
+                "GET", f"/deployments/{_uuid(deployment, 'deployment')}", allow_status=(404,)
+            )
+            assert answer is not None
+            if answer.status_code != 404:
+                found = CoolifyDeployment.from_api(answer.json())
+        if found is not None:
+            wanted = f"Application {found.application_name} deployment queued."
+            message = _take(left, wanted.__eq__) or wanted
+            results.append(DeployResult(str(resource), found.deployment_uuid, message, True))
+        else:
+            message = _take(left, lambda m: ALREADY_QUEUED_MESSAGE in m.lower()) or (
+                "Deployment already queued for this commit."
+            )
+            results.append(DeployResult(str(resource), None, message, False))
+    for message in left:
+        started = message.startswith(("Service ", "Database ")) or "queued" in message
+        results.append(DeployResult(None, None, message, started))
+    return results
+
+
+def _take(items: list[str], wanted: Callable[[str], bool]) -> str | None:
+    for index, item in enumerate(items):
+        if wanted(item):
+            return items.pop(index)
+    return None
 
 
 def get_deployment_flow(uuid: str) -> Flow[CoolifyDeployment]:
@@ -1228,6 +1281,11 @@ class CoolifyClient(_CoolifyBase):
 
         A full deploy queue (429, ``Retry-After: 60``) is waited out by the HTTP core up
         to its retry cap, then raised as :class:`~mosaic_sdk.errors.RateLimitError`.
+
+        By tag, each application's result is paired with its own message by looking up
+        the uuid Coolify returned (``GET /deployments/{uuid}``, one per application: the
+        answer's two lists do not line up); lines for services, empty tags and
+        applications the token may not deploy come back with ``resource_uuid=None``.
         """
         result: list[DeployResult] = self.run(deploy_flow(uuid, tag, force))
         return result

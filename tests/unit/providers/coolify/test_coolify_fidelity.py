@@ -232,3 +232,40 @@ def test_a_401_says_how_to_fix_the_token(fake: FakeCoolify) -> None:
     assert "Unauthenticated." in message
     assert "/security/api-tokens" in message
     assert "COOLIFY_TOKEN" in message
+
+
+# -- 5. deploy by tag: details[] does not line up with message[] ----------------------------
+
+
+def test_deploy_by_tag_pairs_each_message_with_its_resource(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    other = "app0000000000000000000002"
+    locked = "app0000000000000000000003"
+    fake.add_application(locked, name="locked", _tags=["web"], _unauthorized=True)
+    fake.add_application(other, name="api", _tags=["web"])
+    fake.add_service(SERVICE, COMPOSE, name="shop", _tags=["web"])
+    fake.tags.add("empty")
+    busy = client.deploy(APP)[0]  # APP now has a deployment queued: the tag deploy skips it
+
+    results = client.deploy(tag=["empty", "web"])
+
+    by_resource = {r.resource_uuid: r for r in results if r.resource_uuid}
+    assert set(by_resource) == {APP, other}
+    assert not by_resource[APP].queued
+    assert by_resource[APP].deployment_uuid is None  # the never-stored uuid is dropped
+    assert "already queued" in by_resource[APP].message
+    assert by_resource[other].queued
+    assert by_resource[other].deployment_uuid in fake.deployments
+    assert by_resource[other].message == "Application api deployment queued."
+    assert busy.deployment_uuid != by_resource[other].deployment_uuid
+    rest = sorted(r.message for r in results if r.resource_uuid is None)
+    assert rest == [
+        "No resources found for tag empty.",
+        "Service shop started. It could take a while, be patient.",
+        "Unauthorized to deploy this application.",
+    ]
+    assert [r.queued for r in results if r.message.startswith(("No", "Unauth"))] == [
+        False,
+        False,
+    ]
