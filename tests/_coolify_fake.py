@@ -381,7 +381,13 @@ class FakeCoolify:
         app = self.applications.get(u)
         if app is None:
             return Answer(404, {"message": "Application not found."})
-        return Answer(200, self._public(app))
+        view = self._public(app)
+        if not self.can_read_sensitive:
+            # Application::$hidden (app/Models/Application.php:236-247), made visible
+            # only with can_read_sensitive (ApplicationsController.php:100-120).
+            for field in ("docker_compose_raw", "docker_compose", "dockerfile", "custom_labels"):
+                view.pop(field, None)
+        return Answer(200, view)
 
     def _patch_application(self, u: str, payload: Any, **_: Any) -> Answer:
         app = self.applications.get(u)
@@ -419,9 +425,39 @@ class FakeCoolify:
         if "domains" in payload:
             app["fqdn"] = payload["domains"]
         if "docker_compose_domains" in payload:
-            app["docker_compose_domains"] = json.dumps(
-                {d["name"]: {"domain": d["domain"]} for d in payload["docker_compose_domains"]}
-            )
+            # ApplicationsController::update_by_uuid (:2959-3045, 3117-3119 @379abb25):
+            # needs docker_compose_raw; keeps only names that are services of the compose
+            # file (others dropped silently), keeps an existing redirect when none is
+            # sent, and stores the names sent as the WHOLE new value.
+            if not app.get("docker_compose_raw"):
+                return Answer(
+                    422,
+                    {
+                        "message": "Validation failed.",
+                        "errors": {
+                            "docker_compose_domains": "Cannot set docker_compose_domains "
+                            "without docker_compose_raw. Reload the compose file from the "
+                            "git repository first."
+                        },
+                    },
+                )
+            services = (yaml.safe_load(app["docker_compose_raw"]) or {}).get("services", {})
+            existing = json.loads(app.get("docker_compose_domains") or "[]") or {}
+            new: dict[str, Any] = {}
+            for item in payload["docker_compose_domains"]:
+                name = item.get("name")
+                if name and name in services:
+                    entry: dict[str, Any] = {"domain": item.get("domain")}
+                    redirect = (
+                        item["redirect"]
+                        if "redirect" in item
+                        else (existing.get(name) or {}).get("redirect")
+                    )
+                    if redirect in ("www", "non-www", "both"):
+                        entry["redirect"] = redirect
+                    new[name] = entry
+            if new:
+                app["docker_compose_domains"] = json.dumps(new)
         return Answer(200, {"uuid": u})
 
     def _list_envs(self, kind: str, u: str, **_: Any) -> Answer:

@@ -72,6 +72,7 @@ from mosaic_sdk.providers._protocol import pinned_digest
 from mosaic_sdk.providers.coolify._compose import (
     decode_compose_raw,
     encode_compose_raw,
+    parse_compose,
     to_list_style_env,
 )
 from mosaic_sdk.providers.coolify._models import (
@@ -997,13 +998,15 @@ def set_application_domains_flow(
 def set_compose_domains_flow(
     uuid: str, domains: Mapping[str, str | Sequence[str]], force_domain_override: bool
 ) -> Flow[CoolifyApplication]:
-    """Flow of :meth:`CoolifyClient.set_compose_domains` (``docker_compose_domains``)."""
+    """Flow of :meth:`CoolifyClient.set_compose_domains` (``docker_compose_domains``).
+
+    Coolify stores the names sent as the whole new map and drops names that are not
+    services of the compose file without an error (ApplicationsController.php:3028-3045,
+    3117-3119 @379abb25), so the current map is merged in, unknown names are refused
+    when the compose file is visible, and the result is checked afterwards."""
     if not isinstance(domains, Mapping) or not domains:
         raise InvalidValueError(domains, "no domains given", "pass {compose_service: url}")
-    items = [
-        {"name": name, "domain": _urls(value, f"compose service {name!r}")}
-        for name, value in domains.items()
-    ]
+    wanted = {name: _urls(value, f"compose service {name!r}") for name, value in domains.items()}
     path = f"/applications/{_uuid(uuid, 'application')}"
     response = yield Call("GET", path)
     assert response is not None
@@ -1014,13 +1017,35 @@ def set_compose_domains_flow(
             "exist only on compose applications",
             workaround="use set_application_domains(uuid, urls)",
         )
+    if app.docker_compose_raw is not None:
+        services = parse_compose(app.docker_compose_raw).get("services") or {}
+        unknown = sorted(set(wanted) - set(services))
+        if unknown:
+            raise InvalidValueError(
+                unknown,
+                f"is not a service of the compose file of application {uuid} (Coolify "
+                "would drop it silently)",
+                f"use one of: {', '.join(map(str, services))}",
+            )
+    # The redirect of an entry sent without one is kept by the server (:3035-3037).
+    merged = {**app.compose_domains, **wanted}
+    items = [{"name": name, "domain": domain} for name, domain in merged.items()]
     body: dict[str, Any] = {"docker_compose_domains": items}
     if force_domain_override:
         body["force_domain_override"] = True
     yield Call("PATCH", path, json=body, idempotent=True)
     response = yield Call("GET", path)
     assert response is not None
-    return CoolifyApplication.from_api(response.json())
+    after = CoolifyApplication.from_api(response.json())
+    dropped = sorted(name for name in wanted if name not in after.compose_domains)
+    if dropped:
+        raise InvalidValueError(
+            dropped,
+            f"dropped by Coolify: not a service of the compose file of application {uuid} "
+            "(the other domains were saved)",
+            "check the service names in the compose file",
+        )
+    return after
 
 
 def restart_service_flow(uuid: str, pull_latest: bool) -> Flow[str]:

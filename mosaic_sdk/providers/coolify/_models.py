@@ -250,6 +250,24 @@ class CoolifyApplication:
     destination_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    docker_compose_domains: str | None = None
+    docker_compose_raw: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def compose_domains(self) -> dict[str, str]:
+        """:attr:`docker_compose_domains` (stored as JSON ``{name: {"domain": ...}}``) as
+        ``{compose service: domains}``; empty when unset or unreadable."""
+        try:
+            data = json.loads(self.docker_compose_domains or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(data, Mapping):
+            return {}
+        return {
+            str(name): str(entry.get("domain") or "")
+            for name, entry in data.items()
+            if isinstance(entry, Mapping)
+        }
 
     @property
     def image(self) -> ImageReference | None:
@@ -282,6 +300,8 @@ class CoolifyApplication:
             destination_id=_opt(d, "destination_id", int, w),
             created_at=_opt_time(d, "created_at", w),
             updated_at=_opt_time(d, "updated_at", w),
+            docker_compose_domains=_opt(d, "docker_compose_domains", str, w),
+            docker_compose_raw=_opt(d, "docker_compose_raw", str, w),
         )
 
 

@@ -638,7 +638,9 @@ def test_urls_without_scheme_are_refused(client: CoolifyClient) -> None:
 
 
 def test_application_domains_by_build_pack(client: CoolifyClient, fake: FakeCoolify) -> None:
-    fake.add_application("cmp0000000000000000000001", build_pack="dockercompose")
+    fake.add_application(
+        "cmp0000000000000000000001", build_pack="dockercompose", docker_compose_raw=COMPOSE
+    )
     app = client.set_application_domains(APP, "https://new.example.com")
     assert app.fqdn == "https://new.example.com"
     with pytest.raises(UnsupportedOperationError) as info:

@@ -5,6 +5,7 @@ suggests. Each test names the server behaviour it relies on; the fake cites the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -269,3 +270,63 @@ def test_deploy_by_tag_pairs_each_message_with_its_resource(
         False,
         False,
     ]
+
+
+# -- 3. docker_compose_domains is replaced as a whole -----------------------------------------
+
+GIT_APP = "cmp0000000000000000000001"
+GIT_COMPOSE = "services:\n  web:\n    image: x\n  api:\n    image: y\n  worker:\n    image: z\n"
+
+
+def _git_app(fake: FakeCoolify) -> None:
+    fake.add_application(
+        GIT_APP,
+        build_pack="dockercompose",
+        docker_compose_raw=GIT_COMPOSE,
+        docker_compose_domains=json.dumps(
+            {"web": {"domain": "https://www.example.com", "redirect": "www"}}
+        ),
+    )
+
+
+def test_set_compose_domains_keeps_the_other_containers_domains(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    _git_app(fake)
+    app = client.set_compose_domains(GIT_APP, {"api": "https://api.example.com"})
+    stored = json.loads(fake.applications[GIT_APP]["docker_compose_domains"])
+    assert stored == {
+        "web": {"domain": "https://www.example.com", "redirect": "www"},
+        "api": {"domain": "https://api.example.com"},
+    }
+    assert app.compose_domains == {
+        "web": "https://www.example.com",
+        "api": "https://api.example.com",
+    }
+
+
+def test_set_compose_domains_refuses_names_that_are_not_services(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import InvalidValueError
+
+    _git_app(fake)
+    before = len(fake.requests)
+    with pytest.raises(InvalidValueError, match="not a service of the compose file"):
+        client.set_compose_domains(GIT_APP, {"db": "https://db.example.com"})
+    assert [r[0] for r in fake.requests[before:]] == ["GET"]
+
+
+def test_set_compose_domains_reports_names_dropped_when_the_compose_is_hidden(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import InvalidValueError
+
+    _git_app(fake)
+    fake.can_read_sensitive = False
+    with pytest.raises(InvalidValueError, match="dropped"):
+        client.set_compose_domains(
+            GIT_APP, {"api": "https://api.example.com", "db": "https://db.example.com"}
+        )
+    stored = json.loads(fake.applications[GIT_APP]["docker_compose_domains"])
+    assert set(stored) == {"web", "api"}

@@ -186,7 +186,7 @@ def _public_methods(cls: type) -> set[str]:
 def _fake() -> FakeCoolify:
     fake = FakeCoolify()
     fake.add_application(APP, _tags=["web"])
-    fake.add_application(GIT_COMPOSE_APP, build_pack="dockercompose")
+    fake.add_application(GIT_COMPOSE_APP, build_pack="dockercompose", docker_compose_raw=COMPOSE)
     fake.add_service(SERVICE, COMPOSE)
     return fake
 
