@@ -804,8 +804,8 @@ def create_service_flow(
     *,
     project_uuid: str,
     server_uuid: str,
-    environment_name: str,
-    environment_uuid: str,
+    environment_name: str | None,
+    environment_uuid: str | None,
     compose: str,
     name: str | None,
     description: str | None,
@@ -815,14 +815,29 @@ def create_service_flow(
     list_style_env: bool,
 ) -> Flow[ServiceUpdateResult]:
     """Flow of :meth:`CoolifyClient.create_service` (``POST /services``)."""
-    if not environment_name:
+    if not environment_name and not environment_uuid:
         raise InvalidValueError(
-            environment_name, "environment name is empty", "pass e.g. 'production'"
+            {"environment_name": environment_name, "environment_uuid": environment_uuid},
+            "needs the environment's name or uuid",
+            "pass environment_name='production' or environment_uuid=...",
         )
+    if not environment_name or not environment_uuid:
+        # The server needs one (looked up by name, then uuid: ServicesController.php
+        # :631-648 @379abb25); the published spec requires both, so the other is read.
+        given = environment_name or environment_uuid
+        assert given is not None
+        environment = yield from get_environment_flow(project_uuid, given)
+        environment_name = environment.name
+        environment_uuid = environment.uuid
+        if not environment_uuid:
+            raise APIResponseValidationError(
+                f"environment {given!r} came back without a uuid; pass environment_uuid",
+                provider=PROVIDER,
+                method="GET",
+            )
     body: dict[str, Any] = {
         "project_uuid": _valid(project_uuid, "project"),
         "server_uuid": _valid(server_uuid, "server"),
-        # The spec lists both as required (its description says either suffices).
         "environment_name": environment_name,
         "environment_uuid": _valid(environment_uuid, "environment"),
         "docker_compose_raw": _compose_body(compose, list_style_env),
@@ -837,8 +852,11 @@ def create_service_flow(
     items = _url_items(urls)
     if items is not None:
         body["urls"] = items
-    return single(
-        Call("POST", "/services", json=body), lambda r: ServiceUpdateResult.from_api(r.json())
+    return (
+        yield from single(
+            Call("POST", "/services", json=body),
+            lambda r: ServiceUpdateResult.from_api(r.json()),
+        )
     )
 
 
@@ -1417,8 +1435,8 @@ class CoolifyClient(_CoolifyBase):
         *,
         project_uuid: str,
         server_uuid: str,
-        environment_name: str,
-        environment_uuid: str,
+        environment_name: str | None = None,
+        environment_uuid: str | None = None,
         compose: str,
         name: str | None = None,
         description: str | None = None,
@@ -1431,8 +1449,12 @@ class CoolifyClient(_CoolifyBase):
 
         The YAML is sent as canonical base64; with ``list_style_env`` (default) maps
         holding ``SERVICE_URL_*``/``SERVICE_FQDN_*`` are rewritten to list style first.
-        The published spec requires both ``environment_name`` and ``environment_uuid``
-        (see :meth:`get_environment`).
+        Give the environment by ``environment_name`` or ``environment_uuid``; the other
+        is looked up (``GET /projects/{uuid}/{environment}``), since the published spec
+        requires both while the server needs one.
+
+        Raises:
+            InvalidValueError: neither is given, or the compose file is not YAML.
         """
         result: ServiceUpdateResult = self.run(
             create_service_flow(
@@ -1809,8 +1831,8 @@ class AsyncCoolifyClient(_CoolifyBase):
         *,
         project_uuid: str,
         server_uuid: str,
-        environment_name: str,
-        environment_uuid: str,
+        environment_name: str | None = None,
+        environment_uuid: str | None = None,
         compose: str,
         name: str | None = None,
         description: str | None = None,

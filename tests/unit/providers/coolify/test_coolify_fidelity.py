@@ -330,3 +330,36 @@ def test_set_compose_domains_reports_names_dropped_when_the_compose_is_hidden(
         )
     stored = json.loads(fake.applications[GIT_APP]["docker_compose_domains"])
     assert set(stored) == {"web", "api"}
+
+
+# -- 11. create_service takes the environment by name or uuid ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{"environment_name": "production"}, {"environment_uuid": "env00000000000000000001"}],
+)
+def test_create_service_takes_the_environment_by_name_or_uuid(
+    client: CoolifyClient, fake: FakeCoolify, environment: dict[str, str]
+) -> None:
+    result = client.create_service(
+        project_uuid="proj0000000000000000001",
+        server_uuid="srv0000000000000000001",
+        compose=COMPOSE,
+        **environment,
+    )
+    assert result.uuid in fake.services
+    sent = json.loads(fake.requests[-1][3])
+    assert sent["environment_name"] == "production"
+    assert sent["environment_uuid"] == "env00000000000000000001"
+
+
+def test_create_service_needs_some_environment(client: CoolifyClient) -> None:
+    from mosaic_sdk.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="name or uuid"):
+        client.create_service(
+            project_uuid="proj0000000000000000001",
+            server_uuid="srv0000000000000000001",
+            compose=COMPOSE,
+        )
