@@ -103,6 +103,22 @@ def _logging(verbosity: int, fmt: str, stream: object) -> Iterator[None]:
         logger.setLevel(level_before)
 
 
+def _missing_credentials(exc: MosaicError, args: argparse.Namespace) -> MosaicError:
+    """A registry that wants credentials nobody gave: bad input (exit 2) with the fix."""
+    from mosaic_sdk.errors import AuthenticationError, ConfigurationError
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, AuthenticationError):
+        cause = cause.__cause__  # a workflow error wraps the registry's 401
+    if cause is not None and getattr(args, "anonymous_registry", False):
+        return ConfigurationError(
+            f"the registry needs credentials and none were given ({cause}); set "
+            "$MOSAIC_REGISTRY_USERNAME and $MOSAIC_REGISTRY_PASSWORD, or pass --username "
+            "and --password-file FILE"
+        )
+    return exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``mosaic`` command with ``argv`` (default: ``sys.argv[1:]``).
 
@@ -128,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error("UsageError", str(exc), EXIT_USAGE)
         return EXIT_USAGE
     except MosaicError as exc:
+        exc = _missing_credentials(exc, args)
         code = exit_code_for(exc)
         console.error(type(exc).__name__, str(exc), code)
         return code

@@ -86,7 +86,12 @@ class UsageError(Exception):
 
 def exit_code_for(error: MosaicError) -> int:
     """The exit code for an SDK error: 2 for bad input or setup, 1 for a workflow that
-    refused or failed, 3 for a remote system that failed."""
+    refused or failed, 3 for a remote system that failed. A handler that knows better
+    (a missing repository named on the command line is bad input) sets ``exit_code`` on
+    the error before re-raising it."""
+    override = getattr(error, "exit_code", None)
+    if isinstance(override, int):
+        return override
     if isinstance(error, (InvalidValueError, ConfigurationError)):
         return EXIT_USAGE
     if isinstance(error, WorkflowError):
@@ -400,6 +405,7 @@ def open_registry_from_args(args: argparse.Namespace) -> Any:
     password = read_secret(
         env_var="MOSAIC_REGISTRY_PASSWORD", file=args.password_file, what="registry password"
     )
+    args.anonymous_registry = password is None
     if password is not None and username is None:
         raise ConfigurationError(
             "a registry password was given without a user name; pass --username or set "

@@ -554,12 +554,25 @@ def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
     )
 
 
+def _make_plan_or_usage(args: argparse.Namespace, registry: Any, repository: str) -> Any:
+    from mosaic_sdk.cli._common import EXIT_USAGE
+    from mosaic_sdk.errors import NotFoundError
+
+    try:
+        return _make_plan(args, registry, repository)
+    except NotFoundError as exc:
+        # The repository name is the user's input: a typo is bad input (exit 2), not a
+        # failing registry, and never an empty plan.
+        exc.exit_code = EXIT_USAGE  # type: ignore[attr-defined]
+        raise
+
+
 def _retention_plan(args: argparse.Namespace, console: Console) -> int:
     if args.markdown and args.json:
         raise UsageError("choose one of --markdown and --json")
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
-        plan = _make_plan(args, registry, repository)
+        plan = _make_plan_or_usage(args, registry, repository)
     console.note(str(plan.reads))
     data = plan.to_json()
     if args.only is not None:
@@ -576,7 +589,7 @@ def _retention_plan(args: argparse.Namespace, console: Console) -> int:
 def _retention_apply(args: argparse.Namespace, console: Console) -> int:
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
-        plan = _make_plan(args, registry, repository)
+        plan = _make_plan_or_usage(args, registry, repository)
         console.note(f"plan: {plan.summary()}; {plan.reads}")
         progress = None
         if plan.deletions and wants_progress(args.progress, console.err):

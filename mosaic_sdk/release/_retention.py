@@ -905,8 +905,13 @@ class _Planner:
         try:
             self._count("tag_lists")
             tags = self.registry.list_tags(self.repository)
-        except NotFoundError:
-            tags = []
+        except NotFoundError as exc:
+            # A typo in a cron job must not plan "nothing to delete" forever.
+            raise NotFoundError(
+                f"repository {self.repository!r} does not exist on the registry "
+                f"({exc}); check the name (mosaic retention plan --repository NAME)",
+                status_code=exc.status_code,
+            ) from None
         except MosaicError as exc:
             raise self._fail("the tag list", exc) from exc
         drafts = {tag: _Draft(tag, *_category(tag)) for tag in sorted(set(tags))}

@@ -13,6 +13,7 @@ from mosaic_sdk import RetentionPlan, RetentionPolicy
 from mosaic_sdk.errors import (
     APIStatusError,
     InvalidValueError,
+    NotFoundError,
     PermissionDeniedError,
     RetentionError,
     ServerError,
@@ -378,10 +379,10 @@ def test_the_cache_argument_must_be_a_blob_cache(registry: InMemoryRegistry) -> 
         plan_of(registry, cache="/tmp/cache")
 
 
-def test_an_empty_or_missing_repository_plans_nothing(registry: InMemoryRegistry) -> None:
-    plan = plan_of(registry)
-    assert plan.decisions == ()
-    assert plan.apply(registry).outcomes == ()
+def test_a_missing_repository_is_not_found_not_an_empty_plan(registry: InMemoryRegistry) -> None:
+    # A typo in a cron job must not plan "nothing to delete" forever (#14).
+    with pytest.raises(NotFoundError, match="does not exist on the registry"):
+        plan_of(registry)
 
 
 # -- apply --------------------------------------------------------------------------------
