@@ -276,19 +276,37 @@ def sanitize_url(url: str) -> str:
     """
     if not isinstance(url, str):
         raise _not_text(url, "sanitize_url", "pass the URL as text")
+    text = _sanitized(url)
+    pattern = _pattern
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+# Every credential query name above, and every secret word, contains one of these:
+# parameters are only split and checked when the query holds one (most hold none).
+_QUERY_HINT = re.compile(
+    r"pass|secret|token|auth|api|private|credential|cookie|session|bypass|sig|key|code"
+    r"|jwt|sas|amz|goog"
+)
+
+
+def _sanitized(url: str) -> str:
     scheme = _URL_SCHEME.match(url)
     head, rest = (url[: scheme.end()], url[scheme.end() :]) if scheme else ("", url)
-    if head:
+    if head and "@" in rest:  # no '@', no userinfo (userinfo_length needs one)
         rest = rest[userinfo_length(rest) :]
+    if "?" not in rest and "#" not in rest:
+        return head + rest
     before_fragment, hash_mark, fragment = rest.partition("#")
     path, question, query = before_fragment.partition("?")
     text = head + path
     if question:
-        text += question + _mask_parameters(query)
+        hint = _QUERY_HINT.search(query.lower())
+        text += question + (_mask_parameters(query) if hint else query)
     if hash_mark:
-        text += hash_mark + _mask_parameters(fragment)
-    pattern = _pattern
-    return pattern.sub(MASK, text) if pattern is not None else text
+        text += hash_mark + (
+            _mask_parameters(fragment) if _QUERY_HINT.search(fragment) else fragment
+        )
+    return text
 
 
 def register_url_secrets(url: str) -> None:
@@ -336,10 +354,38 @@ def url_has_credentials(text: str) -> bool:
     return False
 
 
+_URL_TAIL = re.compile(r"[^\s'\"<>`]*")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+
+
 def _sanitize_urls_in_text(text: str) -> str:
+    # Found from each "://" outwards (str.find and anchored matches) rather than by a
+    # pattern tried at every position: this runs on every log line that holds a URL.
     if "@" in text:
         text = _URL_SPACED_USERINFO.sub(lambda m: m.group("scheme"), text)
-    return _URL_IN_TEXT.sub(lambda m: sanitize_url(m.group(0)), text)
+    parts: list[str] = []
+    done = 0
+    found = text.find("://")
+    while found != -1:
+        start = found
+        while start > done and text[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        while start < found and not text[start].isalpha():
+            start += 1  # a scheme starts with a letter
+        tail = _URL_TAIL.match(text, found + 3)
+        end = tail.end() if tail is not None else found + 3
+        if start < found:
+            url = text[start:end]
+            clean = _sanitized(url)
+            if clean != url:
+                parts.append(text[done:start])
+                parts.append(clean)
+                done = end
+        found = text.find("://", max(end, found + 3))
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def is_secret_key(name: str) -> bool:
