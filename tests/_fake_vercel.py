@@ -1,17 +1,63 @@
-"""An in-process fake of the Vercel REST API parts mosaic_sdk uses.
+"""An in-process fake of the Vercel REST API parts mosaic_sdk uses, true to the real server.
 
-Shaped after ``shared/specs/vercel-openapi.json`` and the research notes (section 3):
-Bearer auth, ``teamId`` scope, deployments that move QUEUED -> BUILDING -> READY one
-step per ``GET``, list pagination by ``until``, asynchronous promotion (production
-switches after a configurable number of project reads), instant rollback, aliases, env
-upserts answering 201 with a ``failed`` list, and the ``rate_limited`` 429 shape with
-``X-RateLimit-*`` headers.
+Every behaviour below cites where it was read: the Vercel CLI (``vercel/vercel``
+``packages/cli/src/...``), the official SDK (``vercel/sdk`` ``src/funcs/...``) or the
+published spec (``shared/specs/vercel-openapi.json``). Where the CLI and the spec
+disagree, the fake does what the CLI shows the server doing.
+
+Implemented:
+
+* Auth: ``Authorization: Bearer``; a missing token answers 403 ``missingToken``, a wrong
+  one 403 ``invalidToken`` (CLI ``test/mocks/team.ts:41-57``, read by
+  ``util/projects/link.ts:476``); a team the token cannot reach answers 403
+  ``forbidden`` (``util/projects/link.ts:478``).
+* Errors: ``{"error": {"code", "message", ...}}``; with ``err_shape=True`` the same
+  body under ``err``, which "some APIs wrongly return" (``util/response-error.ts:20``).
+* 429: ``Retry-After`` (seconds) read by the CLI (``util/errors-ts.ts:43-48``), the
+  body's ``error.limit`` and ``X-RateLimit-*`` headers.
+* Deployments: create answers ``QUEUED`` and each ``GET`` moves one step through
+  ``build_steps``; ``ERROR`` deployments carry ``errorCode``/``errorMessage`` and build
+  events (``GET /v3/deployments/{idOrUrl}/events``, a JSON array, ``direction`` and
+  ``limit`` honoured: ``vercel/sdk src/funcs/deploymentsGetDeploymentEvents.ts:111,190``);
+  ``PATCH /v12/deployments/{id}/cancel`` answers 200 with the canceled deployment
+  (``deploymentsCancelDeployment.ts:104,173``); list pages by ``until``
+  (``pagination.next``, CLI ``util/client.ts fetchPaginated``).
+* Promote: ``POST /v10/projects/{p}/promote/{d}`` answers 201, or 202 while a rolling
+  release is active ("queued and will begin when the active rolling release completes",
+  ``commands/promote/request-promote.ts:81-85``; ``projectsRequestPromote.ts:176``
+  ``M.nil([201, 202])``). The project's ``lastAliasRequest`` then walks ``pending`` ->
+  ``in-progress`` -> ``promote_outcome`` (``succeeded``, ``failed`` or ``skipped``), one
+  step per project read after ``promote_delay`` reads (``commands/promote/status.ts:106-162``);
+  only ``succeeded`` moves production. Failed aliases are listed by
+  ``GET /v1/projects/{id}/promote/aliases?failedOnly=true`` (SDK shape, ``alias`` a
+  string: ``projectsListPromoteAliases.ts:102``, spec) and by the CLI's ``/v9`` path
+  (``alias`` an object: ``status.ts:22-29,218``).
+* Rolling releases: with ``rolling_release_stages`` set, the project carries a
+  ``rollingRelease`` config and a promote starts a release whose ``activeStage`` is the
+  first stage; ``GET /v1/projects/{id}/rolling-release`` answers ``{"rollingRelease":
+  ...}`` (``commands/rolling-release/request-rolling-release.ts:24-26``; spec).
+* Aliases: ``POST /v2/deployments/{id}/aliases``; an alias already on that deployment
+  answers 409 with ``uid``/``alias`` in the error (``util/alias/create-alias.ts:68-69``);
+  a domain without a certificate 400 ``cert_missing`` (``util/index.ts:249``,
+  ``create-alias.ts:65``) until ``POST /v8/certs {"cns": [...]}`` issues one
+  (``certsIssueCert.ts:96``; spec body ``cns``); a deployment not READY 400
+  ``deployment_not_ready`` (``create-alias.ts:83``).
+* Env: upsert answers 201 ``{created, failed}``; ``GET`` answers ``{"envs": [...]}``
+  and, with ``env_page_size``, ``{"envs", "pagination"}`` paged by ``until`` (the
+  spec's third response shape and ``Pagination.next``); ``PATCH``/``DELETE
+  /v9/projects/{p}/env/{id}`` edit and remove (``projectsEditProjectEnv.ts:106,176``,
+  ``projectsRemoveProjectEnv.ts:106,176``).
+* Deployment hosts: a request whose ``Host`` is a deployment URL or alias is served by
+  that deployment; with ``protection_secret`` set it answers 401 unless
+  ``x-vercel-protection-bypass`` carries the secret (docs:
+  https://vercel.com/docs/deployment-protection/methods-to-bypass-deployment-protection/protection-bypass-automation).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 import time
 from typing import Any
@@ -24,10 +70,13 @@ PROJECT_ID = "prj_12HKQaOmR5t5Uy6vdcQsNIiZgHGB"
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
 DIGEST_OLD = "sha256:" + "0" * 64
-
-
-def _error(status: int, code: str, message: str) -> FakeResponse:
-    return FakeResponse(status, {"error": {"code": code, "message": message}})
+BUILD_LOG = [
+    "Running build in Washington, D.C., USA (East) - iad1",
+    'Running "npm run build"',
+    "> shop@1.0.0 build",
+    "Error: Cannot find module 'left-pad'",
+    'Error: Command "npm run build" exited with 1',
+]
 
 
 class FakeVercel:
@@ -37,18 +86,37 @@ class FakeVercel:
         self.requests: list[FakeRequest] = []
         self._created = itertools.count(1_718_000_000_000, 60_000)
         self._ids = itertools.count(1)
-        self.project = {"id": PROJECT_ID, "name": "shop", "accountId": TEAM_ID}
+        self.project: dict[str, Any] = {"id": PROJECT_ID, "name": "shop", "accountId": TEAM_ID}
         self.deployments: dict[str, dict[str, Any]] = {}
+        self.events: dict[str, list[dict[str, Any]]] = {}
         #: States a new deployment walks through, one per GET (after QUEUED).
         self.build_steps: list[str] = ["BUILDING", "READY"]
         self._steps: dict[str, list[str]] = {}
-        #: Project reads before a promotion lands.
+        #: Project reads while ``lastAliasRequest`` is pending/in-progress.
         self.promote_delay = 1
-        self._pending_promotion: tuple[str, int] | None = None
+        #: How the promote job ends: succeeded, failed or skipped.
+        self.promote_outcome = "succeeded"
+        #: Aliases listed as failed when ``promote_outcome == "failed"``.
+        self.failed_aliases: list[str] = ["shop.example.com"]
+        self.last_alias_request: dict[str, Any] | None = None
+        self._alias_job_reads = 0
+        #: Stages (target percentages) of the project's rolling-release config, or None.
+        self.rolling_release_stages: list[int] | None = None
+        self.rolling_release: dict[str, Any] | None = None
         self.production_id: str | None = None
         self.aliases: dict[str, list[dict[str, Any]]] = {}
+        #: Domains that answer cert_missing until a certificate is issued for them.
+        self.uncertified: set[str] = set()
+        self.certs: list[list[str]] = []
         self.envs: list[dict[str, Any]] = []
+        self.env_page_size: int | None = None
         self.reject_env_keys: set[str] = set()
+        #: Answer errors under ``err`` instead of ``error`` (util/response-error.ts:20).
+        self.err_shape = False
+        #: When set, deployment hosts need x-vercel-protection-bypass with this value.
+        self.protection_secret: str | None = None
+        #: Status a deployment host answers for its health path.
+        self.site_status = 200
         #: When > 0, that many requests are answered 429 before normal service resumes.
         self.rate_limited_requests = 0
         self.rate_limit_reset_in = 3.0
@@ -57,6 +125,10 @@ class FakeVercel:
         self._add("READY", "production", {"imageDigest": DIGEST_A, "version": "1.0.0"}, "STAGED")
         self._add("READY", "production", {"imageDigest": DIGEST_B, "version": "2.3.4"}, "STAGED")
         self._add("READY", None, {"githubCommitRef": "feature/x"})
+
+    def _error(self, status: int, code: str, message: str, **extra: Any) -> FakeResponse:
+        key = "err" if self.err_shape else "error"
+        return FakeResponse(status, {key: {"code": code, "message": message, **extra}})
 
     def _add(
         self,
@@ -90,17 +162,29 @@ class FakeVercel:
 
     def handle(self, request: FakeRequest) -> FakeResponse:
         self.requests.append(request)
-        if request.headers.get("authorization") != f"Bearer {self.token}":
-            return _error(403, "forbidden", "Not authorized")
+        host = request.headers.get("host", "")
+        if host and host != "api.vercel.com" and not host.startswith("127.0.0.1"):
+            return self._serve_site(request, host)
+        auth = request.headers.get("authorization")
+        if not auth:
+            return self._error(
+                403,
+                "forbidden",
+                "The request is missing an authentication token",
+                missingToken=True,
+            )
+        if auth != f"Bearer {self.token}":
+            return self._error(403, "forbidden", "Not authorized", invalidToken=True)
         if self.team_id is not None and request.arg("teamId") != self.team_id:
-            return _error(403, "forbidden", "You don't have permission to access this team")
+            return self._error(403, "forbidden", "You don't have permission to access this team")
         if self.rate_limited_requests > 0:
             self.rate_limited_requests -= 1
             reset = time.time() + self.rate_limit_reset_in
+            key = "err" if self.err_shape else "error"
             return FakeResponse(
                 429,
                 {
-                    "error": {
+                    key: {
                         "code": "rate_limited",
                         "message": "Rate limit exceeded",
                         "limit": {
@@ -112,6 +196,7 @@ class FakeVercel:
                     }
                 },
                 {
+                    "Retry-After": str(math.ceil(self.rate_limit_reset_in)),
                     "X-RateLimit-Limit": "100",
                     "X-RateLimit-Remaining": "0",
                     "X-RateLimit-Reset": str(int(reset)),
@@ -120,13 +205,21 @@ class FakeVercel:
         routes: list[tuple[str, str, Any]] = [
             ("POST", r"/v13/deployments", self._create),
             ("GET", r"/v13/deployments/([^/]+)", self._get),
+            ("GET", r"/v3/deployments/([^/]+)/events", self._events),
+            ("PATCH", r"/v12/deployments/([^/]+)/cancel", self._cancel),
             ("GET", r"/v6/deployments", self._list),
             ("POST", r"/v10/projects/([^/]+)/promote/([^/]+)", self._promote),
+            ("GET", r"/v1/projects/([^/]+)/promote/aliases", self._promote_aliases_v1),
+            ("GET", r"/v9/projects/([^/]+)/promote/aliases", self._promote_aliases_v9),
+            ("GET", r"/v1/projects/([^/]+)/rolling-release", self._get_rolling_release),
             ("POST", r"/v1/projects/([^/]+)/rollback/([^/]+)", self._rollback),
             ("POST", r"/v2/deployments/([^/]+)/aliases", self._assign_alias),
             ("GET", r"/v2/deployments/([^/]+)/aliases", self._list_aliases),
+            ("POST", r"/v8/certs", self._issue_cert),
             ("POST", r"/v10/projects/([^/]+)/env", self._upsert_env),
             ("GET", r"/v10/projects/([^/]+)/env", self._list_env),
+            ("PATCH", r"/v9/projects/([^/]+)/env/([^/]+)", self._edit_env),
+            ("DELETE", r"/v9/projects/([^/]+)/env/([^/]+)", self._remove_env),
             ("GET", r"/v9/projects/([^/]+)", self._get_project),
         ]
         for method, pattern, func in routes:
@@ -134,7 +227,7 @@ class FakeVercel:
             if match and method == request.method:
                 answer: FakeResponse = func(request, *match.groups())
                 return answer
-        return _error(404, "not_found", f"no route for {request.method} {request.path}")
+        return self._error(404, "not_found", f"no route for {request.method} {request.path}")
 
     def _find(self, id_or_url: str) -> dict[str, Any] | None:
         for deployment in self.deployments.values():
@@ -142,10 +235,33 @@ class FakeVercel:
                 return deployment
         return None
 
+    # -- deployment hosts -------------------------------------------------------------------
+
+    def _serve_site(self, request: FakeRequest, host: str) -> FakeResponse:
+        deployment = self._find(host)
+        if deployment is None:
+            for dep_id, items in self.aliases.items():
+                if any(a["alias"] == host for a in items):
+                    deployment = self.deployments[dep_id]
+        if deployment is None:
+            return FakeResponse(404, {"error": {"code": "DEPLOYMENT_NOT_FOUND"}})
+        # Deployment Protection: 401 without the automation bypass secret (docs URL above).
+        if self.protection_secret is not None and (
+            request.headers.get("x-vercel-protection-bypass") != self.protection_secret
+        ):
+            return FakeResponse(401, None)
+        return FakeResponse(
+            self.site_status, {"ok": self.site_status < 400, "id": deployment["id"]}
+        )
+
+    # -- deployments ------------------------------------------------------------------------
+
     def _create(self, request: FakeRequest) -> FakeResponse:
         body = request.json() or {}
         if "name" not in body:
-            return _error(400, "bad_request", "Invalid request: missing required property `name`.")
+            return self._error(
+                400, "bad_request", "Invalid request: missing required property `name`."
+            )
         deployment = self._add("QUEUED", body.get("target"), body.get("meta") or {}, None)
         self._steps[deployment["id"]] = list(self.build_steps)
         return FakeResponse(200, copy.deepcopy(deployment))
@@ -153,15 +269,59 @@ class FakeVercel:
     def _get(self, request: FakeRequest, id_or_url: str) -> FakeResponse:
         deployment = self._find(id_or_url)
         if deployment is None:
-            return _error(404, "not_found", "Deployment not found")
+            return self._error(404, "not_found", "Deployment not found")
         steps = self._steps.get(deployment["id"])
-        if steps:
+        if steps and deployment["readyState"] != "CANCELED":
             deployment["readyState"] = steps.pop(0)
             if deployment["readyState"] == "READY":
                 deployment["readySubstate"] = "STAGED"
             if deployment["readyState"] == "ERROR":
                 deployment["errorCode"] = "BUILD_FAILED"
                 deployment["errorMessage"] = 'Command "npm run build" exited with 1'
+                self._log_build(deployment, BUILD_LOG)
+        return FakeResponse(200, copy.deepcopy(deployment))
+
+    def _log_build(self, deployment: dict[str, Any], lines: list[str]) -> None:
+        # The first oneOf shape of the spec's events answer: {type, created, payload}.
+        events = self.events.setdefault(deployment["id"], [])
+        for number, text in enumerate(lines):
+            created = deployment["createdAt"] + 1000 * (len(events) + 1)
+            events.append(
+                {
+                    "type": "stderr" if text.startswith("Error") else "stdout",
+                    "created": created,
+                    "payload": {
+                        "deploymentId": deployment["id"],
+                        "id": f"evt_{number}",
+                        "date": created,
+                        "serial": f"{created}-{number}",
+                        "text": text,
+                    },
+                }
+            )
+
+    def _events(self, request: FakeRequest, id_or_url: str) -> FakeResponse:
+        deployment = self._find(id_or_url)
+        if deployment is None:
+            return self._error(404, "not_found", "Deployment not found")
+        events = list(self.events.get(deployment["id"], []))
+        if request.arg("direction") == "backward":
+            events.reverse()
+        limit = int(float(request.arg("limit") or -1))
+        if limit >= 0:
+            events = events[:limit]
+        return FakeResponse(200, copy.deepcopy(events))
+
+    def _cancel(self, request: FakeRequest, dep_id: str) -> FakeResponse:
+        deployment = self._find(dep_id)
+        if deployment is None:
+            return self._error(404, "not_found", "Deployment not found")
+        if deployment["readyState"] not in ("QUEUED", "INITIALIZING", "BUILDING"):
+            # 400 is among the SDK's declared errors (deploymentsCancelDeployment.ts:174);
+            # the exact wording is not in any source we have.
+            return self._error(400, "bad_request", "The deployment cannot be canceled")
+        deployment["readyState"] = "CANCELED"
+        self._steps.pop(deployment["id"], None)
         return FakeResponse(200, copy.deepcopy(deployment))
 
     def _list(self, request: FakeRequest) -> FakeResponse:
@@ -205,46 +365,179 @@ class FakeVercel:
             },
         )
 
+    # -- promote and rolling releases ----------------------------------------------------------
+
     def _promote(self, request: FakeRequest, project_id: str, deployment_id: str) -> FakeResponse:
         deployment = self._find(deployment_id)
         if project_id != PROJECT_ID or deployment is None:
-            return _error(404, "not_found", "Deployment not found")
+            return self._error(404, "not_found", "Deployment not found")
         if deployment["readyState"] != "READY":
-            return _error(400, "bad_request", "Deployment is not ready")
-        self._pending_promotion = (deployment_id, self.promote_delay)
-        return FakeResponse(202, None)
+            return self._error(400, "bad_request", "Deployment is not ready")
+        if self.rolling_release is not None and self.rolling_release["state"] == "ACTIVE":
+            # request-promote.ts:81-85: queued until the active rolling release completes.
+            return FakeResponse(202, None)
+        now = int(time.time() * 1000)
+        if self.rolling_release_stages:
+            stages = [
+                {"targetPercentage": p, "requireApproval": False, "duration": 10}
+                for p in self.rolling_release_stages
+            ]
+            self.rolling_release = {
+                "state": "ACTIVE",
+                "currentDeployment": self._summary(self.production_id or ""),
+                "canaryDeployment": self._summary(deployment_id),
+                "queuedDeploymentId": None,
+                "advancementType": "automatic",
+                "stages": stages,
+                "activeStage": {"index": 0, "isFinalStage": len(stages) == 1, **stages[0]},
+                "nextStage": None,
+                "startedAt": now,
+                "updatedAt": now,
+            }
+            deployment["readySubstate"] = "ROLLING"
+            return FakeResponse(201, None)
+        self.last_alias_request = {
+            "fromDeploymentId": self.production_id,
+            "toDeploymentId": deployment_id,
+            "jobStatus": "pending",
+            "requestedAt": now,
+            "type": "promote",
+        }
+        self._alias_job_reads = 0
+        return FakeResponse(201, None)
+
+    def _summary(self, dep_id: str) -> dict[str, Any] | None:
+        deployment = self.deployments.get(dep_id)
+        if deployment is None:
+            return None
+        return {
+            "id": deployment["id"],
+            "name": deployment["name"],
+            "url": deployment["url"],
+            "target": deployment["target"],
+            "source": "cli",
+            "createdAt": deployment["createdAt"],
+            "readyState": deployment["readyState"],
+            "readyStateAt": deployment["createdAt"],
+        }
+
+    def _advance_alias_job(self) -> None:
+        job = self.last_alias_request
+        if job is None or job["jobStatus"] not in ("pending", "in-progress"):
+            return
+        self._alias_job_reads += 1
+        if self._alias_job_reads <= self.promote_delay:
+            job["jobStatus"] = "in-progress" if self._alias_job_reads > 1 else "pending"
+            return
+        job["jobStatus"] = self.promote_outcome
+        if self.promote_outcome == "succeeded":
+            self.production_id = job["toDeploymentId"]
+            self.deployments[job["toDeploymentId"]]["readySubstate"] = "PROMOTED"
+
+    def _failed_aliases(self) -> list[dict[str, Any]]:
+        job = self.last_alias_request
+        if job is None or job["jobStatus"] != "failed":
+            return []
+        return [
+            {"alias": alias, "deploymentId": job["toDeploymentId"], "id": f"als_f{n}"}
+            for n, alias in enumerate(self.failed_aliases)
+        ]
+
+    def _promote_aliases_v1(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        # vercel/sdk + spec: {"aliases": [{status, alias: str, id}], "pagination"}.
+        items = [
+            {"status": "failed", "alias": a["alias"], "id": a["id"]} for a in self._failed_aliases()
+        ]
+        return FakeResponse(
+            200,
+            {"aliases": items, "pagination": {"count": len(items), "next": None, "prev": None}},
+        )
+
+    def _promote_aliases_v9(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        # The CLI's path and shape (status.ts:22-29, 218): alias is an object.
+        items = [
+            {
+                "status": "failed",
+                "alias": {"alias": a["alias"], "deploymentId": a["deploymentId"]},
+                "id": a["id"],
+            }
+            for a in self._failed_aliases()
+        ]
+        return FakeResponse(
+            200,
+            {"aliases": items, "pagination": {"count": len(items), "next": None, "prev": None}},
+        )
+
+    def _get_rolling_release(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if project_id not in (PROJECT_ID, "shop"):
+            return self._error(404, "not_found", "Project not found")
+        return FakeResponse(200, {"rollingRelease": copy.deepcopy(self.rolling_release)})
 
     def _rollback(self, request: FakeRequest, project_id: str, deployment_id: str) -> FakeResponse:
         deployment = self._find(deployment_id)
         if project_id != PROJECT_ID or deployment is None:
-            return _error(404, "not_found", "Deployment not found")
+            return self._error(404, "not_found", "Deployment not found")
         self.production_id = deployment_id
         return FakeResponse(201, None)
+
+    # -- aliases and certificates ----------------------------------------------------------------
 
     def _assign_alias(self, request: FakeRequest, deployment_id: str) -> FakeResponse:
         deployment = self._find(deployment_id)
         if deployment is None:
-            return _error(404, "not_found", "Deployment not found")
+            return self._error(404, "not_found", "Deployment not found")
         if deployment["readyState"] != "READY":
-            return _error(400, "deployment_not_ready", "The deployment is not READY")
+            return self._error(400, "deployment_not_ready", "The deployment is not READY")
         alias = (request.json() or {}).get("alias", "")
+        if alias in self.uncertified:
+            # util/index.ts:249 (400 cert_missing), create-alias.ts:65.
+            return self._error(400, "cert_missing", f"A certificate is missing for {alias}")
+        for entry in self.aliases.get(deployment["id"], []):
+            if entry["alias"] == alias:
+                # create-alias.ts:68-69: the 409 carries the existing alias's uid and name.
+                return self._error(
+                    409,
+                    "alias_exists",
+                    f"The alias {alias} is already assigned to this deployment",
+                    uid=entry["uid"],
+                    alias=alias,
+                )
         old = None
         for dep_id, items in self.aliases.items():
             if any(a["alias"] == alias for a in items):
                 old = dep_id
                 self.aliases[dep_id] = [a for a in items if a["alias"] != alias]
         entry = {
-            "uid": f"als_{len(alias):04d}{deployment_id[-6:]}",
+            "uid": f"als_{len(alias):04d}{deployment['id'][-6:]}",
             "alias": alias,
             "created": "2024-06-10T08:00:00.000Z",
         }
-        self.aliases.setdefault(deployment_id, []).append(entry)
+        self.aliases.setdefault(deployment["id"], []).append(entry)
         return FakeResponse(200, {**entry, "oldDeploymentId": old})
 
     def _list_aliases(self, request: FakeRequest, deployment_id: str) -> FakeResponse:
         if self._find(deployment_id) is None:
-            return _error(404, "not_found", "Deployment not found")
+            return self._error(404, "not_found", "Deployment not found")
         return FakeResponse(200, {"aliases": copy.deepcopy(self.aliases.get(deployment_id, []))})
+
+    def _issue_cert(self, request: FakeRequest) -> FakeResponse:
+        cns = list((request.json() or {}).get("cns") or [])
+        if not cns:
+            return self._error(400, "bad_request", "Invalid request: missing `cns`")
+        self.certs.append(cns)
+        self.uncertified -= set(cns)
+        return FakeResponse(
+            200,
+            {
+                "id": f"cert_{len(self.certs):04d}",
+                "cns": cns,
+                "autoRenew": True,
+                "createdAt": 1718000000000,
+                "expiresAt": 1725000000000,
+            },
+        )
+
+    # -- environment variables ----------------------------------------------------------------
 
     def _upsert_env(self, request: FakeRequest, project: str) -> FakeResponse:
         body = request.json()
@@ -264,13 +557,13 @@ class FakeVercel:
                 continue
             self.envs = [e for e in self.envs if e["key"] != item["key"]]
             env = {
-                "id": f"env_{len(self.envs) + 1:04d}",
+                "id": f"env_{len(self.envs) + 1:04d}{item['key'][:4]}",
                 "key": item["key"],
                 "value": item["value"] if item["type"] == "plain" else "",
                 "type": item["type"],
                 "target": item["target"],
-                "createdAt": 1718000000000,
-                "updatedAt": 1718000000000,
+                "createdAt": 1718000000000 + len(self.envs),
+                "updatedAt": 1718000000000 + len(self.envs),
             }
             self.envs.append(env)
             created.append(env)
@@ -281,21 +574,62 @@ class FakeVercel:
         return FakeResponse(201, payload)
 
     def _list_env(self, request: FakeRequest, project: str) -> FakeResponse:
-        return FakeResponse(200, {"envs": copy.deepcopy(self.envs)})
+        envs = sorted(self.envs, key=lambda e: -e["createdAt"])
+        if self.env_page_size is None:
+            return FakeResponse(200, {"envs": copy.deepcopy(envs)})
+        until = request.arg("until")
+        if until:
+            envs = [e for e in envs if e["createdAt"] < int(until)]
+        page, rest = envs[: self.env_page_size], envs[self.env_page_size :]
+        nxt = page[-1]["createdAt"] if rest and page else None
+        return FakeResponse(
+            200,
+            {
+                "envs": copy.deepcopy(page),
+                "pagination": {"count": len(page), "next": nxt, "prev": None},
+            },
+        )
+
+    def _env(self, env_id: str) -> dict[str, Any] | None:
+        return next((e for e in self.envs if e["id"] == env_id), None)
+
+    def _edit_env(self, request: FakeRequest, project: str, env_id: str) -> FakeResponse:
+        env = self._env(env_id)
+        if env is None:
+            return self._error(404, "not_found", "Environment Variable not found")
+        body = request.json() or {}
+        for field in ("key", "target", "gitBranch", "type", "comment"):
+            if field in body:
+                env[field] = body[field]
+        if "value" in body:
+            env["value"] = body["value"] if env["type"] == "plain" else ""
+        env["updatedAt"] += 1
+        return FakeResponse(200, copy.deepcopy(env))
+
+    def _remove_env(self, request: FakeRequest, project: str, env_id: str) -> FakeResponse:
+        env = self._env(env_id)
+        if env is None:
+            return self._error(404, "not_found", "Environment Variable not found")
+        self.envs.remove(env)
+        return FakeResponse(200, copy.deepcopy(env))
+
+    # -- projects ------------------------------------------------------------------------------
 
     def _get_project(self, request: FakeRequest, id_or_name: str) -> FakeResponse:
         if id_or_name not in (PROJECT_ID, "shop"):
-            return _error(404, "not_found", "Project not found")
-        if self._pending_promotion is not None:
-            dep_id, remaining = self._pending_promotion
-            if remaining <= 0:
-                self.production_id = dep_id
-                self.deployments[dep_id]["readySubstate"] = "PROMOTED"
-                self._pending_promotion = None
-            else:
-                self._pending_promotion = (dep_id, remaining - 1)
+            return self._error(404, "not_found", "Project not found")
+        self._advance_alias_job()
         project: dict[str, Any] = dict(self.project)
         production = self.deployments.get(self.production_id or "")
+        project["lastAliasRequest"] = copy.deepcopy(self.last_alias_request)
+        project["rollingRelease"] = (
+            {
+                "target": "production",
+                "stages": [{"targetPercentage": p} for p in self.rolling_release_stages],
+            }
+            if self.rolling_release_stages
+            else None
+        )
         project["targets"] = {
             "production": {
                 "id": production["id"],

@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import logging
 import math
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -171,14 +172,20 @@ class RetryPolicy:
     ``min(max_delay, initial_delay * 2**n) + U(0, jitter)``, unless the server sent
     ``Retry-After``: that is honoured up to ``max_retry_after`` seconds; beyond it the
     client raises :class:`~mosaic_sdk.errors.RateLimitError` instead of sleeping, so
-    scripts and notebooks get control back.
+    scripts and notebooks get control back. A honoured server wait gets
+    ``U(0, retry_after_jitter)`` seconds added, so clients told the same reset time do
+    not all come back at once (the Vercel CLI adds up to 30 s:
+    ``packages/cli/src/util/client.ts``).
 
     Attributes:
         max_retries: retries after the first attempt (0 disables retrying).
         initial_delay: first backoff delay in seconds.
         max_delay: largest backoff delay in seconds.
         jitter: largest random addition to each backoff delay.
-        max_retry_after: largest server-requested wait that is honoured.
+        max_retry_after: largest server-requested wait that is honoured (checked
+            before the skew is added).
+        retry_after_jitter: largest random skew added to a honoured server wait;
+            ``None`` lets the provider client choose (0 unless it sets one).
         deadline: total seconds across all attempts, or ``None``.
         retry_statuses: HTTP statuses that are retried.
         sleep: sleep function for sync clients (tests inject a recorder).
@@ -199,6 +206,9 @@ class RetryPolicy:
     sleep: Callable[[float], None] = attrs.field(default=_default_sleep, eq=False, repr=False)
     async_sleep: Callable[[float], Awaitable[None]] = attrs.field(
         default=_default_async_sleep, eq=False, repr=False
+    )
+    retry_after_jitter: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_check_non_negative)
     )
 
     @classmethod
@@ -235,7 +245,9 @@ class RetryPolicy:
         """Seconds to wait before retry ``retry_number`` after ``exc``."""
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, (int, float)) and 0 <= retry_after <= self.max_retry_after:
-            return float(retry_after)
+            jitter = self.retry_after_jitter or 0.0
+            skew = random.uniform(0.0, jitter) if jitter else 0.0  # noqa: S311 - not crypto
+            return float(retry_after) + skew
         return self.backoff(retry_number)
 
     def _stop(self) -> tenacity.stop.stop_base:

@@ -125,7 +125,7 @@ def open_target(spec: str, token_file: str | None, stack: contextlib.ExitStack) 
     if kind == "vercel":
         from mosaic_sdk.providers.vercel import VercelClient, VercelDeploymentTarget
 
-        team = os.environ.get("VERCEL_TEAM_ID") or None
-        vercel = stack.enter_context(VercelClient(_token(kind, token_file), team))
+        team = os.environ.get("VERCEL_TEAM_ID") or os.environ.get("VERCEL_ORG_ID") or None
+        vercel = stack.enter_context(VercelClient(_token(kind, token_file), team_id=team))
         return VercelDeploymentTarget(vercel, rest)
     raise UsageError(f"--target {spec!r}: unknown kind {kind!r}; use {TARGET_HELP}")

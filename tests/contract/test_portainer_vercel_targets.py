@@ -47,6 +47,6 @@ class TestVercelDeploymentTarget(DeploymentTargetContract):
         fake.promote_delay = 1
         clock = FakeClock()
         client = VercelClient(
-            TOKEN, TEAM_ID, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
+            TOKEN, team_id=TEAM_ID, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
         )
         return VercelDeploymentTarget(client, PROJECT_ID)

@@ -7,12 +7,16 @@ so moving to a newer version is a one-line change checked by the spec tests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json as jsonlib
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+import attrs
 
 from mosaic_sdk._http import (
     AsyncHTTPClient,
@@ -21,6 +25,7 @@ from mosaic_sdk._http import (
     RateLimit,
     RetryPolicy,
     check_base_url,
+    check_credential,
 )
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -28,6 +33,7 @@ from mosaic_sdk.errors import (
     ConfigurationError,
     DeploymentTimeoutError,
     InvalidValueError,
+    status_error_class,
 )
 from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import (
@@ -41,14 +47,23 @@ from mosaic_sdk.providers._flow import (
 )
 from mosaic_sdk.providers.vercel._models import (
     AliasAssignment,
+    AliasJobStatus,
+    BuildEvent,
     DeploymentPage,
+    EnvType,
     GitSource,
+    PromoteAlias,
+    PromotionOutcome,
+    PromotionState,
     ReadyState,
+    RollingRelease,
     VercelAlias,
+    VercelCert,
     VercelDeployment,
     VercelEnvVar,
     VercelEnvVarInfo,
     VercelProject,
+    _env_targets,
     inline_files,
 )
 
@@ -62,6 +77,16 @@ DEFAULT_BASE_URL = "https://api.vercel.com"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_WAIT_TIMEOUT = 900.0
 DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_PROMOTE_TIMEOUT = 300.0
+#: Largest random skew added to a honoured 429 wait: the CLI's 30 s
+#: (``packages/cli/src/util/client.ts`` ``randomSkewMs = 30_000 * Math.random()``).
+RATE_LIMIT_SKEW = 30.0
+#: Build output lines a failed deployment carries in ``build_log``.
+BUILD_LOG_LINES = 20
+TOKEN_ENV = "VERCEL_TOKEN"  # noqa: S105 - a variable name, not a secret
+#: ``VERCEL_TEAM_ID`` first; ``VERCEL_ORG_ID`` is the name the Vercel CLI uses.
+TEAM_ENVS = ("VERCEL_TEAM_ID", "VERCEL_ORG_ID")
+TOKENS_PAGE = "https://vercel.com/account/tokens"
 
 #: Every endpoint the client calls. List deployments stays on ``/v6`` (the version in
 #: the stored spec, so each request is checked against it); ``vercel/sdk`` HEAD calls
@@ -71,10 +96,16 @@ PATHS: Mapping[str, str] = {
     "create_deployment": "/v13/deployments",
     "get_deployment": "/v13/deployments/{id_or_url}",
     "list_deployments": "/v6/deployments",
+    "deployment_events": "/v3/deployments/{id_or_url}/events",
+    "cancel_deployment": "/v12/deployments/{id}/cancel",
     "promote": "/v10/projects/{project_id}/promote/{deployment_id}",
+    "promote_aliases": "/v1/projects/{project_id}/promote/aliases",
+    "rolling_release": "/v1/projects/{id_or_name}/rolling-release",
     "rollback": "/v1/projects/{project_id}/rollback/{deployment_id}",
     "aliases": "/v2/deployments/{deployment_id}/aliases",
+    "certs": "/v8/certs",
     "env": "/v10/projects/{id_or_name}/env",
+    "env_item": "/v9/projects/{id_or_name}/env/{env_id}",
     "project": "/v9/projects/{id_or_name}",
 }
 
@@ -101,19 +132,76 @@ def _body(response: HTTPResponse) -> Any:
         return None
 
 
-def _error_message(response: HTTPResponse) -> str:
-    # {"error": {"code", "message"}} everywhere; registrar endpoints use a flat shape.
+def _error_body(response: HTTPResponse) -> dict[str, Any] | None:
+    # {"error": {...}} everywhere; "some APIs wrongly return `err` instead of `error`",
+    # and registrar endpoints answer a bare {"code", "message"} (vercel/vercel
+    # packages/cli/src/util/response-error.ts:20-21: body.error || body.err || body).
     body = _body(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict) and isinstance(body, dict) and "code" in body:
-        error = body
-    if isinstance(error, dict):
+    if not isinstance(body, dict):
+        return None
+    for key in ("error", "err"):
+        if isinstance(body.get(key), dict):
+            found: dict[str, Any] = body[key]
+            return found
+    return body if "code" in body or "message" in body else None
+
+
+def _credential_advice(
+    response: HTTPResponse, error: Mapping[str, Any], team_id: str | None
+) -> str:
+    status = response.status_code
+    bad_token = bool(error.get("invalidToken") or error.get("missingToken"))
+    if status == 401 or bad_token:
+        # The CLI turns 403 invalidToken/missingToken into "token is not valid"
+        # (packages/cli/src/util/projects/link.ts:476, util/errors-ts.ts InvalidToken).
+        scope = (
+            f"; the token must also have access to team {team_id!r}"
+            if team_id
+            else "; for a team's projects pass team_id= (or set VERCEL_TEAM_ID) and use a "
+            "token whose scope includes that team"
+        )
+        return (
+            "; the Vercel token is missing, invalid or expired: create one at "
+            f"{TOKENS_PAGE} and pass it as VercelClient(token) or set {TOKEN_ENV}{scope}"
+        )
+    if status == 403:
+        where = f"team {team_id!r}" if team_id else "your personal account (no team_id)"
+        return (
+            f"; the token cannot reach this resource in {where}: pass the team that owns it "
+            f"as team_id= (or set VERCEL_TEAM_ID), and check at {TOKENS_PAGE} that the "
+            "token's scope includes that team"
+        )
+    return ""
+
+
+def _error_message(response: HTTPResponse, *, team_id: str | None = None) -> str:
+    error = _error_body(response)
+    if error is not None:
         code = error.get("code")
         message = error.get("message") or ""
         prefix = f"HTTP {response.status_code}" + (f" {code}" if code else "")
-        return f"{prefix}: {str(message)[:500]}"
-    text = response.text.strip()
-    return f"HTTP {response.status_code}" + (f": {text[:300]}" if text else "")
+        text = f"{prefix}: {str(message)[:500]}"
+    else:
+        error = {}
+        raw = response.text.strip()
+        text = f"HTTP {response.status_code}" + (f": {raw[:300]}" if raw else "")
+    if response.status_code in (401, 403):
+        text += _credential_advice(response, error, team_id)
+    return text
+
+
+def _raise_status(response: HTTPResponse, *, note: str = "") -> None:
+    """Raise the typed error for a status a flow let through with ``allow_status``."""
+    status = response.status_code
+    raise status_error_class(status)(
+        _error_message(response) + note,
+        status_code=status,
+        body=response.text,
+        provider=PROVIDER,
+        method=response.method,
+        url=response.url.split("?", 1)[0],
+        request_id=response.headers.get("x-request-id"),
+    )
 
 
 def rate_limit_wait(response: HTTPResponse, *, now: float | None = None) -> float | None:
@@ -127,7 +215,7 @@ def rate_limit_wait(response: HTTPResponse, *, now: float | None = None) -> floa
     current = time.time() if now is None else now
     body = _body(response)
     if isinstance(body, dict):
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        error = _error_body(response) or body
         limit = error.get("limit") if isinstance(error, dict) else None
         if isinstance(limit, dict):
             reset_ms = limit.get("resetMs")
@@ -240,6 +328,14 @@ def wait_for_deployment_flow(
     deadline = clock() + timeout
     while True:
         deployment = yield from get_deployment_flow(id_or_url)
+        if deployment.ready_state is ReadyState.ERROR:
+            # Best effort: a token that may read the deployment but not its events
+            # still gets the failed deployment back.
+            events = yield from build_events_flow(
+                deployment.id, limit=BUILD_LOG_LINES, best_effort=True
+            )
+            lines = tuple(e.text for e in events if e.text)
+            return attrs.evolve(deployment, build_log=lines)
         if deployment.ready_state.is_terminal:
             return deployment
         remaining = deadline - clock()
@@ -254,6 +350,82 @@ def wait_for_deployment_flow(
                 provider=PROVIDER,
             )
         yield Sleep(min(poll_interval, remaining))
+
+
+def _parse_events(response: HTTPResponse) -> list[BuildEvent]:
+    if response.status_code >= 400:
+        return []
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("events"), list):
+        body = body["events"]
+    if not isinstance(body, list):
+        raise APIResponseValidationError(
+            "deployment events answer is not a list",
+            provider=PROVIDER,
+            method="GET",
+            url=response.url,
+        )
+    events = [BuildEvent.from_api(item) for item in body]
+    events.reverse()  # asked newest first (direction=backward): hand back oldest first
+    return events
+
+
+def build_events_flow(
+    id_or_url: str, *, limit: int, best_effort: bool = False
+) -> Flow[list[BuildEvent]]:
+    """Flow of :meth:`VercelClient.build_events`."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidValueError(limit, "limit must be a positive whole number", "use 20")
+    path = PATHS["deployment_events"].format(
+        id_or_url=_seg(id_or_url, "deployment id or URL", "dpl_123")
+    )
+    return single(
+        Call(
+            "GET",
+            path,
+            params={"direction": "backward", "limit": limit},
+            allow_status=(400, 401, 403, 404, 410) if best_effort else (),
+        ),
+        _parse_events,
+    )
+
+
+def cancel_deployment_flow(deployment_id: str) -> Flow[VercelDeployment]:
+    """Flow of :meth:`VercelClient.cancel_deployment`."""
+    path = PATHS["cancel_deployment"].format(id=_seg(deployment_id, "deployment id", "dpl_123"))
+    return single(Call("PATCH", path), lambda r: VercelDeployment.from_api(r.json()))
+
+
+def list_all_deployments_flow(
+    project_id: str | None,
+    *,
+    target: str | None,
+    state: ReadyState | str | None,
+    limit: int,
+    max_items: int,
+) -> Flow[list[VercelDeployment]]:
+    """Flow of :meth:`VercelClient.list_all_deployments`."""
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise InvalidValueError(max_items, "max_items must be at least 1", "use 1000")
+    found: list[VercelDeployment] = []
+    until: int | None = None
+    while len(found) < max_items:
+        page = yield from list_deployments_flow(
+            project_id,
+            target=target,
+            state=state,
+            limit=limit,
+            since=None,
+            until=until,
+            rollback_candidate=None,
+            branch=None,
+            sha=None,
+        )
+        found.extend(page.deployments)
+        if page.next_until is None or not page.deployments:
+            break
+        until = page.next_until
+    return found[:max_items]
 
 
 def list_deployments_flow(
@@ -313,8 +485,179 @@ def rollback_flow(project_id: str, deployment_id: str, description: str | None) 
     return single(Call("POST", path, params=params, idempotent=True), lambda r: None)
 
 
+def get_rolling_release_flow(id_or_name: str) -> Flow[RollingRelease | None]:
+    """Flow of :meth:`VercelClient.get_rolling_release`."""
+    path = PATHS["rolling_release"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+
+    def parse(response: HTTPResponse) -> RollingRelease | None:
+        body = response.json()
+        raw = body.get("rollingRelease") if isinstance(body, dict) else None
+        return RollingRelease.from_api(raw) if isinstance(raw, dict) else None
+
+    return single(Call("GET", path), parse)
+
+
+def list_promote_aliases_flow(project_id: str, *, failed_only: bool) -> Flow[list[PromoteAlias]]:
+    """Flow of :meth:`VercelClient.list_promote_aliases` (every page, 100 at a time)."""
+    path = PATHS["promote_aliases"].format(project_id=_seg(project_id, "project id", "prj_123"))
+    found: list[PromoteAlias] = []
+    until: int | None = None
+    while True:
+        params: dict[str, str | int] = {"limit": 100}
+        if failed_only:
+            params["failedOnly"] = "true"
+        if until is not None:
+            params["until"] = until
+        response = yield Call("GET", path, params=params)
+        assert response is not None
+        body = response.json()
+        items = body.get("aliases") if isinstance(body, dict) else None
+        found.extend(PromoteAlias.from_api(item) for item in items or [])
+        pagination = body.get("pagination") if isinstance(body, dict) else None
+        nxt = pagination.get("next") if isinstance(pagination, dict) else None
+        if not items or not isinstance(nxt, (int, float)) or isinstance(nxt, bool):
+            return found
+        until = int(nxt)
+
+
+def wait_for_promotion_flow(
+    project_id: str,
+    deployment_id: str,
+    *,
+    timeout: float,
+    poll_interval: float,
+    clock: Callable[[], float],
+) -> Flow[PromotionOutcome]:
+    """Flow of :meth:`VercelClient.wait_for_promotion`.
+
+    Follows the CLI's ``vercel promote`` wait (``packages/cli/src/commands/promote/
+    status.ts:78-182``): with Rolling Releases configured, an active stage is the
+    answer (:attr:`PromotionState.ROLLING`, or ``QUEUED`` when another deployment is
+    the canary); otherwise ``lastAliasRequest.jobStatus`` of the job that targets this
+    deployment decides, and a failed job lists the aliases Vercel could not move.
+    """
+    if timeout <= 0 or poll_interval <= 0:
+        raise InvalidValueError(
+            (timeout, poll_interval),
+            "timeout and poll_interval must be positive seconds",
+            "use e.g. timeout=300, poll_interval=5",
+        )
+    deadline = clock() + timeout
+    last = "no promote job seen yet"
+    while True:
+        project = yield from get_project_flow(project_id)
+        current = project.production
+        serving = current.id if current is not None else "nothing"
+        if current is not None and current.id == deployment_id:
+            return PromotionOutcome(
+                deployment_id, PromotionState.SUCCEEDED, f"production serves {current.url}"
+            )
+        if project.rolling_release_enabled:
+            release = yield from get_rolling_release_flow(project_id)
+            if release is not None and release.is_active:
+                share = f"{release.active_percentage:g}%" if release.active_percentage else "?%"
+                stage = f"stage {(release.active_stage_index or 0) + 1} of {release.stage_count}"
+                if release.canary_deployment_id == deployment_id:
+                    return PromotionOutcome(
+                        deployment_id,
+                        PromotionState.ROLLING,
+                        f"rolling release serving {share} of traffic to {deployment_id} "
+                        f"({stage}); Vercel advances the remaining stages",
+                        rolling_release=release,
+                    )
+                return PromotionOutcome(
+                    deployment_id,
+                    PromotionState.QUEUED,
+                    f"promotion queued until the active rolling release of "
+                    f"{release.canary_deployment_id} ({share}, {stage}) completes",
+                    rolling_release=release,
+                )
+            last = "rolling release not started yet"
+        job = project.last_alias_request
+        if job is not None and job.to_deployment_id == deployment_id and job.type != "rollback":
+            status = job.job_status
+            if status is AliasJobStatus.SUCCEEDED:
+                return PromotionOutcome(
+                    deployment_id,
+                    PromotionState.SUCCEEDED,
+                    f"promote job succeeded for {deployment_id}",
+                )
+            if status is AliasJobStatus.FAILED:
+                failed = yield from list_promote_aliases_flow(project_id, failed_only=True)
+                names = ", ".join(a.alias for a in failed) or "none listed"
+                return PromotionOutcome(
+                    deployment_id,
+                    PromotionState.FAILED,
+                    f"Vercel's promote job failed: it could not move these aliases to "
+                    f"{deployment_id}: {names}; production still serves {serving}",
+                    failed_aliases=tuple(failed),
+                )
+            if status is AliasJobStatus.SKIPPED:
+                return PromotionOutcome(
+                    deployment_id,
+                    PromotionState.SKIPPED,
+                    f"Vercel skipped the promote job for {deployment_id}; production still "
+                    f"serves {serving}",
+                )
+            if status is AliasJobStatus.UNKNOWN:
+                return PromotionOutcome(
+                    deployment_id,
+                    PromotionState.FAILED,
+                    f"unknown promote job status for {deployment_id}; production serves {serving}",
+                )
+            last = f"promote job {status.value}"
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise DeploymentTimeoutError(
+                f"promotion of {deployment_id} did not land within {timeout:g}s ({last}); "
+                f"production still serves {serving}",
+                deployment_id=deployment_id,
+                last_status=last,
+                timeout=timeout,
+                provider=PROVIDER,
+            )
+        yield Sleep(min(poll_interval, remaining))
+
+
+def issue_cert_flow(cns: Sequence[str]) -> Flow[VercelCert]:
+    """Flow of :meth:`VercelClient.issue_cert`."""
+    names = [cns] if isinstance(cns, str) else list(cns)
+    if not names:
+        raise InvalidValueError(names, "no host names given", "pass e.g. ['shop.example.com']")
+    for name in names:
+        _seg(name, "host name", "shop.example.com")
+    return single(
+        Call("POST", PATHS["certs"], json={"cns": names}),
+        lambda r: VercelCert.from_api(r.json()),
+    )
+
+
+_CERT_CODES = frozenset({"cert_missing", "cert_expired"})
+
+
+def _alias_conflict(
+    response: HTTPResponse, deployment_id: str, alias: str
+) -> Flow[AliasAssignment]:
+    # A 409 is "already assigned": the CLI returns {uid: err.uid, alias: err.alias}
+    # (packages/cli/src/util/alias/create-alias.ts:68-69). Without a uid in the answer,
+    # confirm by listing the deployment's aliases rather than assume.
+    error = _error_body(response) or {}
+    uid = error.get("uid")
+    if isinstance(uid, str) and uid:
+        name = error.get("alias")
+        return AliasAssignment(uid=uid, alias=name if isinstance(name, str) and name else alias)
+    existing = yield from list_aliases_flow(deployment_id)
+    for item in existing:
+        if item.alias == alias:
+            return AliasAssignment(uid=item.uid, alias=item.alias, created_at=item.created_at)
+    _raise_status(response)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def assign_alias_flow(
-    deployment_id: str, alias: str, redirect: str | None
+    deployment_id: str, alias: str, redirect: str | None, *, issue_cert: bool = True
 ) -> Flow[AliasAssignment]:
     """Flow of :meth:`VercelClient.assign_alias`."""
     path = PATHS["aliases"].format(deployment_id=_seg(deployment_id, "deployment id", "dpl_123"))
@@ -322,10 +665,32 @@ def assign_alias_flow(
     body: dict[str, Any] = {"alias": alias}
     if redirect is not None:
         body["redirect"] = redirect
-    return single(
-        Call("POST", path, json=body, idempotent=True),
-        lambda r: AliasAssignment.from_api(r.json()),
-    )
+    call = Call("POST", path, json=body, idempotent=True, allow_status=(400, 409))
+    for attempt in range(2):
+        response = yield call
+        assert response is not None
+        if response.status_code == 409:
+            return (yield from _alias_conflict(response, deployment_id, alias))
+        if response.status_code < 400:
+            return AliasAssignment.from_api(response.json())
+        code = (_error_body(response) or {}).get("code")
+        if code not in _CERT_CODES:
+            _raise_status(response)
+        if not issue_cert:
+            _raise_status(
+                response,
+                note=f"; {alias} needs a certificate first: call issue_cert([{alias!r}]) or "
+                "pass issue_cert=True",
+            )
+        if attempt == 1:
+            _raise_status(
+                response,
+                note=f"; a certificate for {alias} was issued but Vercel still reports it "
+                "missing: check the domain's DNS points at Vercel and try again",
+            )
+        # create-alias.ts:24-43: create a certificate for the alias, then try once more.
+        yield from issue_cert_flow([alias])
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _parse_aliases(response: HTTPResponse) -> list[VercelAlias]:
@@ -410,9 +775,84 @@ def _parse_env_list(response: HTTPResponse) -> list[VercelEnvVarInfo]:
 
 
 def list_env_flow(id_or_name: str) -> Flow[list[VercelEnvVarInfo]]:
-    """Flow of :meth:`VercelClient.list_env`."""
+    """Flow of :meth:`VercelClient.list_env`: every page.
+
+    The answer is ``{"envs": [...]}`` or, paged, ``{"envs", "pagination"}``; the next
+    page is asked for with ``until=pagination.next`` ("Timestamp that must be used to
+    request the next page", the spec's ``Pagination``).
+    """
     path = PATHS["env"].format(id_or_name=_seg(id_or_name, "project id or name", "my-app"))
-    return single(Call("GET", path), _parse_env_list)
+    found: list[VercelEnvVarInfo] = []
+    until: int | None = None
+    seen: set[int] = set()
+    while True:
+        response = yield Call("GET", path, params={"until": until} if until else None)
+        assert response is not None
+        found.extend(_parse_env_list(response))
+        body = response.json()
+        pagination = body.get("pagination") if isinstance(body, dict) else None
+        nxt = pagination.get("next") if isinstance(pagination, dict) else None
+        if not isinstance(nxt, (int, float)) or isinstance(nxt, bool) or int(nxt) in seen:
+            return found
+        until = int(nxt)
+        seen.add(until)
+
+
+def edit_env_flow(
+    id_or_name: str,
+    env_id: str,
+    *,
+    key: str | None,
+    value: str | None,
+    target: Sequence[str] | None,
+    type: EnvType | None,
+    git_branch: str | None,
+    comment: str | None,
+) -> Flow[VercelEnvVarInfo]:
+    """Flow of :meth:`VercelClient.edit_env`."""
+    path = PATHS["env_item"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "my-app"),
+        env_id=_seg(env_id, "environment variable id", "env_123"),
+    )
+    body: dict[str, Any] = {}
+    if key is not None:
+        body["key"] = _text(key, "key", "API_URL")
+    if value is not None:
+        if not isinstance(value, str):
+            raise InvalidValueError(env_id, "value must be a string", "convert it with str()")
+        if type is not EnvType.PLAIN:
+            register_secret(value)
+        body["value"] = value
+    if target is not None:
+        # VercelEnvVar checks the targets the same way the create call needs them.
+        body["target"] = list(_env_targets(target))
+    if type is not None:
+        body["type"] = EnvType(type).value
+    if git_branch is not None:
+        body["gitBranch"] = git_branch
+    if comment is not None:
+        body["comment"] = comment
+    if not body:
+        raise InvalidValueError(
+            env_id, "nothing to change", "pass at least one of key, value, target, type, ..."
+        )
+    return single(Call("PATCH", path, json=body), lambda r: VercelEnvVarInfo.from_api(r.json()))
+
+
+def _parse_removed(response: HTTPResponse) -> VercelEnvVarInfo:
+    body = response.json()
+    if isinstance(body, list) and body:
+        body = body[0]
+    return VercelEnvVarInfo.from_api(body)
+
+
+def delete_env_flow(id_or_name: str, env_id: str) -> Flow[VercelEnvVarInfo]:
+    """Flow of :meth:`VercelClient.delete_env`."""
+    path = PATHS["env_item"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "my-app"),
+        env_id=_seg(env_id, "environment variable id", "env_123"),
+    )
+    return single(Call("DELETE", path), _parse_removed)
 
 
 def get_project_flow(id_or_name: str) -> Flow[VercelProject]:
@@ -427,20 +867,14 @@ def get_project_flow(id_or_name: str) -> Flow[VercelProject]:
 
 
 class _VercelBase:
-    def __init__(self, token: str, team_id: str | None, base_url: str) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise ConfigurationError(
-                "Vercel token is empty; create one under Account Settings > Tokens and pass "
-                "it as token"
-            )
+    def __init__(
+        self, token: str, team_id: str | None, base_url: str, retry: RetryPolicy | None
+    ) -> None:
+        token = check_credential(token, argument="token", env_var=TOKEN_ENV)
         if team_id is not None and (not isinstance(team_id, str) or not team_id.strip()):
             raise ConfigurationError(
                 f"Vercel team id {team_id!r} is not a team id (a non-empty string); pass "
                 "'team_...' or None for a personal account"
-            )
-        if token != token.strip() or any(ch.isspace() for ch in token):
-            raise ConfigurationError(
-                "Vercel token contains whitespace; copy it again without spaces or newlines"
             )
         base_url = check_base_url(base_url, what="Vercel API base URL", example=DEFAULT_BASE_URL)
         register_secret(token)
@@ -448,10 +882,29 @@ class _VercelBase:
         self.base_url = base_url
         self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         self._scope: dict[str, str] = {"teamId": team_id} if team_id else {}
+        self._error_message = functools.partial(_error_message, team_id=team_id)
+        policy = retry if retry is not None else RetryPolicy()
+        if isinstance(policy, RetryPolicy) and policy.retry_after_jitter is None:
+            policy = attrs.evolve(policy, retry_after_jitter=RATE_LIMIT_SKEW)
+        self._retry = policy
 
     def __repr__(self) -> str:
         base = sanitize_url(self.base_url)
         return f"{type(self).__name__}(team_id={self.team_id!r}, base_url={base!r})"
+
+
+def _from_env(kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise ConfigurationError(
+            f"{TOKEN_ENV} is not set; create a token at {TOKENS_PAGE} and export it as "
+            f"{TOKEN_ENV} (and VERCEL_TEAM_ID for a team's projects)"
+        )
+    if "team_id" not in kwargs:
+        teams = [os.environ.get(name, "").strip() for name in TEAM_ENVS]
+        team = next((t for t in teams if t), None)
+        kwargs = {**kwargs, "team_id": team}
+    return token, kwargs
 
 
 class VercelClient(_VercelBase):
@@ -459,17 +912,23 @@ class VercelClient(_VercelBase):
 
     Args:
         token: a Vercel access token (sent as ``Authorization: Bearer``; never shown).
+            Create one at https://vercel.com/account/tokens.
         team_id: ``team_...``; when set, ``teamId`` is added to every call.
         base_url: the API root (tests point it at a loopback server).
         timeout: seconds per request.
         retry: the retry policy. 429 answers wait until Vercel's reset time (up to
-            ``RetryPolicy.max_retry_after``), then raise
+            ``RetryPolicy.max_retry_after``, 60 s) plus a random skew of up to 30 s
+            (the CLI's, unless the policy sets ``retry_after_jitter``), then raise
             :class:`~mosaic_sdk.errors.RateLimitError` with ``retry_after``.
         rate_limit: an optional client-side limiter shared by clients of one token.
         verify: TLS verification.
         transport: an httpx transport for tests.
         sleep: blocking sleep used while polling (tests inject a fake).
         clock: monotonic clock used for polling deadlines.
+
+    Raises:
+        InvalidValueError: ``token`` is empty, has white space or is a URL.
+        ConfigurationError: ``team_id`` or ``base_url`` is unusable.
 
     Example:
         >>> vercel = VercelClient("token-value", team_id="team_123")  # doctest: +SKIP
@@ -480,8 +939,8 @@ class VercelClient(_VercelBase):
     def __init__(
         self,
         token: str,
-        team_id: str | None = None,
         *,
+        team_id: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -491,7 +950,7 @@ class VercelClient(_VercelBase):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(token, team_id, base_url)
+        super().__init__(token, team_id, base_url, retry)
         self.sleep = sleep
         self.clock = clock
         self._http = HTTPClient(
@@ -499,14 +958,26 @@ class VercelClient(_VercelBase):
             provider=PROVIDER,
             headers=self._headers,
             timeout=timeout,
-            retry=retry,
+            retry=self._retry,
             rate_limit=rate_limit,
             verify=verify,
             transport=transport,
-            error_message=_error_message,
+            error_message=self._error_message,
             retry_after=rate_limit_wait,
         )
         self.base_url = self._http.base_url
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> VercelClient:
+        """A client from ``VERCEL_TOKEN`` and ``VERCEL_TEAM_ID`` (or the CLI's
+        ``VERCEL_ORG_ID``; neither means a personal account); ``kwargs`` as for the
+        constructor.
+
+        Raises:
+            ConfigurationError: ``VERCEL_TOKEN`` is not set.
+        """
+        token, kwargs = _from_env(kwargs)
+        return cls(token, **kwargs)
 
     def _run(self, flow: Flow[Any]) -> Any:
         # Drives a sans-I/O flow with the team scope; the deployment targets use it too.
@@ -533,6 +1004,10 @@ class VercelClient(_VercelBase):
         environment variables). ``target="production"`` builds for production;
         omitted means preview. ``meta`` is stored on the deployment (the deployment
         target uses ``meta.imageDigest``). Never retried automatically.
+
+        Raises:
+            InvalidValueError: no source or several, bad meta or file paths (nothing
+                is sent).
         """
         result: VercelDeployment = self._run(
             create_deployment_flow(
@@ -551,7 +1026,11 @@ class VercelClient(_VercelBase):
         return result
 
     def get_deployment(self, id_or_url: str) -> VercelDeployment:
-        """Get one deployment by id or host name (``GET /v13/deployments/{idOrUrl}``)."""
+        """Get one deployment by id or host name (``GET /v13/deployments/{idOrUrl}``).
+
+        Raises:
+            NotFoundError: no such deployment in this scope.
+        """
         result: VercelDeployment = self._run(get_deployment_flow(id_or_url))
         return result
 
@@ -565,17 +1044,41 @@ class VercelClient(_VercelBase):
         """Poll a deployment until ``READY``, ``ERROR`` or ``CANCELED`` and return it.
 
         A failed build is **returned** (check :attr:`VercelDeployment.ready_state`,
-        ``error_code`` and ``error_message``).
+        ``error_code``, ``error_message`` and ``build_log``, the last
+        :data:`BUILD_LOG_LINES` lines of ``GET /v3/deployments/{id}/events``).
 
         Raises:
             DeploymentTimeoutError: still queued or building after ``timeout`` seconds
-                (the deployment itself is untouched and may still finish).
+                (the deployment itself is untouched and may still finish; see
+                :meth:`cancel_deployment`).
         """
         result: VercelDeployment = self._run(
             wait_for_deployment_flow(
                 id_or_url, timeout=timeout, poll_interval=poll_interval, clock=self.clock
             )
         )
+        return result
+
+    def build_events(self, id_or_url: str, *, limit: int = 100) -> list[BuildEvent]:
+        """The newest ``limit`` build events of a deployment, oldest first
+        (``GET /v3/deployments/{idOrUrl}/events?direction=backward&limit=``).
+
+        Raises:
+            InvalidValueError: ``limit`` is not a positive whole number.
+            NotFoundError: no such deployment in this scope.
+        """
+        result: list[BuildEvent] = self._run(build_events_flow(id_or_url, limit=limit))
+        return result
+
+    def cancel_deployment(self, deployment_id: str) -> VercelDeployment:
+        """Cancel a queued or building deployment (``PATCH /v12/deployments/{id}/cancel``)
+        and return it (``CANCELED``).
+
+        Raises:
+            BadRequestError: the deployment already finished.
+            NotFoundError: no such deployment in this scope.
+        """
+        result: VercelDeployment = self._run(cancel_deployment_flow(deployment_id))
         return result
 
     def list_deployments(
@@ -594,7 +1097,11 @@ class VercelClient(_VercelBase):
         """One page of deployments, newest first (``GET /v6/deployments``).
 
         ``since``/``until`` are epoch milliseconds; pass
-        :attr:`DeploymentPage.next_until` as ``until`` for the next page.
+        :attr:`DeploymentPage.next_until` as ``until`` for the next page, or use
+        :meth:`list_all_deployments`.
+
+        Raises:
+            InvalidValueError: ``limit`` is not 1 to 100.
         """
         result: DeploymentPage = self._run(
             list_deployments_flow(
@@ -611,14 +1118,84 @@ class VercelClient(_VercelBase):
         )
         return result
 
+    def list_all_deployments(
+        self,
+        project_id: str | None = None,
+        *,
+        target: str | None = None,
+        state: ReadyState | str | None = None,
+        limit: int = 100,
+        max_items: int = 1000,
+    ) -> list[VercelDeployment]:
+        """Deployments newest first, following every page (``GET /v6/deployments`` with
+        ``until=pagination.next``) up to ``max_items``.
+
+        Raises:
+            InvalidValueError: ``limit`` (per page) is not 1 to 100, or ``max_items`` < 1.
+        """
+        result: list[VercelDeployment] = self._run(
+            list_all_deployments_flow(
+                project_id, target=target, state=state, limit=limit, max_items=max_items
+            )
+        )
+        return result
+
     def promote(self, project_id: str, deployment_id: str) -> None:
         """Point production at an existing deployment without rebuilding it
         (``POST /v10/projects/{projectId}/promote/{deploymentId}``).
 
-        Vercel finishes the alias switch asynchronously; watch
-        :attr:`VercelProject.production` (:meth:`get_project`) to see it land.
+        Vercel finishes the alias switch asynchronously (201), or queues it until an
+        active rolling release completes (202); :meth:`wait_for_promotion` tells which
+        and how it ended.
         """
         self._run(promote_flow(project_id, deployment_id))
+
+    def wait_for_promotion(
+        self,
+        project_id: str,
+        deployment_id: str,
+        *,
+        timeout: float = DEFAULT_PROMOTE_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> PromotionOutcome:
+        """Wait until a promotion of ``deployment_id`` ends, the way ``vercel promote``
+        does: ``GET /v9/projects/{id}`` (``lastAliasRequest.jobStatus``,
+        ``targets.production``), ``GET /v1/projects/{id}/rolling-release`` when Rolling
+        Releases are configured, and ``GET /v1/projects/{id}/promote/aliases?failedOnly=true``
+        for a failed job.
+
+        A failed or skipped job ends the wait at once; an active rolling release of
+        the deployment is :attr:`PromotionState.ROLLING` (traffic is moving to it).
+
+        Raises:
+            DeploymentTimeoutError: the job is still pending after ``timeout`` seconds.
+        """
+        result: PromotionOutcome = self._run(
+            wait_for_promotion_flow(
+                project_id,
+                deployment_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    def list_promote_aliases(
+        self, project_id: str, *, failed_only: bool = True
+    ) -> list[PromoteAlias]:
+        """The aliases of the project's newest promote job, every page
+        (``GET /v1/projects/{projectId}/promote/aliases``)."""
+        result: list[PromoteAlias] = self._run(
+            list_promote_aliases_flow(project_id, failed_only=failed_only)
+        )
+        return result
+
+    def get_rolling_release(self, id_or_name: str) -> RollingRelease | None:
+        """The project's rolling release, or ``None``
+        (``GET /v1/projects/{idOrName}/rolling-release``)."""
+        result: RollingRelease | None = self._run(get_rolling_release_flow(id_or_name))
+        return result
 
     def rollback(
         self, project_id: str, deployment_id: str, *, description: str | None = None
@@ -633,13 +1210,37 @@ class VercelClient(_VercelBase):
         self._run(rollback_flow(project_id, deployment_id, description))
 
     def assign_alias(
-        self, deployment_id: str, alias: str, *, redirect: str | None = None
+        self,
+        deployment_id: str,
+        alias: str,
+        *,
+        redirect: str | None = None,
+        issue_cert: bool = True,
     ) -> AliasAssignment:
         """Point ``alias`` at a deployment (``POST /v2/deployments/{id}/aliases``).
 
-        The deployment must be ``READY`` (Vercel answers 400 otherwise).
+        As in the Vercel CLI (``util/alias/create-alias.ts``): a 409 (the alias is
+        already on that deployment) is success, and ``cert_missing``/``cert_expired``
+        issue a certificate (``POST /v8/certs``) and try once more, unless
+        ``issue_cert=False``.
+
+        Raises:
+            BadRequestError: the deployment is not ``READY`` (``deployment_not_ready``),
+                or the alias needs a certificate that could not be used.
+            PermissionDeniedError: the alias belongs to another account.
         """
-        result: AliasAssignment = self._run(assign_alias_flow(deployment_id, alias, redirect))
+        result: AliasAssignment = self._run(
+            assign_alias_flow(deployment_id, alias, redirect, issue_cert=issue_cert)
+        )
+        return result
+
+    def issue_cert(self, cns: Sequence[str]) -> VercelCert:
+        """Issue a certificate for host names (``POST /v8/certs``).
+
+        Raises:
+            InvalidValueError: no host names given.
+        """
+        result: VercelCert = self._run(issue_cert_flow(cns))
         return result
 
     def list_aliases(self, deployment_id: str) -> list[VercelAlias]:
@@ -665,13 +1266,58 @@ class VercelClient(_VercelBase):
         return result
 
     def list_env(self, project: str) -> list[VercelEnvVarInfo]:
-        """The project's environment variables, without values
+        """The project's environment variables, without values, every page
         (``GET /v10/projects/{idOrName}/env``)."""
         result: list[VercelEnvVarInfo] = self._run(list_env_flow(project))
         return result
 
+    def edit_env(
+        self,
+        project: str,
+        env_id: str,
+        *,
+        key: str | None = None,
+        value: str | None = None,
+        target: Sequence[str] | None = None,
+        type: EnvType | None = None,
+        git_branch: str | None = None,
+        comment: str | None = None,
+    ) -> VercelEnvVarInfo:
+        """Change one environment variable (``PATCH /v9/projects/{idOrName}/env/{id}``);
+        only the fields given are sent. The value is masked in logs unless
+        ``type=EnvType.PLAIN``.
+
+        Raises:
+            InvalidValueError: nothing to change, or bad targets.
+            NotFoundError: no such variable.
+        """
+        result: VercelEnvVarInfo = self._run(
+            edit_env_flow(
+                project,
+                env_id,
+                key=key,
+                value=value,
+                target=target,
+                type=type,
+                git_branch=git_branch,
+                comment=comment,
+            )
+        )
+        return result
+
+    def delete_env(self, project: str, env_id: str) -> VercelEnvVarInfo:
+        """Remove one environment variable (``DELETE /v9/projects/{idOrName}/env/{id}``)
+        and return what was removed.
+
+        Raises:
+            NotFoundError: no such variable (also when a retry follows a removal).
+        """
+        result: VercelEnvVarInfo = self._run(delete_env_flow(project, env_id))
+        return result
+
     def get_project(self, id_or_name: str) -> VercelProject:
-        """A project and its current production deployment (``GET /v9/projects/{idOrName}``)."""
+        """A project, its current production deployment and its newest promote job
+        (``GET /v9/projects/{idOrName}``)."""
         result: VercelProject = self._run(get_project_flow(id_or_name))
         return result
 
@@ -698,8 +1344,8 @@ class AsyncVercelClient(_VercelBase):
     def __init__(
         self,
         token: str,
-        team_id: str | None = None,
         *,
+        team_id: str | None = None,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -709,7 +1355,7 @@ class AsyncVercelClient(_VercelBase):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(token, team_id, base_url)
+        super().__init__(token, team_id, base_url, retry)
         self.sleep = sleep
         self.clock = clock
         self._http = AsyncHTTPClient(
@@ -717,14 +1363,20 @@ class AsyncVercelClient(_VercelBase):
             provider=PROVIDER,
             headers=self._headers,
             timeout=timeout,
-            retry=retry,
+            retry=self._retry,
             rate_limit=rate_limit,
             verify=verify,
             transport=transport,
-            error_message=_error_message,
+            error_message=self._error_message,
             retry_after=rate_limit_wait,
         )
         self.base_url = self._http.base_url
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> AsyncVercelClient:
+        """See :meth:`VercelClient.from_env`."""
+        token, kwargs = _from_env(kwargs)
+        return cls(token, **kwargs)
 
     async def _run(self, flow: Flow[Any]) -> Any:
         # Drives a sans-I/O flow with the team scope; the deployment targets use it too.
@@ -781,6 +1433,16 @@ class AsyncVercelClient(_VercelBase):
         )
         return result
 
+    async def build_events(self, id_or_url: str, *, limit: int = 100) -> list[BuildEvent]:
+        """See :meth:`VercelClient.build_events`."""
+        result: list[BuildEvent] = await self._run(build_events_flow(id_or_url, limit=limit))
+        return result
+
+    async def cancel_deployment(self, deployment_id: str) -> VercelDeployment:
+        """See :meth:`VercelClient.cancel_deployment`."""
+        result: VercelDeployment = await self._run(cancel_deployment_flow(deployment_id))
+        return result
+
     async def list_deployments(
         self,
         project_id: str | None = None,
@@ -810,9 +1472,60 @@ class AsyncVercelClient(_VercelBase):
         )
         return result
 
+    async def list_all_deployments(
+        self,
+        project_id: str | None = None,
+        *,
+        target: str | None = None,
+        state: ReadyState | str | None = None,
+        limit: int = 100,
+        max_items: int = 1000,
+    ) -> list[VercelDeployment]:
+        """See :meth:`VercelClient.list_all_deployments`."""
+        result: list[VercelDeployment] = await self._run(
+            list_all_deployments_flow(
+                project_id, target=target, state=state, limit=limit, max_items=max_items
+            )
+        )
+        return result
+
     async def promote(self, project_id: str, deployment_id: str) -> None:
         """See :meth:`VercelClient.promote`."""
         await self._run(promote_flow(project_id, deployment_id))
+
+    async def wait_for_promotion(
+        self,
+        project_id: str,
+        deployment_id: str,
+        *,
+        timeout: float = DEFAULT_PROMOTE_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> PromotionOutcome:
+        """See :meth:`VercelClient.wait_for_promotion`."""
+        result: PromotionOutcome = await self._run(
+            wait_for_promotion_flow(
+                project_id,
+                deployment_id,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                clock=self.clock,
+            )
+        )
+        return result
+
+    async def list_promote_aliases(
+        self, project_id: str, *, failed_only: bool = True
+    ) -> list[PromoteAlias]:
+        """See :meth:`VercelClient.list_promote_aliases`."""
+        result: list[PromoteAlias] = await self._run(
+            list_promote_aliases_flow(project_id, failed_only=failed_only)
+        )
+        return result
+
+    async def get_rolling_release(self, id_or_name: str) -> RollingRelease | None:
+        """See :meth:`VercelClient.get_rolling_release`."""
+        result: RollingRelease | None = await self._run(get_rolling_release_flow(id_or_name))
+        return result
 
     async def rollback(
         self, project_id: str, deployment_id: str, *, description: str | None = None
@@ -821,10 +1534,22 @@ class AsyncVercelClient(_VercelBase):
         await self._run(rollback_flow(project_id, deployment_id, description))
 
     async def assign_alias(
-        self, deployment_id: str, alias: str, *, redirect: str | None = None
+        self,
+        deployment_id: str,
+        alias: str,
+        *,
+        redirect: str | None = None,
+        issue_cert: bool = True,
     ) -> AliasAssignment:
         """See :meth:`VercelClient.assign_alias`."""
-        result: AliasAssignment = await self._run(assign_alias_flow(deployment_id, alias, redirect))
+        result: AliasAssignment = await self._run(
+            assign_alias_flow(deployment_id, alias, redirect, issue_cert=issue_cert)
+        )
+        return result
+
+    async def issue_cert(self, cns: Sequence[str]) -> VercelCert:
+        """See :meth:`VercelClient.issue_cert`."""
+        result: VercelCert = await self._run(issue_cert_flow(cns))
         return result
 
     async def list_aliases(self, deployment_id: str) -> list[VercelAlias]:
@@ -843,6 +1568,38 @@ class AsyncVercelClient(_VercelBase):
     async def list_env(self, project: str) -> list[VercelEnvVarInfo]:
         """See :meth:`VercelClient.list_env`."""
         result: list[VercelEnvVarInfo] = await self._run(list_env_flow(project))
+        return result
+
+    async def edit_env(
+        self,
+        project: str,
+        env_id: str,
+        *,
+        key: str | None = None,
+        value: str | None = None,
+        target: Sequence[str] | None = None,
+        type: EnvType | None = None,
+        git_branch: str | None = None,
+        comment: str | None = None,
+    ) -> VercelEnvVarInfo:
+        """See :meth:`VercelClient.edit_env`."""
+        result: VercelEnvVarInfo = await self._run(
+            edit_env_flow(
+                project,
+                env_id,
+                key=key,
+                value=value,
+                target=target,
+                type=type,
+                git_branch=git_branch,
+                comment=comment,
+            )
+        )
+        return result
+
+    async def delete_env(self, project: str, env_id: str) -> VercelEnvVarInfo:
+        """See :meth:`VercelClient.delete_env`."""
+        result: VercelEnvVarInfo = await self._run(delete_env_flow(project, env_id))
         return result
 
     async def get_project(self, id_or_name: str) -> VercelProject:

@@ -22,12 +22,20 @@ from mosaic_sdk.observability._redact import register_secret
 __all__ = [
     "PROTECTION_BYPASS_HEADER",
     "AliasAssignment",
+    "AliasJobStatus",
+    "BuildEvent",
     "DeploymentPage",
     "EnvType",
     "GitSource",
+    "LastAliasRequest",
+    "PromoteAlias",
+    "PromotionOutcome",
+    "PromotionState",
     "ProtectionBypass",
     "ReadyState",
+    "RollingRelease",
     "VercelAlias",
+    "VercelCert",
     "VercelDeployment",
     "VercelEnvVar",
     "VercelEnvVarInfo",
@@ -121,6 +129,9 @@ class VercelDeployment:
         inspector_url: the dashboard page of the deployment.
         is_rollback_candidate: whether Vercel allows an instant rollback to it (list
             answers only).
+        build_log: the last build output lines of a failed deployment, oldest first
+            (filled by :meth:`~mosaic_sdk.providers.vercel.VercelClient.wait_for_deployment`
+            from ``GET /v3/deployments/{id}/events``; empty otherwise).
     """
 
     id: str
@@ -138,6 +149,7 @@ class VercelDeployment:
     error_message: str | None = None
     inspector_url: str | None = None
     is_rollback_candidate: bool | None = None
+    build_log: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @property
     def https_url(self) -> str:
@@ -218,11 +230,18 @@ class VercelProject:
         production: the deployment serving production now (``targets.production``),
             or ``None`` before the first production deployment. After an instant
             rollback this is the rolled-back-to deployment, not the newest one.
+        last_alias_request: the newest promote or rollback job
+            (``lastAliasRequest``), or ``None``.
+        rolling_release_enabled: True when the project has a Rolling Releases
+            configuration (``rollingRelease`` is set); promotions then shift traffic in
+            stages.
     """
 
     id: str
     name: str
     production: VercelDeployment | None = None
+    last_alias_request: LastAliasRequest | None = None
+    rolling_release_enabled: bool = False
 
     @classmethod
     def from_api(cls, raw: Any) -> VercelProject:
@@ -232,10 +251,258 @@ class VercelProject:
             raise _invalid("a project (needs 'id' and 'name')", raw)
         targets = data.get("targets")
         production = targets.get("production") if isinstance(targets, Mapping) else None
+        job = data.get("lastAliasRequest")
         return cls(
             id=data["id"],
             name=data["name"],
             production=VercelDeployment.from_api(production) if production else None,
+            last_alias_request=LastAliasRequest.from_api(job) if isinstance(job, Mapping) else None,
+            rolling_release_enabled=bool(data.get("rollingRelease")),
+        )
+
+
+class AliasJobStatus(enum.Enum):
+    """``lastAliasRequest.jobStatus``: where a promote or rollback job is.
+
+    ``pending`` and ``in-progress`` are still moving; ``succeeded``, ``failed`` and
+    ``skipped`` are final (``vercel/vercel`` ``packages/cli/src/commands/promote/status.ts``).
+    ``UNKNOWN`` stands for values newer API versions may add.
+    """
+
+    PENDING = "pending"
+    IN_PROGRESS = "in-progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def from_api(cls, value: Any) -> AliasJobStatus:
+        """The member for ``value``; :attr:`UNKNOWN` for anything else."""
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def is_final(self) -> bool:
+        """True once the job can no longer change."""
+        return self not in (AliasJobStatus.PENDING, AliasJobStatus.IN_PROGRESS)
+
+
+@attrs.frozen
+class LastAliasRequest:
+    """A project's newest promote or rollback job (``lastAliasRequest``).
+
+    Attributes:
+        to_deployment_id: the deployment production is being pointed at.
+        from_deployment_id: the deployment it served before, when reported.
+        job_status: where the job is.
+        requested_at: when it was requested (UTC), when reported.
+        type: ``promote`` or ``rollback``.
+    """
+
+    to_deployment_id: str
+    job_status: AliasJobStatus
+    from_deployment_id: str | None = None
+    requested_at: datetime | None = None
+    type: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Any) -> LastAliasRequest:
+        """Parse a ``lastAliasRequest`` object."""
+        data = _mapping(raw, "a lastAliasRequest")
+        return cls(
+            to_deployment_id=str(data.get("toDeploymentId") or ""),
+            job_status=AliasJobStatus.from_api(data.get("jobStatus")),
+            from_deployment_id=_opt_str(data.get("fromDeploymentId")),
+            requested_at=_ms(data.get("requestedAt")),
+            type=str(data.get("type") or ""),
+        )
+
+
+@attrs.frozen
+class RollingRelease:
+    """A project's rolling release (``GET /v1/projects/{idOrName}/rolling-release``).
+
+    Attributes:
+        state: ``ACTIVE``, ``COMPLETE`` or ``ABORTED``.
+        canary_deployment_id: the deployment traffic is shifting to.
+        current_deployment_id: the deployment serving the rest of the traffic.
+        active_stage_index: zero-based index of the active stage, if any.
+        active_percentage: traffic share of the canary in the active stage, if any.
+        stage_count: how many stages the release has.
+    """
+
+    state: str
+    canary_deployment_id: str | None = None
+    current_deployment_id: str | None = None
+    active_stage_index: int | None = None
+    active_percentage: float | None = None
+    stage_count: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        """True while the release is shifting traffic (``ACTIVE`` with an active stage)."""
+        return self.state.upper() == "ACTIVE" and self.active_stage_index is not None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> RollingRelease:
+        """Parse the ``rollingRelease`` object."""
+        data = _mapping(raw, "a rolling release")
+        raw_stage = data.get("activeStage")
+        stage: Mapping[str, Any] = raw_stage if isinstance(raw_stage, Mapping) else {}
+        canary = data.get("canaryDeployment")
+        current = data.get("currentDeployment")
+        stages = data.get("stages")
+        index: Any = stage.get("index")
+        percentage: Any = stage.get("targetPercentage")
+        return cls(
+            state=str(data.get("state") or ""),
+            canary_deployment_id=(
+                _opt_str(canary.get("id")) if isinstance(canary, Mapping) else None
+            ),
+            current_deployment_id=(
+                _opt_str(current.get("id")) if isinstance(current, Mapping) else None
+            ),
+            active_stage_index=int(index) if _is_number(index) else None,
+            active_percentage=float(percentage) if _is_number(percentage) else None,
+            stage_count=len(stages) if isinstance(stages, list) else 0,
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@attrs.frozen
+class PromoteAlias:
+    """One alias of a promote job (``GET /v1/projects/{id}/promote/aliases`` item).
+
+    Attributes:
+        alias: the host name.
+        status: ``completed``, ``in-progress``, ``pending`` or ``failed``.
+        id: the alias id.
+        deployment_id: the deployment it was being pointed at, when reported.
+    """
+
+    alias: str
+    status: str
+    id: str = ""
+    deployment_id: str | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> PromoteAlias:
+        """Parse one item; ``alias`` is a string (the SDK and spec) or an object with
+        ``alias`` and ``deploymentId`` (the CLI's ``/v9`` answer)."""
+        data = _mapping(raw, "a promote alias")
+        alias = data.get("alias")
+        deployment_id = None
+        if isinstance(alias, Mapping):
+            deployment_id = _opt_str(alias.get("deploymentId"))
+            alias = alias.get("alias")
+        if not isinstance(alias, str):
+            raise _invalid("a promote alias (needs 'alias')", raw)
+        return cls(
+            alias=alias,
+            status=str(data.get("status") or ""),
+            id=str(data.get("id") or ""),
+            deployment_id=deployment_id,
+        )
+
+
+class PromotionState(enum.Enum):
+    """How a promotion ended, as :class:`PromotionOutcome` reports it."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ROLLING = "rolling"
+    QUEUED = "queued"
+
+
+@attrs.frozen
+class PromotionOutcome:
+    """Result of :meth:`~mosaic_sdk.providers.vercel.VercelClient.wait_for_promotion`.
+
+    Attributes:
+        deployment_id: the deployment that was promoted.
+        state: ``SUCCEEDED`` (production serves it), ``FAILED`` (Vercel could not move
+            every alias), ``SKIPPED`` (Vercel skipped the request), ``ROLLING`` (a rolling
+            release is shifting traffic to it) or ``QUEUED`` (it waits for the active
+            rolling release to finish).
+        detail: what happened, in words.
+        failed_aliases: the aliases Vercel could not move, for ``FAILED``.
+        rolling_release: the release, for ``ROLLING``.
+    """
+
+    deployment_id: str
+    state: PromotionState
+    detail: str = ""
+    failed_aliases: tuple[PromoteAlias, ...] = ()
+    rolling_release: RollingRelease | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when production serves the deployment or traffic is moving to it."""
+        return self.state in (PromotionState.SUCCEEDED, PromotionState.ROLLING)
+
+
+@attrs.frozen
+class BuildEvent:
+    """One build event of a deployment (``GET /v3/deployments/{idOrUrl}/events`` item).
+
+    Attributes:
+        type: ``stdout``, ``stderr``, ``command``, ``exit``, ``deployment-state``...
+        text: the output line ("" for events without text).
+        created_at: when it happened (UTC), when reported.
+    """
+
+    type: str
+    text: str
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> BuildEvent:
+        """Parse either documented shape: ``{type, created, payload: {text}}`` or the
+        flat ``{type, created, text}``."""
+        data = _mapping(raw, "a build event")
+        payload = data.get("payload")
+        text = data.get("text")
+        if not isinstance(text, str) and isinstance(payload, Mapping):
+            text = payload.get("text")
+        return cls(
+            type=str(data.get("type") or ""),
+            text=text if isinstance(text, str) else "",
+            created_at=_ms(data.get("created") or data.get("date")),
+        )
+
+
+@attrs.frozen
+class VercelCert:
+    """A certificate issued by ``POST /v8/certs``.
+
+    Attributes:
+        id: the certificate id.
+        cns: the host names it covers.
+        expires_at: when it expires (UTC), when reported.
+    """
+
+    id: str
+    cns: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> VercelCert:
+        """Parse the issue-cert answer."""
+        data = _mapping(raw, "a certificate")
+        if not isinstance(data.get("id"), str):
+            raise _invalid("a certificate (needs 'id')", raw)
+        cns = data.get("cns")
+        return cls(
+            id=data["id"],
+            cns=tuple(str(c) for c in cns) if isinstance(cns, list) else (),
+            expires_at=_ms(data.get("expiresAt")),
         )
 
 

@@ -43,7 +43,7 @@ def portainer_fake() -> Iterator[tuple[FakePortainer, str]]:
 def test_vercel_deployment_progresses_to_ready(vercel_fake: tuple[FakeVercel, str]) -> None:
     fake, url = vercel_fake
     transport = Exempting("vercel", httpx.HTTPTransport())
-    with VercelClient(TOKEN, TEAM_ID, base_url=url, transport=transport) as client:
+    with VercelClient(TOKEN, team_id=TEAM_ID, base_url=url, transport=transport) as client:
         created = client.create_deployment("shop", redeploy_of="dpl_1", meta={"k": "v"})
         assert created.ready_state is ReadyState.QUEUED
         ready = client.wait_for_deployment(created.id, poll_interval=0.01, timeout=10)
@@ -58,7 +58,7 @@ def test_vercel_failed_build_over_http(vercel_fake: tuple[FakeVercel, str]) -> N
     fake.build_steps = ["INITIALIZING", "BUILDING", "ERROR"]
 
     async def main() -> ReadyState:
-        async with AsyncVercelClient(TOKEN, TEAM_ID, base_url=url) as client:
+        async with AsyncVercelClient(TOKEN, team_id=TEAM_ID, base_url=url) as client:
             created = await client.create_deployment("shop", redeploy_of="dpl_1")
             done = await client.wait_for_deployment(created.id, poll_interval=0.01, timeout=10)
             return done.ready_state
@@ -77,14 +77,18 @@ def test_vercel_429_waits_for_the_reset_then_succeeds(vercel_fake: tuple[FakeVer
         time.sleep(seconds)
 
     with VercelClient(
-        TOKEN, TEAM_ID, base_url=url, retry=RetryPolicy(max_retries=3, sleep=sleep)
+        TOKEN,
+        team_id=TEAM_ID,
+        base_url=url,
+        retry=RetryPolicy(max_retries=3, sleep=sleep, retry_after_jitter=0.0),
     ) as client:
         project = client.get_project("shop")
     assert project.name == "shop"
     assert len(fake.requests) == 3
     assert len(waits) == 2
-    # The wait comes from the body's resetMs, not from a generic backoff.
-    assert all(0.0 < w <= 0.4 for w in waits)
+    # The wait comes from Retry-After (whole seconds, as the CLI reads it), not from a
+    # generic backoff; the CLI's random skew is switched off here.
+    assert all(0.0 < w <= 1.0 for w in waits)
 
 
 def test_vercel_429_beyond_the_cap_raises(vercel_fake: tuple[FakeVercel, str]) -> None:
@@ -92,7 +96,7 @@ def test_vercel_429_beyond_the_cap_raises(vercel_fake: tuple[FakeVercel, str]) -
     fake.rate_limited_requests = 1
     fake.rate_limit_reset_in = 3600
     with (
-        VercelClient(TOKEN, TEAM_ID, base_url=url) as client,
+        VercelClient(TOKEN, team_id=TEAM_ID, base_url=url) as client,
         pytest.raises(RateLimitError) as info,
     ):
         client.get_project("shop")

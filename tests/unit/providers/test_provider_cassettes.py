@@ -1,6 +1,8 @@
-"""Response handling against vcrpy cassettes shaped like the real Portainer and Vercel APIs.
+"""Response handling against vcrpy cassettes shaped like the real Portainer API.
 
-The cassettes in ``tests/cassettes/portainer`` and ``tests/cassettes/vercel`` were written
+The Vercel cassettes were removed (#12): they were hand-written, not recorded, and the
+Vercel tests now run against ``tests/_fake_vercel.py``, whose behaviours cite the CLI and
+SDK source. The cassettes in ``tests/cassettes/portainer`` were written
 by hand from the published specs and the research notes (no live account was used), with
 every field the real servers send that the SDK must tolerate: CE's Go-cased stack fields
 next to EE's, Docker's container summary with networks and mounts, Vercel's full
@@ -22,8 +24,7 @@ import httpx
 import pytest
 import vcr
 
-from mosaic_sdk._http import RetryPolicy
-from mosaic_sdk.errors import APIStatusError, NotFoundError
+from mosaic_sdk.errors import NotFoundError
 from mosaic_sdk.providers import DeploymentStatus
 from mosaic_sdk.providers.portainer import (
     AsyncPortainerClient,
@@ -31,25 +32,13 @@ from mosaic_sdk.providers.portainer import (
     PortainerClient,
     PortainerDeploymentTarget,
 )
-from mosaic_sdk.providers.vercel import (
-    GitSource,
-    ReadyState,
-    VercelClient,
-    VercelDeploymentTarget,
-    VercelEnvVar,
-)
 from mosaic_sdk.values import Digest, ImageReference
-from tests._fake_http import FakeClock
 from tests._provider_specs import Exempting
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 PORTAINER_URL = "https://portainer.example.com:9443"
-# Placeholders: the cassettes hold no credential, these never leave the test process.
+# Placeholder: the cassettes hold no credential, this never leaves the test process.
 PORTAINER_KEY = "ptr_cassette-placeholder-key"
-VERCEL_TOKEN = "vercel-cassette-placeholder-token"
-TEAM = "team_1a2b3c4d5e6f7g8h9i0j1k2l"
-PROJECT = "prj_12HKQaOmR5t5Uy6vdcQsNIiZgHGB"
-NEW_ID = "dpl_5WJWYSyB7BpgTj3EuwF37WMRBXBt"
 DIGEST_A = "sha256:" + "a" * 64
 
 REPLAY = vcr.VCR(
@@ -68,27 +57,8 @@ def portainer_transport() -> Iterator[Exempting]:
     transport.assert_clean()
 
 
-@pytest.fixture
-def vercel_transport() -> Iterator[Exempting]:
-    transport = Exempting("vercel", httpx.HTTPTransport())
-    yield transport
-    transport.assert_clean()
-
-
 def _portainer(transport: Exempting) -> PortainerClient:
     return PortainerClient(PORTAINER_URL, PORTAINER_KEY, transport=transport)
-
-
-def _vercel(transport: Exempting, clock: FakeClock | None = None) -> VercelClient:
-    clock = clock or FakeClock()
-    return VercelClient(
-        VERCEL_TOKEN,
-        TEAM,
-        transport=transport,
-        sleep=clock.sleep,
-        clock=clock,
-        retry=RetryPolicy(sleep=lambda s: None),
-    )
 
 
 # -- Portainer -----------------------------------------------------------------------------
@@ -185,90 +155,6 @@ def test_portainer_async_replay() -> None:
     transport.assert_clean()
 
 
-# -- Vercel --------------------------------------------------------------------------------
-
-
-def test_vercel_create_and_wait(vercel_transport: Exempting) -> None:
-    clock = FakeClock()
-    with REPLAY.use_cassette("vercel/create_and_wait.yaml") as cassette:
-        client = _vercel(vercel_transport, clock)
-        created = client.create_deployment(
-            "shop",
-            project=PROJECT,
-            target="production",
-            git_source=GitSource.github("acme", "shop", "main", "c" * 40),
-            meta={
-                "imageDigest": DIGEST_A,
-                "version": "1.0.0",
-                "githubCommitSha": "c" * 40,
-                "githubCommitRef": "main",
-            },
-        )
-        ready = client.wait_for_deployment(created.id, poll_interval=3)
-    assert cassette.all_played
-    assert created.ready_state is ReadyState.QUEUED
-    assert ready.ready_state is ReadyState.READY
-    assert ready.ready_substate == "STAGED"
-    assert ready.aliases == ("shop-git-main-acme.vercel.app",)
-    assert clock.sleeps == [3]
-
-
-def test_vercel_list_pages(vercel_transport: Exempting) -> None:
-    with REPLAY.use_cassette("vercel/list_deployments.yaml") as cassette:
-        client = _vercel(vercel_transport)
-        first = client.list_deployments(PROJECT, target="production", state="READY", limit=1)
-        second = client.list_deployments(
-            PROJECT, target="production", state="READY", limit=1, until=first.next_until
-        )
-    assert cassette.all_played
-    assert first.deployments[0].id == NEW_ID
-    assert first.deployments[0].is_rollback_candidate
-    assert second.deployments[0].meta["version"] == "0.9.0"
-    assert second.next_until is None
-
-
-def test_vercel_target_promotes(vercel_transport: Exempting) -> None:
-    with REPLAY.use_cassette("vercel/promote.yaml") as cassette:
-        target = VercelDeploymentTarget(_vercel(vercel_transport), PROJECT, poll_interval=1)
-        deployment = target.deploy(ImageReference.parse(f"ghcr.io/acme/web@{DIGEST_A}"))
-    assert cassette.all_played
-    assert deployment.succeeded
-    assert deployment.id == NEW_ID
-
-
-def test_vercel_env_partial_failure(vercel_transport: Exempting) -> None:
-    with REPLAY.use_cassette("vercel/env_upsert_partial_failure.yaml") as cassette:
-        client = _vercel(vercel_transport)
-        with pytest.raises(APIStatusError) as info:
-            client.upsert_env(
-                "shop",
-                [
-                    VercelEnvVar("API_URL", "https://api.example.com"),
-                    VercelEnvVar("DATABASE_URL", "postgres://app:cassette-pw-000@db/app"),
-                ],
-            )
-    assert cassette.all_played
-    assert "DATABASE_URL: ENV_SHOULD_BE_A_SECRET" in str(info.value)
-    assert "cassette-pw-000" not in str(info.value)
-
-
-def test_vercel_rate_limited_then_served(vercel_transport: Exempting) -> None:
-    with REPLAY.use_cassette("vercel/rate_limited.yaml") as cassette:
-        deployment = _vercel(vercel_transport).get_deployment(NEW_ID)
-    assert cassette.all_played  # the 429 was retried once (its reset time is in the past)
-    assert deployment.ready_state is ReadyState.READY
-
-
-def test_vercel_aliases(vercel_transport: Exempting) -> None:
-    with REPLAY.use_cassette("vercel/aliases.yaml") as cassette:
-        client = _vercel(vercel_transport)
-        assigned = client.assign_alias(NEW_ID, "shop.example.com")
-        aliases = client.list_aliases(NEW_ID)
-    assert cassette.all_played
-    assert assigned.old_deployment_id == "dpl_3Hr8zGLwZ7n2Xa1oB4cQ5dE6fG7h"
-    assert [a.alias for a in aliases] == ["shop.example.com"]
-
-
 # -- hygiene ---------------------------------------------------------------------------------
 
 _SECRET_PATTERNS = [
@@ -286,7 +172,7 @@ def _cassette_files() -> list[Path]:
 
 def test_there_are_cassettes_to_check() -> None:
     names = {f"{p.parent.name}/{p.name}" for p in _cassette_files()}
-    assert {"portainer/update_stack_merges_env.yaml", "vercel/rate_limited.yaml"} <= names
+    assert {"portainer/update_stack_merges_env.yaml"} <= names
 
 
 @pytest.mark.parametrize("path", _cassette_files(), ids=lambda p: f"{p.parent.name}/{p.name}")

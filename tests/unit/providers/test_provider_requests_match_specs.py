@@ -80,7 +80,7 @@ PORTAINER_OPERATIONS = {
 
 
 def _public_methods(cls: type) -> set[str]:
-    skip = {"close", "aclose"}
+    skip = {"close", "aclose", "from_env"}  # from_env sends nothing itself
     return {
         name
         for name in vars(cls)
@@ -211,6 +211,34 @@ VERCEL_CALLS: dict[str, list[Callable[[Any], Any]]] = {
     ],
     "list_env": [lambda c: c.list_env("shop")],
     "get_project": [lambda c: c.get_project(PROJECT_ID)],
+    "build_events": [lambda c: c.build_events("dpl_0000000000000000000000000001", limit=5)],
+    "cancel_deployment": [
+        lambda c: c.cancel_deployment(c.create_deployment("shop", redeploy_of="dpl_1").id)
+    ],
+    "list_all_deployments": [
+        lambda c: c.list_all_deployments(PROJECT_ID, target="production", limit=1)
+    ],
+    "wait_for_promotion": [
+        lambda c: c.wait_for_promotion(PROJECT_ID, "dpl_0000000000000000000000000002")
+    ],
+    "list_promote_aliases": [
+        lambda c: c.list_promote_aliases(PROJECT_ID),
+        lambda c: c.list_promote_aliases(PROJECT_ID, failed_only=False),
+    ],
+    "get_rolling_release": [lambda c: c.get_rolling_release(PROJECT_ID)],
+    "issue_cert": [lambda c: c.issue_cert(["shop.example.com"])],
+    "edit_env": [
+        lambda c: c.edit_env(
+            "shop",
+            c.list_env("shop")[0].id,
+            key="A2",
+            value="v",
+            target=("preview",),
+            git_branch="feat",
+            comment="c",
+        )
+    ],
+    "delete_env": [lambda c: c.delete_env("shop", c.list_env("shop")[0].id)],
 }
 
 VERCEL_OPERATIONS = {
@@ -223,6 +251,13 @@ VERCEL_OPERATIONS = {
     "POST /v10/projects/{idOrName}/env",
     "GET /v10/projects/{idOrName}/env",
     "GET /v9/projects/{idOrName}",
+    "GET /v3/deployments/{idOrUrl}/events",
+    "PATCH /v12/deployments/{id}/cancel",
+    "GET /v1/projects/{projectId}/promote/aliases",
+    "GET /v1/projects/{idOrName}/rolling-release",
+    "POST /v8/certs",
+    "PATCH /v9/projects/{idOrName}/env/{id}",
+    "DELETE /v9/projects/{idOrName}/env/{id}",
 }
 
 
@@ -237,7 +272,7 @@ def test_every_vercel_request_matches_the_openapi_spec() -> None:
     clock = FakeClock()
     client = VercelClient(
         TOKEN,
-        TEAM_ID,
+        team_id=TEAM_ID,
         transport=transport,
         sleep=clock.sleep,
         clock=clock,
@@ -255,7 +290,7 @@ def test_async_vercel_requests_match_the_openapi_spec() -> None:
     transport = Exempting("vercel", mock_transport(fake), require=True)
 
     async def main() -> None:
-        async with AsyncVercelClient(TOKEN, TEAM_ID, transport=transport) as client:
+        async with AsyncVercelClient(TOKEN, team_id=TEAM_ID, transport=transport) as client:
             await client.create_deployment("shop", redeploy_of="dpl_1", meta={"k": "v"})
             await client.list_deployments(PROJECT_ID, state="ready")
             await client.upsert_env("shop", [VercelEnvVar("A", "1"), VercelEnvVar("B", "2")])

@@ -47,7 +47,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def client(fake: FakeVercel, clock: FakeClock) -> VercelClient:
     return VercelClient(
-        TOKEN, TEAM_ID, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
+        TOKEN, team_id=TEAM_ID, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
     )
 
 
@@ -182,7 +182,7 @@ def test_constructor_validates(client: VercelClient, kwargs: dict[str, object], 
 def test_async_twin(fake: FakeVercel, clock: FakeClock) -> None:
     async def main() -> None:
         async with AsyncVercelClient(
-            TOKEN, TEAM_ID, transport=mock_transport(fake), sleep=clock.asleep, clock=clock
+            TOKEN, team_id=TEAM_ID, transport=mock_transport(fake), sleep=clock.asleep, clock=clock
         ) as client:
             target = AsyncVercelDeploymentTarget(client, PROJECT_ID, poll_interval=1.0)
             assert isinstance(target, AsyncDeploymentTarget)
