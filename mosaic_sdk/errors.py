@@ -25,8 +25,17 @@ MosaicError(Exception)
 │   │   └── ServerError (>=500)
 │   ├── APIResponseValidationError                body did not match the model
 │   └── DeploymentTimeoutError                    deployment did not settle in time; .deployment_id
-├── VaultError                                    translated from hvac exceptions; .status_code
-│   └── SecretNotFoundError                       no secret (or only a deleted version) at a path
+├── VaultError                                    every Vault failure; .status_code
+│   ├── SecretNotFoundError (+NotFoundError)      no secret, or a deleted/destroyed version
+│   ├── MountNotFoundError (+NotFoundError)       the mount is not enabled; .mount
+│   ├── VaultTokenError (+AuthenticationError)    token invalid or expired (Vault says 403)
+│   ├── VaultPermissionError (+PermissionDenied)  policy lacks a grant; .capability, .path
+│   ├── CheckAndSetError (+ConflictError)         cas mismatch, or cas required; .required
+│   ├── VaultRateLimitError (+RateLimitError)     rate-limit quota; .retry_after
+│   ├── VaultServerError (+ServerError)           5xx after retries
+│   │   └── VaultSealedError                      503: Vault is sealed
+│   └── VaultConnectionError (+APIConnectionError)  unreachable, TLS, cross-origin redirect
+│       └── VaultTimeoutError (+APITimeoutError)
 └── WorkflowError                                 .completed_steps
     ├── PromotionError
     ├── ValidationFailedError
@@ -48,12 +57,14 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CheckAndSetError",
     "ConfigurationError",
     "ConflictError",
     "DeploymentTimeoutError",
     "ForbiddenTagError",
     "InvalidValueError",
     "MosaicError",
+    "MountNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
     "PromotionError",
@@ -62,12 +73,19 @@ __all__ = [
     "RollbackError",
     "SecretNotFoundError",
     "ServerError",
+    "status_error_class",
     "UnprocessableEntityError",
     "UnsupportedOperationError",
     "ValidationFailedError",
+    "VaultConnectionError",
     "VaultError",
+    "VaultPermissionError",
+    "VaultRateLimitError",
+    "VaultSealedError",
+    "VaultServerError",
+    "VaultTimeoutError",
+    "VaultTokenError",
     "WorkflowError",
-    "status_error_class",
 ]
 
 
@@ -365,20 +383,121 @@ class DeploymentTimeoutError(APIError):
 class VaultError(MosaicError):
     """A Vault operation failed (translated from hvac's exceptions).
 
+    The base of every Vault error, so ``except VaultError`` catches them all. Most
+    subclasses are also members of the HTTP branch of the tree (``NotFoundError``,
+    ``RateLimitError``, ``APITimeoutError``...), so ``except RateLimitError`` catches a
+    Vault quota as well as a provider's 429.
+
     Attributes:
         status_code: the HTTP status Vault answered with, when known.
     """
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+    provider: str
+    status_code: int | None
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
+    ) -> None:
+        # Cooperative with the HTTP branch of a subclass (NotFoundError, RateLimitError,
+        # APITimeoutError...): their __init__ takes the status and retry_after.
+        me: Any = self  # mypy cannot picture the mixed subclasses here
+        extra: dict[str, Any] = {}
+        if isinstance(me, APIStatusError):
+            if status_code is None:
+                status_code = me.status
+            extra["status_code"] = status_code or 0
+        if isinstance(me, RateLimitError):
+            extra["retry_after"] = retry_after
+        super().__init__(message, **extra)
+        if isinstance(me, APIError):
+            self.provider = "vault"
         self.status_code = status_code
-        super().__init__(message)
 
 
-class SecretNotFoundError(VaultError):
+class SecretNotFoundError(VaultError, NotFoundError):  # type: ignore[misc]
     """No secret exists at a Vault path, or the requested version is deleted or destroyed.
 
     Raised by ``SecretStore.read``, ``patch`` and ``versions``; ``status_code`` is 404.
     """
+
+
+class MountNotFoundError(VaultError, NotFoundError):  # type: ignore[misc]
+    """The Vault mount a path needs is not enabled (Vault: "no handler for route").
+
+    The message names the mount and the command that enables it.
+
+    Attributes:
+        mount: the mount name, e.g. ``secret-staging``.
+    """
+
+    def __init__(self, message: str, *, mount: str, status_code: int | None = 404) -> None:
+        self.mount = mount
+        super().__init__(message, status_code=status_code)
+
+
+class VaultTokenError(VaultError, AuthenticationError):  # type: ignore[misc]
+    """The Vault token is invalid, expired or revoked: log in again.
+
+    Vault answers such a token with 403 "permission denied" (never 401); the SDK tells
+    it apart from a policy denial with ``auth/token/lookup-self``.
+    """
+
+
+class VaultPermissionError(VaultError, PermissionDeniedError):  # type: ignore[misc]
+    """The token is valid but its policies do not grant what the call needs.
+
+    Attributes:
+        capability: the capability missing (``read``, ``update``, ``list``...), if known.
+        path: the API path it is missing on (``secret-prod/data/payments/db/app``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        capability: str | None = None,
+        path: str | None = None,
+        status_code: int | None = 403,
+    ) -> None:
+        self.capability = capability
+        self.path = path
+        super().__init__(message, status_code=status_code)
+
+
+class CheckAndSetError(VaultError, ConflictError):  # type: ignore[misc]
+    """A KV v2 check-and-set write was refused: the version given is not the current
+    one, or the mount requires ``cas=`` and none was given (``required``).
+
+    Attributes:
+        required: True when the mount (or secret) has ``cas_required`` set and the
+            call gave no ``cas``.
+    """
+
+    def __init__(self, message: str, *, required: bool = False, status_code: int = 400) -> None:
+        self.required = required
+        super().__init__(message, status_code=status_code)
+
+
+class VaultRateLimitError(VaultError, RateLimitError):  # type: ignore[misc]
+    """Vault's rate-limit quota refused the request (429) and waiting for the window to
+    reset would exceed the retry cap. ``retry_after`` is when the window resets."""
+
+
+class VaultServerError(VaultError, ServerError):  # type: ignore[misc]
+    """Vault answered 5xx (retries exhausted)."""
+
+
+class VaultSealedError(VaultServerError):
+    """Vault is sealed (503): unseal it (``vault operator unseal``)."""
+
+
+class VaultConnectionError(VaultError, APIConnectionError):
+    """Vault could not be reached, TLS verification failed, or Vault redirected to
+    another origin (the token is never sent there)."""
+
+
+class VaultTimeoutError(VaultConnectionError, APITimeoutError):
+    """Vault did not answer within the client timeout."""
 
 
 class WorkflowError(MosaicError):

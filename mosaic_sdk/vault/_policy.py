@@ -1,9 +1,9 @@
 """Least-privilege Vault policies for one service.
 
 A service's secrets all live under ``{mount}/{service}/`` in each environment's mount,
-so its policy needs exactly two rules per environment on KV v2 - the data and the
-metadata of that prefix - and one on KV v1. Nothing else is granted: no other service,
-no ``sys/``, no version destruction.
+so its policy needs two rules per environment on KV v2 - the data and the metadata of
+that prefix - (five for ``manage``, which adds the version endpoints) and one on KV v1.
+Nothing else is granted: no other service, no ``sys/``, no whole-mount listing.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from mosaic_sdk.values import Environment, VaultPath
 
 __all__ = ["ACCESS_LEVELS", "policy_for"]
 
-Access = Literal["read", "read-write"]
+Access = Literal["read", "read-write", "manage"]
 
 #: Access levels :func:`policy_for` understands.
-ACCESS_LEVELS: tuple[Access, ...] = ("read", "read-write")
+ACCESS_LEVELS: tuple[Access, ...] = ("read", "read-write", "manage")
 
 # KV v2: {mount}/data/... holds the values, {mount}/metadata/... the listing and history.
 # Read-write covers SecretStore.write/patch/delete (soft delete of the current version);
-# undelete, destroy and metadata deletion stay with an administrator's policy.
+# manage adds delete(versions=), undelete, destroy and write_metadata.
 _V2: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     "read": (
         ("data", ("read",), "Read the current and older versions of its secrets."),
@@ -37,10 +37,26 @@ _V2: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
         ),
         ("metadata", ("read", "list"), "List its secrets and read their version history."),
     ),
+    "manage": (
+        (
+            "data",
+            ("create", "read", "update", "patch", "delete"),
+            "Read, write, patch and soft-delete its secrets.",
+        ),
+        (
+            "metadata",
+            ("create", "read", "update", "patch", "delete", "list"),
+            "List, read and set metadata; destroy a secret with all its versions.",
+        ),
+        ("delete", ("update",), "Soft-delete chosen versions (delete(versions=...))."),
+        ("undelete", ("update",), "Restore soft-deleted versions."),
+        ("destroy", ("update",), "Destroy chosen versions for good."),
+    ),
 }
 _V1: dict[str, tuple[str, ...]] = {
     "read": ("read", "list"),
     "read-write": ("create", "read", "update", "delete", "list"),
+    "manage": ("create", "read", "update", "delete", "list"),
 }
 
 
@@ -88,8 +104,14 @@ def policy_for(
     (listing and version history). ``"read"`` grants ``read`` on the data and ``read``
     and ``list`` on the metadata; ``"read-write"`` adds ``create``, ``update``,
     ``patch`` and ``delete`` on the data (what ``SecretStore.write``, ``patch`` and
-    ``delete`` need). Undelete, destroy and metadata deletion are deliberately left to
-    an administrator's policy. On KV v1, one rule on ``{mount}/{service}/*``.
+    ``delete`` need); ``"manage"`` also grants the version endpoints
+    ``{mount}/delete|undelete|destroy/{service}/*`` and metadata writes and deletion
+    (``delete(versions=)``, ``undelete``, ``destroy``, ``write_metadata``). On KV v1, one
+    rule on ``{mount}/{service}/*`` (``manage`` is ``read-write`` there).
+
+    No level grants ``list`` on the mount's root: ``SecretStore.list(env)`` without
+    ``service=`` needs ``list`` on ``{mount}/metadata/`` and ``{mount}/metadata/*``,
+    an operator's grant.
 
     Example:
         >>> print(policy_for("payments", ["prod"]))  # doctest: +ELLIPSIS
@@ -104,7 +126,7 @@ def policy_for(
         service: the service name, a canonical path segment (``payments``).
         environments: one environment or several (``Environment`` or a spelling
             :meth:`Environment.parse` understands).
-        access: ``"read"`` or ``"read-write"``.
+        access: ``"read"``, ``"read-write"`` or ``"manage"``.
         kv_version: the KV version of the mounts, 2 or 1.
 
     Raises:
@@ -112,7 +134,9 @@ def policy_for(
             unknown or none is given, ``access`` or ``kv_version`` is not supported.
     """
     if access not in ACCESS_LEVELS:
-        raise InvalidValueError(access, "is not an access level", "use 'read' or 'read-write'")
+        raise InvalidValueError(
+            access, "is not an access level", "use 'read', 'read-write' or 'manage'"
+        )
     if kv_version not in (1, 2) or isinstance(kv_version, bool):
         raise InvalidValueError(kv_version, "is not a KV version", "use 2 (or 1 for KV v1)")
     envs = _environments(environments)

@@ -13,8 +13,10 @@ import json
 import logging
 import math
 import os
+import threading
+import time
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import hvac
@@ -25,13 +27,23 @@ from mosaic_sdk._http import RetryPolicy
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
+    MosaicError,
     SecretNotFoundError,
     UnsupportedOperationError,
     VaultError,
+    VaultPermissionError,
+    VaultTokenError,
 )
 from mosaic_sdk.observability._redact import register_secret
 from mosaic_sdk.values import Environment, VaultPath, validate_fields
-from mosaic_sdk.vault._errors import map_vault_error
+from mosaic_sdk.vault._errors import (
+    enable_command,
+    is_no_route,
+    is_token_denial,
+    map_vault_error,
+    mount_not_found,
+    token_invalid,
+)
 from mosaic_sdk.vault._models import (
     AuditReport,
     Secret,
@@ -39,7 +51,7 @@ from mosaic_sdk.vault._models import (
     SecretVersion,
     parse_vault_time,
 )
-from mosaic_sdk.vault._transport import mount_retry_adapter
+from mosaic_sdk.vault._transport import guard_redirects, mount_retry_adapter
 
 __all__ = ["IDENTIFIER_FIELDS", "SecretStore"]
 
@@ -228,6 +240,51 @@ def _version_from(number: int, meta: Mapping[str, Any], current: int | None) -> 
     )
 
 
+def _reraise(exc: BaseException) -> Callable[[], Any]:
+    """A callable that raises ``exc``, to route it through ``SecretStore._call``."""
+
+    def raise_it() -> Any:
+        raise exc
+
+    return raise_it
+
+
+def _gone(path: VaultPath, meta: Mapping[str, Any]) -> SecretNotFoundError:
+    """The error for a deleted or destroyed version, from its metadata (never raw JSON)."""
+    number = meta.get("version")
+    which = f"version {number}" if isinstance(number, int) else "the requested version"
+    if meta.get("destroyed"):
+        return SecretNotFoundError(
+            f"cannot read {path}: {which} was destroyed and cannot be recovered; read "
+            "another version (SecretStore.versions) or write a new one",
+            status_code=404,
+        )
+    when = meta.get("deletion_time")
+    at = f" at {when}" if isinstance(when, str) and when else ""
+    undo = f"[{number}]" if isinstance(number, int) else "[<version>]"
+    return SecretNotFoundError(
+        f"cannot read {path}: {which} was deleted{at}; restore it with "
+        f"SecretStore.undelete(path, {undo}) or read another version",
+        status_code=404,
+    )
+
+
+def _deleted_version(path: VaultPath, exc: hvac.exceptions.VaultError) -> MosaicError | None:
+    """A 404 that carries version metadata (Vault's answer for a deleted or destroyed
+    version) as its SDK error; ``None`` for any other 404."""
+    body: Any = getattr(exc, "json", None)
+    if not isinstance(body, dict) and getattr(exc, "text", None):
+        try:
+            body = json.loads(str(exc.text))
+        except ValueError:
+            body = None
+    data = body.get("data") if isinstance(body, dict) else None
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    if isinstance(meta, dict) and data.get("data") is None:  # type: ignore[union-attr]
+        return _gone(path, meta)
+    return None
+
+
 def _custom_metadata(meta: Mapping[str, Any]) -> dict[str, str]:
     custom = meta.get("custom_metadata")
     if not isinstance(custom, dict):
@@ -289,8 +346,16 @@ class SecretStore:
             if version not in (1, 2) or isinstance(version, bool):
                 raise InvalidValueError(version, "is not a KV version", "use 1 or 2")
             self._kv_versions[_mount_name(key)] = version
+        # AppRole stores renew (or re-obtain) their token before its TTL ends.
+        self._approle: tuple[str, str, str] | None = None
+        self._token_deadline: float | None = None
+        self._token_margin = 1.0
+        self._token_renewable = False
+        self._token_lock = threading.Lock()
+        self._clock: Callable[[], float] = time.monotonic
         if retry is not None:
             mount_retry_adapter(client.adapter.session, retry)
+        guard_redirects(client.adapter.session)
 
     # ------------------------------------------------------------------ construction
 
@@ -358,10 +423,14 @@ class SecretStore:
         """A store that logs in with AppRole credentials (``POST auth/{mount_point}/login``).
 
         ``role_id``, ``secret_id`` and the token Vault returns are registered as secrets.
+        The store keeps its token valid for as long as it lives: before the token's TTL
+        ends it renews it (``POST auth/token/renew-self``), and when the token cannot be
+        renewed (not renewable, or at its max TTL) it logs in again.
 
         Raises:
             ConfigurationError: an argument is empty.
-            VaultError: the login was refused or Vault could not be reached.
+            VaultTokenError: Vault refused the role_id or secret_id.
+            VaultError: another refusal, or Vault could not be reached.
         """
         _check_url(url)
         for name, value in (("role_id", role_id), ("secret_id", secret_id)):
@@ -380,24 +449,12 @@ class SecretStore:
         )
         store = cls(client, kv_versions=kv_versions, retry=retry)
         store._owns_client = True
+        store._approle = (role_id, secret_id, mount_point)
         try:
-            answer = client.auth.approle.login(
-                role_id=role_id, secret_id=secret_id, mount_point=mount_point
-            )
-        except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
+            store._login()
+        except MosaicError:
             store.close()
-            raise map_vault_error(
-                exc, action="log in with AppRole at", path=f"auth/{mount_point}/login"
-            ) from exc
-        auth = _body(answer, "log in with AppRole at", f"auth/{mount_point}/login").get("auth")
-        token = auth.get("client_token") if isinstance(auth, dict) else None
-        if not isinstance(token, str) or not token:
-            store.close()
-            raise VaultError(
-                f"cannot log in with AppRole at auth/{mount_point}/login: the answer has no "
-                "client token; check the AppRole mount point"
-            )
-        register_secret(token)
+            raise
         return store
 
     @classmethod
@@ -459,54 +516,179 @@ class SecretStore:
     def kv_version(self, mount: Environment | str) -> int:
         """The KV version (1 or 2) of an environment's mount, or of a mount by name.
 
-        Read from ``GET /v1/sys/internal/ui/mounts/{mount}`` (``options.version``) on
-        first use and cached. When Vault does not let the token read it, version 2 is
-        assumed; pass ``kv_versions`` to the store to be explicit.
+        Read from ``GET /v1/sys/internal/ui/mounts/{mount}`` (``options.version``; any
+        token with a grant inside the mount may read it) on first use, and cached only
+        when Vault answered it. Nothing is ever guessed: pass ``kv_versions`` to the
+        store to skip detection.
 
         Raises:
-            VaultError: the mount is not a KV engine, or Vault could not be reached.
+            VaultSealedError: Vault is sealed (503).
+            VaultServerError: Vault or a proxy in front of it failed (5xx, e.g. 502).
+            VaultTokenError: the token is invalid or expired.
+            MountNotFoundError: the mount is not enabled.
+            VaultPermissionError: the token's policies grant nothing in the mount.
+            VaultError: the mount is not a KV engine, or another failure.
         """
         name = _mount_name(mount)
         known = self._kv_versions.get(name)
         if known is not None:
             return known
+        self._ensure_token()
+        action = "detect the KV version of"
         try:
             answer = self._client.adapter.get(f"/v1/sys/internal/ui/mounts/{name}")
-        except hvac.exceptions.VaultError as exc:
-            logger.debug(
-                "cannot read the KV version of %s (%s); assuming KV v2",
-                name,
-                type(exc).__name__,
-                extra={"mount": name},
+        except hvac.exceptions.Forbidden as exc:
+            raise self._mount_denied(exc, name) from exc
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
+            raise map_vault_error(exc, action=action, path=name, mount=name) from exc
+        data = _data_of(answer, action, name)
+        engine = data.get("type")
+        if engine not in ("kv", "generic"):
+            raise VaultError(
+                f"{name} is a {engine!r} secrets engine, not KV; mount a KV v2 engine "
+                f"there ({enable_command(name)})"
             )
-            version = 2
-        except requests.exceptions.RequestException as exc:
-            raise map_vault_error(exc, action="detect the KV version of", path=name) from exc
-        else:
-            data = _data_of(answer, "detect the KV version of", name)
-            engine = data.get("type")
-            if engine not in ("kv", "generic"):
-                raise VaultError(
-                    f"{name} is a {engine!r} secrets engine, not KV; mount a KV v2 engine "
-                    f"there (vault secrets enable -path={name} kv-v2)"
-                )
-            options = data.get("options") or {}
-            version = 2 if isinstance(options, dict) and str(options.get("version")) == "2" else 1
+        options = data.get("options") or {}
+        version = 2 if isinstance(options, dict) and str(options.get("version")) == "2" else 1
         self._kv_versions[name] = version
         return version
 
+    def _mount_denied(self, exc: hvac.exceptions.VaultError, name: str) -> MosaicError:
+        """Explain a 403 on the mount check: a dead token, a mount that is not enabled
+        (root and tokens with a grant there see "no handler for route" on a probe), or
+        a token without any grant in the mount."""
+        action = "detect the KV version of"
+        if self._token_is_invalid(exc):
+            return token_invalid(action=action, path=name)
+        try:
+            self._client.adapter.list(f"/v1/{name}/")
+        except hvac.exceptions.InvalidPath as probe:
+            if is_no_route(probe):
+                return mount_not_found(name, action=action, path=name)
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException):
+            pass
+        return VaultPermissionError(
+            f"cannot {action} {name}: the token's policies grant nothing in {name}, or the "
+            f"mount is not enabled ({enable_command(name)}); grant the service its paths "
+            "with mosaic_sdk.vault.policy_for(service, environments=[...])",
+            path=f"{name}/",
+        )
+
+    # ------------------------------------------------------------------ tokens
+
+    def _token_is_invalid(self, exc: BaseException) -> bool:
+        """True when Vault does not know the token (``auth/token/lookup-self`` answers
+        the single-line 403 of an unknown token)."""
+        if not is_token_denial(exc):
+            return False
+        try:
+            self._client.auth.token.lookup_self()
+        except hvac.exceptions.Forbidden as lookup:
+            return is_token_denial(lookup)
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException):
+            return False
+        return False
+
+    def _ensure_token(self) -> None:
+        """Renew the AppRole token before its TTL ends, or log in again when it cannot
+        be renewed (not renewable, or its max TTL is reached)."""
+        if self._token_deadline is None or self._approle is None:
+            return
+        if self._clock() < self._token_deadline - self._token_margin:
+            return
+        with self._token_lock:
+            if self._clock() < self._token_deadline - self._token_margin:
+                return
+            if self._token_renewable:
+                try:
+                    answer = self._client.auth.token.renew_self()
+                except (hvac.exceptions.VaultError, requests.exceptions.RequestException):
+                    answer = None
+                auth = answer.get("auth") if isinstance(answer, dict) else None
+                lease = auth.get("lease_duration") if isinstance(auth, dict) else None
+                if isinstance(lease, int) and lease > self._token_margin:
+                    self._token_deadline = self._clock() + lease
+                    logger.debug("renewed the Vault token for %ds", lease)
+                    return
+            self._login()
+
+    def _login(self) -> None:
+        """``POST auth/{mount}/login`` with the store's AppRole credentials."""
+        assert self._approle is not None
+        role_id, secret_id, mount_point = self._approle
+        where = f"auth/{mount_point}/login"
+        try:
+            answer = self._client.auth.approle.login(
+                role_id=role_id, secret_id=secret_id, mount_point=mount_point
+            )
+        except hvac.exceptions.InvalidRequest as exc:
+            if "invalid role or secret id" in str(exc).lower():
+                raise VaultTokenError(
+                    f"cannot log in with AppRole at {where}: Vault refused the role_id or "
+                    "secret_id (wrong, expired, or its uses are spent); issue a new secret_id "
+                    f"(vault write -f auth/{mount_point}/role/<role>/secret-id) and check the "
+                    "role_id",
+                    status_code=400,
+                ) from exc
+            raise map_vault_error(exc, action="log in with AppRole at", path=where) from exc
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
+            raise map_vault_error(exc, action="log in with AppRole at", path=where) from exc
+        auth = _body(answer, "log in with AppRole at", where).get("auth")
+        token = auth.get("client_token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise VaultError(
+                f"cannot log in with AppRole at {where}: the answer has no client token; "
+                "check the AppRole mount point"
+            )
+        register_secret(token)
+        self._client.token = token
+        assert isinstance(auth, dict)
+        lease = auth.get("lease_duration")
+        if isinstance(lease, int) and lease > 0:
+            self._token_margin = max(1.0, min(60.0, lease / 3))
+            self._token_deadline = self._clock() + lease
+        else:
+            self._token_deadline = None
+        self._token_renewable = bool(auth.get("renewable"))
+
     # ------------------------------------------------------------------ calls
 
-    def _call(self, action: str, path: VaultPath, fn: Any, /, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        action: str,
+        path: VaultPath,
+        fn: Any,
+        /,
+        *,
+        need: tuple[str, str | None] = ("read", "data"),
+        **kwargs: Any,
+    ) -> Any:
+        """Call ``fn``; map failures. ``need`` is the capability and the KV v2 part
+        (``data``, ``metadata``, ``delete``...; ``None`` on KV v1) the call needs."""
+        self._ensure_token()
         try:
             return fn(**kwargs)
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
-            access = "read" if action.startswith("read") else "read-write"
+            capability, part = need
+            if isinstance(exc, hvac.exceptions.Forbidden) and self._token_is_invalid(exc):
+                raise token_invalid(action=action, path=str(path)) from exc
+            api_path = (
+                f"{path.mount}/{part}/{path.relative}" if part else f"{path.mount}/{path.relative}"
+            )
+            access = _access_for(capability, part)
             hint = (
                 f"grant it with policy_for({path.service!r}, "
                 f"environments=[{path.environment.value!r}], access={access!r})"
             )
-            raise map_vault_error(exc, action=action, path=str(path), hint=hint) from exc
+            raise map_vault_error(
+                exc,
+                action=action,
+                path=str(path),
+                hint=hint,
+                capability=capability,
+                api_path=api_path,
+                mount=path.mount,
+            ) from exc
 
     def _kv(self, path: VaultPath) -> tuple[int, Any]:
         version = self.kv_version(path.environment)
@@ -535,36 +717,45 @@ class SecretStore:
             if version is not None:
                 raise _no_versions_on_v1(path, "read an older version")
             answer = self._call(
-                "read", path, api.read_secret, path=path.relative, mount_point=path.mount
+                "read",
+                path,
+                api.read_secret,
+                need=("read", None),
+                path=path.relative,
+                mount_point=path.mount,
             )
             data = _text_fields(path, _data_of(answer, "read", str(path)))
             register_values(data)
             logger.debug("read secret %s", path, extra={"vault_path": str(path)})
             return Secret(path=path, data=SecretData(data))
-        answer = self._call(
-            "read",
-            path,
-            api.read_secret_version,
-            path=path.relative,
-            version=version,
-            mount_point=path.mount,
-            raise_on_deleted_version=True,
-        )
+        self._ensure_token()
+        try:
+            answer = api.read_secret_version(
+                path=path.relative,
+                version=version,
+                mount_point=path.mount,
+                raise_on_deleted_version=True,
+            )
+        except hvac.exceptions.InvalidPath as exc:
+            gone = _deleted_version(path, exc)
+            if gone is not None:
+                raise gone from exc
+            answer = self._call("read", path, _reraise(exc))
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
+            answer = self._call("read", path, _reraise(exc))
         body = _data_of(answer, "read", str(path))
         raw, meta = body.get("data"), body.get("metadata")
         if not isinstance(meta, dict):
             raise VaultError(f"cannot read {path}: Vault's answer lacks the version metadata")
         if raw is None:  # a deleted or destroyed version answered with 200
-            raise SecretNotFoundError(
-                f"cannot read {path}: version {meta.get('version')} is deleted or destroyed; "
-                "undelete it or read another version",
-                status_code=404,
-            )
+            raise _gone(path, meta)
         if not isinstance(raw, dict):
             raise VaultError(f"cannot read {path}: Vault's 'data' is not an object")
         data = _text_fields(path, raw)
         register_values(data)
-        current = _version_of(meta)
+        number = meta.get("version")
+        current_version = number if version is None else self._current_version(path)
+        current = _version_of(meta, current=current_version)
         logger.debug(
             "read secret %s version %d",
             path,
@@ -578,6 +769,25 @@ class SecretStore:
             metadata=current,
             custom_metadata=_custom_metadata(meta),
         )
+
+    def _current_version(self, path: VaultPath) -> int | None:
+        """The current version from the secret's metadata, or ``None`` when the token may
+        not read the metadata (then ``is_current`` of an explicit version is False)."""
+        try:
+            answer = self._client.secrets.kv.v2.read_secret_metadata(
+                path=path.relative, mount_point=path.mount
+            )
+        except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
+            logger.debug(
+                "cannot read the metadata of %s (%s): is_current unknown",
+                path,
+                type(exc).__name__,
+                extra={"vault_path": str(path)},
+            )
+            return None
+        data = answer.get("data") if isinstance(answer, dict) else None
+        current = data.get("current_version") if isinstance(data, dict) else None
+        return current if isinstance(current, int) else None
 
     def exists(self, path: VaultPath | str) -> bool:
         """True when a live secret is at ``path`` (its current version is not deleted)."""
@@ -610,7 +820,10 @@ class SecretStore:
             InvalidValueError: a non-standard field name (the message suggests the
                 standard one), a value that is not a string, or an empty mapping.
             UnsupportedOperationError: ``cas`` on a KV v1 mount.
-            VaultError: Vault refused the write (a ``cas`` mismatch included).
+            CheckAndSetError: ``cas`` does not match the current version, or the mount
+                requires ``cas`` and none was given (``.required``).
+            VaultPermissionError: the token's policies do not grant the write.
+            VaultError: Vault refused the write.
         """
         path = _as_path(path)
         validate_fields(data)
@@ -626,6 +839,7 @@ class SecretStore:
                 "write",
                 path,
                 api.create_or_update_secret,
+                need=("create", None),
                 path=path.relative,
                 secret=fields,
                 method="POST",  # Vault treats POST and PUT alike; skips hvac's probing read
@@ -642,6 +856,7 @@ class SecretStore:
             "write",
             path,
             api.create_or_update_secret,
+            need=("create", "data"),
             path=path.relative,
             secret=fields,
             cas=cas,
@@ -664,7 +879,13 @@ class SecretStore:
             custom_metadata=_custom_metadata(meta),
         )
 
-    def patch(self, path: VaultPath | str, changes: Mapping[str, str | None]) -> Secret:
+    def patch(
+        self,
+        path: VaultPath | str,
+        changes: Mapping[str, str | None],
+        *,
+        cas: int | None = None,
+    ) -> Secret:
         """Change some fields of an existing secret and keep the others.
 
         On KV v2 this is one JSON merge patch (``PATCH {mount}/data/{path}``, needs the
@@ -673,6 +894,12 @@ class SecretStore:
         ``password``). On KV v1, which has no patch, the secret is read, merged and
         written back; that is not atomic.
 
+        Args:
+            path: the secret to change.
+            changes: the fields to set, and ``None`` for the fields to remove.
+            cas: KV v2 check-and-set: patch only if the current version is ``cas``
+                (required on mounts or secrets with ``cas_required``).
+
         Returns:
             The secret after the change (re-read at the version the patch created).
 
@@ -680,6 +907,8 @@ class SecretStore:
             SecretNotFoundError: nothing to patch at ``path``.
             InvalidValueError: a non-standard name with a value, a non-string value, or
                 no change at all.
+            UnsupportedOperationError: ``cas`` on a KV v1 mount.
+            CheckAndSetError: ``cas`` does not match, or the mount requires it.
             VaultError: Vault refused the change.
         """
         path = _as_path(path)
@@ -694,9 +923,13 @@ class SecretStore:
         if setting:
             validate_fields(setting)
         fields = _check_values(path, setting)
+        if cas is not None and (isinstance(cas, bool) or not isinstance(cas, int) or cas < 0):
+            raise InvalidValueError(cas, "is not a check-and-set version", "use 0 or more")
         register_values(fields)
         kv_version, api = self._kv(path)
         if kv_version == 1:
+            if cas is not None:
+                raise _no_versions_on_v1(path, "patch with check-and-set")
             current = dict(self.read(path).data)
             merged = {k: v for k, v in {**current, **fields}.items() if k not in removing}
             if not merged:
@@ -711,13 +944,19 @@ class SecretStore:
                 secret=merged,
                 method="POST",
                 mount_point=path.mount,
+                need=("update", None),
             )
             return Secret(path=path, data=SecretData(merged))
-        payload: dict[str, Any] = {"data": {**fields, **dict.fromkeys(removing)}, "options": {}}
+        options: dict[str, Any] = {"cas": cas} if cas is not None else {}
+        payload: dict[str, Any] = {
+            "data": {**fields, **dict.fromkeys(removing)},
+            "options": options,
+        }
         answer = self._call(
             "patch",
             path,
             self._client.adapter.request,
+            need=("patch", "data"),
             method="patch",
             url=f"/v1/{path.mount}/data/{urllib.parse.quote(path.relative)}",
             json=payload,
@@ -737,6 +976,94 @@ class SecretStore:
             },
         )
         return self.read(path, version=new_version)
+
+    # ------------------------------------------------------------------ metadata
+
+    def write_metadata(
+        self,
+        path: VaultPath | str,
+        *,
+        custom_metadata: Mapping[str, str] | None = None,
+        max_versions: int | None = None,
+        delete_version_after: str | None = None,
+        cas_required: bool | None = None,
+    ) -> None:
+        """Set the KV v2 metadata of the secret at ``path`` (``POST {mount}/metadata/{path}``,
+        needs ``update`` on the metadata: ``policy_for(..., access="manage")``). Only the
+        settings given are sent; the others keep their values.
+
+        Args:
+            path: the secret.
+            custom_metadata: owner, ticket... (replaces the whole custom metadata; at most
+                64 keys; not secret: never put a value there).
+            max_versions: versions kept (0 = the mount's setting).
+            delete_version_after: a Go duration after which versions are soft-deleted
+                (``"720h"``; ``"0s"`` = never).
+            cas_required: require ``cas=`` on every write and patch of this secret.
+
+        Raises:
+            InvalidValueError: no setting given, or one of the wrong type.
+            UnsupportedOperationError: the mount is KV v1, which has no metadata.
+            VaultPermissionError: the token's policies do not grant it.
+            VaultError: Vault refused.
+        """
+        path = _as_path(path)
+        body: dict[str, Any] = {}
+        if custom_metadata is not None:
+            if not isinstance(custom_metadata, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in custom_metadata.items()
+            ):
+                raise InvalidValueError(
+                    type(custom_metadata).__name__,
+                    "custom_metadata is not a mapping of text to text",
+                    "pass e.g. {'owner': 'team-payments'}",
+                )
+            body["custom_metadata"] = dict(custom_metadata)
+        if max_versions is not None:
+            if (
+                isinstance(max_versions, bool)
+                or not isinstance(max_versions, int)
+                or (max_versions < 0)
+            ):
+                raise InvalidValueError(
+                    max_versions, "is not a number of versions", "use 0 (the mount's) or more"
+                )
+            body["max_versions"] = max_versions
+        if delete_version_after is not None:
+            if not isinstance(delete_version_after, str) or not delete_version_after.strip():
+                raise InvalidValueError(
+                    delete_version_after, "is not a duration", "use a Go duration such as '720h'"
+                )
+            body["delete_version_after"] = delete_version_after.strip()
+        if cas_required is not None:
+            if not isinstance(cas_required, bool):
+                raise InvalidValueError(cas_required, "is not a boolean", "pass True or False")
+            body["cas_required"] = cas_required
+        if not body:
+            raise InvalidValueError(
+                {}, "holds no metadata setting", "pass custom_metadata=, max_versions=, ..."
+            )
+        kv_version, _ = self._kv(path)
+        if kv_version == 1:
+            raise UnsupportedOperationError(
+                f"cannot write the metadata of {path}: {path.mount} is a KV v1 mount, "
+                "which has no metadata",
+                workaround=f"upgrade the mount to KV v2 (vault kv enable-versioning {path.mount})",
+            )
+        self._call(
+            "write the metadata of",
+            path,
+            self._client.adapter.post,
+            need=("update", "metadata"),
+            url=f"/v1/{path.mount}/metadata/{urllib.parse.quote(path.relative)}",
+            json=body,
+        )
+        logger.info(
+            "wrote the metadata of %s (%s)",
+            path,
+            ", ".join(sorted(body)),
+            extra={"vault_path": str(path), "settings": sorted(body)},
+        )
 
     # ------------------------------------------------------------------ list
 
@@ -787,12 +1114,34 @@ class SecretStore:
     def _list_keys(self, kv_version: int, mount: str, prefix: str) -> builtins.list[str]:
         api = self._client.secrets.kv.v2 if kv_version == 2 else self._client.secrets.kv.v1
         where = f"{mount}/{prefix}"
+        api_path = f"{mount}/metadata/{prefix}" if kv_version == 2 else where
+        self._ensure_token()
         try:
             answer = api.list_secrets(path=prefix, mount_point=mount)
-        except hvac.exceptions.InvalidPath:
-            return []  # Vault answers 404 for an empty folder
+        except hvac.exceptions.InvalidPath as exc:
+            if is_no_route(exc):
+                raise mount_not_found(mount, action="list", path=where) from exc
+            return []  # Vault answers 404 {"errors": []} for an empty folder
+        except hvac.exceptions.Forbidden as exc:
+            if self._token_is_invalid(exc):
+                raise token_invalid(action="list", path=where) from exc
+            service = prefix.split("/", 1)[0]
+            if not prefix:
+                fix = (
+                    f"listing the whole mount needs 'list' on {api_path} and on "
+                    f"{api_path}* (an operator's policy); a service token lists its own "
+                    f"secrets with SecretStore.list(environment, service=...)"
+                )
+            else:
+                fix = f"grant it with policy_for({service!r}, environments=[...], access='read')"
+            raise VaultPermissionError(
+                f"cannot list {where}: the token's policies do not grant 'list' on "
+                f"{api_path}; {fix}",
+                capability="list",
+                path=api_path,
+            ) from exc
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
-            raise map_vault_error(exc, action="list", path=where) from exc
+            raise map_vault_error(exc, action="list", path=where, mount=mount) from exc
         keys = _data_of(answer, "list", where).get("keys")
         if not isinstance(keys, builtins.list):
             raise VaultError(f"cannot list {where}: Vault's answer has no 'keys' list")
@@ -827,6 +1176,7 @@ class SecretStore:
             "read the versions of",
             path,
             api.read_secret_metadata,
+            need=("read", "metadata"),
             path=path.relative,
             mount_point=path.mount,
         )
@@ -865,13 +1215,19 @@ class SecretStore:
             if wanted is not None:
                 raise _no_versions_on_v1(path, "delete single versions")
             self._call(
-                "delete", path, api.delete_secret, path=path.relative, mount_point=path.mount
+                "delete",
+                path,
+                api.delete_secret,
+                need=("delete", None),
+                path=path.relative,
+                mount_point=path.mount,
             )
         elif wanted is None:
             self._call(
                 "delete",
                 path,
                 api.delete_latest_version_of_secret,
+                need=("delete", "data"),
                 path=path.relative,
                 mount_point=path.mount,
             )
@@ -880,6 +1236,7 @@ class SecretStore:
                 "delete versions of",
                 path,
                 api.delete_secret_versions,
+                need=("update", "delete"),
                 path=path.relative,
                 versions=wanted,
                 mount_point=path.mount,
@@ -908,6 +1265,7 @@ class SecretStore:
             "undelete versions of",
             path,
             api.undelete_secret_versions,
+            need=("update", "undelete"),
             path=path.relative,
             versions=wanted,
             mount_point=path.mount,
@@ -942,6 +1300,7 @@ class SecretStore:
                 "destroy",
                 path,
                 api.delete_metadata_and_all_versions,
+                need=("delete", "metadata"),
                 path=path.relative,
                 mount_point=path.mount,
             )
@@ -950,6 +1309,7 @@ class SecretStore:
                 "destroy versions of",
                 path,
                 api.destroy_secret_versions,
+                need=("update", "destroy"),
                 path=path.relative,
                 versions=wanted,
                 mount_point=path.mount,
@@ -979,6 +1339,15 @@ class SecretStore:
         from mosaic_sdk.vault._audit import audit_mount
 
         return audit_mount(self, _mount_name(mount), read_values=read_values)
+
+
+def _access_for(capability: str, part: str | None) -> str:
+    """The :func:`policy_for` access level that grants ``capability`` on ``part``."""
+    if part in ("delete", "undelete", "destroy") or (part == "metadata" and capability != "read"):
+        return "manage"
+    if capability in ("read", "list"):
+        return "read"
+    return "read-write"
 
 
 def _no_versions_on_v1(path: VaultPath, action: str) -> UnsupportedOperationError:

@@ -12,11 +12,24 @@ performance standby that has not caught up yet, hvac#882). Reads, lists and dele
 retried on all of them; writes (POST, PATCH) only when Vault did not process the request
 (408, 412, 429) or the connection failed before it was sent, so a retry never writes a
 second version.
+
+Rate-limit quotas: Vault and OpenBao send ``Retry-After`` and ``X-Ratelimit-Reset`` in
+whole seconds rounded *down* (OpenBao says ``0`` while the window is still closed), so
+the wait is the larger of the two plus one second: a retry never lands before the
+window resets. A wait beyond the policy's ``max_retry_after`` is not slept: the 429 is
+raised as :class:`~mosaic_sdk.errors.VaultRateLimitError` with that wait.
+
+Redirects: requests strips only ``Authorization`` when a redirect changes host, so
+``X-Vault-Token`` would follow a 302/307/308 anywhere. :func:`guard_redirects` makes
+the session refuse any redirect to another origin (scheme, host, port) before the
+token could be sent there.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import urllib.parse
 from collections.abc import Mapping
 from contextvars import ContextVar
 from itertools import takewhile
@@ -32,10 +45,15 @@ from mosaic_sdk.observability._context import CORRELATION_ID_HEADER, get_correla
 
 __all__ = [
     "RETRY_STATUSES_EXTRA",
+    "CrossOriginRedirect",
+    "RateLimitWait",
     "VaultHTTPAdapter",
     "VaultRetry",
+    "guard_redirects",
+    "last_rate_limit_wait",
     "last_status",
     "mount_retry_adapter",
+    "rate_limit_wait",
 ]
 
 logger = logging.getLogger("mosaic_sdk.vault")
@@ -46,6 +64,77 @@ RETRY_STATUSES_EXTRA: frozenset[int] = frozenset({412})
 _NOT_PROCESSED: frozenset[int] = frozenset({408, 412, 429})
 # Vault's LIST verb reads; it is as safe to repeat as GET.
 _RETRYABLE_METHODS: frozenset[str] = frozenset(IDEMPOTENT_METHODS | {"LIST"})
+
+
+def rate_limit_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait before a 429'd request may be sent again, from ``Retry-After``
+    and ``X-Ratelimit-Reset`` (both whole seconds rounded down, so one second is added
+    when Vault's reset header is there); ``None`` when the answer says nothing."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    retry_after = parse_retry_after(lowered)
+    reset: float | None = None
+    raw = lowered.get("x-ratelimit-reset")
+    if raw is not None:
+        try:
+            reset = float(raw.strip())
+        except ValueError:
+            reset = None
+        if reset is not None and not (math.isfinite(reset) and reset >= 0):
+            reset = None
+    if reset is None:
+        return retry_after
+    return max(reset, retry_after or 0.0) + 1.0
+
+
+class RateLimitWait(ResponseError):
+    """The reason of the ``MaxRetryError`` raised when a quota's wait exceeds the cap."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        super().__init__(f"the rate-limit window resets in {wait:.0f}s, beyond the retry cap")
+
+
+class CrossOriginRedirect(requests.exceptions.RequestException):
+    """Vault (or something in front of it) redirected to another origin; the request was
+    not followed, so the token never went there."""
+
+    def __init__(self, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        super().__init__(f"redirect from {source} to another origin {target} refused")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or default
+
+
+def guard_redirects(session: requests.Session) -> None:
+    """Make ``session`` refuse redirects to another origin (raises
+    :class:`CrossOriginRedirect` before the redirected request is sent)."""
+    if getattr(session, "_mosaic_redirect_guard", False):
+        return
+    original = session.rebuild_auth
+
+    def rebuild_auth(prepared: requests.PreparedRequest, response: requests.Response) -> None:
+        source = response.request.url or ""
+        target = prepared.url or ""
+        if _origin(source) != _origin(target):
+            prepared.headers.pop("X-Vault-Token", None)
+            prepared.headers.pop("Authorization", None)
+            raise CrossOriginRedirect(_strip_query(source), _strip_query(target))
+        original(prepared, response)
+
+    session.rebuild_auth = rebuild_auth  # type: ignore[method-assign,assignment]
+    session._mosaic_redirect_guard = True  # type: ignore[attr-defined]
+
+
+def _strip_query(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host  # never userinfo
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class VaultRetry(Retry):
@@ -108,7 +197,10 @@ class VaultRetry(Retry):
         headers = getattr(response, "headers", None)
         if not isinstance(headers, Mapping):
             return None
-        return parse_retry_after({str(k): str(v) for k, v in headers.items()})
+        text = {str(k): str(v) for k, v in headers.items()}
+        if getattr(response, "status", None) == 429:
+            return rate_limit_wait(text)
+        return parse_retry_after(text)
 
     def increment(
         self,
@@ -123,11 +215,8 @@ class VaultRetry(Retry):
         if response is not None and getattr(response, "status", None) == 429:
             wait = self._retry_after(response)
             if wait is not None and wait > self.policy.max_retry_after:
-                raise MaxRetryError(
-                    _pool,
-                    url or "",
-                    ResponseError(f"Retry-After {wait:.0f}s exceeds the retry cap"),
-                )
+                _last_rate_limit_wait.set(wait)
+                raise MaxRetryError(_pool, url or "", RateLimitWait(wait))
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         assert isinstance(retry, VaultRetry)
         return retry
@@ -191,10 +280,20 @@ class VaultHTTPAdapter(requests.adapters.HTTPAdapter):
 # hvac's exceptions do not carry the HTTP status (a 412 or 418 becomes UnexpectedError),
 # so a response hook remembers the last status seen in this context for the error map.
 _last_status: ContextVar[int | None] = ContextVar("mosaic_vault_last_status", default=None)
+_last_rate_limit_wait: ContextVar[float | None] = ContextVar(
+    "mosaic_vault_last_rate_limit_wait", default=None
+)
 
 
 def _remember_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     _last_status.set(response.status_code)
+    if response.status_code == 429:
+        _last_rate_limit_wait.set(rate_limit_wait(dict(response.headers)))
+
+
+def last_rate_limit_wait() -> float | None:
+    """The wait the last 429 in this context asked for (see :func:`rate_limit_wait`)."""
+    return _last_rate_limit_wait.get()
 
 
 def last_status() -> int | None:

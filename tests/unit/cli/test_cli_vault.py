@@ -175,7 +175,8 @@ def test_vault_audit_refused_by_vault_exits_3(
     monkeypatch.setenv("VAULT_TOKEN", "wrong-token-9931")
     run = cli("vault", "audit", "prod", "--json")
     assert run.code == EXIT_ERROR
-    assert run.json()["error"]["type"] in ("VaultError", "SecretNotFoundError")
+    assert run.json()["error"]["type"] == "VaultTokenError"
+    assert "token invalid or expired" in run.json()["error"]["message"]
     assert "wrong-token-9931" not in run.out + run.err
 
 

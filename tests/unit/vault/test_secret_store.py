@@ -193,7 +193,8 @@ def test_patch_merges_and_removes(store: SecretStore, vault: FakeVault) -> None:
         "data": {"username": "a", "password": PASSWORD, "pass": None, "user": None},
         "options": {},
     }
-    assert vault.calls("GET")[-1].query == {"version": ["2"]}
+    reads = [c for c in vault.calls("GET") if c.path.startswith("/v1/secret-prod/data/")]
+    assert reads[-1].query == {"version": ["2"]}
 
 
 def test_patch_validates_like_write(store: SecretStore) -> None:
@@ -244,7 +245,7 @@ def test_versions_and_soft_delete(store: SecretStore) -> None:
     store.write(DB, {"password": "v3-pw-3333"})
     store.delete(DB)  # the current version, recoverable
     assert not store.exists(DB)
-    with pytest.raises(SecretNotFoundError, match="deleted or destroyed"):
+    with pytest.raises(SecretNotFoundError, match=r"was deleted at .*undelete"):
         store.read(DB)
     versions = store.versions(DB)
     assert [v.version for v in versions] == [1, 2, 3]
@@ -322,9 +323,12 @@ def test_kv_version_detection_is_cached_and_overridable(vault: FakeVault) -> Non
         make_store(vault, kv_versions={Environment.DEV: 3})
 
 
-def test_undetectable_version_assumes_v2(vault: FakeVault) -> None:
+def test_an_undetectable_version_is_an_error_never_a_guess(vault: FakeVault) -> None:
     vault.forbidden.add("sys/")
     store = make_store(vault)
+    with pytest.raises(VaultError, match="secret-prod"):
+        store.kv_version("secret-prod")
+    vault.forbidden.discard("sys/")
     assert store.kv_version("secret-prod") == 2
 
 
@@ -353,7 +357,7 @@ def test_forbidden_names_the_path_and_the_policy(store: SecretStore, vault: Fake
     message = str(info.value)
     assert info.value.status_code == 403
     assert "cannot read secret-prod/payments/database/app" in message
-    assert "permission denied" in message
+    assert "'read' on secret-prod/data/payments/database/app" in message
     assert "policy_for('payments', environments=['prod'], access='read')" in message
     with pytest.raises(VaultError, match="access='read-write'"):
         store.write(DB, {"password": PASSWORD})

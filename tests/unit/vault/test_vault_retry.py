@@ -90,7 +90,7 @@ def test_sleep_uses_the_policy_sleep_and_honours_retry_after() -> None:
 
 def test_retry_after_beyond_the_cap_stops_retrying() -> None:
     retry = VaultRetry.from_policy(RetryPolicy(max_retry_after=60))
-    with pytest.raises(MaxRetryError, match="exceeds the retry cap"):
+    with pytest.raises(MaxRetryError, match="beyond the retry cap"):
         retry.increment("GET", "/v1/x", response=_response(429, **{"Retry-After": "600"}))
     # Within the cap it is an ordinary retry.
     assert retry.increment("GET", "/v1/x", response=_response(429, **{"Retry-After": "5"}))
