@@ -550,7 +550,11 @@ class _RegistryCore:
                 scopes=_push(repository),
                 headers={"Content-Type": manifest.media_type},
                 content=manifest.content,
-                idempotent=True,
+                # By digest the PUT is content-addressed: repeating it changes nothing.
+                # Under a tag it is not: a repeat after a lost answer can revert a newer
+                # write, so it is resent only when nothing reached the server (the
+                # caller reads the tag back first; Promotion does).
+                idempotent=isinstance(ref, Digest),
             )
         )
         reported = self._check_written(response, manifest.digest, f"PUT {repository}:{reference}")
@@ -617,6 +621,9 @@ class _RegistryCore:
                 self._manifest_url(repository, digest),
                 scopes=(f"repository:{repository}:delete",),
                 allow_status=(405,),
+                # Not resent blindly after a lost answer: a repeat answers 404 for a
+                # delete that landed, and could delete a manifest pushed again since.
+                idempotent=False,
             )
         )
         if response.status_code == 405:

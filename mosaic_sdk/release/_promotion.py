@@ -75,11 +75,15 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk.errors import (
+    APIConnectionError,
     APIResponseValidationError,
     ForbiddenTagError,
     InvalidValueError,
+    MosaicError,
     NotFoundError,
     PromotionError,
+    RateLimitError,
+    ServerError,
 )
 from mosaic_sdk.registry._models import Manifest
 from mosaic_sdk.registry._names import validate_repository
@@ -106,6 +110,8 @@ PROMOTION_ORDER: tuple[str, ...] = ENVIRONMENT_TAGS
 
 _RECORD_SCHEMA = "mosaic.promotion-record/v1"
 _OPTIONAL = "staging"
+#: PUTs of one pointer, each sent only after reading the pointer back unchanged.
+_PUT_ATTEMPTS = 3
 
 
 #: The environment orders ``Promotion(environments=...)`` accepts: with and without staging.
@@ -384,8 +390,17 @@ class PromotionPlan:
         is last-writer-wins (registries have no compare-and-swap on tags): if someone moved
         it since the plan, ``digest_before`` is the value seen when planning.
 
+        A PUT whose answer is lost (connection reset, read timeout, 5xx) may still have
+        landed, so it is never resent blindly: the pointer is read back first. Holding the
+        promoted digest, the promotion succeeded; still holding ``digest_before``, the PUT
+        is sent again (at most 3 PUTs); holding anything else, someone else moved it and
+        nothing is sent over it.
+
         Raises:
-            PromotionError: the registry stored another digest than the one sent.
+            PromotionError: the registry stored another digest than the one sent; the
+                pointer moved to another digest while the PUT went unanswered (the
+                message names it); the pointer could not be read back after a lost
+                answer (the message says it may have moved).
         """
         return self._promotion._apply(self)
 
@@ -871,20 +886,21 @@ class Promotion:
     def _apply(self, plan: PromotionPlan) -> PromotionRecord:
         if plan.noop or plan.manifest is None:
             return self._record(plan, noop=True)
-        try:
-            written = self.registry.put_manifest(plan.repository, plan.tag, plan.manifest)
-        except APIResponseValidationError as exc:
-            raise PromotionError(
-                f"{plan.repository}:{plan.tag} did not move to {plan.digest}: {exc}; check "
-                "the pointer with current() and promote again"
-            ) from exc
+        written = self._put(plan, plan.manifest)
         if written != plan.digest:
             raise PromotionError(
                 f"{plan.repository}:{plan.tag} was written as {written}, not {plan.digest}; the "
                 "registry changed the manifest - promote again, or use another registry"
             )
         if self.verify == "resolve":
-            now = self._current(plan.tag)
+            try:
+                now = self._current(plan.tag)
+            except MosaicError as exc:
+                raise PromotionError(
+                    f"{plan.repository}:{plan.tag} was written as {plan.digest}, but reading "
+                    f"it back failed ({exc}); check it with current()",
+                    completed_steps=(f"PUT {plan.tag}",),
+                ) from exc
             if now != plan.digest:
                 raise PromotionError(
                     f"{plan.repository}:{plan.tag} reads back as {now}, not {plan.digest}; "
@@ -892,3 +908,45 @@ class Promotion:
                     completed_steps=(f"PUT {plan.tag}",),
                 )
         return self._record(plan, noop=False)
+
+    def _put(self, plan: PromotionPlan, manifest: Manifest) -> Digest:
+        """PUT the pointer. A PUT whose answer was lost (reset, timeout, 5xx) may have
+        landed: the pointer is read back before anything is sent again, and sent again
+        only while it still holds ``digest_before``; otherwise the error names what it
+        holds now. A tag PUT is never resent blindly (it could revert a newer one)."""
+        where = f"{plan.repository}:{plan.tag}"
+        for attempt in range(1, _PUT_ATTEMPTS + 1):
+            try:
+                return self.registry.put_manifest(plan.repository, plan.tag, manifest)
+            except APIResponseValidationError as exc:
+                raise PromotionError(
+                    f"{where} did not move to {plan.digest}: {exc}; check "
+                    "the pointer with current() and promote again"
+                ) from exc
+            except (APIConnectionError, ServerError, RateLimitError) as exc:
+                failure = exc
+            try:
+                now = self._current(plan.tag)
+            except MosaicError as exc:
+                raise PromotionError(
+                    f"{where}: the registry did not answer the PUT of {plan.digest} "
+                    f"({failure}), and reading the pointer back failed ({exc}); the pointer "
+                    f"may have moved to {plan.digest}: check it with current() before "
+                    "promoting again"
+                ) from exc
+            if now == plan.digest:
+                return plan.digest  # it landed; only the answer was lost
+            if now != plan.digest_before:
+                raise PromotionError(
+                    f"{where} now points to {now}, not to {plan.digest}: it changed while "
+                    f"this promotion's PUT went unanswered ({failure}), so the PUT was not "
+                    f"sent again over it; check who promoted {now}, then promote again if "
+                    "needed"
+                ) from failure
+            if attempt == _PUT_ATTEMPTS:
+                raise PromotionError(
+                    f"{where} did not move: it still points to {_short(now)} after "
+                    f"{_PUT_ATTEMPTS} PUTs of {plan.digest} went unanswered ({failure}); "
+                    "promote again later"
+                ) from failure
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -47,11 +47,14 @@ from typing import Any, Literal, TypeVar
 import attrs
 
 from mosaic_sdk.errors import (
+    APIConnectionError,
     APIStatusError,
     InvalidValueError,
     MosaicError,
     NotFoundError,
+    RateLimitError,
     RetentionError,
+    ServerError,
     UnsupportedOperationError,
 )
 from mosaic_sdk.registry._cache import BlobCache
@@ -78,6 +81,7 @@ __all__ = [
     "DeletionOutcome",
     "DigestDeletion",
     "PlanReads",
+    "Restoration",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
@@ -283,6 +287,29 @@ class DigestDeletion:
 
 
 @attrs.frozen
+class Restoration:
+    """A manifest :meth:`RetentionPlan.apply` deleted and put back at once, because a
+    pointer reached it while it was being deleted (the registry has no compare-and-swap:
+    a promotion can land between the last check and the DELETE, and distribution deletes
+    every tag on the digest). The bytes come from the plan; the blobs are still there
+    until the registry's garbage collection.
+
+    Attributes:
+        reference: where it was put back: the pointer tag the DELETE removed (``prod``),
+            a signature tag, or the digest itself (an image a pointer's index needs).
+        digest: the manifest digest put back.
+        ok: True when it was put back; False when that failed (``reason`` says how to
+            repair it by hand).
+        reason: what happened, in words.
+    """
+
+    reference: str
+    digest: Digest
+    ok: bool
+    reason: str
+
+
+@attrs.frozen
 class DeletionOutcome:
     """What :meth:`RetentionPlan.apply` did with one :class:`DigestDeletion`.
 
@@ -292,12 +319,15 @@ class DeletionOutcome:
         status: ``"deleted"``, ``"skipped"`` (a tag moved, a pointer now points to it, it
             was already gone, or apply stopped early) or ``"failed"`` (the registry refused).
         reason: what happened, in words.
+        restorations: what was put back right after the delete because a pointer reached
+            the digest meanwhile (see :class:`Restoration`); empty almost always.
     """
 
     digest: Digest
     tags: tuple[str, ...]
     status: OutcomeStatus
     reason: str
+    restorations: tuple[Restoration, ...] = ()
 
 
 def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -370,21 +400,31 @@ class RetentionResult:
         return tuple(o.digest for o in self.deleted)
 
     @property
+    def restored(self) -> tuple[Restoration, ...]:
+        """Everything put back after a delete because a pointer reached it meanwhile."""
+        return tuple(r for o in self.outcomes for r in o.restorations)
+
+    @property
     def ok(self) -> bool:
-        """True when no deletion failed (skips are not failures)."""
-        return not self.errors
+        """True when no deletion failed and everything that had to be put back was
+        (skips are not failures)."""
+        return not self.errors and all(r.ok for r in self.restored)
 
     def summary(self) -> str:
-        """One line: how many digests/tags were deleted, skipped, failed."""
+        """One line: how many digests/tags were deleted, skipped, failed (and put back)."""
+        restored = f", put back {len(self.restored)}" if self.restored else ""
         return (
             f"{self.repository}: deleted {len(self.deleted)} digests "
             f"({len(self.deleted_tags)} tags), skipped {len(self.skipped)}, "
-            f"failed {len(self.errors)}"
+            f"failed {len(self.errors)}{restored}"
         )
 
     def _rows(self) -> list[tuple[str, str, str, str]]:
+        def reason(o: DeletionOutcome) -> str:
+            return "; ".join([o.reason, *(r.reason for r in o.restorations)])
+
         return [
-            (o.status, _short(o.digest), ", ".join(map(_display_tag, o.tags)), o.reason)
+            (o.status, _short(o.digest), ", ".join(map(_display_tag, o.tags)), reason(o))
             for o in self.outcomes
         ]
 
@@ -404,6 +444,15 @@ class RetentionResult:
                     "tags": list(o.tags),
                     "status": o.status,
                     "reason": o.reason,
+                    "restorations": [
+                        {
+                            "reference": r.reference,
+                            "digest": str(r.digest),
+                            "ok": r.ok,
+                            "reason": r.reason,
+                        }
+                        for r in o.restorations
+                    ],
                 }
                 for o in self.outcomes
             ],
@@ -445,6 +494,9 @@ class RetentionPlan:
             every deletion.
         reads: what planning read (not part of equality: two plans of the same state are
             equal however they were read).
+        manifests: the manifests planning read, by digest (not part of equality): apply
+            follows the current pointers' dependencies through them and puts a deleted
+            manifest back from them when a pointer reached it during the delete.
     """
 
     repository: str
@@ -455,6 +507,7 @@ class RetentionPlan:
     protected_digests: frozenset[Digest]
     pointers: tuple[str, ...]
     reads: PlanReads = attrs.field(factory=PlanReads, eq=False, repr=False)
+    manifests: Mapping[Digest, Manifest] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def to_delete(self) -> tuple[str, ...]:
@@ -988,6 +1041,7 @@ class _Planner:
             protected_digests=self.protected,
             pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
             reads=PlanReads(**self._counts),
+            manifests=dict(self.manifests),
         )
 
     def _decide_by_name(self, drafts: Mapping[str, _Draft]) -> list[_Draft]:
@@ -1154,6 +1208,11 @@ def _subject(manifest: Manifest | None) -> Digest | None:
 _STOP_STATUSES = frozenset({401, 403, 405})
 
 
+# A delete whose answer was lost is sent again (after a fresh re-check) this many times.
+_DELETE_ATTEMPTS = 3
+_UNANSWERED = (APIConnectionError, ServerError, RateLimitError)
+
+
 class _Applier:
     def __init__(
         self,
@@ -1167,12 +1226,64 @@ class _Applier:
         self.progress = progress
         self.concurrency = concurrency
         self.repository = plan.repository
+        # Manifests are immutable by digest: what the plan read, plus what apply fetches.
+        self.known: dict[Digest, Manifest | None] = dict(plan.manifests)
+        self.referrers: dict[Digest, list[Digest]] = defaultdict(list)
+        for digest, manifest in plan.manifests.items():
+            subject = _subject(manifest)
+            if subject is not None:
+                self.referrers[subject].append(digest)
 
     def _resolve(self, tag: str) -> Digest | None:
         try:
             return self.registry.resolve(self.repository, tag)
         except NotFoundError:
             return None
+
+    def _manifest(self, digest: Digest) -> Manifest | None:
+        if digest not in self.known:
+            try:
+                self.known[digest] = self.registry.get_manifest(self.repository, str(digest))
+            except NotFoundError:
+                self.known[digest] = None
+        return self.known[digest]
+
+    def _references(self, roots: Mapping[str, Digest]) -> dict[Digest, str]:
+        """Everything the tags ``roots`` reference now, each with why: their digests,
+        the children of indexes (nested too) and the manifests whose ``subject`` is one
+        of those."""
+        why: dict[Digest, str] = {}
+        root: dict[Digest, str] = {}
+        queue: list[Digest] = []
+        for tag, digest in sorted(roots.items()):
+            if digest not in why:
+                why[digest], root[digest] = f"tag {tag!r} now points to it", tag
+                queue.append(digest)
+        while queue:
+            digest = queue.pop()
+            manifest = self._manifest(digest)
+            found: list[tuple[Digest, str]] = []
+            if manifest is not None and manifest.is_index:
+                found += [(c, "an image of the index") for c in manifest.child_digests]
+            found += [(r, "a referrer (subject) of the image") for r in self.referrers[digest]]
+            for child, relation in found:
+                if child not in why:
+                    root[child] = root[digest]
+                    why[child] = f"{relation} {_short(digest)} that {root[digest]!r} names now"
+                    queue.append(child)
+        return why
+
+    def _protected(self, item: DigestDeletion, roots: Mapping[str, Digest]) -> str | None:
+        """Why a tag in ``roots`` references ``item`` now (directly, as an index child,
+        as a referrer, or through a signature tag), or ``None``."""
+        why = self._references(roots)
+        if item.digest in why:
+            return why[item.digest]
+        for tag in item.tags:
+            subject = signature_subject(tag)
+            if subject is not None and subject in why:
+                return f"the signature of {_short(subject)}: {why[subject]}"
+        return None
 
     def _snapshot(self) -> dict[str, Digest]:
         """Where every tag the plan does not delete points now (kept tags and tags
@@ -1191,25 +1302,37 @@ class _Applier:
                 out[tag] = digest
         return out
 
-    def _check(self, item: DigestDeletion, survivors: Mapping[str, Digest]) -> str | None:
-        """Why ``item`` must be skipped now, or ``None`` when it is safe to delete."""
+    def _pointers(self, survivors: Mapping[str, Digest]) -> list[str]:
+        return sorted({*self.plan.pointers, *(t for t in survivors if t in _POINTER_TAGS)})
+
+    def _check(
+        self, item: DigestDeletion, survivors: Mapping[str, Digest]
+    ) -> tuple[str | None, dict[str, Digest]]:
+        """Why ``item`` must be skipped now (``None`` when it is safe to delete), and
+        where the pointers point right now."""
         for tag, digest in sorted(survivors.items()):
             if digest == item.digest:
-                return f"tag {tag!r} now points to it (it did not when planned)"
+                return f"tag {tag!r} now points to it (it did not when planned)", {}
         gone = 0
         for tag in item.tags:
             now = self._resolve(tag)
             if now is None:
                 gone += 1
             elif now != item.digest:
-                return f"tag {tag!r} moved to {_short(now)} after the plan"
+                return f"tag {tag!r} moved to {_short(now)} after the plan", {}
         if gone == len(item.tags):
-            return "already gone: none of its tags exists any more"
-        pointers = sorted({*self.plan.pointers, *(t for t in survivors if t in _POINTER_TAGS)})
-        for pointer in pointers:
-            if pointer not in item.tags and self._resolve(pointer) == item.digest:
-                return f"pointer {pointer!r} now points to it"
-        return None
+            return "already gone: none of its tags exists any more", {}
+        pointers: dict[str, Digest] = {}
+        for pointer in self._pointers(survivors):
+            if pointer in item.tags:
+                continue
+            now = self._resolve(pointer)
+            if now == item.digest:
+                return f"pointer {pointer!r} now points to it", pointers
+            if now is not None:
+                pointers[pointer] = now
+        why = self._protected(item, {**survivors, **pointers})
+        return why, pointers
 
     def run(self) -> RetentionResult:
         items = self.plan.deletions
@@ -1233,26 +1356,116 @@ class _Applier:
                 self.progress(done, total, outcome)
         return RetentionResult(repository=self.repository, outcomes=tuple(outcomes))
 
+    def _gone(self, digest: Digest) -> bool:
+        return self._resolve(str(digest)) is None
+
     def _one(
         self, item: DigestDeletion, survivors: Mapping[str, Digest]
     ) -> tuple[DeletionOutcome, bool]:
         def outcome(status: OutcomeStatus, reason: str) -> DeletionOutcome:
             return DeletionOutcome(item.digest, item.tags, status, reason)
 
+        reason = item.reason
+        for attempt in range(1, _DELETE_ATTEMPTS + 1):
+            try:
+                why, pointers = self._check(item, survivors)
+            except MosaicError as exc:
+                return outcome("failed", f"re-check failed, not deleted: {exc}"), False
+            if why is not None:
+                return outcome("skipped", why), False
+            try:
+                self.registry.delete_manifest(self.repository, item.digest)
+            except NotFoundError:
+                if attempt == 1:
+                    return outcome("skipped", "already deleted"), False
+                break  # an earlier DELETE of this run landed after all
+            except UnsupportedOperationError as exc:  # deletion disabled on the registry
+                return outcome("failed", str(exc)), True
+            except _UNANSWERED as exc:
+                # The DELETE may have landed with its answer lost: look before resending.
+                try:
+                    gone = self._gone(item.digest)
+                except MosaicError as again:
+                    return outcome(
+                        "failed",
+                        f"the DELETE went unanswered ({exc}) and reading the digest back "
+                        f"failed ({again}); it may be deleted: plan again to see",
+                    ), False
+                if gone:
+                    reason = f"{item.reason} (the DELETE's answer was lost; the digest is gone)"
+                    break
+                if attempt == _DELETE_ATTEMPTS:
+                    return outcome("failed", str(exc)), False
+                continue
+            except APIStatusError as exc:
+                return outcome("failed", str(exc)), exc.status_code in _STOP_STATUSES
+            except MosaicError as exc:
+                return outcome("failed", str(exc)), False
+            break
+        restorations = self._restore(item, survivors, pointers)
+        return DeletionOutcome(item.digest, item.tags, "deleted", reason, restorations), False
+
+    def _restore(
+        self,
+        item: DigestDeletion,
+        survivors: Mapping[str, Digest],
+        before: Mapping[str, Digest],
+    ) -> tuple[Restoration, ...]:
+        """Re-resolve the pointers after a delete: put the manifest back under a pointer
+        the delete removed (a promotion landed in between), and by digest when a pointer
+        now names an index that needs it."""
+        manifest = self.plan.manifests.get(item.digest)
+        out: list[Restoration] = []
+
+        def put(reference: str, why: str) -> None:
+            if manifest is None:
+                out.append(
+                    Restoration(
+                        reference,
+                        item.digest,
+                        False,
+                        f"{why}, but the plan holds no bytes of {_short(item.digest)}: put it "
+                        f"back by hand under {reference!r}",
+                    )
+                )
+                return
+            try:
+                self.registry.put_manifest(self.repository, reference, manifest)
+            except MosaicError as exc:
+                out.append(
+                    Restoration(
+                        reference,
+                        item.digest,
+                        False,
+                        f"{why}; putting it back failed ({exc}): push {item.digest} under "
+                        f"{reference!r} again by hand before garbage collection runs",
+                    )
+                )
+                return
+            out.append(Restoration(reference, item.digest, True, f"{why}: put back"))
+
         try:
-            why = self._check(item, survivors)
+            now = {p: self._resolve(p) for p in self._pointers(survivors)}
         except MosaicError as exc:
-            return outcome("failed", f"re-check failed, not deleted: {exc}"), False
-        if why is not None:
-            return outcome("skipped", why), False
+            return (
+                Restoration(
+                    "(pointers)",
+                    item.digest,
+                    False,
+                    f"re-reading the pointers after the delete failed ({exc}); check that "
+                    f"none pointed to {_short(item.digest)}",
+                ),
+            )
+        for pointer, digest in sorted(now.items()):
+            if digest is None and pointer in before:
+                put(pointer, f"pointer {pointer!r} vanished with the delete (moved onto it)")
+        current = {p: d for p, d in now.items() if d is not None}
         try:
-            self.registry.delete_manifest(self.repository, item.digest)
-        except NotFoundError:
-            return outcome("skipped", "already deleted"), False
-        except UnsupportedOperationError as exc:  # deletion disabled on the registry
-            return outcome("failed", str(exc)), True
-        except APIStatusError as exc:
-            return outcome("failed", str(exc)), exc.status_code in _STOP_STATUSES
-        except MosaicError as exc:
-            return outcome("failed", str(exc)), False
-        return outcome("deleted", item.reason), False
+            why = self._protected(item, current)
+        except MosaicError:
+            why = None
+        if why is not None and not out:
+            signed = [t for t in item.tags if signature_subject(t) is not None]
+            for reference in signed or [str(item.digest)]:
+                put(reference, f"{why}, since the delete")
+        return tuple(out)

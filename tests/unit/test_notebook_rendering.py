@@ -168,6 +168,7 @@ def test_retention_result_to_json(objects: dict[str, Any]) -> None:
                 "tags": ["sha-89abcde"],
                 "status": "deleted",
                 "reason": outcome.reason,
+                "restorations": [],
             }
         ],
     }
