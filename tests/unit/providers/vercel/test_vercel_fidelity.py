@@ -358,3 +358,27 @@ def test_async_target_reads_the_job_status_too(fake: FakeVercel, clock: FakeCloc
 
     assert asyncio.run(main()) is DeploymentStatus.FAILED
     assert sum(clock.sleeps) <= 10
+
+
+def test_async_target_probes_with_the_bypass(fake: FakeVercel, clock: FakeClock) -> None:
+    fake.protection_secret = BYPASS
+
+    async def main() -> tuple[DeploymentStatus, bool]:
+        async with AsyncVercelClient(
+            TOKEN, team_id=TEAM_ID, transport=mock_transport(fake), sleep=clock.asleep, clock=clock
+        ) as client:
+            target = AsyncVercelDeploymentTarget(
+                client,
+                PROJECT_ID,
+                health_path="/api/health",
+                protection_bypass=ProtectionBypass(BYPASS),
+                health_transport=mock_transport(fake),
+            )
+            deployment = await target.deploy(IMAGE_A)
+            return deployment.status, (await target.status()).healthy
+
+    assert asyncio.run(main()) == (DeploymentStatus.SUCCEEDED, True)
+    probes = [r for r in fake.requests if r.path == "/api/health"]
+    assert probes
+    assert all(r.headers["x-vercel-protection-bypass"] == BYPASS for r in probes)
+    assert all("authorization" not in r.headers for r in probes)
