@@ -267,6 +267,29 @@ def _metrics_source(args: argparse.Namespace, stack: contextlib.ExitStack) -> An
     return None
 
 
+def _check_gate_syntax(args: argparse.Namespace, source: object) -> None:
+    """A --gate Prometheus cannot parse is bad input (exit 2), found before any check
+    runs, never a failed validation that would roll a good release back."""
+    from mosaic_sdk.errors import BadRequestError
+    from mosaic_sdk.observability import PrometheusClient
+
+    if not isinstance(source, PrometheusClient):
+        return
+    for text in args.gate:
+        query, _op, _value = _parse_gate(text)
+        for token, value in (("{slot}", args.slot), ("{environment}", args.environment),
+                             ("{version}", args.version or ""),
+                             ("{base_url}", args.base_url)):  # fmt: skip
+            query = query.replace(token, value or "")
+        try:
+            source.query(query)  # POST /api/v1/query: a syntax error is 400 bad_data
+        except BadRequestError as exc:
+            raise UsageError(
+                f"--gate {text!r}: Prometheus cannot parse the PromQL ({exc}); fix the "
+                "expression (try it in Prometheus' expression browser first)"
+            ) from None
+
+
 def _validate(args: argparse.Namespace, console: Console) -> int:
     from mosaic_sdk.release import HealthCheck, PostDeployValidation, VersionMatch
     from mosaic_sdk.values import ImageReference
@@ -316,7 +339,9 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
                 )
             )
         if wants_gates:
-            checks.extend(_gate_checks(args, _metrics_source(args, stack)))
+            source = _metrics_source(args, stack)
+            _check_gate_syntax(args, source)
+            checks.extend(_gate_checks(args, source))
         if not checks:
             raise UsageError(
                 "nothing to validate; give --health URL, --version-url URL, --running-on "

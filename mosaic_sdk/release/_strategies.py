@@ -946,7 +946,9 @@ def release(
         InvalidValueError: ``image`` is not pinned by digest.
         ConfigurationError: the strategy lacks what it needs (the message says what), or a
             check needs ``{base_url}`` (or is a relative smoke path) and no base URL is
-            given for a slot; raised before anything is deployed or recorded.
+            given for a slot, or a metric gate's PromQL that Prometheus cannot parse
+            (a 400 ``bad_data`` from one query per gate); raised before anything is
+            deployed or recorded.
         UnsupportedOperationError: a canary on a target that cannot split traffic.
     """
     pinned_digest(image)
@@ -956,6 +958,7 @@ def release(
             f"{chosen!r} is not a release strategy; pass BlueGreen() or Canary(...)"
         )
     _check_base_urls(chosen, validation, base_url)
+    _check_promql(chosen, validation)
     if deployment is None:
         where = promotion.repository if promotion is not None else (
             target.name if target is not None else image.name
@@ -1035,3 +1038,27 @@ def _check_base_urls(
             f"check {name!r} needs a base URL ({text!r}) but none is given for "
             f"{', '.join(missing)}; pass {example} to release(). Nothing was deployed"
         )
+
+
+def _check_promql(strategy: ReleaseStrategy, validation: PostDeployValidation) -> None:
+    """Ask Prometheus to parse each gate's PromQL before anything deploys: a syntax
+    error is bad configuration, not a failed validation that rolls a good release back."""
+    from mosaic_sdk.errors import BadRequestError
+    from mosaic_sdk.observability import PrometheusClient
+
+    gates = [c for c in getattr(validation, "checks", ()) if isinstance(c, MetricGate)]
+    gates += list(getattr(strategy, "gates", ()))
+    for gate in gates:
+        source = getattr(gate, "source", None)
+        if not isinstance(source, PrometheusClient):
+            continue
+        promql = gate.query.promql
+        for token in ("{slot}", "{environment}", "{version}", "{base_url}"):
+            promql = promql.replace(token, "x")
+        try:
+            source.query(promql)
+        except BadRequestError as exc:
+            raise ConfigurationError(
+                f"metric gate {gate.name!r}: Prometheus cannot parse its PromQL {promql!r} "
+                f"({exc}); fix the expression. Nothing was deployed"
+            ) from None

@@ -72,10 +72,17 @@ def test_a_gate_with_no_data_fails(prometheus: str, capsys: pytest.CaptureFixtur
     assert report["verdict"] == "failed"
 
 
-def test_a_bad_promql_fails_the_gate_not_the_command(
+def test_a_promql_syntax_error_is_bad_input_before_any_check_runs(
     prometheus: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, report = _validate(prometheus, "--gate", "sum(rate(x[5m]) <= 1", capsys=capsys)
-    assert code == EXIT_FAILURE
-    assert "400" in json.dumps(report) or "bad_data" in json.dumps(report)
-    assert code != EXIT_USAGE
+    # A failed validation would roll a good release back; a typo in --gate is bad input (#14).
+    code, report = _validate(
+        prometheus,
+        "--health", "http://127.0.0.1:1/never-contacted",
+        "--gate", "sum(rate(x[5m]) <= 1",
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == EXIT_USAGE
+    assert report["error"]["type"] == "UsageError"
+    assert "cannot parse the PromQL" in report["error"]["message"]
+    assert "sum(rate(x[5m])" in report["error"]["message"]

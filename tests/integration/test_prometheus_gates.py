@@ -280,3 +280,21 @@ def test_async_client_twin(prometheus: str, prom: PrometheusClient) -> None:
             return await client.ready(), await client.value('up{job="web"}'), reading.value
 
     assert asyncio.run(main()) == (True, 1.0, 1.0)
+
+
+def test_a_gate_promql_syntax_error_is_refused_before_release_deploys(
+    prom: PrometheusClient, tmp_path: Path
+) -> None:
+    from mosaic_sdk.errors import ConfigurationError
+    from mosaic_sdk.release import PostDeployValidation, release
+    from tests._release_fakes import World
+
+    world = World(tmp_path)
+    image = world.to_testing("good1")
+    gate = MetricGate("sum(rate(http_requests_total[5m]) <= 1", source=prom, max=1.0,
+                      on_no_data="fail")  # fmt: skip
+    with pytest.raises(ConfigurationError, match="cannot parse its PromQL"):
+        release(image, validation=PostDeployValidation([gate]), promotion=world.promotion,
+                slots=world.slots)  # fmt: skip
+    assert world.promotion.current("blue") is None  # nothing deployed
+    assert world.slots["blue"].running().digest is None
