@@ -320,6 +320,9 @@ class FakeCoolify:
             ("POST", r"/deploy", self._deploy),
             ("GET", r"/deployments/applications/(?P<u>[^/]+)", self._app_deployments),
             ("GET", r"/deployments/(?P<u>[^/]+)", self._get_deployment),
+            ("POST", r"/deployments/(?P<u>[^/]+)/cancel", self._cancel_deployment),
+            ("GET", r"/applications/(?P<u>[^/]+)/rollback-images", self._rollback_images),
+            ("POST", r"/applications/(?P<u>[^/]+)/rollback", self._rollback),
             (
                 "GET",
                 r"/services",
@@ -753,6 +756,68 @@ class FakeCoolify:
             if other["_app"] == dep["_app"] and other["status"] in ("queued", "in_progress"):
                 self._advance(other)
         return Answer(200, self._deployment_view(dep))
+
+    def _cancel_deployment(self, u: str, **_: Any) -> Answer:
+        """``DeployController::cancel_deployment`` (DeployController.php:211-330
+        @379abb25): 404 unknown, 400 unless queued or in progress, else marked
+        ``cancelled-by-user`` with a log line and the container removed."""
+        dep = self.deployments.get(u)
+        if dep is None:
+            return Answer(404, {"message": "Deployment not found."})
+        if dep["status"] not in ("queued", "in_progress"):
+            return Answer(
+                400,
+                {"message": f"Deployment cannot be cancelled. Current status: {dep['status']}"},
+            )
+        dep["status"] = "cancelled-by-user"
+        self._log(dep, "Deployment cancelled by user via API.", "stderr")
+        return Answer(
+            200,
+            {
+                "message": "Deployment cancelled successfully.",
+                "deployment_uuid": u,
+                "status": "cancelled-by-user",
+            },
+        )
+
+    def _rollback_images(self, u: str, **_: Any) -> Answer:
+        """``ApplicationsController::rollback_images`` (:5468-5537): the server's images
+        of the application's repository; ``current`` is the running container's tag, or
+        null when it runs a digest reference. Tests seed ``_images``/``_current``."""
+        app = self.applications.get(u)
+        if app is None:
+            return Answer(404, {"message": "Application not found."})
+        current = app.get("_current")
+        images = [
+            {"tag": tag, "created_at": created, "is_current": tag == current}
+            for tag, created in app.get("_images", [])
+        ]
+        return Answer(200, {"current": current, "images": images})
+
+    def _rollback(self, u: str, payload: Any, **_: Any) -> Answer:
+        """``ApplicationsController::rollback_by_uuid`` (:5562-5637): only ``commit`` is
+        allowed; a rollback deployment bypasses the duplicate guard (applications.php:56)."""
+        if not isinstance(payload, dict) or not payload:
+            return Answer(
+                400,
+                {"message": "Invalid request.", "error": "Content-Type must be application/json."},
+            )
+        extra = sorted(set(payload) - {"commit"})
+        if extra or not isinstance(payload.get("commit"), str):
+            errors = {k: ["This field is not allowed."] for k in extra}
+            if not isinstance(payload.get("commit"), str):
+                errors["commit"] = ["The commit field is required."]
+            return Answer(422, {"message": "Validation failed.", "errors": errors})
+        app = self.applications.get(u)
+        if app is None:
+            return Answer(404, {"message": "Application not found."})
+        item = self._new_deployment(app, True)
+        dep = self.deployments[item["deployment_uuid"]]
+        dep["commit"], dep["rollback"] = payload["commit"], True
+        return Answer(
+            200,
+            {"message": "Rollback deployment queued.", "deployment_uuid": dep["deployment_uuid"]},
+        )
 
     def _app_deployments(self, u: str, query: dict[str, str], **_: Any) -> Answer:
         if u not in self.applications:

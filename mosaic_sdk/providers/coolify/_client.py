@@ -82,7 +82,9 @@ from mosaic_sdk.providers.coolify._models import (
     CoolifyDeploymentStatus,
     CoolifyEnvironment,
     CoolifyEnvVar,
+    CoolifyLogEntry,
     CoolifyProject,
+    CoolifyRollbackImages,
     CoolifyService,
     CoolifyServiceApplication,
     DeployResult,
@@ -625,6 +627,7 @@ def wait_for_deployment_flow(
     poll_interval: float,
     not_found_grace: float,
     clock: Callable[[], float],
+    cancel_on_timeout: bool = False,
 ) -> Flow[CoolifyDeployment]:
     """Flow of :meth:`CoolifyClient.wait_for_deployment`."""
     if not timeout > 0:
@@ -663,9 +666,15 @@ def wait_for_deployment_flow(
             if seen.is_terminal:
                 return seen
             if elapsed >= timeout:
+                action = "wait longer (timeout=...) or cancel it (cancel_deployment)"
+                if cancel_on_timeout:
+                    yield Call("POST", f"{path}/cancel", allow_status=(400,))
+                    action = "it was cancelled (POST /deployments/{uuid}/cancel)"
+                lines = seen.last_log_lines(5)
+                tail = f"; last log lines: {' | '.join(lines)}" if lines else ""
                 raise DeploymentTimeoutError(
                     f"deployment {uuid} is still {seen.status.value} after {timeout:.0f}s; "
-                    "wait longer (timeout=...) or cancel it in Coolify",
+                    f"{action}{tail}",
                     deployment_id=uuid,
                     last_status=seen.status.value,
                     timeout=timeout,
@@ -673,6 +682,60 @@ def wait_for_deployment_flow(
                 )
             wait = min(poll_interval, max(0.0, timeout - elapsed))
         yield Sleep(wait)
+
+
+def deployment_logs_flow(uuid: str) -> Flow[tuple[CoolifyLogEntry, ...]]:
+    """Flow of :meth:`CoolifyClient.get_deployment_logs` (``GET /deployments/{uuid}``)."""
+    deployment = yield from get_deployment_flow(uuid)
+    if deployment.logs is None:
+        raise SensitiveDataHiddenError(f"deployment {uuid} came back without its log", field="logs")
+    return deployment.logs
+
+
+def cancel_deployment_flow(uuid: str) -> Flow[CoolifyDeployment]:
+    """Flow of :meth:`CoolifyClient.cancel_deployment`
+    (``POST /deployments/{uuid}/cancel``, then ``GET /deployments/{uuid}``)."""
+    path = f"/deployments/{_uuid(uuid, 'deployment')}"
+    yield Call("POST", f"{path}/cancel")
+    return (yield from get_deployment_flow(uuid))
+
+
+def rollback_images_flow(uuid: str) -> Flow[CoolifyRollbackImages]:
+    """Flow of :meth:`CoolifyClient.rollback_images`."""
+    return single(
+        Call("GET", f"/applications/{_uuid(uuid, 'application')}/rollback-images"),
+        lambda r: CoolifyRollbackImages.from_api(r.json()),
+    )
+
+
+def rollback_flow(uuid: str, tag: str) -> Flow[DeployResult]:
+    """Flow of :meth:`CoolifyClient.rollback` (``POST /applications/{uuid}/rollback``)."""
+    if not isinstance(tag, str) or not tag.strip() or any(c.isspace() for c in tag):
+        raise InvalidValueError(tag, "is not an image tag", "pass a tag from rollback_images()")
+    path = f"/applications/{_uuid(uuid, 'application')}"
+    response = yield Call("GET", path)
+    assert response is not None
+    app = CoolifyApplication.from_api(response.json())
+    if app.build_pack == "dockerimage":
+        # The job deploys a Docker Image application's configured image and ignores the
+        # rollback commit (ApplicationDeploymentJob.php:591-619 vs :1204-1211).
+        raise UnsupportedOperationError(
+            f"application {uuid} is a Docker Image application: Coolify's rollback would "
+            f"redeploy its configured image, not tag {tag!r}",
+            workaround="deploy the earlier digest with deploy_image_and_wait(), or use "
+            "mosaic_sdk.release.Rollback with CoolifyDeploymentTarget",
+        )
+    answer = yield Call("POST", f"{path}/rollback", json={"commit": tag})
+    assert answer is not None
+    body = answer.json()
+    message = str(body.get("message", "")) if isinstance(body, dict) else ""
+    deployment = body.get("deployment_uuid") if isinstance(body, dict) else None
+    return DeployResult(
+        uuid,
+        deployment if isinstance(deployment, str) else None,
+        message,
+        isinstance(deployment, str),
+    )
 
 
 def set_image_flow(uuid: str, image: ImageReference) -> Flow[CoolifyApplication]:
@@ -1355,15 +1418,21 @@ class CoolifyClient(_CoolifyBase):
         timeout: float = 600.0,
         poll_interval: float = 3.0,
         not_found_grace: float = 10.0,
+        cancel_on_timeout: bool = False,
     ) -> CoolifyDeployment:
-        """Poll a deployment until ``finished``, ``failed`` or ``cancelled-by-user``.
+        """Poll a deployment until ``finished``, ``failed`` or ``cancelled-by-user``
+        (``GET /deployments/{uuid}``).
 
-        Returns the terminal deployment (a failure is returned, not raised).
+        Returns the terminal deployment (a failure is returned, not raised; its
+        :attr:`~CoolifyDeployment.logs` hold the job's log when the token may read it).
+        With ``cancel_on_timeout`` a deployment still running at ``timeout`` is cancelled
+        (``POST /deployments/{uuid}/cancel``) before the error is raised.
 
         Raises:
             DeploymentNotQueuedError: the uuid answered 404 for ``not_found_grace``
                 seconds: Coolify never queued it.
-            DeploymentTimeoutError: still queued or in progress after ``timeout``.
+            DeploymentTimeoutError: still queued or in progress after ``timeout``; the
+                message carries the last log lines and says whether it was cancelled.
         """
         result: CoolifyDeployment = self.run(
             wait_for_deployment_flow(
@@ -1372,8 +1441,54 @@ class CoolifyClient(_CoolifyBase):
                 poll_interval=poll_interval,
                 not_found_grace=not_found_grace,
                 clock=self.clock,
+                cancel_on_timeout=cancel_on_timeout,
             )
         )
+        return result
+
+    def get_deployment_logs(self, uuid: str) -> tuple[CoolifyLogEntry, ...]:
+        """The log of a deployment (``GET /deployments/{uuid}``, its ``logs`` field).
+
+        Raises:
+            SensitiveDataHiddenError: Coolify hides logs from this token (it needs
+                ``read:sensitive`` or ``root``, made by a team admin).
+        """
+        result: tuple[CoolifyLogEntry, ...] = self.run(deployment_logs_flow(uuid))
+        return result
+
+    def cancel_deployment(self, uuid: str) -> CoolifyDeployment:
+        """Cancel a queued or running deployment (``POST /deployments/{uuid}/cancel``)
+        and return it as it is now (``GET /deployments/{uuid}``).
+
+        Raises:
+            BadRequestError: it already finished, failed or was cancelled.
+            PermissionDeniedError: the token lacks ``deploy``, or the deployment runs
+                on another team's server.
+        """
+        result: CoolifyDeployment = self.run(cancel_deployment_flow(uuid))
+        return result
+
+    def rollback_images(self, uuid: str) -> CoolifyRollbackImages:
+        """The images of an application kept on its server, to roll back to
+        (``GET /applications/{uuid}/rollback-images``). ``current`` is ``None`` when the
+        container runs a digest reference or the server could not be inspected."""
+        result: CoolifyRollbackImages = self.run(rollback_images_flow(uuid))
+        return result
+
+    def rollback(self, uuid: str, tag: str) -> DeployResult:
+        """Coolify's native rollback: redeploy an image kept on the server, by tag
+        (``GET /applications/{uuid}``, then ``POST /applications/{uuid}/rollback``
+        ``{"commit": tag}``). Follow the result with :meth:`wait_for_deployment`.
+
+        For applications Coolify builds (tags are commits). A Docker Image application
+        is refused: the job deploys its configured image and ignores the tag.
+
+        Raises:
+            InvalidValueError: ``tag`` is empty or has white space.
+            UnsupportedOperationError: a Docker Image application (the workaround names
+                ``deploy_image_and_wait``).
+        """
+        result: DeployResult = self.run(rollback_flow(uuid, tag))
         return result
 
     def set_image(self, uuid: str, image: ImageReference) -> CoolifyApplication:
@@ -1777,6 +1892,7 @@ class AsyncCoolifyClient(_CoolifyBase):
         timeout: float = 600.0,
         poll_interval: float = 3.0,
         not_found_grace: float = 10.0,
+        cancel_on_timeout: bool = False,
     ) -> CoolifyDeployment:
         """See :meth:`CoolifyClient.wait_for_deployment`."""
         result: CoolifyDeployment = await self.run(
@@ -1786,8 +1902,29 @@ class AsyncCoolifyClient(_CoolifyBase):
                 poll_interval=poll_interval,
                 not_found_grace=not_found_grace,
                 clock=self.clock,
+                cancel_on_timeout=cancel_on_timeout,
             )
         )
+        return result
+
+    async def get_deployment_logs(self, uuid: str) -> tuple[CoolifyLogEntry, ...]:
+        """See :meth:`CoolifyClient.get_deployment_logs`."""
+        result: tuple[CoolifyLogEntry, ...] = await self.run(deployment_logs_flow(uuid))
+        return result
+
+    async def cancel_deployment(self, uuid: str) -> CoolifyDeployment:
+        """See :meth:`CoolifyClient.cancel_deployment`."""
+        result: CoolifyDeployment = await self.run(cancel_deployment_flow(uuid))
+        return result
+
+    async def rollback_images(self, uuid: str) -> CoolifyRollbackImages:
+        """See :meth:`CoolifyClient.rollback_images`."""
+        result: CoolifyRollbackImages = await self.run(rollback_images_flow(uuid))
+        return result
+
+    async def rollback(self, uuid: str, tag: str) -> DeployResult:
+        """See :meth:`CoolifyClient.rollback`."""
+        result: DeployResult = await self.run(rollback_flow(uuid, tag))
         return result
 
     async def set_image(self, uuid: str, image: ImageReference) -> CoolifyApplication:

@@ -31,6 +31,8 @@ __all__ = [
     "CoolifyEnvironment",
     "CoolifyLogEntry",
     "CoolifyProject",
+    "CoolifyRollbackImage",
+    "CoolifyRollbackImages",
     "CoolifyService",
     "CoolifyServiceApplication",
     "DeployResult",
@@ -687,6 +689,58 @@ class DeployResult:
             message=message,
             queued=queued,
         )
+
+
+@attrs.frozen
+class CoolifyRollbackImage:
+    """One image of the application kept on its server (``GET .../rollback-images``).
+
+    Attributes:
+        tag: the image tag (for applications Coolify builds: the commit).
+        created_at: when Docker created it, as Docker prints it.
+        is_current: True when the running container uses this tag.
+    """
+
+    tag: str
+    created_at: str | None = None
+    is_current: bool = False
+
+
+@attrs.frozen
+class CoolifyRollbackImages:
+    """Answer of ``GET /applications/{uuid}/rollback-images``.
+
+    Attributes:
+        current: the running container's tag; ``None`` when it runs a digest reference
+            or the server could not be inspected (ApplicationsController.php:5482-5537
+            @379abb25).
+        images: the images of the application's repository on its server.
+    """
+
+    current: str | None
+    images: tuple[CoolifyRollbackImage, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: object) -> CoolifyRollbackImages:
+        """Build from ``{current, images: [{tag, created_at, is_current}]}``."""
+        d = _mapping(data, "rollback images")
+        w = "rollback images"
+        items = d.get("images") or []
+        if not isinstance(items, list):
+            raise _invalid(w, "images", f"should be a list, got {type(items).__name__}")
+        images = []
+        for item in items:
+            i = _mapping(item, "a rollback image")
+            tag = _opt(i, "tag", str, w)
+            if tag:
+                images.append(
+                    CoolifyRollbackImage(
+                        tag=tag,
+                        created_at=_opt(i, "created_at", str, w),
+                        is_current=bool(_opt_bool(i, "is_current", w)),
+                    )
+                )
+        return cls(current=_opt(d, "current", str, w), images=tuple(images))
 
 
 @attrs.frozen

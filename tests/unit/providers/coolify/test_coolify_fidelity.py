@@ -363,3 +363,86 @@ def test_create_service_needs_some_environment(client: CoolifyClient) -> None:
             server_uuid="srv0000000000000000001",
             compose=COMPOSE,
         )
+
+
+# -- deployment logs, cancel, native rollback ----------------------------------------------
+
+
+def test_a_failed_deploy_carries_its_last_log_lines(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    fake.progression = ("queued", "in_progress", "failed")
+    deployment = CoolifyDeploymentTarget(client, APP, poll_interval=0.01).deploy(IMAGE_A)
+    assert deployment.status is DeploymentStatus.FAILED
+    assert "Healthcheck failed" in deployment.detail
+    logs = client.get_deployment_logs(deployment.id)
+    assert logs[0].output.startswith("Starting deployment of ghcr.io/acme/web@sha256:")
+
+
+def test_deployment_logs_hidden_from_the_token_raise(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.providers.coolify import SensitiveDataHiddenError
+
+    [result] = client.deploy(APP)
+    assert result.deployment_uuid is not None
+    fake.can_read_sensitive = False
+    with pytest.raises(SensitiveDataHiddenError, match="read:sensitive"):
+        client.get_deployment_logs(result.deployment_uuid)
+
+
+def test_a_timed_out_wait_can_cancel_the_deployment(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import DeploymentTimeoutError
+
+    fake.progression = ("queued", "in_progress")  # never finishes
+    [result] = client.deploy(APP)
+    assert result.deployment_uuid is not None
+    clock = iter(range(0, 10_000, 5))
+    client.clock = lambda: float(next(clock))
+    with pytest.raises(DeploymentTimeoutError, match="cancelled") as info:
+        client.wait_for_deployment(result.deployment_uuid, timeout=20, cancel_on_timeout=True)
+    assert "Starting deployment" in str(info.value)  # the last log lines
+    assert fake.deployments[result.deployment_uuid]["status"] == "cancelled-by-user"
+
+
+def test_cancel_deployment(client: CoolifyClient, fake: FakeCoolify) -> None:
+    from mosaic_sdk.errors import BadRequestError
+
+    [result] = client.deploy(APP)
+    assert result.deployment_uuid is not None
+    cancelled = client.cancel_deployment(result.deployment_uuid)
+    assert cancelled.status.value == "cancelled-by-user"
+    with pytest.raises(BadRequestError, match="cannot be cancelled"):
+        client.cancel_deployment(result.deployment_uuid)
+
+
+def test_native_rollback_for_an_application_coolify_builds(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    built = "bld0000000000000000000001"
+    fake.add_application(
+        built,
+        build_pack="nixpacks",
+        _images=[("0a1b2c3", "2026-08-20"), ("9f8e7d6", "2026-08-21")],
+        _current="9f8e7d6",
+    )
+    images = client.rollback_images(built)
+    assert images.current == "9f8e7d6"
+    assert [(i.tag, i.is_current) for i in images.images] == [("0a1b2c3", False), ("9f8e7d6", True)]
+    result = client.rollback(built, "0a1b2c3")
+    assert result.queued
+    assert result.deployment_uuid is not None
+    assert fake.deployments[result.deployment_uuid]["commit"] == "0a1b2c3"
+    assert fake.deployments[result.deployment_uuid]["rollback"] is True
+
+
+def test_native_rollback_refuses_a_docker_image_application(
+    client: CoolifyClient, fake: FakeCoolify
+) -> None:
+    from mosaic_sdk.errors import UnsupportedOperationError
+
+    with pytest.raises(UnsupportedOperationError, match="deploy_image_and_wait"):
+        client.rollback(APP, "v1.0.0")
+    assert not any("/rollback" in r[1] and r[0] == "POST" for r in fake.requests)

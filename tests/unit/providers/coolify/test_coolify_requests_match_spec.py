@@ -32,6 +32,7 @@ pytestmark = pytest.mark.spec
 BASE = "https://coolify.example.com"
 APP = "app0000000000000000000001"
 GIT_COMPOSE_APP = "cmp0000000000000000000001"
+BUILT_APP = "bld0000000000000000000001"
 SERVICE = "svc0000000000000000000001"
 IMAGE = ImageReference.parse("ghcr.io/acme/web@sha256:" + "d" * 64)
 COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    environment:\n      SERVICE_URL_WEB: ''\n"
@@ -82,6 +83,14 @@ CALLS: dict[str, list[Callable[[Any], Any]]] = {
     "wait_for_deployment": [
         lambda c: c.wait_for_deployment(c.deploy(APP, force=True)[0].deployment_uuid)
     ],
+    "get_deployment_logs": [
+        lambda c: c.get_deployment_logs(c.deploy(APP, force=True)[0].deployment_uuid)
+    ],
+    "cancel_deployment": [
+        lambda c: c.cancel_deployment(c.deploy(APP, force=True)[0].deployment_uuid)
+    ],
+    "rollback_images": [lambda c: c.rollback_images(BUILT_APP)],
+    "rollback": [lambda c: c.rollback(BUILT_APP, "0a1b2c3")],
     "set_image": [lambda c: c.set_image(APP, IMAGE)],
     "deploy_image": [lambda c: c.deploy_image(APP, IMAGE, force=True)],
     "deploy_image_and_wait": [lambda c: c.deploy_image_and_wait(APP, IMAGE, force=True)],
@@ -170,6 +179,9 @@ OPERATIONS = {
     "POST /services/{uuid}/restart",
     "POST /deploy",
     "GET /deployments/{uuid}",
+    "POST /deployments/{uuid}/cancel",
+    "GET /applications/{uuid}/rollback-images",
+    "POST /applications/{uuid}/rollback",
     "GET /deployments/applications/{uuid}",
 }
 
@@ -187,6 +199,7 @@ def _fake() -> FakeCoolify:
     fake = FakeCoolify()
     fake.add_application(APP, _tags=["web"])
     fake.add_application(GIT_COMPOSE_APP, build_pack="dockercompose", docker_compose_raw=COMPOSE)
+    fake.add_application(BUILT_APP, build_pack="nixpacks", _images=[("0a1b2c3", "2026")])
     fake.add_service(SERVICE, COMPOSE)
     return fake
 
