@@ -439,3 +439,16 @@ def test_tag_resolve_in_a_layout_and_its_refusals(cli: CLI, images: Images) -> N
     assert missing.code == EXIT_FAILURE
     assert missing.out == ""
     assert "team/api has no tag sha-fffffff" in missing.err
+
+
+def test_idle_slot_never_takes_the_slot_holding_the_previous_prod_release(
+    cli: CLI, images: Images
+) -> None:
+    cli("promote", "v1.4.0-rc.1", "--to", "testing", *images.args)
+    cli("promote", "v1.4.0-rc.1", "--idle-slot", *images.args)  # blue = rc1
+    cli("promote", "--switch", "blue", *images.args)  # prod = blue = rc1
+    # a hotfix promoted straight to prod: prod is on neither slot, blue keeps rc1
+    assert cli("promote", "v1.4.0-rc.2", "--to", "prod", "--force", *images.args).code == EXIT_OK
+    deployed = cli("promote", "v1.4.0-rc.2", "--idle-slot", "--force", *images.args, "--json")
+    assert deployed.json()["tag"] == "green"
+    assert images.layout().resolve(images.repository, "blue") == images.rc1.digest
