@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mosaic_sdk.cli import EXIT_ERROR, EXIT_FAILURE, EXIT_OK
+from mosaic_sdk.cli import EXIT_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.cli import main as mosaic
 from mosaic_sdk.registry import RegistryClient
 from mosaic_sdk.testing import push_image
@@ -53,7 +53,10 @@ def test_promote_and_plan_retention_with_the_password_from_the_environment(
 
 
 def test_tag_resolve_prints_digests_and_a_pinned_reference(
-    settings: str, basic_registry_server: RegistryServer, capsys: pytest.CaptureFixture[str]
+    settings: str,
+    basic_registry_server: RegistryServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with RegistryClient(
         basic_registry_server.url, username=HTPASSWD_USER, password=HTPASSWD_PASSWORD
@@ -68,12 +71,22 @@ def test_tag_resolve_prints_digests_and_a_pinned_reference(
     pinned = capsys.readouterr().out.strip()
     assert pinned == f"{basic_registry_server.host}/{settings}@{rc}"
 
-    # Credentials written into the registry URL never reach the printed reference.
+    # Credentials written into --registry are refused (#13): the command line lands in
+    # the shell history and the process list. The message points to where they go.
     with_userinfo = basic_registry_server.url.replace(
         "http://", f"http://{HTPASSWD_USER}:{HTPASSWD_PASSWORD}@"
     )
     argv = ["tag", "resolve", "v2.0.0-rc.1", "--pinned", "--registry", with_userinfo]
-    assert mosaic(argv) == EXIT_OK
+    assert mosaic(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert "MOSAIC_REGISTRY_PASSWORD" in captured.err
+    assert HTPASSWD_PASSWORD not in captured.out + captured.err
+
+    # In $MOSAIC_REGISTRY they still work, and never reach the printed reference.
+    monkeypatch.setenv("MOSAIC_REGISTRY", with_userinfo)
+    monkeypatch.delenv("MOSAIC_REGISTRY_USERNAME")
+    monkeypatch.delenv("MOSAIC_REGISTRY_PASSWORD")
+    assert mosaic(["tag", "resolve", "v2.0.0-rc.1", "--pinned"]) == EXIT_OK
     captured = capsys.readouterr()
     assert captured.out.strip() == pinned
     assert HTPASSWD_PASSWORD not in captured.out + captured.err
