@@ -119,7 +119,7 @@ def open_target(spec: str, token_file: str | None, stack: contextlib.ExitStack) 
         stack_id = _positive_int(parts[0], "stack id", spec)
         endpoint_id = _positive_int(parts[1], "endpoint id", spec)
         portainer = stack.enter_context(
-            PortainerClient(_provider_url(kind), _token(kind, token_file))
+            PortainerClient(_provider_url(kind), api_key=_token(kind, token_file))
         )
         return PortainerDeploymentTarget(portainer, stack_id, endpoint_id, parts[2])
     if kind == "vercel":

@@ -29,7 +29,7 @@ class TestPortainerDeploymentTarget(DeploymentTargetContract):
         clock = FakeClock()
         client = PortainerClient(
             "https://portainer.example.com",
-            API_KEY,
+            api_key=API_KEY,
             transport=mock_transport(fake),
             sleep=clock.sleep,
             clock=clock,

@@ -1,19 +1,23 @@
-"""Portainer: typed client (sync and async) and a digest-pinning deployment target.
+"""Portainer: typed clients (sync and async), a webhook client and a digest-pinning
+deployment target for compose and swarm stacks.
 
 See ``docs/providers/portainer.md`` for the endpoints used and the API's traps (the
 environment list is replaced on update, git redeploy needs an explicit reference,
-casing differs between CE and EE).
+newer CE deploys in the background, casing differs between CE and EE).
 """
 
 from mosaic_sdk.providers.portainer._client import (
     AsyncPortainerClient,
+    AsyncPortainerWebhookClient,
     PortainerClient,
+    PortainerWebhookClient,
     merge_env,
 )
 from mosaic_sdk.providers.portainer._models import (
     COMPOSE_PROJECT_LABEL,
     COMPOSE_SERVICE_LABEL,
     OCI_VERSION_LABEL,
+    SWARM_SERVICE_LABEL,
     ContainerHealth,
     ContainerState,
     GitAuthentication,
@@ -24,6 +28,8 @@ from mosaic_sdk.providers.portainer._models import (
     StackEnvVar,
     StackStatus,
     StackType,
+    SwarmTask,
+    TaskState,
 )
 from mosaic_sdk.providers.portainer._target import (
     AsyncPortainerDeploymentTarget,
@@ -34,8 +40,10 @@ __all__ = [
     "COMPOSE_PROJECT_LABEL",
     "COMPOSE_SERVICE_LABEL",
     "OCI_VERSION_LABEL",
+    "SWARM_SERVICE_LABEL",
     "AsyncPortainerClient",
     "AsyncPortainerDeploymentTarget",
+    "AsyncPortainerWebhookClient",
     "ContainerHealth",
     "ContainerState",
     "GitAuthentication",
@@ -45,8 +53,11 @@ __all__ = [
     "PortainerDeploymentTarget",
     "PortainerEndpoint",
     "PortainerStack",
+    "PortainerWebhookClient",
     "StackEnvVar",
     "StackStatus",
     "StackType",
+    "SwarmTask",
+    "TaskState",
     "merge_env",
 ]

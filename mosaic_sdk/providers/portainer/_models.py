@@ -25,6 +25,7 @@ __all__ = [
     "COMPOSE_PROJECT_LABEL",
     "COMPOSE_SERVICE_LABEL",
     "OCI_VERSION_LABEL",
+    "SWARM_SERVICE_LABEL",
     "ContainerHealth",
     "ContainerState",
     "GitAuthentication",
@@ -35,12 +36,16 @@ __all__ = [
     "StackEnvVar",
     "StackStatus",
     "StackType",
+    "SwarmTask",
+    "TaskState",
 ]
 
 #: Label Docker Compose puts on every container of a project (= Portainer stack name).
 COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
 #: Label Docker Compose puts on every container with its compose service name.
 COMPOSE_SERVICE_LABEL = "com.docker.compose.service"
+#: Label swarm puts on task containers: ``<stack>_<service>`` for stack services.
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 #: OCI image label carrying the release version (inherited by the container's labels).
 OCI_VERSION_LABEL = "org.opencontainers.image.version"
 
@@ -104,15 +109,21 @@ class StackType(enum.IntEnum):
 
 
 class StackStatus(enum.IntEnum):
-    """Portainer stack status (``Stack.Status``): started or stopped, **not** health.
+    """Portainer stack status (``Stack.Status``): started, stopped, and on newer CE the
+    state of the background deploy; **not** health.
 
-    Use :meth:`~mosaic_sdk.providers.portainer.PortainerClient.stack_containers` for the
+    CE 2.23 knows only ``ACTIVE``/``INACTIVE`` (``api/portainer.go:1832-1836``). Newer CE
+    deploys in the background and adds ``DEPLOYING`` (set before the deploy starts) and
+    ``ERROR`` (the deploy failed; the reason is in ``DeploymentStatus``). Use
+    :meth:`~mosaic_sdk.providers.portainer.PortainerClient.stack_containers` for the
     real state of the containers.
     """
 
     UNKNOWN = 0
     ACTIVE = 1
     INACTIVE = 2
+    DEPLOYING = 3
+    ERROR = 4
 
     @classmethod
     def from_api(cls, value: int) -> StackStatus:
@@ -266,6 +277,10 @@ class PortainerStack:
         created_at: creation time (UTC), when known.
         updated_at: last update time (UTC), when known.
         updated_by: who made the last update.
+        webhook: the stack's webhook id (``AutoUpdate.Webhook``), or ``""``. Anyone
+            who knows it can redeploy the stack, so it is kept out of the repr.
+        deployment_error: on newer CE, the message of the last failed background
+            deploy (``DeploymentStatus``) while :attr:`status` is ``ERROR``; else ``""``.
     """
 
     id: int
@@ -280,6 +295,8 @@ class PortainerStack:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     updated_by: str = ""
+    webhook: str = attrs.field(default="", repr=False)
+    deployment_error: str = ""
 
     @property
     def is_git(self) -> bool:
@@ -300,12 +317,20 @@ class PortainerStack:
                 f"stack 'Env' must be a list, got {env_raw!r}", provider="portainer"
             )
         git = fields.get("gitconfig")
+        auto_update = fields.get("autoupdate")
+        # CE: AutoUpdate.Webhook (api/portainer.go:41-52); EE also has a top-level webhook.
+        webhook = (
+            _str(_fold(auto_update, "AutoUpdate"), "Webhook")
+            if isinstance(auto_update, Mapping)
+            else ""
+        )
+        status = StackStatus.from_api(_int(fields, "Status"))
         return cls(
             id=_required(fields, "Id", int, "a stack"),
             name=_required(fields, "Name", str, "a stack"),
             type=StackType.from_api(_int(fields, "Type")),
             endpoint_id=_int(fields, "EndpointId"),
-            status=StackStatus.from_api(_int(fields, "Status")),
+            status=status,
             env=tuple(StackEnvVar.from_api(item) for item in env_raw),
             entry_point=_str(fields, "EntryPoint"),
             swarm_id=_str(fields, "SwarmId"),
@@ -313,7 +338,23 @@ class PortainerStack:
             created_at=_timestamp(fields, "CreationDate"),
             updated_at=_timestamp(fields, "UpdateDate"),
             updated_by=_str(fields, "UpdatedBy"),
+            webhook=webhook or _str(fields, "Webhook"),
+            deployment_error=_deployment_error(fields) if status is StackStatus.ERROR else "",
         )
+
+
+def _deployment_error(fields: Mapping[str, Any]) -> str:
+    # Newer CE stackutils.UpdateStackStatusFromDeploymentResult appends
+    # {Status: Error, Message: err.Error()} to DeploymentStatus.
+    entries = fields.get("deploymentstatus")
+    if not isinstance(entries, list):
+        return "the stack is in error state"
+    for entry in reversed(entries):
+        if isinstance(entry, Mapping):
+            item = _fold(entry, "a deployment status")
+            if _int(item, "Status") == StackStatus.ERROR and _str(item, "Message"):
+                return _str(item, "Message")
+    return "the stack is in error state"
 
 
 class ContainerState(enum.Enum):
@@ -420,6 +461,15 @@ class PortainerContainer:
         """True when running and healthy, or running without a health check."""
         return self.is_running and self.health in (ContainerHealth.HEALTHY, ContainerHealth.NONE)
 
+    def stack_service(self, stack_name: str) -> str:
+        """The service name inside the stack file: the compose service label, or for a
+        swarm task container ``com.docker.swarm.service.name`` without the
+        ``<stack>_`` prefix that ``docker stack deploy`` adds."""
+        compose = self.labels.get(COMPOSE_SERVICE_LABEL)
+        if compose:
+            return compose
+        return self.service.removeprefix(f"{stack_name}_")
+
     @classmethod
     def from_api(cls, raw: Any) -> PortainerContainer:
         """Parse one ``GET /containers/json`` item (Docker's casing or lower case)."""
@@ -450,9 +500,113 @@ class PortainerContainer:
             health=_health(fields),
             image_digest=_digest_or_none(match.group(1)) if match else None,
             manifest_digest=manifest_digest,
-            service=labels.get(COMPOSE_SERVICE_LABEL)
-            or labels.get("com.docker.swarm.service.name", ""),
+            service=labels.get(COMPOSE_SERVICE_LABEL) or labels.get(SWARM_SERVICE_LABEL, ""),
             version=labels.get(OCI_VERSION_LABEL),
             created_at=_timestamp(fields, "Created"),
             labels=labels,
+        )
+
+
+class TaskState(enum.Enum):
+    """A swarm task's state (``Status.State`` in ``GET /tasks``, moby ``api/types/swarm``).
+
+    A task whose container has a health check stays ``STARTING`` until the check
+    passes, and fails when it turns unhealthy.
+    """
+
+    NEW = "new"
+    ALLOCATED = "allocated"
+    PENDING = "pending"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    PREPARING = "preparing"
+    READY = "ready"
+    STARTING = "starting"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    SHUTDOWN = "shutdown"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    REMOVE = "remove"
+    ORPHANED = "orphaned"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def from_api(cls, value: object) -> TaskState:
+        """The member for Docker's word (any case); :attr:`UNKNOWN` otherwise."""
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def is_starting(self) -> bool:
+        """True for the states before ``running`` (the task is on its way up)."""
+        return self in _TASK_STARTING
+
+
+_TASK_STARTING = frozenset(
+    {
+        TaskState.NEW,
+        TaskState.ALLOCATED,
+        TaskState.PENDING,
+        TaskState.ASSIGNED,
+        TaskState.ACCEPTED,
+        TaskState.PREPARING,
+        TaskState.READY,
+        TaskState.STARTING,
+    }
+)
+
+
+@attrs.frozen
+class SwarmTask:
+    """One task of a swarm service (``GET /api/endpoints/{id}/docker/tasks`` item).
+
+    Attributes:
+        id: the task id.
+        service_id: the service it belongs to.
+        slot: the replica slot (0 for global services).
+        image: the image the task runs (``repo:tag@sha256:...`` once resolved).
+        image_digest: the digest in :attr:`image`, when present.
+        state: the observed state.
+        desired_state: what swarm wants (``running`` for current tasks, ``shutdown``
+            for replaced ones).
+        error: ``Status.Err`` (why a task failed), or ``""``.
+        message: ``Status.Message``.
+        container_id: the task's container, once created.
+    """
+
+    id: str
+    service_id: str
+    image: str
+    state: TaskState
+    desired_state: TaskState
+    slot: int = 0
+    image_digest: Digest | None = None
+    error: str = ""
+    message: str = ""
+    container_id: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Any) -> SwarmTask:
+        """Parse one Docker task object."""
+        fields = _fold(raw, "a swarm task")
+        spec = _fold(fields.get("spec") or {}, "a task spec")
+        container_spec = _fold(spec.get("containerspec") or {}, "a container spec")
+        status = _fold(fields.get("status") or {}, "a task status")
+        container_status = _fold(status.get("containerstatus") or {}, "a container status")
+        image = _str(container_spec, "Image")
+        match = _DIGEST_IN_REF.search(image)
+        return cls(
+            id=_required(fields, "ID", str, "a swarm task"),
+            service_id=_str(fields, "ServiceID"),
+            image=image,
+            state=TaskState.from_api(status.get("state", "")),
+            desired_state=TaskState.from_api(fields.get("desiredstate", "")),
+            slot=_int(fields, "Slot"),
+            image_digest=_digest_or_none(match.group(1)) if match else None,
+            error=_str(status, "Err"),
+            message=_str(status, "Message"),
+            container_id=_str(container_status, "ContainerID"),
         )

@@ -110,7 +110,7 @@ def test_portainer_env_merge_survives_replacement(
 ) -> None:
     _fake, url = portainer_fake
     transport = Exempting("portainer", httpx.HTTPTransport())
-    with PortainerClient(url, API_KEY, transport=transport) as client:
+    with PortainerClient(url, api_key=API_KEY, transport=transport) as client:
         client.update_stack(7, env={"FEATURE_X": "on"})
         client.update_stack(7, env={"APP_MODE": "maintenance"})
         stack = client.get_stack(7)
@@ -127,7 +127,7 @@ def test_portainer_target_over_http(portainer_fake: tuple[FakePortainer, str]) -
     fake, url = portainer_fake
     fake.health_plan = ["starting", "healthy"]
     transport = Exempting("portainer", httpx.HTTPTransport())
-    with PortainerClient(url, API_KEY, transport=transport) as client:
+    with PortainerClient(url, api_key=API_KEY, transport=transport) as client:
         target = PortainerDeploymentTarget(client, 7, 1, "web", poll_interval=0.01)
         deployment = target.deploy(ImageReference.parse(f"ghcr.io/acme/web@{DIGEST_A}"))
         running = target.running()

@@ -49,7 +49,7 @@ def test_bad_urls_name_the_value_and_the_fix(url: object, needle: str) -> None:
     ("make", "what"),
     [
         (lambda: CoolifyClient("https://host:port", token="tok-123456"), "Coolify base URL"),
-        (lambda: PortainerClient("https://host:port", "ptr_123456"), "Portainer base URL"),
+        (lambda: PortainerClient("https://host:port", api_key="ptr_123456"), "Portainer base URL"),
         (lambda: VercelClient("tok-123456", base_url="https://host:port"), "Vercel API base URL"),
     ],
 )

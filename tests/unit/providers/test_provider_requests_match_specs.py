@@ -13,13 +13,18 @@ tests assert exactly those were exempted.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from mosaic_sdk.providers.portainer import AsyncPortainerClient, PortainerClient
+from mosaic_sdk.providers.portainer import (
+    AsyncPortainerClient,
+    PortainerClient,
+    PortainerWebhookClient,
+)
 from mosaic_sdk.providers.vercel import (
     AsyncVercelClient,
     GitSource,
@@ -28,7 +33,7 @@ from mosaic_sdk.providers.vercel import (
     VercelEnvVar,
 )
 from tests._fake_http import FakeClock, mock_transport
-from tests._fake_portainer import API_KEY, COMPOSE, FakePortainer
+from tests._fake_portainer import API_KEY, COMPOSE, GIT_WEBHOOK_ID, WEBHOOK_ID, FakePortainer
 from tests._fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 from tests._provider_specs import Exempting
 
@@ -67,6 +72,13 @@ PORTAINER_CALLS: dict[str, list[PortainerCall]] = {
         lambda c: c.stack_containers(1, "shop", swarm=True),
     ],
     "image_repo_digests": [lambda c: c.image_repo_digests(1, "sha256:" + "c" * 64)],
+    "swarm_tasks": [lambda c: c.swarm_tasks(1, "queue_web")],
+    "create_stack": [
+        lambda c: c.create_stack("api", COMPOSE, endpoint_id=1, env={"A": "1"}),
+        lambda c: c.create_stack("jobs", COMPOSE, endpoint_id=1, swarm=True),
+    ],
+    "stop_stack": [lambda c: c.stop_stack(7)],
+    "start_stack": [lambda c: c.start_stack(7, endpoint_id=1)],
 }
 
 PORTAINER_OPERATIONS = {
@@ -76,6 +88,10 @@ PORTAINER_OPERATIONS = {
     "GET /stacks/{id}/file",
     "PUT /stacks/{id}",
     "PUT /stacks/{id}/git/redeploy",
+    "POST /stacks/create/standalone/string",
+    "POST /stacks/create/swarm/string",
+    "POST /stacks/{id}/start",
+    "POST /stacks/{id}/stop",
 }
 
 
@@ -93,6 +109,26 @@ def test_portainer_table_covers_every_public_method() -> None:
     assert _public_methods(AsyncPortainerClient) == _public_methods(PortainerClient)
 
 
+def test_webhook_request_matches_the_swagger() -> None:
+    fake = FakePortainer()
+    transport = Exempting("portainer", mock_transport(fake), require=True)
+    PortainerWebhookClient(
+        "https://portainer.example.com", transport=transport
+    ).trigger_stack_webhook(GIT_WEBHOOK_ID)
+    transport.assert_clean()
+    assert transport.operations == {"POST /stacks/webhooks/{webhookID}"}
+
+
+def test_the_webhook_body_with_an_existing_webhook_matches_the_swagger() -> None:
+    fake = FakePortainer(generation="2.36")
+    fake.stacks[7]["AutoUpdate"] = {"Webhook": WEBHOOK_ID}
+    transport = Exempting("portainer", mock_transport(fake), require=True)
+    client = PortainerClient("https://portainer.example.com", api_key=API_KEY, transport=transport)
+    client.update_stack(7, env={"A": "1"})
+    transport.assert_clean()
+    assert json.loads(transport.sent[-1].content)["webhook"] == WEBHOOK_ID
+
+
 def _fresh_portainer_fixture_data(fake: FakePortainer) -> None:
     # image_repo_digests needs an image the fake knows: give the worker a known id.
     fake.containers[-1]["ImageID"] = "sha256:" + "c" * 64
@@ -102,7 +138,7 @@ def test_every_portainer_request_matches_the_swagger() -> None:
     fake = FakePortainer()
     _fresh_portainer_fixture_data(fake)
     transport = Exempting("portainer", mock_transport(fake), require=True)
-    client = PortainerClient("https://portainer.example.com", API_KEY, transport=transport)
+    client = PortainerClient("https://portainer.example.com", api_key=API_KEY, transport=transport)
     for calls in PORTAINER_CALLS.values():
         for call in calls:
             fake.stacks[9]["GitConfig"] = fake.stacks[9]["GitConfig"] or {
@@ -124,7 +160,7 @@ def test_async_portainer_requests_match_the_swagger() -> None:
     async def main() -> None:
         async with AsyncPortainerClient(
             "https://portainer.example.com",
-            API_KEY,
+            api_key=API_KEY,
             transport=transport,
         ) as client:
             await client.update_stack(7, env={"A": "1"})

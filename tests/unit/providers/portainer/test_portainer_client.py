@@ -40,7 +40,7 @@ class Twin:
     def __init__(self, mode: str, transport: httpx.MockTransport, **kwargs: Any) -> None:
         self.mode = mode
         cls = PortainerClient if mode == "sync" else AsyncPortainerClient
-        self.client: Any = cls(URL, API_KEY, transport=transport, **kwargs)
+        self.client: Any = cls(URL, api_key=API_KEY, transport=transport, **kwargs)
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         method = getattr(self.client, name)
@@ -84,29 +84,29 @@ def test_api_key_header_and_api_base(portainer: Twin, fake: FakePortainer) -> No
     ],
 )
 def test_base_url_gets_api_once(given: str, expected: str) -> None:
-    client = PortainerClient(given, API_KEY)
+    client = PortainerClient(given, api_key=API_KEY)
     assert client.base_url == expected
     client.close()
 
 
 def test_configuration_errors_and_repr() -> None:
-    with pytest.raises(ConfigurationError, match="API key is empty"):
-        PortainerClient(URL, "  ")
+    with pytest.raises(InvalidValueError, match="empty"):
+        PortainerClient(URL, api_key="  ")
     with pytest.raises(ConfigurationError, match="scheme"):
-        PortainerClient("portainer.example.com", API_KEY)
+        PortainerClient("portainer.example.com", api_key=API_KEY)
     for url in ("https://[::1", "https://host:port", "https://por tainer.example.com"):
         with pytest.raises(ConfigurationError, match="Portainer base URL"):
-            PortainerClient(url, API_KEY)
-    with pytest.raises(ConfigurationError, match="whitespace") as info:
-        PortainerClient(URL, API_KEY + "\n")
+            PortainerClient(url, api_key=API_KEY)
+    with pytest.raises(InvalidValueError, match="white") as info:
+        PortainerClient(URL, api_key="ptr_abc def")
     assert API_KEY not in str(info.value)
-    client = PortainerClient(URL, API_KEY)
+    client = PortainerClient(URL, api_key=API_KEY)
     assert API_KEY not in repr(client)
     client.close()
 
 
 def test_wrong_key_is_an_authentication_error(fake: FakePortainer) -> None:
-    client = PortainerClient(URL, "ptr_wrong-key-123456", transport=mock_transport(fake))
+    client = PortainerClient(URL, api_key="ptr_wrong-key-123456", transport=mock_transport(fake))
     with pytest.raises(AuthenticationError, match="Unauthorized"):
         client.get_stack(7)
 
@@ -123,15 +123,15 @@ def test_list_endpoints(portainer: Twin) -> None:
 
 
 def test_list_stacks_filters_by_environment(portainer: Twin, fake: FakePortainer) -> None:
-    assert {s.name for s in portainer.list_stacks()} == {"shop", "docs"}
-    assert [s.id for s in portainer.list_stacks(endpoint_id=1)] == [7, 9]
+    assert {s.name for s in portainer.list_stacks()} == {"shop", "docs", "queue"}
+    assert [s.id for s in portainer.list_stacks(endpoint_id=1)] == [7, 9, 11]
     assert json.loads(fake.requests[-1].arg("filters") or "") == {"EndpointID": 1}
     assert portainer.list_stacks(endpoint_id=2) == []
 
 
 def test_list_stacks_tolerates_204() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(204))
-    client = PortainerClient(URL, API_KEY, transport=transport)
+    client = PortainerClient(URL, api_key=API_KEY, transport=transport)
     assert client.list_stacks() == []
 
 
@@ -258,7 +258,7 @@ def test_put_is_not_repeated_after_a_timeout() -> None:
             return httpx.Response(200, json={"StackFileContent": COMPOSE})
         return httpx.Response(200, json={"Id": 7, "Name": "shop", "Type": 2, "EndpointId": 1})
 
-    client = PortainerClient(URL, API_KEY, transport=httpx.MockTransport(handler))
+    client = PortainerClient(URL, api_key=API_KEY, transport=httpx.MockTransport(handler))
     with pytest.raises(Exception, match="no answer within the timeout"):
         client.update_stack(7)
     assert attempts.count("PUT") == 1

@@ -40,7 +40,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def client(fake: FakePortainer, clock: FakeClock) -> PortainerClient:
     return PortainerClient(
-        URL, API_KEY, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
+        URL, api_key=API_KEY, transport=mock_transport(fake), sleep=clock.sleep, clock=clock
     )
 
 
@@ -201,7 +201,7 @@ def test_async_twin(fake: FakePortainer, clock: FakeClock) -> None:
 
     async def main() -> None:
         async with AsyncPortainerClient(
-            URL, API_KEY, transport=mock_transport(fake), sleep=clock.asleep, clock=clock
+            URL, api_key=API_KEY, transport=mock_transport(fake), sleep=clock.asleep, clock=clock
         ) as client:
             target = AsyncPortainerDeploymentTarget(client, 7, 1, "web", poll_interval=1.0)
             assert isinstance(target, AsyncDeploymentTarget)
