@@ -94,30 +94,37 @@ class StandIn:
 
 
 @pytest.fixture
-def docs_vault() -> Iterator[StandIn]:
-    """The in-memory Vault (``tests/_fake_vault.py``) behind a real HTTP server.
+def docs_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """A real OpenBao dev server (``tests/_openbao.py``).
 
     Mounts ``secret-dev``/``-staging``/``-prod`` (KV v2) and a legacy ``secret`` mount
     with three secrets, as in docs/secrets.md. Names: ``token``, ``role_id``,
-    ``secret_id`` (an AppRole the fake accepts), ``generated`` and ``rotated`` (passwords).
+    ``secret_id`` (an AppRole of the server), ``generated`` and ``rotated`` (passwords).
     """
-    from tests._fake_vault import TEST_TOKEN, FakeVault, serve
+    from _openbao import OpenBaoServer
 
-    vault = FakeVault({"secret": 2, "secret-dev": 2, "secret-staging": 2, "secret-prod": 2})
-    vault.seed_v2("secret", "payments/db", {"username": "payments_app", "pass": "legacy-pw-01"})
-    vault.seed_v2("secret", "payments/database/app", {"password": "legacy-pw-02"})
-    vault.seed_v2("secret", "checkout/api/stripe", {"token": "legacy-token-03"})
-    with serve(vault) as url:
+    mounts = ("secret-dev", "secret-staging", "secret-prod")  # -dev has a KV v2 "secret"
+    with OpenBaoServer(
+        tmp_path_factory.mktemp("docs-bao"), kv2_mounts=mounts, kv1_mounts=()
+    ) as bao:
+        for relative, data in (
+            ("payments/db", {"username": "payments_app", "pass": "legacy-pw-01"}),
+            ("payments/database/app", {"password": "legacy-pw-02"}),
+            ("checkout/api/stripe", {"token": "legacy-token-03"}),
+        ):
+            bao.ok("POST", f"secret/data/{relative}", {"data": data})
+        bao.put_policy("docs-payments", 'path "secret-prod/*" { capabilities = ["read"] }')
+        role_id, secret_id = bao.approle("docs", "docs-payments")
         yield StandIn(
-            replace={"https://vault.example.com:8200": url},
+            replace={"https://vault.example.com:8200": bao.url},
             names={
-                "token": TEST_TOKEN,
-                "role_id": "role-1234",
-                "secret_id": "sid-5678",
+                "token": bao.root_token,
+                "role_id": role_id,
+                "secret_id": secret_id,
                 "generated": "docs-generated-pw-5b1e",
                 "rotated": "docs-rotated-pw-9c4a",
             },
-            env={"VAULT_ADDR": url, "VAULT_TOKEN": TEST_TOKEN},
+            env={"VAULT_ADDR": bao.url, "VAULT_TOKEN": bao.root_token},
         )
 
 

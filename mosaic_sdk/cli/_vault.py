@@ -112,7 +112,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="print a least-privilege HCL policy for one service",
         description=(
             "HCL granting SERVICE exactly its canonical paths in the given environments: "
-            "read (read + list) or read-write (adds create, update, patch, delete)."
+            "read (read + list), read-write (adds create, update, patch, delete) or manage "
+            "(adds deleting, undeleting and destroying versions, and metadata writes)."
         ),
         examples=(
             "  mosaic vault policy payments --env prod\n"
@@ -132,7 +133,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="environment (dev, staging, prod); repeat for several",
     )
     policy.add_argument(
-        "--access", choices=("read", "read-write"), default="read", help="default: read"
+        "--access",
+        choices=("read", "read-write", "manage"),  # policy_for.ACCESS_LEVELS; no hvac import
+        default="read",
+        help="default: read",
     )
     policy.add_argument(
         "--kv-version", type=int, choices=(1, 2), default=2, help="KV version of the mounts"

@@ -233,3 +233,13 @@ def test_vault_audit_with_an_approle_login(
     refused = cli("vault", "audit", "prod", "--secret-id-file", str(secret_id))
     assert refused.code == EXIT_ERROR
     assert "wrong-secret-id" not in refused.err
+
+
+def test_vault_policy_manage_grants_the_version_endpoints(cli: CLI) -> None:
+    from mosaic_sdk.vault import ACCESS_LEVELS
+
+    run = cli("vault", "policy", "payments", "--env", "prod", "--access", "manage")
+    assert run.code == 0
+    for part in ("delete", "undelete", "destroy"):
+        assert f'path "secret-prod/{part}/payments/*"' in run.out
+    assert "manage" in ACCESS_LEVELS
