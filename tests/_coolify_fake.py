@@ -1,13 +1,19 @@
-"""A stateful fake Coolify v4 API, shaped like the real one.
+"""A stateful fake Coolify v4 API that behaves like the real server.
 
-Shapes follow the published spec (``coolify-openapi.yaml``) and the server behaviour in
-``research/providers.md`` section 1: Bearer auth (401 ``Unauthenticated.``), 422 for body
-fields an endpoint does not allow, canonical-base64 ``docker_compose_raw`` on writes and
-plain YAML on reads, ``POST /deploy`` shapes by uuid and by tag, the duplicate guard
-("Deployment already queued for this commit." with a uuid that was never stored), the
+Behaviour follows the server source, coollabsio/coolify @379abb25 (v4.3.11), with the file
+and line next to each branch; request and answer shapes also match the published spec
+(``coolify-openapi.yaml``), and where the two differ the fake follows the server. Covered:
+Bearer auth (401 ``Unauthenticated.``), 422 for fields an endpoint does not allow,
+canonical-base64 ``docker_compose_raw`` on writes and plain YAML on reads (hidden without
+``can_read_sensitive``), ``POST /deploy`` by uuid and by tag (``by_tags``' unaligned
+lists), the duplicate guard on commit + PR + ``docker_tag`` (never the image) with a
+never-stored uuid, jobs that read the image when they start and run one at a time per
+application, deployment logs (hidden without sensitive read), cancel, rollback images and
+rollback, application env upserts that reset omitted flags (services keep them), the
 deploy-queue-full 429 with ``Retry-After: 60``, ``GET /deployments/applications/{uuid}``
-answering ``{count, deployments}``, and Laravel's throttle (fixed window, per token,
-``X-RateLimit-Limit``/``X-RateLimit-Remaining`` on every answer, 429 + ``Retry-After``).
+answering ``{count, deployments}``, urls applied per item after the compose file is
+saved, ``docker_compose_domains`` replaced as a whole, and Laravel's throttle (fixed
+window, ``X-RateLimit-*`` on every answer, 429 + ``Retry-After``).
 
 One core (:meth:`FakeCoolify.handle`) serves both an ``httpx.MockTransport``
 (:meth:`FakeCoolify.transport`) and a real HTTP server on 127.0.0.1

@@ -765,12 +765,6 @@ def set_image_flow(uuid: str, image: ImageReference) -> Flow[CoolifyApplication]
     return app
 
 
-def latest_deployment_flow(uuid: str) -> Flow[CoolifyDeployment | None]:
-    """The newest deployment of application ``uuid``, or ``None``."""
-    deployments = yield from list_application_deployments_flow(uuid, 0, 1)
-    return deployments[0] if deployments else None
-
-
 def deploy_image_flow(uuid: str, image: ImageReference, force: bool) -> Flow[DeployResult]:
     """Flow of :meth:`CoolifyClient.deploy_image`: point at the digest, then deploy.
 

@@ -446,3 +446,28 @@ def test_native_rollback_refuses_a_docker_image_application(
     with pytest.raises(UnsupportedOperationError, match="deploy_image_and_wait"):
         client.rollback(APP, "v1.0.0")
     assert not any("/rollback" in r[1] and r[0] == "POST" for r in fake.requests)
+
+
+def test_the_async_target_deploys_a_new_digest_and_reports_what_runs(fake: FakeCoolify) -> None:
+    import asyncio
+
+    from mosaic_sdk.providers.coolify import AsyncCoolifyClient, AsyncCoolifyDeploymentTarget
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    async def main() -> None:
+        async with AsyncCoolifyClient(
+            BASE, token=TOKEN, transport=fake.transport(), rate_limit=None, sleep=no_sleep
+        ) as client:
+            first = await client.deploy_image(APP, IMAGE_A)
+            assert first.deployment_uuid is not None
+            await client.get_deployment(first.deployment_uuid)  # in progress with A
+            target = AsyncCoolifyDeploymentTarget(client, APP, poll_interval=0.01)
+            deployment = await target.deploy(IMAGE_B)
+            assert deployment.id != first.deployment_uuid
+            assert (await target.running()).digest == IMAGE_B.digest
+            fake.can_read_sensitive = False
+            assert "read:sensitive" in (await target.running()).detail
+
+    asyncio.run(main())
