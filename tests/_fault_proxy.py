@@ -167,6 +167,8 @@ class FaultProxy:
     def stop(self) -> None:
         self._closed = True
         with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        with contextlib.suppress(OSError):
             self._listener.close()
         self._thread.join(timeout=5)
 
