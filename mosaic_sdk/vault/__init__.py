@@ -10,7 +10,19 @@
 This is the only package that imports hvac; ``import mosaic_sdk`` does not load it.
 """
 
-from mosaic_sdk.errors import SecretNotFoundError, VaultError
+from mosaic_sdk.errors import (
+    CheckAndSetError,
+    MountNotFoundError,
+    SecretNotFoundError,
+    VaultConnectionError,
+    VaultError,
+    VaultPermissionError,
+    VaultRateLimitError,
+    VaultSealedError,
+    VaultServerError,
+    VaultTimeoutError,
+    VaultTokenError,
+)
 from mosaic_sdk.vault._models import (
     AuditFinding,
     AuditReport,
@@ -26,13 +38,22 @@ __all__ = [
     "ACCESS_LEVELS",
     "AuditFinding",
     "AuditReport",
+    "CheckAndSetError",
     "IDENTIFIER_FIELDS",
+    "MountNotFoundError",
     "policy_for",
     "Secret",
     "SecretData",
     "SecretNotFoundError",
     "SecretStore",
     "SecretVersion",
+    "VaultConnectionError",
     "VaultError",
+    "VaultPermissionError",
+    "VaultRateLimitError",
     "VaultRetry",
+    "VaultSealedError",
+    "VaultServerError",
+    "VaultTimeoutError",
+    "VaultTokenError",
 ]

@@ -116,3 +116,24 @@ def test_no_retries_policy() -> None:
     retry = VaultRetry.from_policy(RetryPolicy.none())
     with pytest.raises(MaxRetryError):
         retry.increment("GET", "/v1/x", response=_response(503))
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        # OpenBao 2.7 recorded: both headers rounded down, "0" while still limited.
+        ({"Retry-After": "0", "X-Ratelimit-Reset": "0"}, 1.0),
+        ({"Retry-After": "9", "X-Ratelimit-Reset": "9"}, 10.0),
+        ({"Retry-After": "2", "X-Ratelimit-Reset": "4"}, 5.0),
+        ({"X-Ratelimit-Reset": "3"}, 4.0),
+        ({"Retry-After": "7"}, 7.0),  # no reset header: Retry-After as sent
+        ({"X-Ratelimit-Reset": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_a_quota_wait_never_ends_before_the_window_resets(
+    headers: dict[str, str], wait: float | None
+) -> None:
+    from mosaic_sdk.vault._transport import rate_limit_wait
+
+    assert rate_limit_wait(headers) == wait
