@@ -803,7 +803,11 @@ class RegistryClient:
     (with those credentials, or anonymously) and cached per scope until it expires.
 
     Args:
-        url: ``http(s)://host[:port]`` of the registry.
+        url: ``http(s)://host[:port]`` of the registry. Credentials written into it
+            (``https://ci:token@host``) are taken out and used as ``username`` and
+            ``password``; credentials only ever go to this origin (not to another host a
+            ``Link`` or ``Location`` header names), and an ``http://`` token realm of an
+            ``https://`` registry raises :class:`~mosaic_sdk.errors.AuthenticationError`.
         username: user for Basic auth or the token server.
         password: password or access token (never shown in reprs, errors or logs).
         page_size: ``n`` sent with tag and catalog listings (a hint: many registries,
