@@ -511,9 +511,18 @@ _COOLIFY_COMPOSE = re.compile(r"coolify\.[\w.-]+|\bSERVICE_(?:FQDN|URL|PASSWORD|
 _PORTAINER_COMPOSE = re.compile(r"\b(?:io|com)\.portainer\.[\w.-]+")
 _COOLIFY_ENV = re.compile(r"^\s*(?:export\s+)?COOLIFY_\w+\s*=", re.MULTILINE)
 _PORTAINER_ENV = re.compile(r"^\s*(?:export\s+)?PORTAINER_\w+\s*=", re.MULTILINE)
-_K8S_MANIFEST = re.compile(
-    r"^apiVersion:\s*\S+.*?^kind:\s*(?:Deployment|StatefulSet|DaemonSet)\b", re.S | re.M
-)
+# Two searches, not one "apiVersion.*?kind" pattern: that one restarted its lazy scan
+# to the end of the file from every apiVersion line (160 s for 195 kB of them).
+_K8S_API_VERSION = re.compile(r"^apiVersion:\s*\S+", re.M)
+_K8S_WORKLOAD_KIND = re.compile(r"^kind:\s*(?:Deployment|StatefulSet|DaemonSet)\b", re.M)
+
+
+def _is_k8s_manifest(text: str) -> bool:
+    """A workload ``kind:`` line after an ``apiVersion:`` line, in linear time."""
+    first = _K8S_API_VERSION.search(text)
+    return first is not None and _K8S_WORKLOAD_KIND.search(text, first.end()) is not None
+
+
 # A pipeline that deploys to a platform (strong evidence). Sources: Coolify's API route
 # `GET|POST /api/v1/deploy` (coolify routes/api.php) and its "Deploy webhook" URL; Portainer's
 # stack webhooks `POST /api/stacks/webhooks/{id}` and service webhooks `POST /api/webhooks/
@@ -678,7 +687,7 @@ def _inferred(root: Path) -> dict[TargetKind, list[str]]:
             (".github/", ".gitlab", ".woodpecker")
         ):
             text = _config_text(path, rel)
-            if _K8S_MANIFEST.search(text):
+            if _is_k8s_manifest(text):
                 add(TargetKind.KUBERNETES, rel)
     return found
 

@@ -301,18 +301,22 @@ def _read_instructions(
             index += 1
             continue
         first = index
-        logical = raw
-        while _continues(logical, escape) and index + 1 < len(lines):
-            logical = logical.rstrip(" \t")[:-1]
+        # The pieces are joined once at the end: re-slicing the growing logical line
+        # for every continuation made a long RUN quadratic. Only the latest piece can
+        # end in the escape character (blank lines, which could hide it, are skipped).
+        pieces = [raw]
+        while _continues(pieces[-1], escape) and index + 1 < len(lines):
+            pieces[-1] = pieces[-1].rstrip(" \t")[:-1]
             index += 1
             # BuildKit drops comment lines and blank lines inside a continuation.
             while index < len(lines) and (_is_comment(lines[index]) or not lines[index].strip()):
                 index += 1
             if index >= len(lines):
                 break
-            logical += lines[index]
-        if _continues(logical, escape):
-            logical = logical.rstrip(" \t")[:-1]
+            pieces.append(lines[index])
+        if _continues(pieces[-1], escape):
+            pieces[-1] = pieces[-1].rstrip(" \t")[:-1]
+        logical = "".join(pieces)
         parts = logical.strip().split(None, 1)
         if not parts:  # a lone escape character continuing into nothing
             index += 1

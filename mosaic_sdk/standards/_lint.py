@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from mosaic_sdk._files import read_bytes_capped
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.standards._commit import check_commit_message
 from mosaic_sdk.standards._compose import lint_compose
@@ -18,6 +21,10 @@ from mosaic_sdk.standards._pipeline import PipelineSummary, analyse_pipeline, mi
 from mosaic_sdk.standards._scratchpad import lint_scratchpad
 
 __all__ = ["SKIPPED_DIRECTORIES", "lint_commit_message_file", "lint_paths", "lint_text"]
+
+#: Largest file linted, in bytes. The YAML checks parse about 100 kB a second, so a
+#: bigger file (a generated bundle, a symlink to a log) is refused, not linted for minutes.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 #: Directories never descended into when a directory is linted.
 SKIPPED_DIRECTORIES = frozenset(
@@ -59,9 +66,10 @@ def lint_paths(
 ) -> LintReport:
     """Lint files and directories, choosing the checks for each file by its kind.
 
-    Directories are walked recursively (skipping ``.git``, ``node_modules``, virtual
+    Directories are walked recursively, taking regular files only (a FIFO, socket or
+    device in the tree is skipped) and skipping ``.git``, ``node_modules``, virtual
     environments and other hidden or build directories, but not ``.github`` or
-    ``.woodpecker``). Files are recognised as Dockerfiles, compose files, Kubernetes
+    ``.woodpecker``. Files are recognised as Dockerfiles, compose files, Kubernetes
     manifests, GitHub Actions / GitLab CI / Woodpecker pipelines and scratchpads (see
     :func:`detect_kind`); other files are ignored, even when named explicitly.
 
@@ -78,7 +86,10 @@ def lint_paths(
         One :class:`LintReport` over every recognised file.
 
     Raises:
-        InvalidValueError: a path does not exist or a file cannot be read.
+        InvalidValueError: a path does not exist, or a file cannot be read: it is not a
+            regular file (a FIFO, a device, a symlink to ``/dev/zero``), is larger than
+            :data:`MAX_FILE_BYTES` or is unreadable. Bytes that are not UTF-8 are read as
+            U+FFFD and linted.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -128,13 +139,13 @@ def lint_commit_message_file(path: str | os.PathLike[str]) -> LintReport:
 
 
 def _expand(path: Path) -> Iterator[Path]:
-    if path.is_file():
-        yield path
-        return
     if not path.is_dir():
-        raise InvalidValueError(
-            os.fspath(path), "does not exist", "pass an existing file or directory"
-        )
+        if not os.path.lexists(path):
+            raise InvalidValueError(
+                os.fspath(path), "does not exist", "pass an existing file or directory"
+            )
+        yield path  # a FIFO or device is refused when it is read
+        return
     for directory, subdirectories, names in os.walk(path):
         subdirectories[:] = sorted(
             d
@@ -142,18 +153,25 @@ def _expand(path: Path) -> Iterator[Path]:
             if d not in SKIPPED_DIRECTORIES and (not d.startswith(".") or d in _HIDDEN_KEPT)
         )
         for name in sorted(names):
-            yield Path(directory, name)
+            candidate = Path(directory, name)
+            # Only regular files (or symlinks to them) are linted from a walk: a FIFO
+            # would block, a device never ends, a dangling symlink has nothing to read.
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(candidate.stat().st_mode):
+                    yield candidate
 
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
+        data = read_bytes_capped(path, max_bytes=MAX_FILE_BYTES, what="file to lint")
+    except FileNotFoundError:
         raise InvalidValueError(
             os.fspath(path),
-            f"cannot be read ({exc.strerror or exc})",
+            "cannot be read: it does not exist",
             "check that the file exists and is readable",
         ) from None
+    # A stray Latin-1 byte must not stop a lint: the checks read the rest.
+    return data.decode("utf-8", errors="replace")
 
 
 def _display(path: Path, base: Path) -> str:

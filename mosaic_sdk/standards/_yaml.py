@@ -7,6 +7,7 @@ finding can point at the exact line of the offending key or item. Values are pla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -55,11 +56,31 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlSyntaxError | Non
     Empty documents (``---`` alone) are skipped.
     """
     documents: list[YamlDocument] = []
+    if _flow_depth(text) > _MAX_FLOW_DEPTH:
+        return documents, YamlSyntaxError(
+            1, f"YAML nested deeper than {MAX_DEPTH} levels; no manifest needs that"
+        )
     try:
         for data in _loader().load_all(text):
             if data is None:
                 continue
-            documents.append(YamlDocument(data, node_line(data) or 1))
+            line = node_line(data) or 1
+            if _too_deep(data):
+                return documents, YamlSyntaxError(
+                    line, f"YAML nested deeper than {MAX_DEPTH} levels; no manifest needs that"
+                )
+            documents.append(YamlDocument(data, line))
+    except RecursionError:
+        # ruamel composes nodes recursively: a few thousand '[' exhaust the stack.
+        line = documents[-1].line if documents else 1
+        return documents, YamlSyntaxError(
+            line, f"YAML nested deeper than {MAX_DEPTH} levels; no manifest needs that"
+        )
+    except ValueError as exc:
+        # ruamel's constructors raise plain ValueError for values its resolver accepted,
+        # such as the impossible date 2024-02-30 or a timestamp with month 13.
+        line = documents[-1].line if documents else 1
+        return documents, YamlSyntaxError(line, f"YAML value error: {exc}")
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -68,6 +89,68 @@ def load_documents(text: str) -> tuple[list[YamlDocument], YamlSyntaxError | Non
     except YAMLError as exc:
         return documents, YamlSyntaxError(1, f"YAML error: {exc}")
     return documents, None
+
+
+#: Deepest nesting of mappings and sequences accepted; the checks walk documents
+#: recursively, so deeper ones are refused before they are checked.
+MAX_DEPTH = 100
+
+
+# ruamel's scanner slows down quadratically with flow nesting ("[[[[..."): 1,200 levels
+# take seconds before the RecursionError. A cheap pre-scan refuses such text first. It
+# counts brackets outside quotes and comments, so brackets in block scalars count too:
+# the bound is four times MAX_DEPTH so only absurd text is refused this way.
+_MAX_FLOW_DEPTH = 4 * MAX_DEPTH
+_FLOW_TOKEN = re.compile(r"""[\[\]{}]|'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|(?:^|(?<=\s))#[^\n]*""", re.M)
+
+
+def _flow_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _FLOW_TOKEN.finditer(text):
+        found = match.group()
+        if found in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif found in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _children(node: object) -> list[object] | None:
+    if isinstance(node, Mapping):
+        return [v for v in node.values() if isinstance(v, (Mapping, list))]
+    if isinstance(node, list):
+        return [v for v in node if isinstance(v, (Mapping, list))]
+    return None
+
+
+def _too_deep(data: object) -> bool:
+    """Whether ``data`` nests deeper than :data:`MAX_DEPTH` (or refers to itself).
+
+    Iterative, and each container is measured once: anchors and aliases share nodes,
+    so walking every path of a YAML bomb would take exponential time.
+    """
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[object, bool]] = [(data, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if children is None or (key in height and not expanded):
+            continue
+        if expanded:
+            on_path.discard(key)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            if height[key] > MAX_DEPTH:
+                return True
+            continue
+        if key in on_path:
+            return True  # an alias to one of its own ancestors
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in height)
+    return False
 
 
 def node_line(node: object) -> int | None:

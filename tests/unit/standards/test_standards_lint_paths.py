@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -221,10 +222,14 @@ def test_missing_path_is_a_typed_error(tmp_path: Path) -> None:
 def test_unreadable_file_is_a_typed_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, {"Dockerfile": "FROM x\n"})
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> str:
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_text", refuse)
+    def refuse(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if str(path).endswith("Dockerfile"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
 
     with pytest.raises(InvalidValueError, match=r"Dockerfile.*cannot be read.*Permission denied"):
         lint_paths(tmp_path / "Dockerfile")
