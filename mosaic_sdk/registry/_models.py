@@ -261,7 +261,7 @@ class Manifest:
             )
         try:
             doc = json.loads(self.content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # bad JSON, UTF-8, depth or digits
             raise InvalidValueError(
                 self.content[:80], f"manifest content is not JSON ({exc})", "pass manifest JSON"
             ) from None
@@ -291,7 +291,7 @@ class Manifest:
         if media_type is None:
             try:
                 doc = json.loads(content)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # bad JSON, UTF-8, depth or digits
                 raise InvalidValueError(
                     content[:80], f"manifest content is not JSON ({exc})", "pass manifest JSON"
                 ) from None

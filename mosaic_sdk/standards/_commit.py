@@ -50,12 +50,19 @@ def check_commit_message(
     Returns:
         A report with at most one CM001 finding: the first rule the message breaks.
 
+    Raises:
+        InvalidValueError: ``text`` is not a ``str`` (``None``, or undecoded bytes).
+
     Example:
         >>> check_commit_message("feat(#7): Add lint rules\\n\\nRefs #7\\n").ok
         True
         >>> check_commit_message("added stuff").rule_ids
         ('CM001',)
     """
+    if not isinstance(text, str):
+        raise InvalidValueError(
+            text, "is not a commit message", "pass the message as text (decode bytes as UTF-8)"
+        )
     file = os.fspath(path)
     kept: list[tuple[int, str]] = []
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):

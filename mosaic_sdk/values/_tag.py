@@ -192,11 +192,20 @@ def _explain_version(text: str, loose: re.Match[str]) -> InvalidValueError:
     return InvalidValueError(text, "version numbers have no leading zeros", f"use {base!r}")
 
 
+_MAX_TAG_LENGTH = 128
+
+
 def _classify(text: object) -> tuple[TagKind, semver.Version | None]:
     if not isinstance(text, str):
         raise InvalidValueError(text, "is not a tag string", _ACCEPTED)
     if not text:
         raise InvalidValueError(text, "is an empty tag", _ACCEPTED)
+    if len(text) > _MAX_TAG_LENGTH:
+        # The distribution grammar's limit; it also keeps int() off 5,000-digit numbers.
+        raise InvalidValueError(
+            text, f"is longer than {_MAX_TAG_LENGTH} characters (tags are 1-128 characters)",
+            _ACCEPTED,
+        )  # fmt: skip
     if text.lower() in FORBIDDEN_TAGS:
         raise ForbiddenTagError(
             text,
