@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import tenacity
 
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     APIConnectionError,
     APIStatusError,
@@ -159,7 +160,7 @@ def _to_statuses(value: Iterable[int]) -> frozenset[int]:
 
 
 @attrs.frozen
-class RetryPolicy:
+class RetryPolicy(FieldsRepr):
     """How the HTTP core retries a failed request.
 
     Retried: connection errors and timeouts, and the statuses in ``retry_statuses``

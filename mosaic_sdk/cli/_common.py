@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import attrs
 
+from mosaic_sdk._render import to_jsonable
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
@@ -97,25 +98,6 @@ def exit_code_for(error: MosaicError) -> int:
     if isinstance(error, WorkflowError):
         return EXIT_FAILURE
     return EXIT_ERROR
-
-
-def to_jsonable(value: Any) -> Any:
-    """``json.dumps`` fallback: values print as their text form (digests, tags,
-    paths, times), enums as their value, attrs models as dicts."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if hasattr(value, "to_json") and callable(value.to_json):
-        return value.to_json()
-    if attrs.has(type(value)):
-        return attrs.asdict(value, recurse=False)
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    enum_value = getattr(value, "value", None)
-    if isinstance(enum_value, (str, int)):
-        return enum_value
-    return str(value)
 
 
 @attrs.define

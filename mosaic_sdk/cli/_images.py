@@ -406,11 +406,9 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
                 return EXIT_OK
             record = plan.apply()
     if args.record:
-        import json
-
-        written = write_output_file(args.record, json.dumps(record.to_json(), indent=2) + "\n")
+        written = write_output_file(args.record, record.to_json(indent=2) + "\n")
         console.note(f"record written to {written}")
-    console.result(record.message, record.to_json())
+    console.result(record.message, record.to_dict())
     return EXIT_OK
 
 
@@ -574,7 +572,7 @@ def _retention_plan(args: argparse.Namespace, console: Console) -> int:
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan_or_usage(args, registry, repository)
     console.note(str(plan.reads))
-    data = plan.to_json()
+    data = plan.to_dict()
     if args.only is not None:
         data["decisions"] = [d for d in data["decisions"] if d["verdict"] == args.only]
     text = (
@@ -599,6 +597,6 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
                 bar(done, total, f"{outcome.status} {outcome.digest.short}")
 
         result = plan.apply(registry, progress=progress, concurrency=args.concurrency)
-    data = {"ok": result.ok, "plan": plan.to_json(), "result": result.to_json()}
+    data = {"ok": result.ok, "plan": plan.to_dict(), "result": result.to_dict()}
     console.result(str(result), data)
     return EXIT_OK if result.ok else EXIT_FAILURE

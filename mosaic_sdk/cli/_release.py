@@ -360,7 +360,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         written = write_output_file(args.report, report.to_markdown())
         console.note(f"report written to {written}")
     console.result(str(report), report.to_dict())
-    if report.passed or (report.inconclusive and args.allow_inconclusive):
+    if report.ok or (report.inconclusive and args.allow_inconclusive):
         return EXIT_OK
     return EXIT_FAILURE
 
@@ -398,29 +398,19 @@ def _register_health(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     add_json_flag(health)
 
 
-def _service(text: str) -> tuple[str, str]:
-    from urllib.parse import urlsplit
-
-    name, sep, url = text.partition("=")
-    if sep and "://" not in name:
-        return name.strip(), url.strip()
-    parts = urlsplit(text)
-    return (parts.netloc or text), text
-
-
 def _health(args: argparse.Namespace, console: Console) -> int:
-    from mosaic_sdk.observability import check_stack_health
+    from mosaic_sdk.observability import ServiceCheck, check_stack_health
 
-    services: dict[str, str] = {}
+    services: list[ServiceCheck] = []
     for item in args.services:
-        name, url = _service(item)
-        if name in services:
-            raise UsageError(f"service {name!r} is given twice; name each one NAME=URL")
-        services[name] = url
+        check = ServiceCheck.from_spec(item)
+        if any(check.name == seen.name for seen in services):
+            raise UsageError(f"service {check.name!r} is given twice; name each one NAME=URL")
+        services.append(check)
     verify: bool | str = args.ca_cert or True
     report = check_stack_health(services, timeout=args.timeout, verify=verify)
     console.result(str(report), report.to_dict())
-    return EXIT_OK if report.healthy else EXIT_FAILURE
+    return EXIT_OK if report.ok else EXIT_FAILURE
 
 
 # -- rollback ----------------------------------------------------------------------------
@@ -597,7 +587,7 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
         "steps": list(result.steps),
         "pointer_record": None
         if result.pointer_record is None
-        else result.pointer_record.to_json(),
+        else result.pointer_record.to_dict(),
         "evidence": files,
     }
     console.result(text, data)

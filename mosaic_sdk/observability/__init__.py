@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.observability._health import (
         ServiceCheck,
         ServiceHealth,
+        Services,
         StackHealthReport,
         acheck_stack_health,
         check_stack_health,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.observability._metrics import (
         SLO,
         SRE_WORKBOOK_ALERTS,
+        AlertSeverity,
         BurnRateEvaluation,
         BurnRateWindow,
         ErrorRate,
@@ -103,6 +105,7 @@ _LAZY: dict[str, str] = {
     "BurnRateWindow": "mosaic_sdk.observability._metrics",
     "ErrorRate": "mosaic_sdk.observability._metrics",
     "LatencySummary": "mosaic_sdk.observability._metrics",
+    "AlertSeverity": "mosaic_sdk.observability._metrics",
     "Severity": "mosaic_sdk.observability._metrics",
     "WindowResult": "mosaic_sdk.observability._metrics",
     "format_duration": "mosaic_sdk.observability._metrics",
@@ -117,6 +120,7 @@ _LAZY: dict[str, str] = {
     "histogram_quantile": "mosaic_sdk.observability._promql",
     "ServiceCheck": "mosaic_sdk.observability._health",
     "ServiceHealth": "mosaic_sdk.observability._health",
+    "Services": "mosaic_sdk.observability._health",
     "StackHealthReport": "mosaic_sdk.observability._health",
     "acheck_stack_health": "mosaic_sdk.observability._health",
     "check_stack_health": "mosaic_sdk.observability._health",
@@ -132,6 +136,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "acheck_stack_health",
+    "AlertSeverity",
     "AsyncPrometheusClient",
     "BurnRateEvaluation",
     "BurnRateWindow",
@@ -172,6 +177,7 @@ __all__ = [
     "Series",
     "ServiceCheck",
     "ServiceHealth",
+    "Services",
     "Severity",
     "SLO",
     "SRE_WORKBOOK_ALERTS",

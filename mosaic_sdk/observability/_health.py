@@ -28,19 +28,21 @@ import concurrent.futures
 import html
 import socket
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, Union
 from urllib.parse import urlsplit
 
 import attrs
 
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RetryPolicy
+from mosaic_sdk._render import FieldsRepr, JSONResult, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
 from mosaic_sdk.observability._redact import redact_text, sanitize_url
 
 __all__ = [
     "ServiceCheck",
+    "Services",
     "ServiceHealth",
     "StackHealthReport",
     "acheck_stack_health",
@@ -78,7 +80,7 @@ def _shown(value: str) -> str:
 
 
 @attrs.frozen
-class ServiceCheck:
+class ServiceCheck(FieldsRepr):
     """One endpoint to check.
 
     Attributes:
@@ -127,6 +129,29 @@ class ServiceCheck:
         """A TCP connect check of ``host:port``."""
         return cls(name, f"tcp://{host}:{port}", timeout=timeout)
 
+    @classmethod
+    def from_spec(cls, text: str) -> ServiceCheck:
+        """A check from ``NAME=URL`` or a bare URL (named after its host and port), as
+        ``mosaic health`` takes them.
+
+        Raises:
+            InvalidValueError: not text, or not a health endpoint.
+
+        Example:
+            >>> ServiceCheck.from_spec("api=http://127.0.0.1:8080/health").name
+            'api'
+            >>> ServiceCheck.from_spec("tcp://db.internal:5432").name
+            'db.internal:5432'
+        """
+        if not isinstance(text, str):
+            raise InvalidValueError(
+                text, "is not a service", "pass 'NAME=URL' or a URL such as 'https://app/health'"
+            )
+        name, sep, url = text.partition("=")
+        if sep and "://" not in name:
+            return cls(name.strip(), url.strip())
+        return cls(_name_of(text.strip()), text.strip())
+
     @property
     def kind(self) -> Literal["http", "tcp"]:
         """``"http"`` or ``"tcp"``."""
@@ -140,7 +165,7 @@ class ServiceCheck:
 
 
 @attrs.frozen
-class ServiceHealth:
+class ServiceHealth(FieldsRepr):
     """The result of one :class:`ServiceCheck`.
 
     Attributes:
@@ -162,6 +187,11 @@ class ServiceHealth:
     detail: str = attrs.field(default="", converter=_shown)
 
     @property
+    def ok(self) -> bool:
+        """True when the service answered as expected in time (same as ``healthy``)."""
+        return self.healthy
+
+    @property
     def symbol(self) -> str:
         """``✔`` or ``✘``."""
         return "✔" if self.healthy else "✘"
@@ -172,7 +202,7 @@ def _ms(seconds: float) -> str:
 
 
 @attrs.frozen
-class StackHealthReport:
+class StackHealthReport(JSONResult):
     """Every service's health from one concurrent run.
 
     Attributes:
@@ -186,9 +216,14 @@ class StackHealthReport:
     checked_at: datetime
 
     @property
-    def healthy(self) -> bool:
+    def ok(self) -> bool:
         """True when every service is healthy."""
         return all(r.healthy for r in self.results)
+
+    @property
+    def healthy(self) -> bool:
+        """Deprecated alias of :attr:`ok` (kept for one release)."""
+        return bool(deprecated_alias("StackHealthReport.healthy", "StackHealthReport.ok", self.ok))
 
     def unhealthy(self) -> tuple[ServiceHealth, ...]:
         """The services that are not healthy."""
@@ -222,7 +257,8 @@ class StackHealthReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "healthy": self.healthy,
+            "ok": self.ok,
+            "healthy": self.ok,
             "checked_at": self.checked_at.isoformat(),
             "duration_seconds": round(self.duration_seconds, 4),
             "services": [
@@ -248,8 +284,8 @@ class StackHealthReport:
             "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {r.symbol} | {r.name} | `{r.url}` | {r.status} | {_ms(r.latency_seconds)} | "
-            f"{r.detail.replace('|', '/')} |"
+            f"| {r.symbol} | {md_escape(r.name)} | {md_code(r.url)} | {md_escape(r.status)} | "
+            f"{_ms(r.latency_seconds)} | {md_escape(r.detail)} |"
             for r in self.results
         ]
         return "\n".join(lines) + "\n"
@@ -284,16 +320,48 @@ class StackHealthReport:
         return "\n".join(lines)
 
 
-def _as_checks(services: Sequence[ServiceCheck] | Mapping[str, str]) -> tuple[ServiceCheck, ...]:
-    if isinstance(services, Mapping):
+Services = Union[
+    Mapping[str, str], Iterable[Union["ServiceCheck", str, tuple[str, str]]], str, "ServiceCheck"
+]
+"""What :func:`check_stack_health` takes: ``ServiceCheck`` objects, ``NAME=URL`` or bare
+URL strings, ``(name, url)`` pairs, a mapping of name to URL, or one of them alone."""
+
+_SERVICES_FIX = (
+    "pass ServiceCheck objects, 'NAME=URL' or URL strings, (name, url) pairs, "
+    "or a mapping of name to URL"
+)
+
+
+def _name_of(url: str) -> str:
+    # A bare URL is named after its host and port: never after its userinfo or path.
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or url
+    return f"{host}:{port}" if port else host
+
+
+def _as_check(item: object) -> ServiceCheck:
+    if isinstance(item, ServiceCheck):
+        return item
+    if isinstance(item, str):
+        return ServiceCheck.from_spec(item)
+    if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+        return ServiceCheck(item[0], item[1])
+    raise InvalidValueError(item, "is not a service to check", _SERVICES_FIX)
+
+
+def _as_checks(services: Services) -> tuple[ServiceCheck, ...]:
+    if isinstance(services, (str, ServiceCheck)):
+        checks: tuple[ServiceCheck, ...] = (_as_check(services),)
+    elif isinstance(services, Mapping):
         checks = tuple(ServiceCheck(name, url) for name, url in services.items())
+    elif isinstance(services, Iterable):
+        checks = tuple(_as_check(item) for item in services)
     else:
-        checks = tuple(services)
-        for check in checks:
-            if not isinstance(check, ServiceCheck):
-                raise InvalidValueError(
-                    check, "is not a ServiceCheck", "pass ServiceCheck.http(...) / .tcp(...)"
-                )
+        raise InvalidValueError(services, "is not a list of services", _SERVICES_FIX)
     seen: set[str] = set()
     for check in checks:
         if check.name in seen:
@@ -359,7 +427,7 @@ def _clients(limits: Sequence[float], verify: bool | str) -> dict[float, HTTPCli
 
 
 def check_stack_health(
-    services: Sequence[ServiceCheck] | Mapping[str, str],
+    services: Services,
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_concurrency: int = 32,
@@ -368,8 +436,10 @@ def check_stack_health(
     """Check every service concurrently (one thread each, up to ``max_concurrency``).
 
     Args:
-        services: :class:`ServiceCheck` objects, or a mapping of name to URL
-            (``{"api": "http://...", "db": "tcp://host:5432"}``).
+        services: :class:`ServiceCheck` objects, ``NAME=URL`` or bare URL strings
+            (``"api=http://127.0.0.1:8080/health"``, ``"tcp://db:5432"``), ``(name, url)``
+            pairs, or a mapping of name to URL (``{"api": "http://...", "db":
+            "tcp://host:5432"}``); mixed freely, or one alone.
         timeout: seconds per check unless the check sets its own.
         max_concurrency: most checks in flight at once.
         verify: TLS verification for HTTPS checks (on by default).
@@ -452,7 +522,7 @@ async def _check_async(
 
 
 async def acheck_stack_health(
-    services: Sequence[ServiceCheck] | Mapping[str, str],
+    services: Services,
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_concurrency: int = 32,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import html
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,20 +24,30 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._render import (
+    FieldsRepr,
+    JSONResult,
+    TextRepr,
+    fields_dict,
+    html_table,
+    md_escape,
+    md_table,
+)
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = [
-    "SRE_WORKBOOK_ALERTS",
+    "AlertSeverity",
     "BurnRateEvaluation",
     "BurnRateWindow",
     "ErrorRate",
-    "LatencySummary",
-    "SLO",
-    "Severity",
-    "WindowResult",
     "format_duration",
+    "LatencySummary",
     "parse_duration",
     "percentile",
+    "Severity",
+    "SLO",
+    "SRE_WORKBOOK_ALERTS",
+    "WindowResult",
 ]
 
 _DURATION_UNITS: dict[str, _dt.timedelta] = {
@@ -157,7 +168,7 @@ def _interpolate(ordered: list[float], q: float) -> float:
 
 
 @attrs.frozen
-class LatencySummary:
+class LatencySummary(FieldsRepr, JSONResult):
     """Count, extremes, mean and p50/p95/p99 of a set of latency samples (seconds).
 
     Build one with :meth:`from_samples`; percentiles use :func:`percentile`.
@@ -193,6 +204,11 @@ class LatencySummary:
             p99=_interpolate(ordered, 99),
         )
 
+    @property
+    def ok(self) -> bool:
+        """Always True: a summary exists only for at least one valid sample."""
+        return True
+
     def __str__(self) -> str:
         return (
             f"n={self.count} p50={self.p50 * 1000:.1f}ms p95={self.p95 * 1000:.1f}ms "
@@ -208,7 +224,7 @@ def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: int
 
 
 @attrs.frozen
-class ErrorRate:
+class ErrorRate(FieldsRepr, JSONResult):
     """A count of failed requests out of a total.
 
     ``ratio`` is ``errors / total``, and ``0.0`` when there was no traffic (no
@@ -250,6 +266,11 @@ class ErrorRate:
         return self.errors / self.total if self.total else 0.0
 
     @property
+    def ok(self) -> bool:
+        """True when no request failed."""
+        return self.errors == 0
+
+    @property
     def success_ratio(self) -> float:
         """Succeeded fraction (availability), from 0.0 to 1.0."""
         return 1.0 - self.ratio
@@ -263,12 +284,16 @@ class ErrorRate:
         return f"{self.errors}/{self.total} errors ({self.ratio:.4%})"
 
 
-class Severity(str, enum.Enum):
+class Severity(TextRepr, str, enum.Enum):
     """How urgently a firing burn-rate alert needs a human."""
 
     PAGE = "page"
     TICKET = "ticket"
 
+
+AlertSeverity = Severity
+"""The name :class:`Severity` has at the top level (``mosaic_sdk.AlertSeverity``), where
+``Severity`` is the lint severity of :mod:`mosaic_sdk.standards`."""
 
 _SEVERITY_ORDER = {Severity.PAGE: 0, Severity.TICKET: 1}
 
@@ -293,7 +318,7 @@ def _positive_number(instance: Any, attribute: attrs.Attribute[Any], value: obje
 
 
 @attrs.frozen
-class BurnRateWindow:
+class BurnRateWindow(FieldsRepr):
     """One multiwindow alert condition: burn faster than ``burn_rate`` over both windows.
 
     Attributes:
@@ -413,7 +438,7 @@ def _alert_tuple(value: Iterable[BurnRateWindow]) -> tuple[BurnRateWindow, ...]:
 
 
 @attrs.frozen
-class WindowResult:
+class WindowResult(FieldsRepr, JSONResult):
     """The verdict of one :class:`BurnRateWindow`.
 
     Attributes:
@@ -428,9 +453,18 @@ class WindowResult:
     short_burn_rate: float
     firing: bool
 
+    @property
+    def ok(self) -> bool:
+        """True when the window does not fire."""
+        return not self.firing
+
+    def __str__(self) -> str:
+        state = "FIRING" if self.firing else "ok"
+        return f"{self.window}: {state} ({self.long_burn_rate:.2f} / {self.short_burn_rate:.2f})"
+
 
 @attrs.frozen
-class BurnRateEvaluation:
+class BurnRateEvaluation(JSONResult):
     """The verdict of every alert window of an :class:`SLO`.
 
     Attributes:
@@ -445,6 +479,43 @@ class BurnRateEvaluation:
     def firing(self) -> bool:
         """At least one window fires."""
         return any(r.firing for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        """True when no window fires."""
+        return not self.firing
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``ok``, the severity, the SLO and each window's verdict."""
+        return {
+            "ok": self.ok,
+            "severity": None if self.severity is None else self.severity.value,
+            **fields_dict(self),
+        }
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        return [
+            (
+                "FIRING" if r.firing else "ok",
+                str(r.window),
+                f"{r.long_burn_rate:.2f}",
+                f"{r.short_burn_rate:.2f}",
+            )
+            for r in self.results
+        ]
+
+    def _repr_markdown_(self) -> str:
+        head = str(self).splitlines()[0]
+        rows = [[md_escape(cell) for cell in row] for row in self._rows()]
+        return f"**{md_escape(head)}**\n\n" + md_table(
+            ["verdict", "window", "long burn", "short burn"], rows
+        )
+
+    def _repr_html_(self) -> str:
+        head = str(self).splitlines()[0]
+        return f"<p><b>{html.escape(head)}</b></p>" + html_table(
+            ["verdict", "window", "long burn", "short burn"], self._rows()
+        )
 
     @property
     def firing_results(self) -> tuple[WindowResult, ...]:
@@ -468,7 +539,7 @@ class BurnRateEvaluation:
 
 
 @attrs.frozen
-class SLO:
+class SLO(FieldsRepr):
     """A service level objective: the fraction of good requests over a rolling window.
 
     ``SLO(objective=0.999)`` allows 0.1 % of requests to fail over 30 days; that 0.1 %

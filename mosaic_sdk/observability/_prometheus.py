@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RetryPolicy
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
 from mosaic_sdk.observability._metrics import (
     SLO,
@@ -116,7 +117,7 @@ def _point(pair: object) -> tuple[float, float]:
 
 
 @attrs.frozen
-class Sample:
+class Sample(FieldsRepr):
     """One value of an instant vector (or a scalar).
 
     Attributes:
@@ -135,7 +136,7 @@ class Sample:
 
 
 @attrs.frozen
-class Series:
+class Series(FieldsRepr):
     """One series of a range query.
 
     Attributes:
@@ -152,7 +153,7 @@ class Series:
 
 
 @attrs.frozen
-class QueryResult:
+class QueryResult(FieldsRepr):
     """A parsed query answer.
 
     Attributes:

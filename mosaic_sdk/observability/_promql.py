@@ -30,6 +30,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.observability._metrics import format_duration, parse_duration
 
@@ -113,7 +114,7 @@ class MetricQuery(Protocol):
 
 
 @attrs.frozen
-class PromQL:
+class PromQL(FieldsRepr):
     """Any PromQL expression, evaluated by a real Prometheus.
 
     Attributes:
@@ -142,7 +143,7 @@ class PromQL:
 
 
 @attrs.frozen
-class ErrorRatio:
+class ErrorRatio(FieldsRepr):
     """Failed requests as a fraction (0..1) of all requests over ``window``.
 
     Renders ``(sum(rate(M{sel,code=~"5.."}[w])) or vector(0)) / sum(rate(M{sel}[w]))``:
@@ -199,7 +200,7 @@ class ErrorRatio:
 
 
 @attrs.frozen
-class LatencyQuantile:
+class LatencyQuantile(FieldsRepr):
     """The ``quantile`` (0..1) of a classic histogram over ``window``, in the histogram's
     unit (seconds by convention).
 
@@ -242,7 +243,7 @@ class LatencyQuantile:
 
 
 @attrs.frozen
-class MetricReading:
+class MetricReading(FieldsRepr):
     """One answer of a :class:`MetricsSource`.
 
     Attributes:

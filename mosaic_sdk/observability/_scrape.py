@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from mosaic_sdk._http import HTTPClient, RetryPolicy
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     APIError,
     APIResponseValidationError,
@@ -42,7 +43,7 @@ Labels = tuple[tuple[str, str], ...]
 
 
 @attrs.frozen
-class ScrapedSample:
+class ScrapedSample(FieldsRepr):
     """One sample line of an exposition page.
 
     Attributes:

@@ -31,6 +31,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.values import Digest, ImageReference
 
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class DeploymentStatus(enum.Enum):
+class DeploymentStatus(TextRepr, enum.Enum):
     """Where one deployment is in its life, the same words for every provider.
 
     Coolify's ``queued``/``in_progress``/``finished``/``failed``/``cancelled-by-user``,
@@ -74,7 +75,7 @@ _TERMINAL = frozenset(
 )
 
 
-class TargetState(enum.Enum):
+class TargetState(TextRepr, enum.Enum):
     """Health of a deployment target, folded into five values.
 
     ``HEALTHY``: running and passing its health checks (or running without checks).
@@ -92,7 +93,7 @@ class TargetState(enum.Enum):
 
 
 @attrs.frozen
-class TargetStatus:
+class TargetStatus(FieldsRepr, JSONResult):
     """Health of a target at one moment.
 
     Attributes:
@@ -105,13 +106,21 @@ class TargetStatus:
     detail: str = ""
 
     @property
-    def healthy(self) -> bool:
+    def ok(self) -> bool:
         """True when :attr:`state` is :attr:`TargetState.HEALTHY`."""
         return self.state is TargetState.HEALTHY
 
+    @property
+    def healthy(self) -> bool:
+        """Same as :attr:`ok` (the older spelling, kept for one release)."""
+        return self.ok
+
+    def __str__(self) -> str:
+        return f"{self.state.value}" + (f" ({self.detail})" if self.detail else "")
+
 
 @attrs.frozen
-class Deployment:
+class Deployment(FieldsRepr, JSONResult):
     """One rollout of an image to a target.
 
     Attributes:
@@ -135,9 +144,17 @@ class Deployment:
     detail: str = ""
 
     @property
-    def succeeded(self) -> bool:
+    def ok(self) -> bool:
         """True when the rollout finished successfully."""
         return self.status is DeploymentStatus.SUCCEEDED
+
+    @property
+    def succeeded(self) -> bool:
+        """Same as :attr:`ok` (the older spelling, kept for one release)."""
+        return self.ok
+
+    def __str__(self) -> str:
+        return f"{self.id} on {self.target}: {self.status.value} ({self.image})"
 
     @property
     def digest(self) -> Digest:
@@ -146,7 +163,7 @@ class Deployment:
 
 
 @attrs.frozen
-class RunningRelease:
+class RunningRelease(FieldsRepr, JSONResult):
     """What a target says is deployed now.
 
     Every field is optional: a target may know the image but not its version label, or
@@ -164,6 +181,17 @@ class RunningRelease:
     version: str | None = None
     image: ImageReference | None = None
     detail: str = attrs.field(default="", eq=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the target told which digest it runs."""
+        return self.digest is not None
+
+    def __str__(self) -> str:
+        parts = [str(self.digest) if self.digest else "digest unknown"]
+        if self.version:
+            parts.append(f"version {self.version}")
+        return ", ".join(parts)
 
 
 def pinned_digest(image: ImageReference) -> Digest:

@@ -40,6 +40,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._files import atomic_write_text
+from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.providers._protocol import (
     Deployment,
@@ -69,7 +70,7 @@ FileKind = Literal["auto", "compose", "kubernetes"]
 
 
 @attrs.frozen
-class HistoryEntry:
+class HistoryEntry(FieldsRepr, JSONResult):
     """One recorded deploy of a :class:`ComposeFileTarget`.
 
     Attributes:
@@ -91,7 +92,12 @@ class HistoryEntry:
         """The digest that was pinned."""
         return pinned_digest(self.image)
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def ok(self) -> bool:
+        """Always True: only deploys that were written are recorded."""
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
         """The JSON object stored in the sidecar."""
         return {
             "id": self.id,
@@ -586,7 +592,7 @@ class ComposeFileTarget:
         document = {
             "format": _HISTORY_FORMAT,
             "file": self.path.name,
-            "entries": {key: [e.to_json() for e in value] for key, value in history.items()},
+            "entries": {key: [e.to_dict() for e in value] for key, value in history.items()},
         }
         atomic_write_text(self.history_path, json.dumps(document, indent=2) + "\n")
 

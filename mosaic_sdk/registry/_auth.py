@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.observability._redact import register_secret
 
 __all__ = [
@@ -38,7 +39,7 @@ _EXPIRY_MARGIN = 5.0
 
 
 @attrs.frozen
-class Challenge:
+class Challenge(FieldsRepr):
     """One parsed ``WWW-Authenticate`` challenge.
 
     Attributes:

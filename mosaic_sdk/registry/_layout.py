@@ -413,7 +413,7 @@ class OCILayout:
             entries = self._read_index(path)
             if isinstance(ref, Digest):
                 if not any(e.get("digest") == str(ref) for e in entries):
-                    entries.append(manifest.descriptor().to_json())
+                    entries.append(manifest.descriptor().to_dict())
             else:
                 entries = self._move_tag(entries, ref, manifest)
             self._write_index(path, entries)
@@ -458,7 +458,7 @@ class OCILayout:
                 untagged["annotations"] = annotations
             kept.append(untagged)
             digests.add(digest)
-        kept.append(manifest.descriptor(**{ANNOTATION_REF_NAME: tag}).to_json())
+        kept.append(manifest.descriptor(**{ANNOTATION_REF_NAME: tag}).to_dict())
         return kept
 
     def tag_list(self, repository: str) -> TagList:

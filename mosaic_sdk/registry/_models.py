@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.values import Digest
 
@@ -109,7 +110,7 @@ def _str_map(value: object, where: str) -> dict[str, str]:
 
 
 @attrs.frozen
-class Platform:
+class Platform(FieldsRepr):
     """The platform a child manifest of an index is built for (``linux/amd64``...)."""
 
     architecture: str
@@ -141,7 +142,7 @@ class Platform:
 
 
 @attrs.frozen
-class Descriptor:
+class Descriptor(FieldsRepr):
     """A content descriptor: what a manifest says about a blob or another manifest.
 
     Attributes:
@@ -187,7 +188,7 @@ class Descriptor:
             artifact_type=artifact_type if isinstance(artifact_type, str) else None,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Return the descriptor as a JSON-ready dict (used to build *new* documents,
         such as an OCI layout ``index.json``; never to rewrite an existing manifest)."""
         out: dict[str, Any] = {
@@ -221,7 +222,7 @@ def _detect_media_type(doc: Mapping[str, Any]) -> str:
 
 
 @attrs.frozen
-class Manifest:
+class Manifest(FieldsRepr):
     """An image manifest or index, kept as the exact bytes it was read or written as.
 
     Build one with :meth:`from_bytes` (computes the digest, validates the JSON) or get one
@@ -400,7 +401,7 @@ def _sorted_tags(tags: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class TagList:
+class TagList(FieldsRepr):
     """The tags of one repository, sorted, with how many pages the server sent.
 
     Iterating yields the tag names. Registries may return tags unsorted and may ignore

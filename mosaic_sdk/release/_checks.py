@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RetryPolicy
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIError, ConfigurationError, InvalidValueError, MosaicError
 from mosaic_sdk.observability._promql import (
     ErrorRatio,
@@ -198,7 +199,7 @@ class HealthCheck:
 
 
 @attrs.frozen
-class SmokeStep:
+class SmokeStep(FieldsRepr):
     """One request of a :class:`SmokeTest`.
 
     Attributes:
@@ -556,7 +557,7 @@ class VersionMatch:
         return digest, None if raw_version is None else str(raw_version), None
 
 
-class NoDataPolicy(enum.Enum):
+class NoDataPolicy(TextRepr, enum.Enum):
     """What a :class:`MetricGate` concludes when its query has no data.
 
     ``FAIL``: no data fails the gate (the safe choice for gates that must see traffic).

@@ -34,6 +34,7 @@ from pathlib import Path
 import attrs
 
 from mosaic_sdk._files import atomic_write_text, directory_lock, read_text_capped
+from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.observability._redact import redact_text
 from mosaic_sdk.release._validation import ValidationReport
@@ -189,7 +190,7 @@ def _split(text: str) -> tuple[list[str], str]:
 
 
 @attrs.frozen
-class EvidenceFiles:
+class EvidenceFiles(FieldsRepr, JSONResult):
     """Which evidence files an operation wrote.
 
     Attributes:
@@ -201,6 +202,14 @@ class EvidenceFiles:
     tasks: Path | None = None
     scratchpad: Path | None = None
     changelog: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when at least one file was written."""
+        return bool(self.paths)
+
+    def __str__(self) -> str:
+        return ", ".join(map(str, self.paths)) or "no evidence files written"
 
     @property
     def paths(self) -> tuple[Path, ...]:

@@ -74,6 +74,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape, md_table
 from mosaic_sdk.errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -174,7 +175,7 @@ def _optional_digest(value: object, field: str) -> Digest | None:
 
 
 @attrs.frozen
-class PromotionRecord:
+class PromotionRecord(JSONResult):
     """What one promotion did: enough to audit it and to roll it back.
 
     Attributes:
@@ -188,8 +189,8 @@ class PromotionRecord:
         noop: True when ``tag`` already pointed to the digest and nothing was written.
         forced: True when the environment order check was skipped with ``force=True``.
 
-    ``to_json()``/``from_json()`` round-trip, so records can be stored beside a release
-    and read back by a rollback.
+    ``to_dict()``/``to_json()`` and ``from_dict()``/``from_json()`` round-trip, so records
+    can be stored beside a release and read back by a rollback.
     """
 
     repository: str
@@ -201,6 +202,12 @@ class PromotionRecord:
     source: str
     noop: bool = False
     forced: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Always True: a promotion that did not happen raises instead of returning a
+        record (present so every result type answers ``ok``)."""
+        return True
 
     @property
     def changed(self) -> bool:
@@ -242,8 +249,8 @@ class PromotionRecord:
         ]
 
     def _repr_markdown_(self) -> str:
-        rows = "\n".join(f"| {name} | `{value}` |" for name, value in self._rows())
-        return f"**{self.message}**\n\n| | |\n|---|---|\n{rows}\n"
+        rows = [(name, md_code(value)) for name, value in self._rows()]
+        return f"**{md_escape(self.message)}**\n\n" + md_table(["", ""], rows) + "\n"
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -252,8 +259,8 @@ class PromotionRecord:
         )
         return f"<p><b>{html.escape(self.message)}</b></p><table>{rows}</table>"
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (``json.dumps(record.to_json())`` stores it)."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``to_json()`` is its JSON text)."""
         return {
             "schema": _RECORD_SCHEMA,
             "repository": self.repository,
@@ -268,8 +275,13 @@ class PromotionRecord:
         }
 
     @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PromotionRecord:
+        """Read a record written by :meth:`to_dict`; see :meth:`from_json`."""
+        return cls.from_json(data)
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any] | str | bytes) -> PromotionRecord:
-        """Read a record written by :meth:`to_json` (a dict, or its JSON text).
+        """Read a record written by :meth:`to_json` (its JSON text) or :meth:`to_dict`.
 
         Raises:
             InvalidValueError: the data is not a promotion record; the message names the
@@ -321,7 +333,7 @@ class PromotionRecord:
 
 
 @attrs.frozen
-class PromotionPlan:
+class PromotionPlan(JSONResult):
     """A promotion checked and ready to write: what would move, and why it is allowed.
 
     Made by :meth:`Promotion.plan_promotion`; nothing changes until :meth:`apply`. The
@@ -354,6 +366,24 @@ class PromotionPlan:
         """True when ``tag`` already points to ``digest``: applying writes nothing."""
         return self.digest_before == self.digest
 
+    @property
+    def ok(self) -> bool:
+        """Always True: a promotion that is not allowed raises instead of giving a plan."""
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the plan (the manifest bytes are left out)."""
+        return {
+            "repository": self.repository,
+            "tag": self.tag,
+            "source": self.source,
+            "digest": str(self.digest),
+            "digest_before": None if self.digest_before is None else str(self.digest_before),
+            "checks": list(self.checks),
+            "forced": self.forced,
+            "noop": self.noop,
+        }
+
     def __str__(self) -> str:
         where = f"{self.repository}:{self.tag}"
         if self.noop:
@@ -368,15 +398,15 @@ class PromotionPlan:
         return f"<PromotionPlan {str(self).splitlines()[0]}>"
 
     def _repr_markdown_(self) -> str:
-        where = f"`{self.repository}:{self.tag}`"
+        where = md_code(f"{self.repository}:{self.tag}")
         if self.noop:
-            head = f"{where} already points to `{self.digest}` (no-op)"
+            head = f"{where} already points to {md_code(self.digest)} (no-op)"
         else:
             head = (
-                f"{where}: `{_short(self.digest_before)}` → `{_short(self.digest)}` "
-                f"(from `{self.source}`)"
+                f"{where}: {md_code(_short(self.digest_before))} → {md_code(_short(self.digest))} "
+                f"(from {md_code(self.source)})"
             )
-        return "\n".join([head, "", *(f"- {check}" for check in self.checks)])
+        return "\n".join([head, "", *(f"- {md_escape(check)}" for check in self.checks)])
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(check)}</li>" for check in self.checks)
@@ -406,7 +436,7 @@ class PromotionPlan:
 
 
 @attrs.frozen
-class BlueGreenState:
+class BlueGreenState(FieldsRepr, JSONResult):
     """Where the blue/green pointers are.
 
     Attributes:
@@ -439,6 +469,25 @@ class BlueGreenState:
             return f"{slot}={_short(self.digest(slot))}" + (f" ({role})" if role else "")
 
         return f"prod={_short(self.prod)}  {mark('blue')}  {mark('green')}"
+
+    @property
+    def ok(self) -> bool:
+        """True when ``prod`` points to one of the slots (a blue/green pair in use)."""
+        return self.active is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: the slots, ``prod`` and which slot is live and idle."""
+
+        def text(value: Digest | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "active": self.active,
+            "idle": self.idle,
+            "blue": text(self.blue),
+            "green": text(self.green),
+            "prod": text(self.prod),
+        }
 
 
 def _idle_slot(prod: Digest | None, blue: Digest | None, green: Digest | None) -> str:

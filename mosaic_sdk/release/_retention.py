@@ -46,6 +46,7 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, html_table, md_escape, md_table
 from mosaic_sdk.errors import (
     APIConnectionError,
     APIStatusError,
@@ -209,7 +210,7 @@ def _pmap(
 
 
 @attrs.frozen
-class PlanReads:
+class PlanReads(FieldsRepr):
     """What a plan read, to see its request budget and what a cache saved.
 
     Attributes:
@@ -237,13 +238,13 @@ class PlanReads:
             f"{self.manifests} manifests, {self.configs} configs{cached}"
         )
 
-    def to_json(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int]:
         """A JSON-ready dict."""
         return attrs.asdict(self)
 
 
 @attrs.frozen
-class TagDecision:
+class TagDecision(FieldsRepr, JSONResult):
     """The verdict on one tag, and why.
 
     Attributes:
@@ -270,9 +271,29 @@ class TagDecision:
         """True when the tag is kept."""
         return self.verdict == "keep"
 
+    @property
+    def ok(self) -> bool:
+        """True when the tag's digest was read (``False``: it vanished while planning)."""
+        return self.digest is not None
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {self.verdict} ({self.reason})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the decision."""
+        return {
+            "tag": self.tag,
+            "digest": None if self.digest is None else str(self.digest),
+            "category": self.category,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "created": None if self.created is None else self.created.isoformat(),
+            "age_seconds": None if self.age is None else self.age.total_seconds(),
+        }
+
 
 @attrs.frozen
-class DigestDeletion:
+class DigestDeletion(FieldsRepr):
     """One manifest deletion the plan would make: the digest and every tag it removes.
 
     Attributes:
@@ -310,7 +331,7 @@ class Restoration:
 
 
 @attrs.frozen
-class DeletionOutcome:
+class DeletionOutcome(FieldsRepr):
     """What :meth:`RetentionPlan.apply` did with one :class:`DigestDeletion`.
 
     Attributes:
@@ -330,22 +351,8 @@ class DeletionOutcome:
     restorations: tuple[Restoration, ...] = ()
 
 
-def _html_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return md_table(headers, ([md_escape(cell) for cell in row] for row in rows))
 
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -363,7 +370,7 @@ def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 @attrs.frozen
-class RetentionResult:
+class RetentionResult(JSONResult):
     """What :meth:`RetentionPlan.apply` did.
 
     Attributes:
@@ -431,7 +438,7 @@ class RetentionResult:
     def __repr__(self) -> str:
         return f"<RetentionResult {self.summary()}>"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of what apply did (for audit logs and scripts)."""
         return {
             "repository": self.repository,
@@ -470,13 +477,13 @@ class RetentionResult:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.summary())}</b></p>" + _html_table(
+        return f"<p><b>{html.escape(self.summary())}</b></p>" + html_table(
             ("status", "digest", "tags", "reason"), self._rows()
         )
 
 
 @attrs.frozen
-class RetentionPlan:
+class RetentionPlan(JSONResult):
     """Every tag of a repository with its verdict and reason; nothing has changed yet.
 
     Print it (``print(plan)``, or :meth:`table`) or show it in a notebook (it renders as
@@ -518,6 +525,11 @@ class RetentionPlan:
     def to_keep(self) -> tuple[str, ...]:
         """Names of the tags the plan keeps, sorted."""
         return tuple(d.tag for d in self.decisions if d.verdict == "keep")
+
+    @property
+    def ok(self) -> bool:
+        """True when every tag's digest was read while planning (no tag vanished)."""
+        return all(d.ok for d in self.decisions)
 
     def decision(self, tag: str) -> TagDecision:
         """The decision on ``tag``; :class:`KeyError` if the plan has no such tag."""
@@ -569,14 +581,15 @@ class RetentionPlan:
 
     def _repr_html_(self) -> str:
         headers = ("tag", "digest", "kind", "age", "verdict", "reason")
-        return f"<p><b>{html.escape(self.summary())}</b></p>" + _html_table(
+        return f"<p><b>{html.escape(self.summary())}</b></p>" + html_table(
             headers, self._rows(None)
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the plan (for review tools and audit logs)."""
         return {
             "repository": self.repository,
+            "ok": self.ok,
             "now": self.now.isoformat(),
             "policy": {
                 "sha_max_age_seconds": None
@@ -603,7 +616,7 @@ class RetentionPlan:
                 {"digest": str(x.digest), "tags": list(x.tags), "reason": x.reason}
                 for x in self.deletions
             ],
-            "reads": self.reads.to_json(),
+            "reads": self.reads.to_dict(),
         }
 
     def apply(
@@ -664,7 +677,7 @@ def _check_concurrency(concurrency: object) -> None:
 
 
 @attrs.frozen
-class RetentionPolicy:
+class RetentionPolicy(FieldsRepr):
     """Which tags a repository keeps. Keep always wins; see the module documentation.
 
     Attributes:

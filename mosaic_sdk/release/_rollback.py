@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, RollbackError
 from mosaic_sdk.providers._protocol import Deployment, DeploymentTarget, pinned_digest
 from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
@@ -66,7 +67,7 @@ def _short(digest: Digest) -> str:
 
 
 @attrs.frozen
-class RollbackPlan:
+class RollbackPlan(FieldsRepr, JSONResult):
     """What a rollback will do, decided before anything changes.
 
     Attributes:
@@ -111,13 +112,34 @@ class RollbackPlan:
     def __repr__(self) -> str:
         return f"<RollbackPlan {str(self).splitlines()[0]}>"
 
+    @property
+    def ok(self) -> bool:
+        """Always True: a rollback that cannot be planned raises instead."""
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: every field, the restored digest and the steps."""
+        return {
+            "ok": True,
+            **fields_dict(self),
+            "restore_digest": str(self.restore_digest),
+            "steps": list(self.steps()),
+        }
+
     def _repr_markdown_(self) -> str:
         lines = str(self).splitlines()
-        return "\n".join([f"**{lines[0]}**", "", *(line.strip() for line in lines[1:])])
+        return "\n".join(
+            [f"**{md_escape(lines[0])}**", "", *(md_escape(line.strip()) for line in lines[1:])]
+        )
+
+    def _repr_html_(self) -> str:
+        lines = str(self).splitlines()
+        items = "".join(f"<li>{html.escape(step)}</li>" for step in self.steps())
+        return f"<div><b>{html.escape(lines[0])}</b><ol>{items}</ol></div>"
 
 
 @attrs.frozen
-class RollbackResult:
+class RollbackResult(JSONResult):
     """What a rollback did.
 
     Attributes:
@@ -136,6 +158,21 @@ class RollbackResult:
     running: Digest
     steps: tuple[str, ...]
     evidence: EvidenceFiles | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Always True: the target was verified to run the restored digest (a rollback
+        that does not get there raises :class:`~mosaic_sdk.errors.RollbackError`)."""
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``ok``, the message, then every field."""
+        return {"ok": True, "message": self.message, "noop": self.noop, **fields_dict(self)}
+
+    def _repr_markdown_(self) -> str:
+        return "\n".join(
+            [f"**{md_escape(self.message)}**", ""] + [f"- {md_escape(s)}" for s in self.steps]
+        )
 
     @property
     def noop(self) -> bool:

@@ -39,6 +39,7 @@ evidence and says how to declare the target.
 from __future__ import annotations
 
 import enum
+import html
 import json
 import os
 import re
@@ -49,12 +50,13 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._files import read_bytes_capped
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 
 __all__ = ["TargetCandidate", "TargetKind", "TargetSelection", "select_deployment_target"]
 
 
-class TargetKind(enum.Enum):
+class TargetKind(TextRepr, enum.Enum):
     """Where a repository can deploy (each has a deployment target in
     :mod:`mosaic_sdk.providers`)."""
 
@@ -562,7 +564,7 @@ Method = Literal["explicit", "inferred", "ci"]
 
 
 @attrs.frozen
-class TargetCandidate:
+class TargetCandidate(FieldsRepr, JSONResult):
     """One target the repository could deploy to, with the evidence for it.
 
     Attributes:
@@ -586,7 +588,7 @@ class TargetCandidate:
 
 
 @attrs.frozen
-class TargetSelection:
+class TargetSelection(JSONResult):
     """Where the repository deploys, and why.
 
     Attributes:
@@ -614,14 +616,27 @@ class TargetSelection:
     def __repr__(self) -> str:
         return f"<TargetSelection {self.kind.value} ({self.method}, {self.source})>"
 
+    @property
+    def ok(self) -> bool:
+        """Always True: a repository whose target cannot be told raises instead."""
+        return True
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(c.describe())}</li>" for c in self.candidates)
+        return (
+            f"<p><b>Deployment target: {html.escape(self.kind.value)}</b> "
+            f"({html.escape(self.method)}, <code>{html.escape(self.source)}</code>)</p>"
+            f"<p>{html.escape(self.rationale)}</p>" + (f"<ul>{items}</ul>" if items else "")
+        )
+
     def _repr_markdown_(self) -> str:
         lines = [
-            f"**Deployment target: {self.kind.value}** ({self.method}, `{self.source}`)",
+            f"**Deployment target: {self.kind.value}** ({self.method}, {md_code(self.source)})",
             "",
-            self.rationale,
+            md_escape(self.rationale),
         ]
         if self.candidates:
-            lines += ["", *(f"- {c.describe()}" for c in self.candidates)]
+            lines += ["", *(f"- {md_escape(c.describe())}" for c in self.candidates)]
         return "\n".join(lines)
 
 

@@ -30,10 +30,11 @@ import html
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, fields_dict, md_escape
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
@@ -93,7 +94,7 @@ def _deployed(deployment: Deployment) -> str:
     return f"deployment {deployment.id} {deployment.status.value} on {deployment.target}"
 
 
-class ReleaseOutcome(enum.Enum):
+class ReleaseOutcome(TextRepr, enum.Enum):
     """How a release ended."""
 
     RELEASED = "released"
@@ -109,7 +110,7 @@ StepStatus = Literal["done", "failed", "skipped"]
 
 
 @attrs.frozen
-class ReleaseStep:
+class ReleaseStep(FieldsRepr, JSONResult):
     """One step of a release.
 
     Attributes:
@@ -129,9 +130,17 @@ class ReleaseStep:
         """``✔``, ``✘`` or ``-``."""
         return {"done": "✔", "failed": "✘", "skipped": "-"}[self.status]
 
+    @property
+    def ok(self) -> bool:
+        """True unless the step failed."""
+        return self.status != "failed"
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.name}" + (f": {self.detail}" if self.detail else "")
+
 
 @attrs.frozen
-class ReleaseRequest:
+class ReleaseRequest(FieldsRepr):
     """Everything a strategy needs for one release (built by :func:`release`).
 
     Attributes:
@@ -186,7 +195,7 @@ class ReleaseRequest:
 
 
 @attrs.frozen
-class ReleaseResult:
+class ReleaseResult(JSONResult):
     """The typed record of one :func:`release`.
 
     Attributes:
@@ -226,6 +235,15 @@ class ReleaseResult:
         return self.outcome is ReleaseOutcome.RELEASED
 
     @property
+    def ok(self) -> bool:
+        """True when the candidate now serves production (same as :attr:`released`)."""
+        return self.released
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``ok``, the summary, then every field."""
+        return {"ok": self.ok, "summary": self.summary(), **fields_dict(self)}
+
+    @property
     def report(self) -> ValidationReport | None:
         """The last validation report."""
         return self.reports[-1] if self.reports else None
@@ -235,7 +253,7 @@ class ReleaseResult:
         name = self.version or str(self.image)
         why = ""
         report = self.report
-        if report is not None and not report.passed:
+        if report is not None and not report.ok:
             why = f": {report.headline()}"
         where = f" (prod -> {self.active_slot})" if self.active_slot else ""
         if self.noop:
@@ -261,9 +279,10 @@ class ReleaseResult:
 
     def to_markdown(self) -> str:
         """The steps as a Markdown list, then each report."""
-        lines = [f"### {self.summary()}", ""]
+        lines = [f"### {md_escape(self.summary())}", ""]
         lines += [
-            f"{n}. {s.symbol} **{s.name}**" + (f": {s.detail}" if s.detail else "")
+            f"{n}. {s.symbol} **{md_escape(s.name)}**"
+            + (f": {md_escape(s.detail)}" if s.detail else "")
             for n, s in enumerate(self.steps, 1)
         ]
         for report in self.reports:
@@ -423,7 +442,7 @@ class BlueGreen:
         if self.post_switch is not None:
             after = self.post_switch.run(attrs.evolve(context, environment=request.environment))
             reports.append(after)
-            if not after.passed:
+            if not after.ok:
                 steps.failed("validate after the switch", after.headline())
                 return self._switch_back(request, steps, records, reports, promotion, live, idle)
             steps.done("validate after the switch", after.headline())
@@ -633,7 +652,7 @@ def _rollback_failed(
 
 
 @attrs.frozen
-class AutoRollback:
+class AutoRollback(FieldsRepr):
     """When a :class:`Canary` rolls itself back.
 
     Attributes:
@@ -811,7 +830,7 @@ class Canary:
                 )
             )  # fmt: skip
             reports.append(report)
-            if report.passed:
+            if report.ok:
                 steps.done(f"gates at {weight}%", report.headline())
                 continue
             steps.failed(f"gates at {weight}%", report.headline())

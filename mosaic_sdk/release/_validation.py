@@ -33,6 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
 from mosaic_sdk.observability._redact import redact_text
 from mosaic_sdk.providers._protocol import DeploymentTarget, pinned_digest
@@ -50,7 +51,7 @@ __all__ = [
 _REPORT_SCHEMA = "mosaic.validation-report/v1"
 
 
-class Verdict(enum.Enum):
+class Verdict(TextRepr, enum.Enum):
     """Outcome of a check or a whole validation; compare with :meth:`worst`."""
 
     PASSED = "passed"
@@ -77,7 +78,7 @@ def _utc_now() -> datetime:
 
 
 @attrs.frozen
-class ValidationContext:
+class ValidationContext(FieldsRepr):
     """What is being validated, and where.
 
     Check URLs, PromQL expressions and label selectors may contain the placeholders
@@ -177,7 +178,7 @@ def _verdict_field(data: Mapping[str, Any], what: str) -> Verdict:
 
 
 @attrs.frozen
-class CheckResult:
+class CheckResult(FieldsRepr):
     """The outcome of one check.
 
     Attributes:
@@ -202,9 +203,18 @@ class CheckResult:
     attempts: int = 1
 
     @property
-    def passed(self) -> bool:
+    def ok(self) -> bool:
         """True when the verdict is passed."""
         return self.verdict is Verdict.PASSED
+
+    @property
+    def passed(self) -> bool:
+        """Deprecated alias of :attr:`ok` (kept for one release)."""
+        return bool(deprecated_alias("CheckResult.passed", "CheckResult.ok", self.ok))
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """This result as JSON text (``json.loads`` gives back :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), indent=indent)
 
     def evidence_dict(self) -> dict[str, str]:
         """The evidence as a dict (later keys win)."""
@@ -273,7 +283,7 @@ class Check(Protocol):
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_escape(text)
 
 
 def _seconds(value: float) -> str:
@@ -310,9 +320,14 @@ class ValidationReport:
         return Verdict.worst(r.verdict for r in self.results)
 
     @property
-    def passed(self) -> bool:
+    def ok(self) -> bool:
         """True when every check passed."""
         return self.verdict is Verdict.PASSED
+
+    @property
+    def passed(self) -> bool:
+        """Deprecated alias of :attr:`ok` (kept for one release)."""
+        return bool(deprecated_alias("ValidationReport.passed", "ValidationReport.ok", self.ok))
 
     @property
     def failed(self) -> bool:
@@ -346,7 +361,7 @@ class ValidationReport:
             ValidationFailedError: the verdict is failed, or inconclusive and
                 ``allow_inconclusive`` is false; ``error.report`` is this report.
         """
-        if self.passed or (self.inconclusive and allow_inconclusive):
+        if self.ok or (self.inconclusive and allow_inconclusive):
             return self
         raise ValidationFailedError(
             f"{self.headline()}; see the report's evidence, fix the release, and deploy a "
@@ -430,11 +445,11 @@ class ValidationReport:
     def to_markdown(self, *, heading_level: int = 3) -> str:
         """The report as Markdown: a summary table, then each check's evidence."""
         hashes = "#" * heading_level
-        version = f" (version `{self.version}`)" if self.version else ""
+        version = f" (version {md_code(self.version)})" if self.version else ""
         lines = [
-            f"{hashes} {self.name}: {self.verdict.value.upper()}",
+            f"{hashes} {_md(self.name)}: {self.verdict.value.upper()}",
             "",
-            f"- Release: `{self.image}`{version}",
+            f"- Release: {md_code(self.image)}{version}",
             f"- Where: {_md(self.where)}",
             f"- Started: {self.started_at.strftime('%Y-%m-%d %H:%M:%S UTC')}, took "
             f"{_seconds(self.duration_seconds)}",
@@ -443,15 +458,15 @@ class ValidationReport:
             "| --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {_md(r.name)} | {r.kind} | {r.verdict.symbol} {r.verdict.value} | "
+            f"| {_md(r.name)} | {_md(r.kind)} | {r.verdict.symbol} {r.verdict.value} | "
             f"{_md(r.summary)} | {_seconds(r.duration_seconds)} |"
             for r in self.results
         ]
         for result in self.results:
             if not result.evidence:
                 continue
-            lines += ["", f"{hashes}# {result.name}", ""]
-            lines += [f"- {key}: `{value}`" for key, value in result.evidence]
+            lines += ["", f"{hashes}# {_md(result.name)}", ""]
+            lines += [f"- {_md(key)}: {md_code(value)}" for key, value in result.evidence]
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr
+
 __all__ = [
     "Dockerfile",
     "Heredoc",
@@ -78,7 +80,7 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @attrs.frozen
-class SyntaxProblem:
+class SyntaxProblem(FieldsRepr):
     """Something BuildKit would refuse or warn about, with its 1-based line."""
 
     line: int
@@ -86,7 +88,7 @@ class SyntaxProblem:
 
 
 @attrs.frozen
-class Heredoc:
+class Heredoc(FieldsRepr):
     """One here-document attached to a ``RUN``, ``COPY`` or ``ADD``.
 
     Attributes:
@@ -106,7 +108,7 @@ class Heredoc:
 
 
 @attrs.frozen
-class Instruction:
+class Instruction(FieldsRepr):
     """One Dockerfile instruction after continuations are joined.
 
     Attributes:
@@ -152,7 +154,7 @@ class Instruction:
 
 
 @attrs.frozen
-class Stage:
+class Stage(FieldsRepr):
     """One build stage: a ``FROM`` and the instructions up to the next ``FROM``.
 
     Attributes:
@@ -188,7 +190,7 @@ class Stage:
 
 
 @attrs.frozen
-class Dockerfile:
+class Dockerfile(FieldsRepr):
     """A parsed Dockerfile.
 
     Attributes:

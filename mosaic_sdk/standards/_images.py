@@ -7,6 +7,7 @@ import re
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.standards._model import Finding, Rule
 from mosaic_sdk.values import ImageReference, ImageTag
@@ -22,7 +23,7 @@ _DIGIT = re.compile(r"[0-9]")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_]|\$\{\{|\{\{")
 
 
-class Pinning(enum.Enum):
+class Pinning(TextRepr, enum.Enum):
     """How firmly an image reference names one image."""
 
     DIGEST = "digest"
@@ -42,7 +43,7 @@ class Pinning(enum.Enum):
 
 
 @attrs.frozen
-class ImagePin:
+class ImagePin(FieldsRepr):
     """The verdict on one image reference.
 
     Attributes:

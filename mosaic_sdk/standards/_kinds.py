@@ -8,10 +8,12 @@ import os
 import re
 from pathlib import PurePath
 
+from mosaic_sdk._render import TextRepr
+
 __all__ = ["FileKind", "detect_kind"]
 
 
-class FileKind(enum.Enum):
+class FileKind(TextRepr, enum.Enum):
     """The kinds of file the standards checks understand."""
 
     DOCKERFILE = "dockerfile"

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, md_code, md_escape
 from mosaic_sdk._version import __version__
 
 __all__ = ["Finding", "LintReport", "Rule", "Severity"]
@@ -23,7 +24,7 @@ _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
 DOCS_PAGE = "docs/standards.md"
 
 
-class Severity(enum.Enum):
+class Severity(TextRepr, enum.Enum):
     """How serious a finding is.
 
     ``ERROR`` breaks a platform rule and fails ``mosaic lint``; ``WARNING`` is a
@@ -89,7 +90,7 @@ def _check_line(_instance: object, _attribute: object, value: int) -> None:
 
 
 @attrs.frozen
-class Rule:
+class Rule(FieldsRepr):
     """One check, with a stable id that never changes meaning.
 
     Attributes:
@@ -119,7 +120,7 @@ class Rule:
 
 
 @attrs.frozen
-class Finding:
+class Finding(FieldsRepr):
     """One problem found in one file.
 
     Attributes:
@@ -169,7 +170,7 @@ def _sorted_files(files: Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen(repr=False)
-class LintReport:
+class LintReport(JSONResult):
     """The result of a lint run: every finding, and which files were checked.
 
     Findings are kept sorted by file, line and rule id. Render with
@@ -256,10 +257,10 @@ class LintReport:
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """JSON text: ``{"ok", "summary": {...}, "files_checked": [...],
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: ``{"ok", "summary": {...}, "files_checked": [...],
         "findings": [{rule_id, severity, file, line, message, fix}, ...]}``."""
-        document = {
+        return {
             "ok": self.ok,
             "summary": {
                 "files": len(self.files_checked),
@@ -270,7 +271,10 @@ class LintReport:
             "files_checked": list(self.files_checked),
             "findings": [f.to_dict() for f in self.findings],
         }
-        return json.dumps(document, indent=indent, ensure_ascii=False) + "\n"
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (ends with a line break)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 
     def to_sarif(self, *, rules: Mapping[str, Rule] | None = None, indent: int | None = 2) -> str:
         """SARIF 2.1.0 JSON text for GitHub code scanning and other SARIF viewers.
@@ -330,7 +334,7 @@ class LintReport:
             "| --- | --- | --- | --- | --- |",
         ]
         rows.extend(
-            f"| {f.severity.value} | {f.rule_id} | `{_md(f.file)}:{f.line}` "
+            f"| {f.severity.value} | {f.rule_id} | {md_code(f'{f.file}:{f.line}')} "
             f"| {_md(f.message)} | {_md(f.fix)} |"
             for f in self.findings
         )
@@ -359,7 +363,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", r"\|").replace("\n", " ")
+    return md_escape(text)
 
 
 def _is_absolute(path: str) -> bool:

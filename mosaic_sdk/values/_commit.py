@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = ["COMMIT_TYPES", "SUBJECT_MAX_LENGTH", "CommitMessage"]
@@ -160,7 +161,7 @@ def _is_footer(paragraph: str) -> bool:
 
 
 @attrs.frozen
-class CommitMessage:
+class CommitMessage(FieldsRepr):
     """A commit message: ``type(#N): Subject``, optional body, footer ``Refs #N``.
 
     ``str(message)`` (or :meth:`format`) gives the canonical text and :meth:`parse`

@@ -7,6 +7,7 @@ import re
 
 import attrs
 
+from mosaic_sdk._render import TextRepr
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = ["Digest"]
@@ -73,7 +74,7 @@ def _validate(text: str, algorithm: str, encoded: str) -> None:
 
 
 @attrs.frozen(order=True)
-class Digest:
+class Digest(TextRepr):
     """A content digest, ``algorithm:encoded`` (``sha256:`` + 64 lowercase hex).
 
     Registered algorithms (``sha256``, ``sha512``) are validated strictly; other

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from mosaic_sdk._render import TextRepr
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = ["Environment"]
@@ -11,7 +12,7 @@ __all__ = ["Environment"]
 _MOUNT_PREFIX = "secret-"
 
 
-class Environment(enum.Enum):
+class Environment(TextRepr, enum.Enum):
     """A deployment environment: ``DEV``, ``STAGING`` or ``PROD``.
 
     ``str(env)`` is the canonical short name (``"dev"``, ``"staging"``, ``"prod"``) and

@@ -17,6 +17,7 @@ import re
 
 import attrs
 
+from mosaic_sdk._render import TextRepr
 from mosaic_sdk.errors import ForbiddenTagError, InvalidValueError
 from mosaic_sdk.values._digest import Digest
 from mosaic_sdk.values._tag import ImageTag, TagKind
@@ -98,7 +99,7 @@ def _check_tag(text: object, tag: str) -> None:
 
 
 @attrs.frozen
-class ImageReference:
+class ImageReference(TextRepr):
     """A container image reference: ``[registry/]repository[:tag][@digest]``.
 
     Nothing is normalised: a reference without a registry keeps ``registry=None``

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 import attrs
 import semver
 
+from mosaic_sdk._render import TextRepr
 from mosaic_sdk.errors import ForbiddenTagError, InvalidValueError
 from mosaic_sdk.values._digest import Digest
 
@@ -79,7 +80,7 @@ _ENVIRONMENT_SYNONYMS = {
 }
 
 
-class TagKind(enum.Enum):
+class TagKind(TextRepr, enum.Enum):
     """The five kinds of deployment tag; each member documents its form."""
 
     SHA = "sha"
@@ -261,7 +262,7 @@ def _base_version(version: str | semver.Version) -> semver.Version:
 
 
 @attrs.frozen(order=False)
-class ImageTag:
+class ImageTag(TextRepr):
     """A deployment tag, validated on construction; ``str(tag)`` is the tag text.
 
     Build one with :meth:`parse` or a named constructor (:meth:`sha`, :meth:`rc`,

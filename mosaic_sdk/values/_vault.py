@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.values._environment import Environment
 
@@ -76,7 +77,7 @@ def _to_environment(value: Environment | str) -> Environment:
 
 
 @attrs.frozen
-class VaultPath:
+class VaultPath(TextRepr):
     """The location of one secret: ``{mount}/{service}/{component}/{secret-name}``.
 
     The mount is implied by :attr:`environment`. Build paths with :class:`VaultPaths`
@@ -185,7 +186,7 @@ class VaultPath:
 
 
 @attrs.frozen
-class VaultPaths:
+class VaultPaths(FieldsRepr):
     """Builds canonical :class:`VaultPath` values for one environment.
 
     Examples:

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape
 from mosaic_sdk.observability._redact import MASK
 from mosaic_sdk.values import VaultPath
 
@@ -107,7 +108,7 @@ def parse_vault_time(text: object) -> _dt.datetime | None:
 
 
 @attrs.frozen
-class SecretVersion:
+class SecretVersion(FieldsRepr):
     """One version of a KV v2 secret, as Vault's metadata describes it.
 
     Attributes:
@@ -137,7 +138,7 @@ class SecretVersion:
 
 
 @attrs.frozen
-class Secret:
+class Secret(FieldsRepr):
     """A secret read from (or just written to) Vault.
 
     Attributes:
@@ -167,7 +168,7 @@ class Secret:
 
 
 @attrs.frozen
-class AuditFinding:
+class AuditFinding(FieldsRepr):
     """One departure from the canonical structure, with how to fix it.
 
     Attributes:
@@ -188,7 +189,7 @@ class AuditFinding:
 
 
 @attrs.frozen
-class AuditReport:
+class AuditReport(JSONResult):
     """The result of :meth:`SecretStore.audit <mosaic_sdk.vault.SecretStore.audit>`.
 
     Attributes:
@@ -233,11 +234,11 @@ class AuditReport:
         return f"<AuditReport {self._header()}>"
 
     def _repr_markdown_(self) -> str:
-        head = f"**{self._header()}**"
+        head = f"**{_md(self._header())}**"
         if not self.findings:
             return head + "\n"
         rows = "\n".join(
-            f"| `{_md(f.path)}` | {_md(f.field or '')} | {_md(f.problem)} | {_md(f.fix)} |"
+            f"| {md_code(f.path)} | {_md(f.field or '')} | {_md(f.problem)} | {_md(f.fix)} |"
             for f in self.findings
         )
         return f"{head}\n\n| path | field | problem | fix |\n|---|---|---|---|\n{rows}\n"
@@ -258,4 +259,4 @@ class AuditReport:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_escape(text)

@@ -60,7 +60,7 @@ def check_outcome(result: demo.DemoResult, lines: list[str]) -> None:
     text = "\n".join(lines)
     assert "A failed validation never switches" in text
     assert "violates <= 0.05" in text
-    assert result.stack.healthy
+    assert result.stack.ok
 
 
 def test_demo_with_real_prometheus(tmp_path: Path) -> None:

@@ -227,7 +227,7 @@ def test_full_validation_report_against_the_real_stack(
             ),
         ]
     )
-    wait_for(lambda: validation.run(context(app)).passed)
+    wait_for(lambda: validation.run(context(app)).ok)
     app.fail_ratio = 0.5
     reports: list[ValidationReport] = []
 

@@ -130,7 +130,7 @@ def test_reports_each_service(
         ("db", True, "connected"),
         ("cache", False, "refused"),
     ]
-    assert not report.healthy
+    assert not report.ok
     assert [r.name for r in report.unhealthy()] == ["worker", "cache"]
     assert report["worker"].detail == "expected 2xx or 3xx"
     text = str(report)
@@ -169,7 +169,7 @@ def test_max_concurrency_one_still_checks_everything(server: StackServer) -> Non
     report = check_stack_health(
         {f"s{i}": f"{server.url}/ok" for i in range(3)}, max_concurrency=1, timeout=2
     )
-    assert report.healthy
+    assert report.ok
     assert len(report.results) == 3
 
 
@@ -177,7 +177,7 @@ def test_expected_statuses_can_be_narrowed(server: StackServer) -> None:
     report = check_stack_health(
         [ServiceCheck.http("maintenance", f"{server.url}/down", expect_status={503})]
     )
-    assert report.healthy
+    assert report.ok
 
 
 @pytest.mark.parametrize(
@@ -195,5 +195,5 @@ def test_bad_input_is_refused(services: Any, fragment: str) -> None:
 
 def test_empty_stack_is_healthy() -> None:
     report = check_stack_health({})
-    assert report.healthy
+    assert report.ok
     assert report.slowest is None

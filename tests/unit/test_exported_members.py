@@ -78,3 +78,54 @@ def test_import_mosaic_sdk_stays_light() -> None:
     ]
     assert heavy == []
     assert "mosaic_sdk.values" in loaded
+
+
+# Names a subpackage exports that the top level spells differently, and why.
+_TOP_LEVEL_EXCEPTIONS = {
+    # The subpackage mosaic_sdk.release is itself an attribute of mosaic_sdk.
+    ("mosaic_sdk.release", "release"): "mosaic_sdk.release.release",
+    # mosaic_sdk.Severity is the lint severity; the alert severity is AlertSeverity.
+    ("mosaic_sdk.observability", "Severity"): "mosaic_sdk.AlertSeverity",
+}
+_SUBPACKAGES = [
+    "mosaic_sdk.errors",
+    "mosaic_sdk.observability",
+    "mosaic_sdk.providers",
+    "mosaic_sdk.providers.coolify",
+    "mosaic_sdk.providers.portainer",
+    "mosaic_sdk.providers.vercel",
+    "mosaic_sdk.registry",
+    "mosaic_sdk.release",
+    "mosaic_sdk.standards",
+    "mosaic_sdk.values",
+    "mosaic_sdk.vault",
+]
+
+
+@pytest.mark.parametrize("module_name", _SUBPACKAGES)
+def test_every_public_name_of_a_subpackage_is_importable_from_mosaic_sdk(
+    module_name: str,
+) -> None:
+    # README: "Every public name is importable from mosaic_sdk".
+    import importlib
+
+    module = importlib.import_module(module_name)
+    missing = [
+        name
+        for name in module.__all__
+        if (module_name, name) not in _TOP_LEVEL_EXCEPTIONS
+        and (
+            name not in mosaic_sdk.__all__ or getattr(mosaic_sdk, name) is not getattr(module, name)
+        )
+    ]
+    assert missing == [], (
+        f"add {missing} of {module_name} to mosaic_sdk/__init__.py (_LAZY, __all__ and the "
+        "TYPE_CHECKING imports)"
+    )
+
+
+def test_the_alert_severity_is_importable_under_its_own_name() -> None:
+    from mosaic_sdk.observability import Severity
+
+    assert mosaic_sdk.AlertSeverity is Severity
+    assert mosaic_sdk.Severity is mosaic_sdk.standards.Severity

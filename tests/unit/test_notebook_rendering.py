@@ -3,6 +3,8 @@ and a Markdown rendering that escape what they show."""
 
 from __future__ import annotations
 
+import enum
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -155,7 +157,7 @@ def test_record_rendering_names_every_field(objects: dict[str, Any]) -> None:
 
 
 def test_retention_result_to_json(objects: dict[str, Any]) -> None:
-    data = objects["result"].to_json()
+    data = objects["result"].to_dict()
     (outcome,) = objects["result"].outcomes
     assert data == {
         "repository": "team/app",
@@ -172,3 +174,110 @@ def test_retention_result_to_json(objects: dict[str, Any]) -> None:
             }
         ],
     }
+
+
+# -- one shape for results (#14) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_REPR))
+def test_every_result_has_to_dict_to_json_and_ok(objects: dict[str, Any], name: str) -> None:
+    obj = objects[name]
+    assert isinstance(obj.ok, bool), f"{name}.ok is not a bool"
+    data = obj.to_dict()
+    assert isinstance(data, dict)
+    # JSON-ready: json.dumps needs no default= hook, and to_json() is its text.
+    assert json.loads(json.dumps(data)) == data
+    text = obj.to_json()
+    assert isinstance(text, str)
+    assert json.loads(text) == data
+
+
+def test_ok_says_what_the_result_says(objects: dict[str, Any]) -> None:
+    assert objects["validation"].ok is False  # the smoke test failed
+    assert objects["health"].ok is False  # nothing listens on the port
+    assert objects["release"].ok is False  # rolled back
+    assert objects["result"].ok is True
+    assert objects["lint"].ok is False  # FROM python:latest is an error
+
+
+@pytest.mark.parametrize(
+    ("name", "old"),
+    [("validation", "passed"), ("health", "healthy")],
+)
+def test_older_spellings_warn_and_agree(objects: dict[str, Any], name: str, old: str) -> None:
+    obj = objects[name]
+    with pytest.warns(DeprecationWarning, match=f"{old} is deprecated"):
+        assert getattr(obj, old) is obj.ok
+
+
+def _public_attrs_types() -> list[tuple[str, type]]:
+    import attrs
+
+    import mosaic_sdk
+
+    found = []
+    for name in mosaic_sdk.__all__:
+        obj = getattr(mosaic_sdk, name)
+        if isinstance(obj, type) and (attrs.has(obj) or issubclass(obj, enum.Enum)):
+            if issubclass(obj, BaseException):
+                continue
+            found.append((name, obj))
+    return found
+
+
+@pytest.mark.parametrize(("name", "cls"), _public_attrs_types(), ids=lambda v: str(v))
+def test_every_public_result_and_value_type_renders_in_jupyter(name: str, cls: type) -> None:
+    for method in ("_repr_html_", "_repr_markdown_"):
+        assert callable(getattr(cls, method, None)), f"{name} has no {method}"
+
+
+def test_value_types_render_in_jupyter() -> None:
+    from mosaic_sdk.observability import SLO, LatencySummary
+    from mosaic_sdk.release import BlueGreenState, TagDecision
+    from mosaic_sdk.values import Digest, ImageReference
+
+    digest = Digest.parse("sha256:" + "a" * 64)
+    image = ImageReference.parse(f"registry.example.com/team/app@{digest}")
+    assert image._repr_markdown_() == f"`{image}`"
+    assert image._repr_html_() == f"<code>{image}</code>"
+    state = BlueGreenState(active="blue", idle="green", blue=digest, green=None, prod=digest)
+    assert "| active | `blue` |" in state._repr_markdown_()
+    assert state.to_dict()["prod"] == str(digest)
+    assert state.ok
+    latency = LatencySummary.from_samples([0.1, 0.2, 0.3])
+    assert "| p95 |" in latency._repr_markdown_()
+    slo = SLO(objective=0.99)
+    evaluation = slo.evaluate(dict.fromkeys(slo.required_windows(), 0.5))
+    assert "FIRING" in evaluation._repr_markdown_()
+    assert evaluation.ok is False
+    assert json.loads(evaluation.to_json())["severity"] == "page"
+    decision = TagDecision(
+        tag="sha-*|x", digest=digest, category="sha", verdict="delete", reason="older <30d>"
+    )
+    markdown = decision._repr_markdown_()
+    assert "sha-\\*\\|x" in markdown
+    assert "<30d>" not in decision._repr_html_()
+
+
+def test_markdown_escapes_what_it_quotes() -> None:
+    from mosaic_sdk._render import md_code, md_escape, md_table
+
+    assert md_escape("*bold* _it_ [x](y) <b> a|b") == ("\\*bold\\* \\_it\\_ \\[x\\](y) \\<b> a\\|b")
+    assert md_escape("# not a heading") == "\\# not a heading"
+    assert md_code("a`b") == "`` a`b ``"
+    table = md_table(["k", "v"], [["a|b", md_code("c|d")]])
+    assert table.splitlines()[2] == "| a\\|b | `c\\|d` |"
+
+
+def test_a_secret_renders_without_its_values() -> None:
+    from mosaic_sdk.values import VaultPath
+    from mosaic_sdk.vault import Secret, SecretData
+
+    secret = Secret(
+        path=VaultPath.parse("secret-dev/payments/database/app"),
+        data=SecretData({"password": "hunter2-rendered"}),
+        version=3,
+    )
+    for text in (secret._repr_markdown_(), secret._repr_html_()):
+        assert "hunter2-rendered" not in text
+        assert "password" in text

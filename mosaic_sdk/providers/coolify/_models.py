@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
 from mosaic_sdk.values import Digest, ImageReference
 
@@ -112,7 +113,7 @@ def _opt_time(data: Mapping[str, Any], field: str, what: str) -> datetime | None
 
 
 @attrs.frozen
-class ResourceStatus:
+class ResourceStatus(FieldsRepr):
     """A Coolify resource status such as ``running:healthy``, split in two.
 
     Coolify reports ``state:health`` strings (``running:healthy``, ``running:unknown``,
@@ -153,7 +154,7 @@ class ResourceStatus:
 
 
 @attrs.frozen
-class CoolifyProject:
+class CoolifyProject(FieldsRepr):
     """A project (``GET /projects``)."""
 
     uuid: str
@@ -174,7 +175,7 @@ class CoolifyProject:
 
 
 @attrs.frozen
-class CoolifyEnvironment:
+class CoolifyEnvironment(FieldsRepr):
     """An environment of a project (``GET /projects/{uuid}/{environment}``).
 
     ``uuid`` is sent by the server but missing from the published ``Environment``
@@ -223,7 +224,7 @@ def image_from_fields(name: str | None, tag: str | None) -> ImageReference | Non
 
 
 @attrs.frozen
-class CoolifyApplication:
+class CoolifyApplication(FieldsRepr):
     """An application (``GET /applications``, ``GET /applications/{uuid}``).
 
     Attributes:
@@ -308,7 +309,7 @@ class CoolifyApplication:
 
 
 @attrs.frozen
-class CoolifyServiceApplication:
+class CoolifyServiceApplication(FieldsRepr):
     """One container of a compose service (``GET /services/{uuid}/applications``).
 
     Attributes:
@@ -344,7 +345,7 @@ class CoolifyServiceApplication:
 
 
 @attrs.frozen
-class CoolifyService:
+class CoolifyService(FieldsRepr):
     """A compose stack (``GET /services``, ``GET /services/{uuid}``).
 
     Attributes:
@@ -405,7 +406,7 @@ class CoolifyService:
 
 
 @attrs.frozen
-class CoolifyEnvVar:
+class CoolifyEnvVar(FieldsRepr):
     """An environment variable of an application or service.
 
     ``value`` is kept out of ``repr`` (it is often a secret).
@@ -442,7 +443,7 @@ class CoolifyEnvVar:
 
 
 @attrs.frozen
-class EnvVarInput:
+class EnvVarInput(FieldsRepr):
     """One variable to write with :meth:`CoolifyClient.upsert_envs`.
 
     Only the fields the published request schema lists are sent. A ``None`` flag keeps
@@ -496,7 +497,7 @@ class EnvVarInput:
         return body
 
 
-class CoolifyDeploymentStatus(enum.Enum):
+class CoolifyDeploymentStatus(TextRepr, enum.Enum):
     """``ApplicationDeploymentQueue.status`` (``app/Enums/ApplicationDeploymentStatus.php``)."""
 
     QUEUED = "queued"
@@ -563,7 +564,7 @@ _STARTING = re.compile(r"^Starting deployment of (?P<image>\S+) to ")
 
 
 @attrs.frozen
-class CoolifyDeployment:
+class CoolifyDeployment(FieldsRepr):
     """One application deployment (``GET /deployments/{uuid}``).
 
     Attributes:
@@ -651,7 +652,7 @@ ALREADY_QUEUED_MESSAGE = "already queued"
 
 
 @attrs.frozen
-class DeployResult:
+class DeployResult(FieldsRepr):
     """What ``POST /deploy`` said about one resource.
 
     Attributes:
@@ -744,7 +745,7 @@ class CoolifyRollbackImages:
 
 
 @attrs.frozen
-class ServiceUpdateResult:
+class ServiceUpdateResult(FieldsRepr):
     """Answer of ``POST /services`` and ``PATCH /services/{uuid}``."""
 
     uuid: str

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
 from mosaic_sdk.observability._redact import is_secret_key, register_secret
 from mosaic_sdk.values import Digest
@@ -91,7 +92,7 @@ def _timestamp(fields: Mapping[str, Any], key: str) -> datetime | None:
     return datetime.fromtimestamp(value, tz=timezone.utc) if value > 0 else None
 
 
-class StackType(enum.IntEnum):
+class StackType(TextRepr, enum.IntEnum):
     """Portainer stack type (``Stack.Type``)."""
 
     UNKNOWN = 0
@@ -108,7 +109,7 @@ class StackType(enum.IntEnum):
             return cls.UNKNOWN
 
 
-class StackStatus(enum.IntEnum):
+class StackStatus(TextRepr, enum.IntEnum):
     """Portainer stack status (``Stack.Status``): started, stopped, and on newer CE the
     state of the background deploy; **not** health.
 
@@ -135,7 +136,7 @@ class StackStatus(enum.IntEnum):
 
 
 @attrs.frozen
-class StackEnvVar:
+class StackEnvVar(FieldsRepr):
     """One stack environment variable (Portainer ``Pair``: ``{"name", "value"}``).
 
     The value is hidden from the repr: stack variables often hold credentials.
@@ -164,7 +165,7 @@ class StackEnvVar:
 
 
 @attrs.frozen
-class GitAuthentication:
+class GitAuthentication(FieldsRepr):
     """Stored git credentials of a stack, minus the password (Portainer never returns it).
 
     Attributes:
@@ -185,7 +186,7 @@ class GitAuthentication:
 
 
 @attrs.frozen
-class GitConfig:
+class GitConfig(FieldsRepr):
     """Where a git-based stack comes from (``Stack.GitConfig``).
 
     Attributes:
@@ -217,7 +218,7 @@ class GitConfig:
 
 
 @attrs.frozen
-class PortainerEndpoint:
+class PortainerEndpoint(FieldsRepr):
     """A Portainer environment (``GET /api/endpoints`` item).
 
     Attributes:
@@ -260,7 +261,7 @@ class PortainerEndpoint:
 
 
 @attrs.frozen
-class PortainerStack:
+class PortainerStack(FieldsRepr):
     """A Portainer stack (``GET /api/stacks/{id}``).
 
     Attributes:
@@ -357,7 +358,7 @@ def _deployment_error(fields: Mapping[str, Any]) -> str:
     return "the stack is in error state"
 
 
-class ContainerState(enum.Enum):
+class ContainerState(TextRepr, enum.Enum):
     """Docker's container state (``State`` in ``/containers/json``)."""
 
     CREATED = "created"
@@ -378,7 +379,7 @@ class ContainerState(enum.Enum):
             return cls.UNKNOWN
 
 
-class ContainerHealth(enum.Enum):
+class ContainerHealth(TextRepr, enum.Enum):
     """Result of the container's health check; ``NONE`` when it has no check."""
 
     HEALTHY = "healthy"
@@ -411,7 +412,7 @@ def _digest_or_none(text: str) -> Digest | None:
 
 
 @attrs.frozen
-class PortainerContainer:
+class PortainerContainer(FieldsRepr):
     """A container of a stack, as the Docker engine reports it through Portainer's proxy.
 
     Attributes:

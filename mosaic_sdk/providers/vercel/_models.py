@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
 from mosaic_sdk.observability._redact import register_secret
 
@@ -71,7 +72,7 @@ def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class ReadyState(enum.Enum):
+class ReadyState(TextRepr, enum.Enum):
     """A deployment's ``readyState``.
 
     ``READY``, ``ERROR`` and ``CANCELED`` are terminal (``DELETED`` only appears in
@@ -107,7 +108,7 @@ class ReadyState(enum.Enum):
 
 
 @attrs.frozen
-class VercelDeployment:
+class VercelDeployment(FieldsRepr):
     """A Vercel deployment (``GET /v13/deployments/{idOrUrl}`` or a list item).
 
     Attributes:
@@ -192,7 +193,7 @@ class VercelDeployment:
 
 
 @attrs.frozen
-class DeploymentPage:
+class DeploymentPage(FieldsRepr):
     """One page of ``GET /v6/deployments``.
 
     Attributes:
@@ -221,7 +222,7 @@ class DeploymentPage:
 
 
 @attrs.frozen
-class VercelProject:
+class VercelProject(FieldsRepr):
     """A Vercel project (``GET /v9/projects/{idOrName}``).
 
     Attributes:
@@ -507,7 +508,7 @@ class VercelCert:
 
 
 @attrs.frozen
-class VercelAlias:
+class VercelAlias(FieldsRepr):
     """An alias of a deployment (``GET /v2/deployments/{id}/aliases`` item).
 
     Attributes:
@@ -547,7 +548,7 @@ def _iso(value: Any) -> datetime | None:
 
 
 @attrs.frozen
-class AliasAssignment:
+class AliasAssignment(FieldsRepr):
     """Result of ``POST /v2/deployments/{id}/aliases``.
 
     Attributes:
@@ -576,7 +577,7 @@ class AliasAssignment:
         )
 
 
-class EnvType(enum.Enum):
+class EnvType(TextRepr, enum.Enum):
     """How Vercel stores an environment variable (``type``)."""
 
     PLAIN = "plain"
@@ -600,7 +601,7 @@ def _env_targets(value: Sequence[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class VercelEnvVar:
+class VercelEnvVar(FieldsRepr):
     """An environment variable to create or update on a project.
 
     Attributes:
@@ -650,7 +651,7 @@ class VercelEnvVar:
 
 
 @attrs.frozen
-class VercelEnvVarInfo:
+class VercelEnvVarInfo(FieldsRepr):
     """A stored environment variable as Vercel reports it (value not included).
 
     Attributes:
@@ -686,7 +687,7 @@ class VercelEnvVarInfo:
 
 
 @attrs.frozen
-class GitSource:
+class GitSource(FieldsRepr):
     """Where a new deployment's source comes from (``gitSource`` of the create call).
 
     Build one with :meth:`github`, :meth:`github_repo_id`, :meth:`gitlab` or
@@ -755,7 +756,7 @@ def inline_files(files: Mapping[str, str | bytes]) -> list[dict[str, str]]:
 
 
 @attrs.frozen
-class ProtectionBypass:
+class ProtectionBypass(FieldsRepr):
     """The "Protection Bypass for Automation" secret of a project.
 
     Probing a deployment behind Vercel Deployment Protection needs the header

@@ -75,7 +75,7 @@ def test_accessors_of_an_index() -> None:
             "mediaType": OCI_INDEX,
             "manifests": [
                 {
-                    **child.descriptor().to_json(),
+                    **child.descriptor().to_dict(),
                     "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"},
                 }
             ],
@@ -158,8 +158,8 @@ def test_descriptor_round_trips_through_json() -> None:
     desc = Descriptor(
         OCI_MANIFEST, CONFIG, 2, {"k": "v"}, Platform("amd64", "linux"), "application/x"
     )
-    assert Descriptor.from_json(desc.to_json()) == desc
-    assert dict(Descriptor.from_json(desc.to_json()).annotations) == {"k": "v"}
+    assert Descriptor.from_json(desc.to_dict()) == desc
+    assert dict(Descriptor.from_json(desc.to_dict()).annotations) == {"k": "v"}
 
 
 def test_tag_list_sorts_and_deduplicates() -> None:

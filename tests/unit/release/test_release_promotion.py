@@ -351,7 +351,7 @@ def test_record_json_round_trip(image: Manifest, promotion: Promotion) -> None:
     first = promotion.promote(image.digest, to="testing")
     second = promotion.promote(image.digest, to="staging")
     for record in (first, second, promotion.promote(image.digest, to="staging")):
-        text = json.dumps(record.to_json())
+        text = record.to_json()
         assert PromotionRecord.from_json(text) == record
         assert PromotionRecord.from_json(json.loads(text)) == record
     assert first.at.tzinfo is not None
@@ -370,7 +370,7 @@ def test_record_json_round_trip(image: Manifest, promotion: Promotion) -> None:
 def test_record_from_json_names_the_bad_field(
     image: Manifest, promotion: Promotion, change: dict[str, object], pattern: str
 ) -> None:
-    data = promotion.promote(image.digest, to="testing").to_json() | change
+    data = promotion.promote(image.digest, to="testing").to_dict() | change
     with pytest.raises(InvalidValueError, match=pattern):
         PromotionRecord.from_json(data)
     with pytest.raises(InvalidValueError, match="not JSON"):

@@ -249,7 +249,7 @@ def test_a_referrer_of_a_kept_image_is_kept_whatever_its_tag(
         "artifactType": "application/vnd.example.sbom",
         "config": {"mediaType": OCI_EMPTY, "digest": str(empty), "size": 2},
         "layers": [],
-        "subject": subject.descriptor().to_json(),
+        "subject": subject.descriptor().to_dict(),
         "annotations": {ANNOTATION_CREATED: ago(90).isoformat()},
     }
     referrer = Manifest.from_json(doc)
@@ -284,7 +284,7 @@ def test_the_plan_prints_as_a_table_and_renders_in_notebooks(mixed: InMemoryRegi
     assert "sha-7000004" in only_deletes
     assert plan._repr_markdown_().count("\n| ") == 7  # header + 6 rows
     assert "<table>" in plan._repr_html_()
-    document = json.loads(json.dumps(plan.to_json()))
+    document = json.loads(plan.to_json())
     assert document["policy"]["keep_latest_rcs"] == 3
     assert {t for d in document["deletions"] for t in d["tags"]} == set(plan.to_delete)
     with pytest.raises(KeyError):
@@ -359,7 +359,7 @@ def test_a_blob_cache_saves_the_config_reads_of_later_plans(
     assert str(again.reads) == (
         "5 registry reads: 1 tag list, 4 manifests, 0 configs, 4 from the cache"
     )
-    assert again.to_json()["reads"] == {
+    assert again.to_dict()["reads"] == {
         "tag_lists": 1, "manifests": 4, "configs": 0, "configs_cached": 4,
     }  # fmt: skip
     assert set(again.to_delete) == {f"sha-900000{n}" for n in range(3)}

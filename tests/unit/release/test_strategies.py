@@ -257,7 +257,7 @@ def test_canary_steps_traffic_and_promotes(world: World) -> None:
     s, c = stable.digest, candidate.digest
     assert target.calls == [{s: 90, c: 10}, {s: 50, c: 50}, {c: 100}]
     assert len(result.reports) == 3
-    assert all(r.passed for r in result.reports)
+    assert all(r.ok for r in result.reports)
     assert world.registry.resolve("team/web", "prod") == candidate.digest
 
 

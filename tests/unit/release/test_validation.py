@@ -172,7 +172,7 @@ def test_a_check_that_raises_is_a_failed_check_with_evidence() -> None:
     failed = report.failures()[0]
     assert failed.name == "explodes"
     assert failed.evidence_dict()["error"] == "RuntimeError: kaboom"
-    assert report.results[1].passed
+    assert report.results[1].ok
 
 
 def test_stop_on_failure_skips_the_rest_as_inconclusive() -> None:
