@@ -308,7 +308,7 @@ class DigestDeletion(FieldsRepr):
 
 
 @attrs.frozen
-class Restoration:
+class Restoration(FieldsRepr):
     """A manifest :meth:`RetentionPlan.apply` deleted and put back at once, because a
     pointer reached it while it was being deleted (the registry has no compare-and-swap:
     a promotion can land between the last check and the DELETE, and distribution deletes

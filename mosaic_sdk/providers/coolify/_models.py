@@ -513,7 +513,7 @@ class CoolifyDeploymentStatus(TextRepr, enum.Enum):
 
 
 @attrs.frozen
-class CoolifyLogEntry:
+class CoolifyLogEntry(FieldsRepr):
     """One line of a deployment log (``ApplicationDeploymentQueue::addLogEntry``).
 
     Attributes:
@@ -693,7 +693,7 @@ class DeployResult(FieldsRepr):
 
 
 @attrs.frozen
-class CoolifyRollbackImage:
+class CoolifyRollbackImage(FieldsRepr):
     """One image of the application kept on its server (``GET .../rollback-images``).
 
     Attributes:
@@ -708,7 +708,7 @@ class CoolifyRollbackImage:
 
 
 @attrs.frozen
-class CoolifyRollbackImages:
+class CoolifyRollbackImages(FieldsRepr):
     """Answer of ``GET /applications/{uuid}/rollback-images``.
 
     Attributes:

@@ -508,7 +508,7 @@ class PortainerContainer(FieldsRepr):
         )
 
 
-class TaskState(enum.Enum):
+class TaskState(TextRepr, enum.Enum):
     """A swarm task's state (``Status.State`` in ``GET /tasks``, moby ``api/types/swarm``).
 
     A task whose container has a health check stays ``STARTING`` until the check
@@ -561,7 +561,7 @@ _TASK_STARTING = frozenset(
 
 
 @attrs.frozen
-class SwarmTask:
+class SwarmTask(FieldsRepr):
     """One task of a swarm service (``GET /api/endpoints/{id}/docker/tasks`` item).
 
     Attributes:

@@ -262,7 +262,7 @@ class VercelProject(FieldsRepr):
         )
 
 
-class AliasJobStatus(enum.Enum):
+class AliasJobStatus(TextRepr, enum.Enum):
     """``lastAliasRequest.jobStatus``: where a promote or rollback job is.
 
     ``pending`` and ``in-progress`` are still moving; ``succeeded``, ``failed`` and
@@ -292,7 +292,7 @@ class AliasJobStatus(enum.Enum):
 
 
 @attrs.frozen
-class LastAliasRequest:
+class LastAliasRequest(FieldsRepr):
     """A project's newest promote or rollback job (``lastAliasRequest``).
 
     Attributes:
@@ -323,7 +323,7 @@ class LastAliasRequest:
 
 
 @attrs.frozen
-class RollingRelease:
+class RollingRelease(FieldsRepr):
     """A project's rolling release (``GET /v1/projects/{idOrName}/rolling-release``).
 
     Attributes:
@@ -377,7 +377,7 @@ def _is_number(value: Any) -> bool:
 
 
 @attrs.frozen
-class PromoteAlias:
+class PromoteAlias(FieldsRepr):
     """One alias of a promote job (``GET /v1/projects/{id}/promote/aliases`` item).
 
     Attributes:
@@ -412,7 +412,7 @@ class PromoteAlias:
         )
 
 
-class PromotionState(enum.Enum):
+class PromotionState(TextRepr, enum.Enum):
     """How a promotion ended, as :class:`PromotionOutcome` reports it."""
 
     SUCCEEDED = "succeeded"
@@ -423,7 +423,7 @@ class PromotionState(enum.Enum):
 
 
 @attrs.frozen
-class PromotionOutcome:
+class PromotionOutcome(FieldsRepr):
     """Result of :meth:`~mosaic_sdk.providers.vercel.VercelClient.wait_for_promotion`.
 
     Attributes:
@@ -450,7 +450,7 @@ class PromotionOutcome:
 
 
 @attrs.frozen
-class BuildEvent:
+class BuildEvent(FieldsRepr):
     """One build event of a deployment (``GET /v3/deployments/{idOrUrl}/events`` item).
 
     Attributes:
@@ -480,7 +480,7 @@ class BuildEvent:
 
 
 @attrs.frozen
-class VercelCert:
+class VercelCert(FieldsRepr):
     """A certificate issued by ``POST /v8/certs``.
 
     Attributes:
