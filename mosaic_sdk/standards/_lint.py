@@ -45,7 +45,12 @@ def lint_text(text: str, kind: FileKind, path: str | os.PathLike[str]) -> LintRe
 
     Pipelines are judged alone here (their lint/test/build/scan/deploy stages
     included); :func:`lint_paths` judges a directory of workflows together.
+
+    Raises:
+        InvalidValueError: ``text`` is not a ``str`` (decode bytes first).
     """
+    if not isinstance(text, str):
+        raise InvalidValueError(text, "is not text to lint", "pass the file content as a str")
     if kind is FileKind.DOCKERFILE:
         return lint_dockerfile(text, path)
     if kind is FileKind.COMPOSE:
