@@ -140,6 +140,7 @@ def _retention_round(
     policy = RetentionPolicy()
     planned: set[object] = set()
     deleted_by_run: set[object] = set()
+    last: dict[object, str] = {}
     for run in range(_RERUNS):
         try:
             plan = policy.plan(faulty, repo, concurrency=1)
@@ -166,6 +167,7 @@ def _retention_round(
                 tally.typed_failures += 1
             if outcome.status == "deleted":
                 deleted_by_run.add(outcome.digest)
+            last[outcome.digest] = f"{outcome.status}: {outcome.reason}"
         if not plan.deletions:
             break
     for tag, digest in kept.items():
@@ -177,7 +179,10 @@ def _retention_round(
     left = {d for d in planned if direct.exists(repo, str(d))}
     if left:
         tally.not_converged += 1
-        tally.problems.append(f"retention left {len(left)} planned digests after reruns")
+        tally.problems.append(
+            f"retention left {len(left)} planned digests after reruns "
+            f"(last outcomes: {'; '.join(last.get(d, 'never planned again') for d in left)})"
+        )
 
 
 def run_rounds(

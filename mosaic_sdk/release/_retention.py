@@ -1357,17 +1357,42 @@ class _Applier:
         except MosaicError as exc:
             survivors = {}
             stopped = f"not attempted: re-reading the tags before deleting failed ({exc})"
+        failed: list[DigestDeletion] = []
         for done, item in enumerate(items, start=1):
+            orphan = self._failed_referrer(item, failed)
             if stopped is not None:
                 outcome = DeletionOutcome(item.digest, item.tags, "skipped", stopped)
+            elif orphan is not None:
+                outcome = DeletionOutcome(
+                    item.digest,
+                    item.tags,
+                    "skipped",
+                    f"not deleted: its referrer {_short(orphan.digest)} could not be deleted, "
+                    "and deleting the image first would leave that orphaned (kept by every "
+                    "later plan); apply again",
+                )
             else:
                 outcome, stop = self._one(item, survivors)
                 if stop:
                     stopped = f"not attempted: apply stopped after {_short(item.digest)} failed"
+            if outcome.status == "failed" or (
+                outcome.status == "skipped" and not outcome.reason.startswith("already")
+            ):
+                failed.append(item)  # still there: its subject must stay too
             outcomes.append(outcome)
             if self.progress is not None:
                 self.progress(done, total, outcome)
         return RetentionResult(repository=self.repository, outcomes=tuple(outcomes))
+
+    def _failed_referrer(
+        self, item: DigestDeletion, failed: Sequence[DigestDeletion]
+    ) -> DigestDeletion | None:
+        """A planned signature or referrer of ``item`` this run did not delete."""
+        for other in failed:
+            signs = any(signature_subject(t) == item.digest for t in other.tags)
+            if signs or _subject(self.plan.manifests.get(other.digest)) == item.digest:
+                return other
+        return None
 
     def _gone(self, digest: Digest) -> bool:
         return self._resolve(str(digest)) is None

@@ -307,3 +307,20 @@ def test_a_failed_read_back_after_a_verified_put_names_the_digest_written(
     assert registry.resolve(repo, "prod") == first.digest
     assert str(first.digest) in str(caught.value)
     assert caught.value.completed_steps == ("PUT prod",)
+
+
+def test_an_image_whose_signature_could_not_be_deleted_is_kept_so_a_rerun_converges(
+    registry: RegistryClient, faulty: RegistryClient, proxy: FaultProxy, repo: str
+) -> None:
+    stale = push_image(registry, repo, "sha-5a1e000", created=ago(60))
+    signature = push_signature(registry, repo, stale)
+    push_image(registry, repo, "sha-f7e5000", "prod", created=ago(1))
+    plan = RetentionPolicy().plan(faulty, repo)
+
+    proxy.fail("DELETE", str(signature.digest), Fault.answer(500), times=3)
+    result = plan.apply(faulty)
+
+    assert [o.status for o in result.outcomes] == ["failed", "skipped"]
+    assert _exists(registry, repo, stale), "the signature would be left orphaned"
+    again = RetentionPolicy().plan(registry, repo).apply(registry)
+    assert set(again.deleted_digests) == {signature.digest, stale.digest}
