@@ -117,7 +117,12 @@ def parse_exposition(text: str) -> list[ScrapedSample]:
 
     Raises:
         APIResponseValidationError: a line is not ``name{labels} value [timestamp]``.
+        InvalidValueError: ``text`` is not a ``str``.
     """
+    if not isinstance(text, str):  # callers outside the type checker pass bytes
+        from mosaic_sdk.errors import InvalidValueError  # type: ignore[unreachable]
+
+        raise InvalidValueError(text, "is not an exposition page", "pass the page as text")
     samples: list[ScrapedSample] = []
     for raw in text.splitlines():
         line = raw.strip()

@@ -436,9 +436,11 @@ class ValidationReport:
     @classmethod
     def from_json(cls, text: str | bytes) -> ValidationReport:
         """Read what :meth:`to_json` wrote; see :meth:`from_dict`."""
+        if not isinstance(text, (str, bytes)):
+            raise InvalidValueError(text, "is not JSON text", _FIX)
         try:
             data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too deep, digits
             raise InvalidValueError(str(text)[:80], f"is not JSON ({exc})", _FIX) from None
         return cls.from_dict(data)
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import attrs
 
 from mosaic_sdk._render import FieldsRepr
+from mosaic_sdk.errors import InvalidValueError
 
 __all__ = [
     "Dockerfile",
@@ -238,7 +239,12 @@ def parse_dockerfile(text: str, *, build_args: Mapping[str, str] | None = None) 
     Returns:
         The parsed :class:`Dockerfile`. Syntax problems do not raise: they are listed
         in :attr:`Dockerfile.problems` and the parser continues with the next line.
+
+    Raises:
+        InvalidValueError: ``text`` is not a ``str``.
     """
+    if not isinstance(text, str):
+        raise InvalidValueError(text, "is not Dockerfile text", "pass the content as a str")
     lines = text.removeprefix("\ufeff").split("\n")
     lines = [line.removesuffix("\r") for line in lines]
     if lines and lines[-1] == "":

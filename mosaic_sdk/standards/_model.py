@@ -54,7 +54,7 @@ class Severity(TextRepr, enum.Enum):
         """
         try:
             return cls(text.strip().lower())
-        except ValueError:
+        except (ValueError, AttributeError):  # AttributeError: not a str
             from mosaic_sdk.errors import InvalidValueError
 
             raise InvalidValueError(
