@@ -6,7 +6,7 @@ import re
 
 from mosaic_sdk.observability._redact import is_secret_key
 
-__all__ = ["is_hardcoded_secret", "is_secret_name", "is_secret_path"]
+__all__ = ["has_secret_shape", "is_hardcoded_secret", "is_secret_name", "is_secret_path"]
 
 # A secret-sounding name that points at where the secret lives is not a secret:
 # POSTGRES_PASSWORD_FILE=/run/secrets/db, VAULT_TOKEN_PATH=..., DB_SECRET_NAME=...
@@ -45,16 +45,53 @@ def is_secret_name(name: str) -> bool:
     return not name.upper().endswith(_REFERENCE_SUFFIXES)
 
 
-def is_hardcoded_secret(name: str, value: object) -> bool:
-    """True when ``name`` looks secret and ``value`` is a literal, not a reference.
+# Values that are secrets whatever they are called: published token formats (GitHub,
+# GitLab, AWS access keys, Slack, OpenAI-style keys, JWTs, PEM private keys) and URLs
+# carrying a password (redis://:pw@redis, postgres://user:pw@db).
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|(?:AKIA|ASIA)[A-Z0-9]{16}|xox[abposr]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+)"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:([^/@\s]+)@")
+# A URL without a password, or a number, is configuration even under a secret name:
+# TOKEN_URL=https://auth.example.com/token, PASSWORD_MIN_LENGTH=12.
+_PLAIN_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S*$")
+_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?[smhdkKMG]?$")
 
-    References are ``$VAR``, ``${VAR}``, ``${{ secrets.X }}``, ``{{ template }}`` and
-    empty or boolean-like values; anything else written in the file is literal.
+
+def has_secret_shape(value: object) -> bool:
+    """True when ``value`` is, or contains, a secret by its shape alone: a known token
+    format or a URL with a literal password."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if _TOKEN_SHAPES.search(text):
+        return True
+    match = _URL_PASSWORD.match(text)
+    return match is not None and _REFERENCE.search(match.group(1)) is None
+
+
+def is_hardcoded_secret(name: str, value: object) -> bool:
+    """True when ``value`` is a literal secret: a known token shape or a URL with a
+    password under any name, or a literal under a secret-sounding ``name``.
+
+    Under a secret name, references (``$VAR``, ``${VAR}``, ``${{ secrets.X }}``,
+    ``{{ template }}``), empty or boolean-like values, numbers (``PASSWORD_MIN_LENGTH=12``)
+    and URLs without a password (``TOKEN_URL=https://auth.example.com/token``) are not
+    secrets; any other literal is.
     """
-    if not isinstance(value, str) or not is_secret_name(name):
+    if not isinstance(value, str):
+        return False
+    if has_secret_shape(value):
+        return True
+    if not is_secret_name(name):
         return False
     stripped = value.strip()
     if stripped.lower() in _NOT_SECRET_VALUES:
+        return False
+    if _NUMBER.match(stripped) or _PLAIN_URL.match(stripped):
         return False
     return _REFERENCE.search(stripped) is None
 
