@@ -51,7 +51,7 @@ def _parsers() -> dict[str, Callable[[Any], object]]:
     from mosaic_sdk.release._retention import parse_created
     from mosaic_sdk.release._validation import CheckResult, ValidationReport
     from mosaic_sdk.standards import FileKind, lint_text
-    from mosaic_sdk.standards._dockerfile_parser import parse_arg, parse_dockerfile, parse_env
+    from mosaic_sdk.standards._dockerfile_parser import parse_dockerfile
     from mosaic_sdk.standards._model import Severity
     from mosaic_sdk.values import (
         CommitMessage,
@@ -94,8 +94,6 @@ def _parsers() -> dict[str, Callable[[Any], object]]:
         "ValidationReport.from_json": ValidationReport.from_json,
         "PromotionRecord.from_json": PromotionRecord.from_json,
         "parse_dockerfile": parse_dockerfile,
-        "parse_env": parse_env,
-        "parse_arg": parse_arg,
     }
     for kind in FileKind:
         parsers[f"lint_text({kind.value})"] = lambda v, k=kind: lint_text(v, k, "f")

@@ -57,9 +57,10 @@ class Challenge(FieldsRepr):
     error: str | None = None
 
 
-def parse_challenge(header: str | None) -> Challenge | None:
-    """Parse a ``WWW-Authenticate`` header; ``None`` when absent or not Basic/Bearer."""
-    if not header:
+def parse_challenge(header: object) -> Challenge | None:
+    """Parse a ``WWW-Authenticate`` header; ``None`` when absent, not text or not
+    Basic/Bearer."""
+    if not isinstance(header, str) or not header:
         return None
     scheme, _, rest = header.strip().partition(" ")
     scheme = scheme.lower()

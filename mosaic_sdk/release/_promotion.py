@@ -290,7 +290,7 @@ class PromotionRecord(JSONResult):
         if isinstance(data, (str, bytes)):
             try:
                 data = json.loads(data)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, depth, digits
                 raise InvalidValueError(
                     str(data)[:80], f"is not JSON ({exc})", "pass PromotionRecord.to_json() output"
                 ) from None

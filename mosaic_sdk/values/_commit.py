@@ -65,6 +65,17 @@ _HEADER = re.compile(
     r"(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?(?P<colon>:)?(?P<space>\s*)(?P<subject>.*)"
 )
 _ISSUE_SCOPE = re.compile(r"#([1-9][0-9]*)")
+
+
+def _issue_number(digits: str, text: str) -> int:
+    # int() refuses past 4,300 digits with a bare ValueError; no tracker numbers that far.
+    if len(digits) > 18:
+        raise InvalidValueError(
+            text, f"the issue number has {len(digits)} digits", "write the real issue number"
+        )
+    return int(digits)
+
+
 _REFS = re.compile(r"Refs #([1-9][0-9]*)")
 _TRAILER = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*|BREAKING CHANGE)(?:: \S.*| #\S+)")
 _LOOSE_REFS = re.compile(
@@ -303,7 +314,7 @@ class CommitMessage(FieldsRepr):
                 "has several 'Refs #N' lines",
                 f"keep only 'Refs #{scope_issue}', matching the subject line",
             )
-        footer_issue = int(refs[0].group(1))
+        footer_issue = _issue_number(refs[0].group(1), text)
         if footer_issue != scope_issue:
             raise InvalidValueError(
                 text,
@@ -335,7 +346,7 @@ class CommitMessage(FieldsRepr):
             if guess is not None:
                 fix = f"write '({'#' + guess.group(1)})'"
             raise InvalidValueError(header, f"the scope ({scope}) is not an issue reference", fix)
-        return int(scope_match.group(1))
+        return _issue_number(scope_match.group(1), header)
 
     @staticmethod
     def _header_parts(header: str) -> tuple[str, str]:

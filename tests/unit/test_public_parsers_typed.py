@@ -45,6 +45,27 @@ def test_named_inputs_are_invalid_value(call: Callable[[], object]) -> None:
         call()
 
 
+def test_commit_message_with_a_5000_digit_issue_is_invalid_value() -> None:
+    with pytest.raises(InvalidValueError, match="5001 digits"):
+        CommitMessage.parse("fix(#7" + "1" * 5000 + "): X\n\nRefs #7\n")
+
+
+def test_promotion_record_from_deep_json_is_invalid_value() -> None:
+    from mosaic_sdk.release._promotion import PromotionRecord
+
+    with pytest.raises(InvalidValueError):
+        PromotionRecord.from_json(DEEP)
+
+
+def test_exported_lenient_parsers_treat_non_text_as_unreadable() -> None:
+    from mosaic_sdk import ResourceStatus, parse_challenge, parse_coolify_version
+
+    assert parse_challenge(b"Bearer realm=x") is None
+    assert parse_coolify_version(4) is None
+    assert parse_coolify_version("4" * 5000 + ".0.0") is None
+    assert ResourceStatus.parse(["running"]).state == "unknown"
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "ImageTag.parse": ImageTag.parse,
     "ImageReference.parse": ImageReference.parse,

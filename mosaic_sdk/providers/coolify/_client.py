@@ -304,8 +304,10 @@ def _urls(value: str | Sequence[str], what: str) -> str:
     return ",".join(urls)
 
 
-def parse_coolify_version(text: str) -> semver.Version | None:
+def parse_coolify_version(text: object) -> semver.Version | None:
     """``"4.0.0-beta.461"`` or ``"v4.3.10"`` as a comparable version, ``None`` if unreadable."""
+    if not isinstance(text, str) or len(text) > 256:  # 256: keeps int() off digit floods
+        return None
     cleaned = text.strip().strip('"').strip()
     cleaned = cleaned[1:] if cleaned[:1] in ("v", "V") else cleaned
     try:

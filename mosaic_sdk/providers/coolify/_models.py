@@ -131,10 +131,10 @@ class ResourceStatus(FieldsRepr):
     raw: str
 
     @classmethod
-    def parse(cls, text: str | None) -> ResourceStatus:
-        """Split ``text`` (``None`` or empty gives state ``unknown``)."""
-        if not text:
-            return cls("unknown", "", text or "")
+    def parse(cls, text: object) -> ResourceStatus:
+        """Split ``text`` (``None``, empty or not text gives state ``unknown``)."""
+        if not isinstance(text, str) or not text:
+            return cls("unknown", "", "")
         state, _, health = text.partition(":")
         health = health.split(":", 1)[0]  # drop ":excluded"
         return cls(state.strip().lower(), health.strip().lower(), text)
