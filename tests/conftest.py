@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,3 +21,14 @@ def blob_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MOSAIC_CACHE_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture(autouse=True)
+def quiet_vcr() -> None:
+    """vcrpy logs whole requests and answers (bodies, headers before filtering) at
+    INFO/DEBUG; the session's secret guard rightly fails the run when a Vault value
+    shows up there. A test that reconfigures logging may reset the levels, so every
+    ``vcr`` logger is set back to WARNING before each test."""
+    names = [n for n in logging.root.manager.loggerDict if n == "vcr" or n.startswith("vcr.")]
+    for name in ["vcr", *names]:
+        logging.getLogger(name).setLevel(logging.WARNING)
