@@ -26,15 +26,16 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, HTTPResponse, RetryPolicy
 from mosaic_sdk._render import FieldsRepr
-from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
+from mosaic_sdk.errors import APIResponseValidationError, ConfigurationError, InvalidValueError
 from mosaic_sdk.observability._metrics import (
     SLO,
     BurnRateEvaluation,
@@ -48,7 +49,7 @@ from mosaic_sdk.observability._promql import (
     MetricReading,
     PromQL,
 )
-from mosaic_sdk.observability._redact import sanitize_url
+from mosaic_sdk.observability._redact import register_secret, sanitize_url
 
 if TYPE_CHECKING:
     import httpx
@@ -383,6 +384,21 @@ class _PrometheusBase:
         ]
 
 
+def _prometheus_from_env() -> dict[str, Any]:
+    url = os.environ.get("PROMETHEUS_URL", "")
+    if not url:
+        raise ConfigurationError(
+            "environment variable PROMETHEUS_URL is not set; export the server's URL "
+            "(e.g. http://prometheus:9090), or pass it to PrometheusClient(base_url)"
+        )
+    token = os.environ.get("PROMETHEUS_TOKEN") or None
+    settings: dict[str, Any] = {"base_url": url}
+    if token is not None:
+        register_secret(token)
+        settings["headers"] = {"Authorization": f"Bearer {token}"}
+    return settings
+
+
 class PrometheusClient(_PrometheusBase):
     """Synchronous Prometheus HTTP API client; also a
     :class:`~mosaic_sdk.observability.MetricsSource` for gates.
@@ -423,6 +439,17 @@ class PrometheusClient(_PrometheusBase):
             transport=transport,
             error_message=prometheus_error_message,
         )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> PrometheusClient:
+        """A client from ``$PROMETHEUS_URL`` and, when set, ``$PROMETHEUS_TOKEN`` (sent
+        as a bearer token; the variable ``mosaic validate`` reads). ``kwargs`` as for the
+        constructor, and they win.
+
+        Raises:
+            ConfigurationError: ``PROMETHEUS_URL`` is not set.
+        """
+        return cls(**{**_prometheus_from_env(), **kwargs})
 
     def query(
         self, expr: str, *, at: _dt.datetime | float | None = None, timeout: str | None = None
@@ -575,6 +602,17 @@ class AsyncPrometheusClient(_PrometheusBase):
             transport=transport,
             error_message=prometheus_error_message,
         )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> AsyncPrometheusClient:
+        """A client from ``$PROMETHEUS_URL`` and, when set, ``$PROMETHEUS_TOKEN`` (sent
+        as a bearer token; the variable ``mosaic validate`` reads). ``kwargs`` as for the
+        constructor, and they win.
+
+        Raises:
+            ConfigurationError: ``PROMETHEUS_URL`` is not set.
+        """
+        return cls(**{**_prometheus_from_env(), **kwargs})
 
     async def query(
         self, expr: str, *, at: _dt.datetime | float | None = None, timeout: str | None = None

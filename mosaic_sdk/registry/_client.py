@@ -21,6 +21,7 @@ Behaviours that come from observing distribution 2.8 (``research/registry.md``):
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Generator, Mapping
 from types import TracebackType
@@ -794,6 +795,25 @@ class _RegistryCore:
         return sorted(names)
 
 
+def _registry_from_env() -> dict[str, Any]:
+    # The names the command line reads (mosaic_sdk/cli/_common.py), so one environment
+    # serves `mosaic` and scripts alike.
+    url = os.environ.get("MOSAIC_REGISTRY", "")
+    if not url:
+        raise ConfigurationError(
+            "environment variable MOSAIC_REGISTRY is not set; export the registry URL "
+            "(e.g. https://registry.example.com), or pass it to RegistryClient(url, ...)"
+        )
+    username = os.environ.get("MOSAIC_REGISTRY_USERNAME") or None
+    password = os.environ.get("MOSAIC_REGISTRY_PASSWORD") or None
+    if password is not None and username is None:
+        raise ConfigurationError(
+            "MOSAIC_REGISTRY_PASSWORD is set without MOSAIC_REGISTRY_USERNAME; export the "
+            "user name too"
+        )
+    return {"url": url, "username": username, "password": password}
+
+
 class RegistryClient:
     """Synchronous client for an OCI distribution registry (``/v2/`` API).
 
@@ -854,6 +874,18 @@ class RegistryClient:
             error_message=oci_error_message,
         )
         self.request_count = 0
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> RegistryClient:
+        """A client from ``$MOSAIC_REGISTRY`` (the URL) and, for a registry that needs
+        them, ``$MOSAIC_REGISTRY_USERNAME`` and ``$MOSAIC_REGISTRY_PASSWORD``: the
+        variables ``mosaic`` reads. ``kwargs`` as for the constructor, and they win.
+
+        Raises:
+            ConfigurationError: ``MOSAIC_REGISTRY`` is not set, or a password is set
+                without a user name.
+        """
+        return cls(**{**_registry_from_env(), **kwargs})
 
     @property
     def url(self) -> str:
@@ -1013,6 +1045,18 @@ class AsyncRegistryClient:
             error_message=oci_error_message,
         )
         self.request_count = 0
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> AsyncRegistryClient:
+        """A client from ``$MOSAIC_REGISTRY`` (the URL) and, for a registry that needs
+        them, ``$MOSAIC_REGISTRY_USERNAME`` and ``$MOSAIC_REGISTRY_PASSWORD``: the
+        variables ``mosaic`` reads. ``kwargs`` as for the constructor, and they win.
+
+        Raises:
+            ConfigurationError: ``MOSAIC_REGISTRY`` is not set, or a password is set
+                without a user name.
+        """
+        return cls(**{**_registry_from_env(), **kwargs})
 
     @property
     def url(self) -> str:
