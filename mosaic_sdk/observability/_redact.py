@@ -70,10 +70,17 @@ _KEY_SUFFIX = rf"(?:[-_.]?(?:{_KEY_END}|s)|[-_.][A-Za-z0-9]+[-_.]{_KEY_END})?"
 # key is checked separately against _SECRET_KEY_END. One pass, no backtracking blow-up.
 _PAIR = re.compile(
     r"""(?<![A-Za-z0-9_.-])(?P<key>["']?[A-Za-z0-9_.-]+["']?)\s*[:=]\s*"""
-    r"""(?=(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+|[^\s,;&}\]]+))""",
+    r"""(?=(?P<value>"[^"]*"|'[^']*'|(?:Bearer|Basic|Token)\s+\S+"""
+    r"""|(?:\$\{[^}\s]*\}|[^\s,;&}\]])+))""",
     re.IGNORECASE,
 )
 _SECRET_KEY_END = re.compile(rf"(?:{_SENSITIVE_NAME_WORDS}){_KEY_SUFFIX}$", re.IGNORECASE)
+# A value that only names a variable (``${JWT_SECRET}``, ``$DB_PASSWORD``, quoted or not)
+# holds no secret: it is how a fix text says "reference it instead". A default
+# (``${T:-x}``), a command (``$(cat f)``) or any literal around it is still masked.
+_VARIABLE_REFERENCE = re.compile(
+    r"""(["']?)\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)\1"""
+)
 # A header as httpcore logs it at DEBUG: ``(b'Set-Cookie', b'session=...')``.
 _HEADER_TUPLE = re.compile(
     r"""\((?P<q>b?['"])(?P<key>[A-Za-z0-9_.-]+)['"],\s*(?P<value>b?'[^']*'|b?"[^"]*")\)"""
@@ -421,6 +428,8 @@ def _mask_pairs(text: str) -> str:
         if _SECRET_KEY_END.search(match.group("key").strip("\"'")) is None:
             continue
         value = match.group("value")
+        if _VARIABLE_REFERENCE.fullmatch(value):
+            continue
         parts.append(text[done:start])
         parts.append(value[0] + MASK + value[0] if value[0] in "\"'" else MASK)
         done = end

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mosaic_sdk.standards._images import image_finding
-from mosaic_sdk.standards._model import Finding, LintReport
+from mosaic_sdk.standards._model import Finding, LintReport, Severity
 from mosaic_sdk.standards._rules import RULES
 from mosaic_sdk.standards._secrets import is_hardcoded_secret
 from mosaic_sdk.standards._yaml import as_mapping, item_line, key_line, load_documents
@@ -137,14 +137,32 @@ def _check_container(
 
     resources = as_mapping(container.get("resources"))
     resources_line = key_line(container, "resources", line) if resources is not None else line
+    limited = [r for r in ("memory", "cpu") if _present(_get(resources, "limits", r))]
     for section, rule_id in (("limits", "K8S003"), ("requests", "K8S004")):
         missing = [r for r in ("memory", "cpu") if not _present(_get(resources, section, r))]
-        if missing:
+        if not missing:
+            continue
+        unset = [r for r in missing if section == "limits" or r not in limited]
+        if unset:
             yield RULES[rule_id].finding(
                 file,
                 resources_line,
-                f"{where} has no {' or '.join(missing)} {section}",
-                "set " + " and ".join(f"resources.{section}.{r}" for r in missing),
+                f"{where} has no {' or '.join(unset)} {section}",
+                "set " + " and ".join(f"resources.{section}.{r}" for r in unset),
+            )
+        defaulted = [r for r in missing if r not in unset]
+        if defaulted:
+            # Kubernetes copies a limit into a missing request: the container is
+            # scheduled as Guaranteed-sized for it, which is allowed, just worth knowing.
+            yield RULES[rule_id].finding(
+                file,
+                resources_line,
+                f"{where} has no {' or '.join(defaulted)} requests, so Kubernetes "
+                f"defaults them to its limits",
+                "set "
+                + " and ".join(f"resources.requests.{r}" for r in defaulted)
+                + " below the limits if the container usually needs less",
+                severity=Severity.INFO,
             )
 
     if probes:

@@ -107,11 +107,20 @@ class Rule(FieldsRepr):
     summary: str
     fix: str
 
-    def finding(self, file: str, line: int, message: str, fix: str | None = None) -> Finding:
-        """Build a :class:`Finding` of this rule; ``fix`` defaults to the rule's remedy."""
+    def finding(
+        self,
+        file: str,
+        line: int,
+        message: str,
+        fix: str | None = None,
+        *,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """Build a :class:`Finding` of this rule; ``fix`` defaults to the rule's remedy
+        and ``severity`` to the rule's (a lower one marks a case the rule only notes)."""
         return Finding(
             rule_id=self.id,
-            severity=self.severity,
+            severity=self.severity if severity is None else severity,
             file=file,
             line=max(1, line),
             message=message,

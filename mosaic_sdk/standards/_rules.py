@@ -182,7 +182,8 @@ _ALL = (
         "K8S004",
         "kubernetes-no-requests",
         _E,
-        "Every container (init containers included) sets memory and CPU requests.",
+        "Every container (init containers included) sets memory and CPU requests; a "
+        "request left out under a limit is only noted (Kubernetes defaults it to the limit).",
         "Set `resources.requests.memory` and `resources.requests.cpu`.",
     ),
     Rule(

@@ -181,3 +181,22 @@ def test_long_invalid_values_are_cut_after_redaction() -> None:
 def test_wrong_types_are_typed_errors(call: Callable[[], object]) -> None:
     with pytest.raises(InvalidValueError, match="wrong type"):
         call()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["JWT_SECRET: ${JWT_SECRET}", "password=$DB_PASSWORD", 'api_key: "${API_KEY}"',
+     "token=${GITHUB_TOKEN} and more"],
+)  # fmt: skip
+def test_a_pure_variable_reference_is_no_secret_value(text: str) -> None:
+    # Issue #14: CP006's fix text came out as "JWT_SECRET: ***}".
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("password=${PW}tail", "password=***"), ("token=${T:-hunter2}", "token=***"),
+     ("password=$PW$EXTRA", "password=***")],
+)  # fmt: skip
+def test_a_reference_with_a_literal_around_it_is_still_masked(text: str, expected: str) -> None:
+    assert redact_text(text) == expected

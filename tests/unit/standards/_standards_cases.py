@@ -613,9 +613,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "K8S004",
         K8S,
-        pod("image: nginx@" + D1 + "\n").replace(
-            "        requests: {memory: 64Mi, cpu: 100m}\n", ""
-        ),
+        # No memory request and no memory limit to default it from (a limit alone is
+        # only noted: Kubernetes copies it into the request).
+        pod("image: nginx@" + D1 + "\n")
+        .replace("requests: {memory: 64Mi, cpu: 100m}", "requests: {cpu: 100m}")
+        .replace("limits: {memory: 64Mi, cpu: 100m}", "limits: {cpu: 100m}"),
         (8,),
         CLEAN_KUBERNETES,
     ),
