@@ -19,7 +19,14 @@ from mosaic_sdk.standards._dockerfile_parser import (
     split_words,
     unquote,
 )
-from mosaic_sdk.standards._images import ImagePin, Pinning, classify_image, official_name
+from mosaic_sdk.standards._images import (
+    ImagePin,
+    Pinning,
+    classify_image,
+    is_distroless,
+    official_name,
+    pinned_example,
+)
 from mosaic_sdk.standards._model import Finding, LintReport
 from mosaic_sdk.standards._rules import RULES
 from mosaic_sdk.standards._secrets import is_hardcoded_secret, is_secret_path
@@ -147,6 +154,10 @@ def _check_bases(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
                 file,
                 stage.line,
                 f"base image {shown!r} is not pinned to a version: {pin.reason}",
+                None
+                if pin.reference is None
+                else "use a versioned tag, and preferably a digest: "
+                f"FROM {pinned_example(pin.reference)}",
             )
         elif pin.pinning is Pinning.VERSION_TAG and pin.reference is not None:
             yield RULES["DF002"].finding(
@@ -226,6 +237,7 @@ def _check_user(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
                 file,
                 anchor,
                 "the final stage has no USER instruction, so the container runs as root",
+                _non_root_fix(dockerfile, stage),
             )
         return
     instruction, user = last
@@ -239,7 +251,27 @@ def _check_user(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
             file,
             instruction.line,
             f"the final stage runs as USER {shown}{where}",
+            _non_root_fix(dockerfile, stage),
         )
+
+
+def _non_root_fix(dockerfile: Dockerfile, stage: Stage) -> str | None:
+    """A DF004 fix that works in the final stage's base image (``None``: the rule's)."""
+    base = list(_stage_chain(dockerfile, stage))[-1].resolved_base
+    reference = classify_image(base).reference if base else None
+    if reference is None:
+        return None
+    name, tag = official_name(reference), (reference.tag or "").lower()
+    if is_distroless(name):
+        return (
+            f"use distroless's own non-root tag, FROM {name}:nonroot@sha256:<digest>, or "
+            "add USER 65532 (its nonroot user): it has no shell to create one"
+        )
+    if name == "node":
+        return "add USER node (the node image's own non-root user, uid 1000) before CMD"
+    if name == "alpine" or "alpine" in tag:
+        return "add a user and switch to it: RUN adduser -D -u 10001 app then USER 10001"
+    return None
 
 
 def _exec_form_suggestion(instruction: Instruction) -> str:
@@ -363,6 +395,11 @@ def _check_secret_files(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
 def _slim_variant(name: str, tag: str) -> str | None:
     version, _, variant = tag.partition("-")
     lowered = tag.lower()
+    if not any(c.isdigit() for c in version):
+        # `latest`, `lts`, `bookworm`: a floating alias is never worth suggesting again.
+        version = "<version>"
+        variant = variant if variant in _DEBIAN_CODENAMES else ""
+        tag = f"{version}-{variant}" if variant else version
     if any(word in lowered for word in ("slim", "alpine", "distroless", "windows", "nano")):
         return None
     if name in ("python", "ruby"):
@@ -376,6 +413,25 @@ def _slim_variant(name: str, tag: str) -> str | None:
     if name == "debian":
         return f"debian:{tag}-slim"
     return None
+
+
+_JAVA_VERSION = re.compile(r"(?:temurin|jdk|java)-?(\d+)", re.IGNORECASE)
+
+
+def _runtime_image(name: str, tag: str) -> str:
+    """The run-time image of the toolchain's own family, pinned to a fixed tag."""
+    if name == "golang":
+        return "gcr.io/distroless/static-debian12:nonroot (CGO_ENABLED=0)"
+    if name == "rust":
+        return "gcr.io/distroless/cc-debian12:nonroot"
+    # eclipse-temurin:21-jdk, openjdk:17; maven:3.9-eclipse-temurin-21, gradle:8.7-jdk21.
+    found = (
+        re.match(r"(\d+)", tag)
+        if name in ("openjdk", "eclipse-temurin")
+        else _JAVA_VERSION.search(tag)
+    )
+    java = found.group(1) if found is not None else "<version>"
+    return f"eclipse-temurin:{java}-jre or gcr.io/distroless/java{java}-debian12:nonroot"
 
 
 def _check_minimal_base(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
@@ -392,12 +448,10 @@ def _check_minimal_base(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
     if name in ("python", "ruby", "node", "debian"):
         suggestion = _slim_variant(name, tag)
     elif name == "ubuntu":
-        suggestion = "debian:bookworm-slim or gcr.io/distroless/base-debian12"
+        suggestion = "gcr.io/distroless/base-debian12:nonroot (or debian:<version>-slim)"
     elif name in _TOOLCHAIN_IMAGES and "jre" not in tag:
-        suggestion = (
-            "a build stage for the toolchain and gcr.io/distroless/static-debian12 "
-            "(or a JRE-only image) for the final stage"
-        )
+        suggestion = f"a build stage for the toolchain and {_runtime_image(name, tag)} "
+        suggestion += "for the final stage"
     if suggestion is not None:
         yield RULES["DF009"].finding(
             file,

@@ -12,7 +12,15 @@ from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.standards._model import Finding, Rule
 from mosaic_sdk.values import ImageReference, ImageTag
 
-__all__ = ["ImagePin", "Pinning", "classify_image", "image_finding", "official_name"]
+__all__ = [
+    "ImagePin",
+    "Pinning",
+    "classify_image",
+    "image_finding",
+    "is_distroless",
+    "official_name",
+    "pinned_example",
+]
 
 # Tags that name a moving release line rather than a version. A tag with no digit at
 # all is treated the same way (``stable``, ``alpine``, ``bookworm-slim``...).
@@ -126,6 +134,19 @@ def official_name(reference: ImageReference) -> str:
     return reference.name
 
 
+def is_distroless(name: str) -> bool:
+    """True for Google's distroless images (``gcr.io/distroless/static-debian12``...)."""
+    return name.startswith("gcr.io/distroless/")
+
+
+def pinned_example(reference: ImageReference) -> str:
+    """A pinned reference of the same image to show in a fix text: distroless's own
+    ``:nonroot`` tag, a ``<version>`` placeholder otherwise, and a digest after it."""
+    name = official_name(reference)
+    tag = "nonroot" if is_distroless(name) else "<version>"
+    return f"{name}:{tag}@sha256:<digest>"
+
+
 def image_finding(
     image: str, file: str, line: int, where: str, *, unpinned: Rule, mutable: Rule
 ) -> Finding | None:
@@ -135,7 +156,10 @@ def image_finding(
     if pin.is_pinned or pin.pinning is Pinning.UNRESOLVED:
         return None
     if pin.pinning in (Pinning.UNPINNED, Pinning.INVALID):
-        return unpinned.finding(file, line, f"{where} uses image {image!r}: {pin.reason}")
+        fix = None
+        if pin.reference is not None:
+            fix = f"pin a version and preferably the digest: {pinned_example(pin.reference)}"
+        return unpinned.finding(file, line, f"{where} uses image {image!r}: {pin.reason}", fix)
     name = pin.reference.name if pin.reference is not None else image
     return mutable.finding(
         file,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mosaic_sdk.standards import FileKind, Severity, lint_text
 
 
@@ -49,3 +51,64 @@ def test_k8s004_partial_limits_defaults_only_what_is_limited() -> None:
     assert "cpu" in by_severity[Severity.ERROR]
     assert "memory" not in by_severity[Severity.ERROR]
     assert "memory" in by_severity[Severity.INFO]
+
+
+def _fixes(base: str, rule_id: str) -> list[str]:
+    report = lint_text(f'FROM {base}\nCMD ["app"]\n', FileKind.DOCKERFILE, "D")
+    return [f.fix for f in report.findings if f.rule_id == rule_id]
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [("node:lts", "FROM node:<version>@sha256:"), ("node", "FROM node:<version>@sha256:"),
+     ("gcr.io/distroless/static-debian12", "FROM gcr.io/distroless/static-debian12:nonroot@"),
+     ("gcr.io/distroless/base-debian12:latest", "FROM gcr.io/distroless/base-debian12:nonroot@")],
+)  # fmt: skip
+def test_df001_fix_names_the_same_image_family(base: str, expected: str) -> None:
+    [fix] = _fixes(base, "DF001")
+    assert expected in fix
+    assert "python" not in fix
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [("node:latest", "node:<version>-alpine"), ("python:latest", "python:<version>-slim"),
+     ("node:20", "node:20-alpine"), ("python:3.12", "python:3.12-slim"),
+     ("golang:1.22", "gcr.io/distroless/static-debian12:nonroot"),
+     ("rust:1.77", "gcr.io/distroless/cc-debian12:nonroot"),
+     ("eclipse-temurin:21-jdk", "eclipse-temurin:21-jre"),
+     ("maven:3.9-eclipse-temurin-21", "gcr.io/distroless/java21-debian12:nonroot"),
+     ("ubuntu:22.04", "gcr.io/distroless/base-debian12:nonroot")],
+)  # fmt: skip
+def test_df009_suggests_a_pinned_image_of_the_same_family(base: str, expected: str) -> None:
+    [fix] = _fixes(base, "DF009")
+    assert expected in fix
+    assert "latest" not in fix
+    # Every distroless image named carries its own pinned tag, never an implied latest.
+    for word in fix.replace(",", " ").split():
+        if word.startswith("gcr.io/distroless/"):
+            assert word.endswith(":nonroot"), fix
+
+
+@pytest.mark.parametrize(
+    ("base", "expected", "absent"),
+    [("node:20", "USER node", "useradd"),
+     ("gcr.io/distroless/static-debian12:debug", "gcr.io/distroless/static-debian12:nonroot",
+      "useradd"),
+     ("alpine:3.19", "adduser -D", "useradd"),
+     ("debian:12", "useradd", "adduser -D")],
+)  # fmt: skip
+def test_df004_fix_works_in_the_base_image(base: str, expected: str, absent: str) -> None:
+    [fix] = _fixes(base, "DF004")
+    assert expected in fix
+    assert absent not in fix
+
+
+@pytest.mark.parametrize("base", ["node:lts", "python:latest", "gcr.io/distroless/static-debian12"])
+def test_compose_and_kubernetes_unpinned_fixes_name_the_same_image(base: str) -> None:
+    compose = f"services:\n  web:\n    image: {base}\n"
+    [fix] = [
+        f.fix for f in lint_text(compose, FileKind.COMPOSE, "c").findings if f.rule_id == "CP001"
+    ]
+    assert base.partition(":")[0] + ":" in fix
+    assert "latest" not in fix
