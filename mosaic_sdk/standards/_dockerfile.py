@@ -20,6 +20,7 @@ from mosaic_sdk.standards._dockerfile_parser import (
     unquote,
 )
 from mosaic_sdk.standards._images import (
+    CODENAMES,
     ImagePin,
     Pinning,
     classify_image,
@@ -395,7 +396,7 @@ def _check_secret_files(dockerfile: Dockerfile, file: str) -> Iterator[Finding]:
 def _slim_variant(name: str, tag: str) -> str | None:
     version, _, variant = tag.partition("-")
     lowered = tag.lower()
-    if not any(c.isdigit() for c in version):
+    if not any(c.isdigit() for c in version) and version.lower() not in CODENAMES:
         # `latest`, `lts`, `bookworm`: a floating alias is never worth suggesting again.
         version = "<version>"
         variant = variant if variant in _DEBIAN_CODENAMES else ""

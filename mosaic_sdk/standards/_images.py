@@ -13,6 +13,7 @@ from mosaic_sdk.standards._model import Finding, Rule
 from mosaic_sdk.values import ImageReference, ImageTag
 
 __all__ = [
+    "CODENAMES",
     "ImagePin",
     "Pinning",
     "classify_image",
@@ -26,6 +27,12 @@ __all__ = [
 # all is treated the same way (``stable``, ``alpine``, ``bookworm-slim``...).
 _FLOATING = frozenset(
     {"latest", "dev", "stable", "lts", "current", "edge", "mainline", "rolling", "nightly"}
+)
+#: Release codenames that name one major version of a distribution, as a number would
+#: (``debian:bookworm`` is Debian 12). ``sid``, ``testing`` and ``devel`` float.
+CODENAMES = frozenset(
+    {"jessie", "stretch", "buster", "bullseye", "bookworm", "trixie", "forky"}
+    | {"xenial", "bionic", "focal", "jammy", "noble", "oracular", "plucky"}
 )
 _DIGIT = re.compile(r"[0-9]")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_]|\$\{\{|\{\{")
@@ -105,7 +112,8 @@ def classify_image(text: str) -> ImagePin:
     try:
         parsed = ImageTag.parse(tag)
     except InvalidValueError:
-        if tag.lower() in _FLOATING or not _DIGIT.search(tag):
+        codename = tag.lower().partition("-")[0] in CODENAMES
+        if not codename and (tag.lower() in _FLOATING or not _DIGIT.search(tag)):
             return ImagePin(
                 text, Pinning.UNPINNED, reference, f"tag {tag!r} is a floating alias, not a version"
             )

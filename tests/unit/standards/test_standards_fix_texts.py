@@ -112,3 +112,18 @@ def test_compose_and_kubernetes_unpinned_fixes_name_the_same_image(base: str) ->
     ]
     assert base.partition(":")[0] + ":" in fix
     assert "latest" not in fix
+
+
+@pytest.mark.parametrize(
+    "base", ["debian:bookworm-slim", "buildpack-deps:bookworm", "debian:trixie", "ubuntu:noble"]
+)
+def test_a_distribution_codename_is_a_version_not_a_floating_alias(base: str) -> None:
+    # Precision corpus (docker-library/python): `bookworm` names Debian 12 as `3.23` names
+    # Alpine 3.23; it is pinned by tag only (DF002), not unpinned (DF001).
+    report = lint_text(f'FROM {base}\nUSER app\nCMD ["app"]\n', FileKind.DOCKERFILE, "D")
+    assert "DF001" not in report.rule_ids
+    assert "DF002" in report.rule_ids
+
+
+def test_df009_keeps_a_codename_as_the_version() -> None:
+    assert _fixes("debian:bookworm", "DF009") == ["use debian:bookworm-slim"]
