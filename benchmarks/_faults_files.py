@@ -5,7 +5,7 @@
 * ``parser fuzz (N public parsers)``: seeded random inputs (text, bytes, None, numbers,
   nested JSON, huge digit runs, mutations of valid values) fed to every public parser;
   *broke* counts exceptions that are not ``MosaicError``;
-* ``hostile repos / files``: the corpus of ``tests/_hostile.py`` (FIFOs, ``/dev/zero``,
+* ``hostile repos / files``: the corpus of ``tests/_support/hostile.py`` (FIFOs, ``/dev/zero``,
   huge, deep, bad UTF-8, impossible dates, directories) under the linter, the evidence
   writer and target selection; *broke* counts other exceptions plus hangs (10 s);
 * ``evidence races``: two processes x 200 writes to each evidence file; *broke* counts
@@ -29,7 +29,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 from mosaic_sdk.errors import MosaicError  # noqa: E402
 
@@ -165,7 +164,7 @@ def fuzz_parsers(inputs_per_parser: int = FUZZ_INPUTS_PER_PARSER) -> tuple[int, 
 
 def hostile_files() -> tuple[int, int, str]:
     """``(cases, other exceptions + hangs, detail)``."""
-    from _hostile import run_all
+    from tests._support.hostile import run_all
 
     with tempfile.TemporaryDirectory() as base:
         outcomes = list(run_all(Path(base)))

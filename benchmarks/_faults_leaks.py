@@ -1,6 +1,6 @@
 """The secret-leak row of ``benchmarks/faults.py`` (issue #13).
 
-``measure()`` runs every attempt of ``tests/_leak_attempts.py`` - each secret shape
+``measure()`` runs every attempt of ``tests/_support/leak_attempts.py`` - each secret shape
 (URL userinfo with '/', '?', '@', spaces or percent-encoding, a token as the user name,
 credential query and fragment parameters, headers, credentials, secret-named log fields,
 Docker config ``auth`` values, registered Vault values) through each channel (reprs,
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests._leak_attempts import attempts, run_attempts
+from tests._support.leak_attempts import attempts, run_attempts
 
 
 def measure() -> list[tuple[str, int, int, str]]:

@@ -2,10 +2,10 @@
 docker-registry and races at the worst moment, measured on the code as it is.
 
 * faults: promotions and retention rounds through the seeded fault proxy of
-  ``tests/_fault_proxy.py`` (resets, truncated answers, delays past the client timeout,
+  ``tests/_support/fault_proxy.py`` (resets, truncated answers, delays past the client timeout,
   500/502/503/429 with Retry-After); "broke" counts wrong end states, "failed" promotions
   whose pointer moved, misreported deletions, non-``MosaicError`` failures and reruns
-  that did not converge (``tests/_fault_rounds.py`` judges each against the registry).
+  that did not converge (``tests/_support/fault_rounds.py`` judges each against the registry).
 * races: a promotion landing between apply's last check and its DELETE (prod deleted
   n/N) and prod rolled back to an old index during apply (index child deleted n/N),
   each landed at the exact moment by a hook.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests._fault_rounds import Tally, index_child_race, prod_delete_race, run_rounds
-from tests._servers import RegistryServer
+from tests._support.fault_rounds import Tally, index_child_race, prod_delete_race, run_rounds
+from tests._support.servers import RegistryServer
 
 SEEDS = (1, 2, 3, 4)
 

@@ -1,6 +1,6 @@
 """Achieved request rate of CoolifyClient against Coolify's per-token allowance.
 
-The fake Coolify API (``tests/_coolify_fake.py``) is served over real HTTP on 127.0.0.1,
+The fake Coolify API (``tests/_support/coolify_fake.py``) is served over real HTTP on 127.0.0.1,
 in its own process, with Laravel's throttle: a fixed window of ``--window`` seconds per
 token, ``--limit`` requests in it, 429 + ``Retry-After`` beyond. ``--clients``
 CoolifyClient instances built with the same token (so they share one limiter through
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mosaic_sdk.providers.coolify import CoolifyClient
 from mosaic_sdk.providers.coolify._client import RATE_LIMIT_MARGIN, RATE_LIMIT_MIN_MARGIN
-from tests._coolify_fake import TOKEN, fake_stats, serve_in_subprocess
+from tests._support.coolify_fake import TOKEN, fake_stats, serve_in_subprocess
 
 
 def burst(calls: int, limit: int, window: float, clients: int, threads: int) -> tuple[float, int]:

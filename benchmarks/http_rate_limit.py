@@ -33,7 +33,7 @@ from mosaic_sdk.errors import RateLimitError  # noqa: E402
 def server_process(limit: int, window: float) -> Iterator[str]:
     """The loopback server in its own process, so it does not share the client's GIL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests._loopback", str(limit), str(window)],
+        [sys.executable, "-m", "tests._support.loopback", str(limit), str(window)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

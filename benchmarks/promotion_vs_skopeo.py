@@ -40,7 +40,7 @@ from mosaic_sdk import Promotion  # noqa: E402
 from mosaic_sdk.registry import RegistryClient  # noqa: E402
 from mosaic_sdk.testing import push_image  # noqa: E402
 from mosaic_sdk.values import Digest  # noqa: E402
-from tests._servers import RegistryServer  # noqa: E402
+from tests._support.servers import RegistryServer  # noqa: E402
 
 REPO = "bench/app"
 

@@ -50,7 +50,7 @@ import httpx  # noqa: E402
 from mosaic_sdk import RetentionPolicy  # noqa: E402
 from mosaic_sdk.registry import ACCEPT_MANIFEST_TYPES, BlobCache, Manifest, RegistryClient  # noqa: E402
 from mosaic_sdk.testing import push_image, push_signature  # noqa: E402
-from tests._servers import RegistryServer  # noqa: E402
+from tests._support.servers import RegistryServer  # noqa: E402
 
 REPO = "bench/retention"
 POINTERS = ("testing", "staging", "prod", "blue", "green")

@@ -24,16 +24,14 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "standards"))
 
-from _standards_cases import (
+from mosaic_sdk.standards import lint_paths
+from tests._support.standards_cases import (
     CLEAN_COMPOSE,
     CLEAN_DOCKERFILE,
     CLEAN_GITHUB,
     CLEAN_KUBERNETES,
 )
-
-from mosaic_sdk.standards import lint_paths
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

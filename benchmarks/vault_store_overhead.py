@@ -1,6 +1,6 @@
 """What SecretStore adds per call over hvac alone, on the same in-memory Vault.
 
-Both sides send through hvac and ``requests`` to ``tests/_fake_vault.py`` (a transport
+Both sides send through hvac and ``requests`` to ``tests/_support/fake_vault.py`` (a transport
 adapter, no socket), so the difference is the store's own work: path handling, response
 validation, frozen models, value registration with the redactor and error mapping.
 
@@ -18,12 +18,10 @@ import hvac
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from _fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 from mosaic_sdk import VaultPaths
 from mosaic_sdk.vault import SecretStore
+from tests._support.fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 
 def main() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 # Session-wide guard: captures every log record of the run and fails the run if a known
-# secret appears in any line (see tests/_secret_guard.py).
-pytest_plugins = ["_secret_guard"]
+# secret appears in any line (see tests/_support/secret_guard.py).
+pytest_plugins = ["tests._support.secret_guard"]
 
 
 @pytest.fixture(autouse=True)

@@ -95,13 +95,13 @@ class StandIn:
 
 @pytest.fixture
 def docs_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
-    """A real OpenBao dev server (``tests/_openbao.py``).
+    """A real OpenBao dev server (``tests/_support/openbao.py``).
 
     Mounts ``secret-dev``/``-staging``/``-prod`` (KV v2) and a legacy ``secret`` mount
     with three secrets, as in docs/secrets.md. Names: ``token``, ``role_id``,
     ``secret_id`` (an AppRole of the server), ``generated`` and ``rotated`` (passwords).
     """
-    from _openbao import OpenBaoServer
+    from tests._support.openbao import OpenBaoServer
 
     mounts = ("secret-dev", "secret-staging", "secret-prod")  # -dev has a KV v2 "secret"
     with OpenBaoServer(
@@ -130,13 +130,13 @@ def docs_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
 
 @pytest.fixture(scope="module")
 def docs_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
-    """Debian's ``prometheus`` scraping ``tests/_metrics_app.py`` (under traffic) as
+    """Debian's ``prometheus`` scraping ``tests/_support/metrics_app.py`` (under traffic) as
     ``job="web"``, for ``http://127.0.0.1:9090``; ready once ``up{job="web"}`` has a
     sample. Module scope: the traffic thread must stop before other modules run (vcrpy
     cassettes would see its requests)."""
     from mosaic_sdk.observability import PrometheusClient
-    from tests._metrics_app import MetricsApp
-    from tests._prometheus_server import PrometheusServer
+    from tests._support.metrics_app import MetricsApp
+    from tests._support.prometheus_server import PrometheusServer
 
     workdir = tmp_path_factory.mktemp("docs-prometheus")
     with MetricsApp() as app:
@@ -156,8 +156,8 @@ def docs_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]
     for ``https://registry.example.com``; user ``ci`` becomes the registry's user and
     ``token`` its password."""
     from mosaic_sdk.registry import RegistryClient
-    from tests._images import image, push
-    from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
+    from tests._support.images import image, push
+    from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
 
     server = RegistryServer(tmp_path_factory.mktemp("docs-registry"), auth="htpasswd").start()
     try:
@@ -201,11 +201,11 @@ def docs_logging() -> Iterator[StandIn]:
 
 @pytest.fixture
 def docs_vercel() -> Iterator[StandIn]:
-    """The Vercel fake (``tests/_fake_vercel.py``) over HTTP: ``vercel-token``,
+    """The Vercel fake (``tests/_support/fake_vercel.py``) over HTTP: ``vercel-token``,
     ``team_...`` and ``prj_...`` become its token, team and project; builds are ready at
     the first poll and promotions land at the next project read."""
-    from tests._fake_http import serve
-    from tests._fake_vercel import PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+    from tests._support.fake_http import serve
+    from tests._support.fake_vercel import PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 
     fake = FakeVercel()
     fake.build_steps = ["READY"]
@@ -222,9 +222,9 @@ def docs_vercel() -> Iterator[StandIn]:
 
 @pytest.fixture
 def docs_coolify() -> Iterator[StandIn]:
-    """The Coolify fake (``tests/_coolify_fake.py``) over HTTP, with the application
+    """The Coolify fake (``tests/_support/coolify_fake.py``) over HTTP, with the application
     ``m0k4s8w0c8g4o8sc0kcsw8k0``; ``COOLIFY_URL`` and ``COOLIFY_TOKEN`` point at it."""
-    from tests._coolify_fake import TOKEN, FakeCoolify, serve
+    from tests._support.coolify_fake import TOKEN, FakeCoolify, serve
 
     fake = FakeCoolify(progression=("queued", "finished"))
     fake.add_application("m0k4s8w0c8g4o8sc0kcsw8k0", name="shop")
@@ -234,10 +234,10 @@ def docs_coolify() -> Iterator[StandIn]:
 
 @pytest.fixture
 def docs_portainer() -> Iterator[StandIn]:
-    """The Portainer fake (``tests/_fake_portainer.py``, stack 7 on endpoint 1) over
+    """The Portainer fake (``tests/_support/fake_portainer.py``, stack 7 on endpoint 1) over
     HTTP, for ``https://portainer.example.com:9443`` with the key ``ptr_...``."""
-    from tests._fake_http import serve
-    from tests._fake_portainer import API_KEY, FakePortainer
+    from tests._support.fake_http import serve
+    from tests._support.fake_portainer import API_KEY, FakePortainer
 
     with serve(FakePortainer()) as url:
         yield StandIn(

@@ -37,8 +37,8 @@ from mosaic_sdk.providers import (
 )
 from mosaic_sdk.providers.coolify import CoolifyClient, CoolifyDeploymentTarget
 from mosaic_sdk.values import ImageReference
-from tests._coolify_fake import TOKEN, FakeCoolify
-from tests._spec import assert_transport_clean, checking_transport
+from tests._support.coolify_fake import TOKEN, FakeCoolify
+from tests._support.spec import assert_transport_clean, checking_transport
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64

@@ -34,8 +34,8 @@ from mosaic_sdk.registry import (
     RegistryClient,
 )
 from mosaic_sdk.values import Digest
-from tests._images import image, index, push
-from tests._servers import RegistryServer
+from tests._support.images import image, index, push
+from tests._support.servers import RegistryServer
 
 
 class ImageRegistryContract:

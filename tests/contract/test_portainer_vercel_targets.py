@@ -1,7 +1,7 @@
 """The shared DeploymentTarget conformance suite, run against Portainer and Vercel.
 
-Both targets talk to in-process fakes of their APIs (``tests/_fake_portainer.py``,
-``tests/_fake_vercel.py``) through a MockTransport, with a fake clock so health and
+Both targets talk to in-process fakes of their APIs (``tests/_support/fake_portainer.py``,
+``tests/_support/fake_vercel.py``) through a MockTransport, with a fake clock so health and
 promotion polling never waits.
 """
 
@@ -12,9 +12,9 @@ import pytest
 from mosaic_sdk.providers import DeploymentTarget
 from mosaic_sdk.providers.portainer import PortainerClient, PortainerDeploymentTarget
 from mosaic_sdk.providers.vercel import VercelClient, VercelDeploymentTarget
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_portainer import API_KEY, FakePortainer
-from tests._fake_vercel import PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_portainer import API_KEY, FakePortainer
+from tests._support.fake_vercel import PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 from tests.contract.test_deployment_target import DeploymentTargetContract
 
 

@@ -13,8 +13,8 @@ import pytest
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.cli import main as mosaic
 from mosaic_sdk.observability import PrometheusClient
-from tests._metrics_app import MetricsApp
-from tests._prometheus_server import PrometheusServer
+from tests._support.metrics_app import MetricsApp
+from tests._support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.integration
 

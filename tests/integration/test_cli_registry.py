@@ -13,7 +13,7 @@ from mosaic_sdk.cli import EXIT_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.cli import main as mosaic
 from mosaic_sdk.registry import RegistryClient
 from mosaic_sdk.testing import push_image
-from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
+from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
 
 pytestmark = pytest.mark.integration
 

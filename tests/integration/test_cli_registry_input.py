@@ -14,7 +14,7 @@ from mosaic_sdk.errors import NotFoundError
 from mosaic_sdk.registry import RegistryClient
 from mosaic_sdk.release import RetentionPolicy
 from mosaic_sdk.testing import push_image
-from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
+from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer
 
 pytestmark = pytest.mark.integration
 

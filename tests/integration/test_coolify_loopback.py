@@ -21,7 +21,7 @@ from mosaic_sdk.providers.coolify import (
     CoolifyDeploymentTarget,
 )
 from mosaic_sdk.values import ImageReference
-from tests._coolify_fake import TOKEN, FakeCoolify, fake_stats, serve, serve_in_subprocess
+from tests._support.coolify_fake import TOKEN, FakeCoolify, fake_stats, serve, serve_in_subprocess
 
 APP = "app0000000000000000000001"
 IMAGE = ImageReference.parse("ghcr.io/acme/web@sha256:" + "f" * 64)

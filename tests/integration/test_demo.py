@@ -12,7 +12,7 @@ from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.release import ReleaseOutcome
 from mosaic_sdk.testing import push_image
 from mosaic_sdk.values import ImageReference
-from tests._servers import require_binary
+from tests._support.servers import require_binary
 
 pytestmark = pytest.mark.integration
 

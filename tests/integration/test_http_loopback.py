@@ -13,7 +13,7 @@ import pytest
 from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RateLimit, RetryPolicy
 from mosaic_sdk.errors import APIConnectionError, APITimeoutError, RateLimitError, ServerError
 from mosaic_sdk.observability import configure_logging
-from tests._loopback import Scripted, loopback_server
+from tests._support.loopback import Scripted, loopback_server
 
 FAST = RetryPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.01)
 

@@ -17,8 +17,8 @@ import pytest
 
 from mosaic_sdk.registry import OCI_INDEX, OCI_MANIFEST, OCILayout, RegistryClient, copy_image
 from mosaic_sdk.values import Digest
-from tests._images import image, index, push
-from tests._servers import RegistryServer, require_binary
+from tests._support.images import image, index, push
+from tests._support.servers import RegistryServer, require_binary
 
 pytestmark = pytest.mark.integration
 

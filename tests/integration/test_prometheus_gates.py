@@ -1,6 +1,6 @@
 """PrometheusClient and metric gates against a real Prometheus scraping a real app.
 
-One Prometheus (Debian's binary, 1 s scrape) scrapes ``tests/_metrics_app.py`` for the
+One Prometheus (Debian's binary, 1 s scrape) scrapes ``tests/_support/metrics_app.py`` for the
 whole module. The tests flip the app to failing or slow and wait - by polling, never by
 fixed sleeps - until the gates see the change.
 """
@@ -40,8 +40,8 @@ from mosaic_sdk.release import (
     VersionMatch,
 )
 from mosaic_sdk.values import ImageReference
-from tests._metrics_app import MetricsApp
-from tests._prometheus_server import PrometheusServer
+from tests._support.metrics_app import MetricsApp
+from tests._support.prometheus_server import PrometheusServer
 
 pytestmark = pytest.mark.integration
 
@@ -287,7 +287,7 @@ def test_a_gate_promql_syntax_error_is_refused_before_release_deploys(
 ) -> None:
     from mosaic_sdk.errors import ConfigurationError
     from mosaic_sdk.release import PostDeployValidation, release
-    from tests._release_fakes import World
+    from tests._support.release_fakes import World
 
     world = World(tmp_path)
     image = world.to_testing("good1")

@@ -17,8 +17,8 @@ from mosaic_sdk.registry import (
     RegistryClient,
     open_async_registry,
 )
-from tests._images import TestImage, image, index
-from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
+from tests._support.images import TestImage, image, index
+from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,7 @@
 token auth (``auth: token``) with a local token server that signs RS256 JWTs.
 
 Both are the real registry enforcing real credentials; only the token issuer is ours
-(tests/_servers.py::TokenServer), standing in for Docker Hub's or Harbor's auth service.
+(tests/_support/servers.py::TokenServer), standing in for Docker Hub's or Harbor's auth service.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from mosaic_sdk.errors import AuthenticationError, ConfigurationError
 from mosaic_sdk.registry import RegistryClient
-from tests._images import image, index, push
-from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
+from tests._support.images import image, index, push
+from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
 
 pytestmark = pytest.mark.integration
 

@@ -28,8 +28,8 @@ from mosaic_sdk.registry import (
     open_registry,
 )
 from mosaic_sdk.values import Digest
-from tests._images import get_raw, image, index, push, push_raw
-from tests._servers import RegistryServer
+from tests._support.images import get_raw, image, index, push, push_raw
+from tests._support.servers import RegistryServer
 
 pytestmark = pytest.mark.integration
 

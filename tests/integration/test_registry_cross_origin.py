@@ -1,9 +1,9 @@
 """Registry credentials go only to the registry's own origin (issue #13 item 6).
 
 A real ``docker-registry`` (htpasswd Basic, or token auth with the local token server)
-sits behind :class:`~tests._header_proxy.HeaderRewritingProxy`, which points the
+sits behind :class:`~tests._support.header_proxy.HeaderRewritingProxy`, which points the
 ``tags/list`` ``Link`` header and the upload ``Location`` header at a second loopback
-origin, a :class:`~tests._header_proxy.RecordingServer`. The client must follow them
+origin, a :class:`~tests._support.header_proxy.RecordingServer`. The client must follow them
 without its Basic password or Bearer token.
 """
 
@@ -17,9 +17,9 @@ import pytest
 
 from mosaic_sdk.errors import AuthenticationError
 from mosaic_sdk.registry import RegistryClient
-from tests._header_proxy import HeaderRewritingProxy, RecordingServer
-from tests._images import image, push
-from tests._servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
+from tests._support.header_proxy import HeaderRewritingProxy, RecordingServer
+from tests._support.images import image, push
+from tests._support.servers import HTPASSWD_PASSWORD, HTPASSWD_USER, RegistryServer, TokenServer
 
 pytestmark = pytest.mark.integration
 

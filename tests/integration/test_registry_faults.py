@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests._fault_rounds import index_child_race, prod_delete_race, run_rounds
-from tests._servers import RegistryServer
+from tests._support.fault_rounds import index_child_race, prod_delete_race, run_rounds
+from tests._support.servers import RegistryServer
 
 pytestmark = pytest.mark.integration
 

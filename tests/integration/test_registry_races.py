@@ -17,8 +17,8 @@ from mosaic_sdk import Promotion, RetentionPolicy, RetryPolicy
 from mosaic_sdk.errors import PromotionError
 from mosaic_sdk.registry import Manifest, RegistryClient
 from mosaic_sdk.testing import push_image, push_index, push_signature
-from tests._fault_proxy import Fault, FaultProxy
-from tests._servers import RegistryServer
+from tests._support.fault_proxy import Fault, FaultProxy
+from tests._support.servers import RegistryServer
 
 pytestmark = pytest.mark.integration
 

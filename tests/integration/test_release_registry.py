@@ -27,7 +27,7 @@ from mosaic_sdk.registry import (
     RegistryClient,
 )
 from mosaic_sdk.testing import push_image, push_index, push_signature
-from tests._servers import RegistryServer
+from tests._support.servers import RegistryServer
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from mosaic_sdk.observability import (
     acheck_stack_health,
     check_stack_health,
 )
-from tests._servers import free_port
+from tests._support.servers import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from mosaic_sdk.standards import FileKind, lint_paths
-from tests._servers import require_binary
+from tests._support.servers import require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,7 @@ _SECRET_PATTERNS = [
     re.compile(r"ptr_[A-Za-z0-9+/=]{8,}"),
     re.compile(r"\bhvs\.[A-Za-z0-9_-]{20,}"),  # Vault service token
     # Secret-named JSON fields with a value, except the "cassette-..." placeholders the
-    # Vault cassettes store on purpose (tests/_secret_guard.py) and scrubbed values
+    # Vault cassettes store on purpose (tests/_support/secret_guard.py) and scrubbed values
     # ("REDACTED", "***", "<scrubbed>" as the recorded Vault cassettes write them).
     re.compile(
         r'"(password|repositoryPassword|token|secret|client_token|http_basic_auth_password)"'

@@ -1,6 +1,6 @@
 """Hostile repositories and files: every call returns or raises a MosaicError, in time.
 
-The corpus (tests/_hostile.py) holds FIFOs, symlinks to /dev/zero, huge and deeply
+The corpus (tests/_support/hostile.py) holds FIFOs, symlinks to /dev/zero, huge and deeply
 nested files, bad UTF-8, impossible dates and directories where files are expected,
 under the linter, the evidence writer and target selection. Before the fix, FIFOs
 hung, /dev/zero filled memory, nesting raised RecursionError, dates ValueError,
@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
-from _hostile import cases, run_case
 
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.standards import lint_paths
+from tests._support.hostile import cases, run_case
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero are POSIX")
 

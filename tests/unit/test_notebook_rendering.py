@@ -12,14 +12,14 @@ from typing import Any
 import hvac
 import pytest
 import requests
-from _fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 from mosaic_sdk.observability import register_secret
 from mosaic_sdk.release import Promotion, RetentionPolicy
 from mosaic_sdk.standards import lint_dockerfile
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 from mosaic_sdk.vault import SecretStore
-from tests._servers import free_port
+from tests._support.fake_vault import BASE_URL, TEST_TOKEN, FakeVault
+from tests._support.servers import free_port
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 

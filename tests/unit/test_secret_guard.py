@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import _secret_guard
-from _secret_guard import GUARD, CaptureHandler, find_leaks
-
 from mosaic_sdk.observability import RedactingFilter, register_secret
+from tests._support import secret_guard as _secret_guard
+from tests._support.secret_guard import GUARD, CaptureHandler, find_leaks
 
 
 def test_guard_captures_the_whole_run_at_debug() -> None:

@@ -4,14 +4,14 @@ credential query and fragment parameters, headers, credentials, secret-named log
 fields, Docker config ``auth`` values, registered Vault values - is pushed through every
 channel text leaves by: reprs, exception messages, JSON and text log lines, extra
 fields, tracebacks, CLI output, evidence files, validation and stack-health reports.
-None may show the secret. The attempts live in tests/_leak_attempts.py, shared with
+None may show the secret. The attempts live in tests/_support/leak_attempts.py, shared with
 benchmarks/_faults_leaks.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests._leak_attempts import Attempt, attempts
+from tests._support.leak_attempts import Attempt, attempts
 
 ATTEMPTS = attempts()
 

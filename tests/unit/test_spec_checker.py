@@ -1,4 +1,4 @@
-"""The request-vs-spec checker itself (tests/_spec.py): it must catch what it claims to.
+"""The request-vs-spec checker itself (tests/_support/spec.py): it must catch what it claims to.
 
 Provider tests rely on it; if it accepted everything, they would all pass vacuously.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests._spec import (
+from tests._support.spec import (
     SpecViolation,
     _compile_template,
     _match_template,

@@ -20,10 +20,10 @@ from mosaic_sdk.providers import DeploymentStatus
 from mosaic_sdk.providers.portainer import PortainerClient, PortainerDeploymentTarget
 from mosaic_sdk.providers.vercel import AsyncVercelClient, ReadyState, VercelClient
 from mosaic_sdk.values import Digest, ImageReference
-from tests._fake_http import serve
-from tests._fake_portainer import API_KEY, DIGEST_A, FakePortainer
-from tests._fake_vercel import TEAM_ID, TOKEN, FakeVercel
-from tests._provider_specs import Exempting
+from tests._support.fake_http import serve
+from tests._support.fake_portainer import API_KEY, DIGEST_A, FakePortainer
+from tests._support.fake_vercel import TEAM_ID, TOKEN, FakeVercel
+from tests._support.provider_specs import Exempting
 
 
 @pytest.fixture

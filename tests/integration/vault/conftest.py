@@ -1,4 +1,4 @@
-"""Fixtures for the Vault tests against a real OpenBao dev server (tests/_openbao.py).
+"""Fixtures for the Vault tests against a real OpenBao dev server (tests/_support/openbao.py).
 
 ``bao`` is the session's shared server: KV v2 ``secret-dev``/``-staging``/``-prod``, KV v1
 ``secret-legacy`` and AppRole. Tests on it use their own service names, so they never
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _openbao import OpenBaoServer
+
+from tests._support.openbao import OpenBaoServer
 
 
 @pytest.fixture(scope="session")

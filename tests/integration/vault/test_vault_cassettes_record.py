@@ -1,7 +1,7 @@
 """Record the Vault cassettes from a real server (``make cassettes``), or check that the
 recorded cassettes still agree with that server (the default).
 
-With ``MOSAIC_RECORD_CASSETTES=1`` each scenario of tests/_vault_cassettes.py runs
+With ``MOSAIC_RECORD_CASSETTES=1`` each scenario of tests/_support/vault_cassettes.py runs
 against a fresh OpenBao dev server under vcrpy (``record_mode="all"``) and its summary
 is written beside the cassette. Without it, the scenario runs live (no vcrpy) and must
 give the summary the replayed cassette gives (tests/unit/vault/test_vault_replay.py).
@@ -14,11 +14,11 @@ import os
 from collections.abc import Callable
 
 import pytest
-from _openbao import OpenBaoServer
-from _vault_cassettes import CASSETTES, SCENARIOS, player, summary_path
 
 from mosaic_sdk import RetryPolicy
 from mosaic_sdk.vault import SecretStore
+from tests._support.openbao import OpenBaoServer
+from tests._support.vault_cassettes import CASSETTES, SCENARIOS, player, summary_path
 
 RECORD = os.environ.get("MOSAIC_RECORD_CASSETTES") == "1"
 

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from _openbao import OpenBaoServer, Relay
 
 from mosaic_sdk import Environment, RetryPolicy, VaultPaths
 from mosaic_sdk.errors import (
@@ -27,6 +26,7 @@ from mosaic_sdk.errors import (
     VaultTokenError,
 )
 from mosaic_sdk.vault import SecretStore, policy_for
+from tests._support.openbao import OpenBaoServer, Relay
 
 PROD = VaultPaths(Environment.PROD)
 DEV = VaultPaths(Environment.DEV)

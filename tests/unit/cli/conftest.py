@@ -6,11 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI, NOW, Images, Run
 
 from mosaic_sdk.cli import main
 from mosaic_sdk.registry import OCILayout
 from mosaic_sdk.testing import push_image
+from tests._support.cli_helpers import CLI, NOW, Images, Run
 
 #: Variables the CLI reads; cleared so the developer's own settings never leak in.
 CLI_ENVIRONMENT = (

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import (
     EXIT_ERROR,
@@ -35,6 +34,7 @@ from mosaic_sdk.errors import (
     VaultError,
 )
 from mosaic_sdk.observability import registered_secrets
+from tests._support.cli_helpers import CLI
 
 EXPECTED_COMMANDS = {
     ("vault", "path"),
@@ -132,7 +132,7 @@ def test_exit_code_for_each_kind_of_error(error: Exception, code: int) -> None:
 
 
 def test_unreachable_registry_exits_3(cli: CLI) -> None:
-    from tests._servers import free_port
+    from tests._support.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     run = cli("tag", "next-rc", "1.0.0", "--registry", url, "--repository", "a/b", "--json")
@@ -164,7 +164,7 @@ def test_ctrl_c_exits_130(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_registry_password_comes_from_the_environment_or_a_file(
     cli: CLI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from tests._servers import free_port
+    from tests._support.servers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("MOSAIC_REGISTRY_PASSWORD", "env-password-5521")

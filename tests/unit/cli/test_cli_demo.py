@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _cli_helpers import CLI
-
 from mosaic_sdk.cli import EXIT_OK, EXIT_USAGE
+from tests._support.cli_helpers import CLI
 
 
 def test_demo_json_summary_with_the_narration_on_stderr(cli: CLI, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ The page's ``python`` blocks (which set up an OCI layout and some files) and its
 ``$ echo $?`` checks the previous exit code, ``~/`` is the home directory and a final
 ``| jq FILTER`` pipes stdout through ``jq``; every other command needs the block to be
 marked ``<!-- no-run: reason -->``. A block marked ``<!-- run-with: NAME -->`` runs
-against the stand-in ``stand_in_NAME`` (the in-memory Vault of ``tests/_fake_vault.py``,
+against the stand-in ``stand_in_NAME`` (the in-memory Vault of ``tests/_support/fake_vault.py``,
 or local services for ``mosaic health``), with the placeholder addresses of the page
 replaced by the stand-in's. The expected output is stderr followed by stdout (the
 notes a command prints come before its result); ``...`` in it matches any text, a
@@ -27,9 +27,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI
-from _fake_vault import TEST_TOKEN, FakeVault, serve
-from _servers import free_port, require_binary
+
+from tests._support.cli_helpers import CLI
+from tests._support.fake_vault import TEST_TOKEN, FakeVault, serve
+from tests._support.servers import free_port, require_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "cli.md"
@@ -133,14 +134,13 @@ def stand_in_services() -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def stand_in_prometheus(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """For ``mosaic validate``: ``tests/_metrics_app.py`` serving the documented digest and
+    """For ``mosaic validate``: ``tests/_support/metrics_app.py`` serving the documented digest and
     version at ``http://10.0.0.5:8080`` under steady traffic, and Debian's ``prometheus``
     scraping it as ``job="api-blue"`` at ``http://prometheus:9090``; ready once the 5m
     error ratio has data."""
-    from _metrics_app import MetricsApp
-    from _prometheus_server import PrometheusServer
-
     from mosaic_sdk.observability import PrometheusClient
+    from tests._support.metrics_app import MetricsApp
+    from tests._support.prometheus_server import PrometheusServer
 
     digest = "sha256:0c11975afd5585914ee0853d209a1c544857d403a9ef9a30b6045c63a7699490"
     with MetricsApp(digest=digest, version="1.4.0-rc.2") as app:

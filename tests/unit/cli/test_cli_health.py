@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from tests._metrics_app import MetricsApp
-from tests._servers import free_port
+from tests._support.cli_helpers import CLI
+from tests._support.metrics_app import MetricsApp
+from tests._support.servers import free_port
 
 
 @pytest.fixture(scope="module")

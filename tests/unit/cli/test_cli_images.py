@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI, NOW, Images
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.release import PromotionRecord
+from tests._support.cli_helpers import CLI, NOW, Images
 
 # -- tag -----------------------------------------------------------------------------------
 

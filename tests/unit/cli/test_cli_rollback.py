@@ -7,13 +7,13 @@ from pathlib import Path
 
 import attrs
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.providers import ComposeFileTarget
 from mosaic_sdk.registry import Manifest, OCILayout
 from mosaic_sdk.testing import push_image
 from mosaic_sdk.values import ImageReference
+from tests._support.cli_helpers import CLI
 
 NAME = "registry.example.com/team/api"
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from tests._support.cli_helpers import CLI
 
 BAD_DOCKERFILE = "FROM python:latest\nCMD python app.py\n"
 GOOD_DOCKERFILE = (

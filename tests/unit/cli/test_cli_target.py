@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_OK, EXIT_USAGE
+from tests._support.cli_helpers import CLI
 
 COOLIFY_COMPOSE = "services:\n  web:\n    image: x\n    labels:\n      - coolify.managed=true\n"
 

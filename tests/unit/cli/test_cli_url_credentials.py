@@ -5,9 +5,9 @@ contacted. And what it prints never shows a URL's credentials (item 7)."""
 from __future__ import annotations
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_USAGE
+from tests._support.cli_helpers import CLI
 
 PASSWORD = "cli-url-pass-6f2a"
 

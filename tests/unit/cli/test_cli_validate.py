@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli_helpers import CLI
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from tests._metrics_app import MetricsApp
+from tests._support.cli_helpers import CLI
+from tests._support.metrics_app import MetricsApp
 
 DIGEST = "sha256:" + "5" * 64
 IMAGE = f"registry.example.com/team/api@{DIGEST}"

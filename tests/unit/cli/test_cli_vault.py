@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cli_helpers import CLI
-from _fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 from mosaic_sdk.cli import EXIT_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.vault import SecretStore
+from tests._support.cli_helpers import CLI
+from tests._support.fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 LEGACY_PASSWORD = "legacy-cli-password-4417"
 

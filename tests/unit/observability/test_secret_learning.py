@@ -20,7 +20,7 @@ from mosaic_sdk.observability import (
     redact_text,
 )
 
-# Tests log these on purpose, through a logger outside mosaic_sdk (tests/_secret_guard.py).
+# Tests log these on purpose, through a logger outside mosaic_sdk (tests/_support/secret_guard.py).
 LOGGER = "tests.secret_learning"
 
 

@@ -1,12 +1,12 @@
 """Every request the Portainer and Vercel clients can send matches the published spec.
 
 Each public client method is called with every option that changes the request (query
-parameters, body shapes), through :class:`tests._spec.SpecCheckingTransport`. A table
+parameters, body shapes), through :class:`tests._support.spec.SpecCheckingTransport`. A table
 per client lists those calls, and a test checks the table covers every public method,
 so a new method cannot skip the spec check.
 
 Requests outside the stored specs are exempted by name, with the reason, in
-``tests/_provider_specs.py`` (Portainer's Docker proxy, Vercel's instant rollback); the
+``tests/_support/provider_specs.py`` (Portainer's Docker proxy, Vercel's instant rollback); the
 tests assert exactly those were exempted.
 """
 
@@ -32,10 +32,16 @@ from mosaic_sdk.providers.vercel import (
     VercelClient,
     VercelEnvVar,
 )
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_portainer import API_KEY, COMPOSE, GIT_WEBHOOK_ID, WEBHOOK_ID, FakePortainer
-from tests._fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
-from tests._provider_specs import Exempting
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_portainer import (
+    API_KEY,
+    COMPOSE,
+    GIT_WEBHOOK_ID,
+    WEBHOOK_ID,
+    FakePortainer,
+)
+from tests._support.fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+from tests._support.provider_specs import Exempting
 
 pytestmark = pytest.mark.spec
 
@@ -176,7 +182,7 @@ def test_async_portainer_requests_match_the_swagger() -> None:
 
 def test_the_swagger_checker_would_catch_a_wrong_request() -> None:
     """The check is not vacuous: an undocumented body field is a violation."""
-    from tests._spec import SpecViolation, check_request, require_spec
+    from tests._support.spec import SpecViolation, check_request, require_spec
 
     require_spec("portainer")
     request = httpx.Request(
@@ -341,7 +347,7 @@ def test_async_vercel_requests_match_the_openapi_spec() -> None:
 
 
 def test_the_openapi_checker_would_catch_a_wrong_request() -> None:
-    from tests._spec import SpecViolation, check_request, require_spec
+    from tests._support.spec import SpecViolation, check_request, require_spec
 
     require_spec("vercel")
     request = httpx.Request(

@@ -19,7 +19,7 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.registry import OCILayout
 from mosaic_sdk.values import Digest
-from tests._images import image, index, push
+from tests._support.images import image, index, push
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from mosaic_sdk.errors import ConfigurationError, RollbackError
 from mosaic_sdk.providers import ComposeFileTarget, RunningRelease
 from mosaic_sdk.release import ReleaseEvidence, Rollback
 from mosaic_sdk.values import ImageReference
-from tests._release_fakes import NAME, World
+from tests._support.release_fakes import NAME, World
 
 
 @pytest.fixture

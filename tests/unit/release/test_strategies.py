@@ -22,7 +22,7 @@ from mosaic_sdk.release import (
     release,
 )
 from mosaic_sdk.values import ImageReference
-from tests._release_fakes import Scripted, SplitTarget, World
+from tests._support.release_fakes import Scripted, SplitTarget, World
 
 
 @pytest.fixture

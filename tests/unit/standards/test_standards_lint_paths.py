@@ -7,7 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from _standards_cases import (
+
+from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.standards import FileKind, detect_kind, lint_commit_message_file, lint_paths
+from tests._support.standards_cases import (
     CLEAN_COMPOSE,
     CLEAN_DOCKERFILE,
     CLEAN_GITHUB,
@@ -16,9 +19,6 @@ from _standards_cases import (
     CLEAN_SCRATCHPAD,
     CLEAN_WOODPECKER,
 )
-
-from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.standards import FileKind, detect_kind, lint_commit_message_file, lint_paths
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from _standards_cases import CLEAN_GITHUB, CLEAN_GITLAB, D1, SHA, t
 
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.standards import FileKind, lint_pipeline
 from mosaic_sdk.standards._pipeline import analyse_pipeline, stages_of
+from tests._support.standards_cases import CLEAN_GITHUB, CLEAN_GITLAB, D1, SHA, t
 
 
 def rule_lines(text: str, path: str, rule_id: str, **kwargs: object) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _standards_cases import CASES, CLEAN, PATHS, Case
 
 from mosaic_sdk.standards import (
     RULES,
@@ -12,6 +11,7 @@ from mosaic_sdk.standards import (
     check_commit_message,
     lint_text,
 )
+from tests._support.standards_cases import CASES, CLEAN, PATHS, Case
 
 
 def run(text: str, kind: FileKind, path: str, rule_id: str) -> LintReport:

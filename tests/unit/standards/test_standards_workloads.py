@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _standards_cases import D1, t
 
 from mosaic_sdk.standards import Pinning, classify_image, lint_compose, lint_kubernetes
+from tests._support.standards_cases import D1, t
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from pathlib import Path
 import hvac
 import pytest
 import requests
-from _fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 from mosaic_sdk import Environment, VaultPath, VaultPaths
 from mosaic_sdk.errors import (
@@ -21,6 +20,7 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.observability import MASK, register_secret, registered_secrets
 from mosaic_sdk.vault import Secret, SecretData, SecretStore
+from tests._support.fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 PROD = VaultPaths(Environment.PROD)
 DB = PROD.path("payments", "database", "app")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _fake_vault import FakeVault
 from test_secret_store import make_store
 
 from mosaic_sdk import Environment
@@ -11,6 +10,7 @@ from mosaic_sdk.errors import VaultError
 from mosaic_sdk.observability import registered_secrets
 from mosaic_sdk.vault import AuditFinding
 from mosaic_sdk.vault._audit import check_fields, check_path
+from tests._support.fake_vault import FakeVault
 
 LEGACY_PASSWORD = "legacy-password-8812"
 

@@ -20,7 +20,7 @@ from mosaic_sdk.errors import ConfigurationError, InvalidValueError, MosaicError
 from mosaic_sdk.values import Environment, VaultPaths
 from mosaic_sdk.vault import SecretStore, policy_for
 from mosaic_sdk.vault._errors import map_vault_error
-from tests._fake_vault import BASE_URL, TEST_TOKEN, FakeVault
+from tests._support.fake_vault import BASE_URL, TEST_TOKEN, FakeVault
 
 URL = "https://vault.fake.test"
 TOKEN = "t-oken-input-1"

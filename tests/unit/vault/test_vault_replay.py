@@ -1,5 +1,5 @@
 """SecretStore replaying cassettes recorded from a real OpenBao server (``make
-cassettes``; tests/_vault_cassettes.py). Fast, and through the real transport path: the
+cassettes``; tests/_support/vault_cassettes.py). Fast, and through the real transport path: the
 retry adapter, urllib3 and hvac's error raising. Any request the cassette does not hold
 fails the test.
 """
@@ -11,7 +11,10 @@ import re
 
 import pytest
 import yaml
-from _vault_cassettes import (
+
+from mosaic_sdk import RetryPolicy
+from mosaic_sdk.vault import SecretStore
+from tests._support.vault_cassettes import (
     CASSETTES,
     REPLAY_URL,
     SCENARIO_VALUES,
@@ -20,9 +23,6 @@ from _vault_cassettes import (
     player,
     summary_path,
 )
-
-from mosaic_sdk import RetryPolicy
-from mosaic_sdk.vault import SecretStore
 
 # Token shapes: OpenBao/Vault service, batch and recovery tokens, and the suite's root
 # tokens ("mosaic-root-<hex>").

@@ -37,8 +37,8 @@ from mosaic_sdk.providers.coolify import (
     rate_limit_key,
 )
 from mosaic_sdk.values import ImageReference
-from tests._coolify_fake import QUEUE_FULL, TOKEN, FakeCoolify
-from tests._spec import assert_transport_clean, async_checking_transport, checking_transport
+from tests._support.coolify_fake import QUEUE_FULL, TOKEN, FakeCoolify
+from tests._support.spec import assert_transport_clean, async_checking_transport, checking_transport
 
 BASE = "https://coolify.example.com"
 APP = "app0000000000000000000001"

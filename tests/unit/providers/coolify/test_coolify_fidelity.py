@@ -13,8 +13,8 @@ import pytest
 from mosaic_sdk.providers import DeploymentStatus
 from mosaic_sdk.providers.coolify import CoolifyClient, CoolifyDeploymentTarget
 from mosaic_sdk.values import ImageReference
-from tests._coolify_fake import TOKEN, FakeCoolify
-from tests._spec import assert_transport_clean, checking_transport
+from tests._support.coolify_fake import TOKEN, FakeCoolify
+from tests._support.spec import assert_transport_clean, checking_transport
 
 BASE = "https://coolify.example.com"
 APP = "app0000000000000000000001"

@@ -2,7 +2,7 @@
 
 Each public method of :class:`CoolifyClient` is called with every option that changes
 the request (query parameters, body shapes, version-dependent endpoints) through the
-strict :class:`tests._spec.SpecCheckingTransport`. A test checks that the table covers
+strict :class:`tests._support.spec.SpecCheckingTransport`. A test checks that the table covers
 every public method, so a new method cannot skip the check. No exemptions are needed:
 every endpoint the client uses is in the published spec (checked against
 ``POST /deploy``, which the spec documents; the older ``GET /deploy`` form is not used).
@@ -19,8 +19,8 @@ import pytest
 
 from mosaic_sdk.providers.coolify import AsyncCoolifyClient, CoolifyClient, EnvVarInput
 from mosaic_sdk.values import ImageReference
-from tests._coolify_fake import TOKEN, FakeCoolify
-from tests._spec import (
+from tests._support.coolify_fake import TOKEN, FakeCoolify
+from tests._support.spec import (
     AsyncSpecCheckingTransport,
     SpecCheckingTransport,
     SpecViolation,

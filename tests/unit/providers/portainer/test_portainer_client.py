@@ -28,8 +28,8 @@ from mosaic_sdk.providers.portainer import (
     StackEnvVar,
     merge_env,
 )
-from tests._fake_http import FakeRequest, mock_transport
-from tests._fake_portainer import API_KEY, COMPOSE, FakePortainer
+from tests._support.fake_http import FakeRequest, mock_transport
+from tests._support.fake_portainer import API_KEY, COMPOSE, FakePortainer
 
 URL = "https://portainer.example.com:9443"
 

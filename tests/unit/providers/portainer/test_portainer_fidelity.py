@@ -1,5 +1,5 @@
 """Behaviours of the real Portainer servers (CE 2.23, the 2.36-era and the newest CE) that
-the client and target must handle, against ``tests/_fake_portainer.py`` (which cites the
+the client and target must handle, against ``tests/_support/fake_portainer.py`` (which cites the
 source of each behaviour). Issue #12 items 7, 8 and 11 (Portainer part), webhooks,
 stack create/start/stop, the constructor shape."""
 
@@ -30,8 +30,8 @@ from mosaic_sdk.providers.portainer import (
     StackType,
 )
 from mosaic_sdk.values import Digest, ImageReference
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_portainer import (
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_portainer import (
     API_KEY,
     COMPOSE,
     DIGEST_A,

@@ -20,8 +20,15 @@ from mosaic_sdk.providers.portainer import (
     PortainerDeploymentTarget,
 )
 from mosaic_sdk.values import Digest, ImageReference
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_portainer import API_KEY, COMPOSE, DIGEST_A, DIGEST_B, DIGEST_OLD, FakePortainer
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_portainer import (
+    API_KEY,
+    COMPOSE,
+    DIGEST_A,
+    DIGEST_B,
+    DIGEST_OLD,
+    FakePortainer,
+)
 
 URL = "https://portainer.example.com"
 IMAGE_A = ImageReference.parse(f"ghcr.io/acme/web@{DIGEST_A}")

@@ -32,8 +32,8 @@ from mosaic_sdk.providers.vercel import (
     VercelEnvVar,
     rate_limit_wait,
 )
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_vercel import DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 
 
 class Twin:

@@ -1,6 +1,6 @@
 """Behaviours of the real Vercel server (issue #12), against the faithful fake.
 
-Each test names the server behaviour it depends on; ``tests/_fake_vercel.py`` cites the
+Each test names the server behaviour it depends on; ``tests/_support/fake_vercel.py`` cites the
 CLI or SDK source of each one.
 """
 
@@ -33,8 +33,8 @@ from mosaic_sdk.providers.vercel import (
     VercelEnvVar,
 )
 from mosaic_sdk.values import ImageReference
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_vercel import BUILD_LOG, DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_vercel import BUILD_LOG, DIGEST_A, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
 
 IMAGE_A = ImageReference.parse(f"ghcr.io/acme/web@{DIGEST_A}")
 OLD_ID = "dpl_0000000000000000000000000001"

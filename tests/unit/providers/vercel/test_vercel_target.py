@@ -20,8 +20,8 @@ from mosaic_sdk.providers.vercel import (
     VercelDeploymentTarget,
 )
 from mosaic_sdk.values import Digest, ImageReference
-from tests._fake_http import FakeClock, mock_transport
-from tests._fake_vercel import (
+from tests._support.fake_http import FakeClock, mock_transport
+from tests._support.fake_vercel import (
     DIGEST_A,
     DIGEST_B,
     DIGEST_OLD,

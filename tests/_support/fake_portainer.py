@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from tests._fake_http import FakeRequest, FakeResponse
+from tests._support.fake_http import FakeRequest, FakeResponse
 
 API_KEY = "ptr_fAkE0portainer0token0for0tests0only0xyz="
 DIGEST_A = "sha256:" + "a" * 64

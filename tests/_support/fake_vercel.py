@@ -62,7 +62,7 @@ import re
 import time
 from typing import Any
 
-from tests._fake_http import FakeRequest, FakeResponse
+from tests._support.fake_http import FakeRequest, FakeResponse
 
 TOKEN = "vcp_fAkE0vercel0token0for0tests0only0abc"
 TEAM_ID = "team_1a2b3c4d5e6f7g8h9i0j1k2l"

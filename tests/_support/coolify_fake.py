@@ -1089,7 +1089,7 @@ def serve(fake: FakeCoolify) -> Iterator[str]:
 _CHILD = """
 import sys
 sys.path.insert(0, {root!r})
-from tests._coolify_fake import Answer, FakeCoolify, serve
+from tests._support.coolify_fake import Answer, FakeCoolify, serve
 fake = FakeCoolify(rate_limit={limit!r}, rate_window={window!r})
 original = fake.handle
 def handle(method, url, headers, body):

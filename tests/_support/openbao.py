@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _servers import require_binary
+from tests._support.servers import require_binary
 
 __all__ = ["KV1_MOUNT", "KV2_MOUNTS", "OpenBaoServer", "Relay", "bao_binary"]
 

@@ -2,7 +2,7 @@
 
 Without the specs folder (``$MOSAIC_SPECS_DIR`` or ``../shared/specs``) the transport
 passes requests through unchecked, unless ``require=True`` or ``MOSAIC_REQUIRE_SERVERS=1``
-(then :func:`tests._spec.require_spec` skips or fails with its reason).
+(then :func:`tests._support.spec.require_spec` skips or fails with its reason).
 
 Requests outside the stored specs still reach the inner transport (so the rest of a
 flow runs) but skip the spec check; :attr:`Exempting.exempted` records which ones did.
@@ -22,7 +22,7 @@ import re
 
 import httpx
 
-from tests._spec import (
+from tests._support.spec import (
     SPEC_FILES,
     AsyncSpecCheckingTransport,
     SpecCheckingTransport,

@@ -1,5 +1,5 @@
 """pytest fixtures for real-registry tests, imported by the conftest of each test folder
-that needs them (``from tests._registry_fixtures import *``)."""
+that needs them (``from tests._support.registry_fixtures import *``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from mosaic_sdk.registry import RegistryClient
-from tests._servers import RegistryServer, TokenServer
+from tests._support.servers import RegistryServer, TokenServer
 
 __all__ = [
     "basic_registry_server",

@@ -150,7 +150,7 @@ def loopback_server(limit: int = 200, window: float = 1.0) -> Iterator[LoopbackS
 
 
 def main() -> None:
-    """Run a server in its own process: ``python -m tests._loopback LIMIT WINDOW``.
+    """Run a server in its own process: ``python -m tests._support.loopback LIMIT WINDOW``.
 
     Prints the URL on the first line, then serves until stdin closes.
     """

@@ -1,4 +1,4 @@
-"""Promotions and retention rounds through :class:`~tests._fault_proxy.FaultProxy`, each
+"""Promotions and retention rounds through :class:`~tests._support.fault_proxy.FaultProxy`, each
 judged against the registry itself (read directly, not through the proxy).
 
 Shared by ``tests/integration/test_registry_faults.py`` (small counts) and
@@ -25,7 +25,7 @@ from mosaic_sdk import Promotion, RetentionPolicy, RetryPolicy
 from mosaic_sdk.errors import MosaicError, PromotionError
 from mosaic_sdk.registry import Manifest, RegistryClient
 from mosaic_sdk.testing import push_image, push_index, push_signature
-from tests._fault_proxy import FaultProxy
+from tests._support.fault_proxy import FaultProxy
 
 __all__ = ["FAST", "Tally", "index_child_race", "prod_delete_race", "run_rounds"]
 

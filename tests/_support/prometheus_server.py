@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests._servers import free_port, require_binary
+from tests._support.servers import free_port, require_binary
 
 __all__ = ["PrometheusServer", "wait_until_ready"]
 

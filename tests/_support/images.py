@@ -88,7 +88,7 @@ def _config(
         "history": [
             {
                 "created": created.isoformat().replace("+00:00", "Z"),
-                "created_by": "tests/_images.py",
+                "created_by": "tests/_support/images.py",
             }
         ],
     }
