@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
 APT_PACKAGES := docker-registry prometheus skopeo umoci openssl
 
-.PHONY: demo test lint typecheck unit docs install system-deps bench clean cassettes
+.PHONY: generate demo test lint typecheck unit docs install system-deps bench clean cassettes
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -30,9 +30,14 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/mosaic demo
 
+# Regenerate the synchronous twins (_sync/) from the asynchronous source (_async/).
+generate: $(STAMP)
+	$(PY) scripts/gen_sync.py
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check mosaic_sdk tests benchmarks examples
-	$(VENV)/bin/ruff format --check mosaic_sdk tests benchmarks examples
+	$(PY) scripts/gen_sync.py --check
+	$(VENV)/bin/ruff check mosaic_sdk tests benchmarks examples scripts
+	$(VENV)/bin/ruff format --check mosaic_sdk tests benchmarks examples scripts
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict mosaic_sdk

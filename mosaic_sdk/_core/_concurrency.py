@@ -1,0 +1,140 @@
+"""The concurrency primitives asynchronous source code uses, and their blocking twins.
+
+Source under an ``_async/`` folder is written against the ``a``-prefixed and ``Async``
+names here; ``scripts/gen_sync.py`` rewrites them to the plain names, so the generated
+synchronous module gets the blocking twin with the same meaning:
+
+=====================================  =========================================
+asynchronous source                    generated synchronous code
+=====================================  =========================================
+``await asleep(s)``                    ``sleep(s)`` (:func:`time.sleep`)
+``await amap_bounded(f, items, n)``    ``map_bounded(f, items, n)`` (thread pool)
+``await arun_blocking(f, *args)``      ``run_blocking(f, *args)`` (a plain call)
+``await acheckpoint()``                ``checkpoint()`` (nothing to do)
+``AsyncLock()``                        ``Lock()`` (:class:`threading.Lock`)
+``AsyncSleep``                         ``Sleep`` (the type of a sleep function)
+=====================================  =========================================
+
+Both twins carry the caller's :mod:`contextvars` (the correlation id, above all) into
+the work they start: tasks copy the context by themselves, and the thread pool of
+:func:`map_bounded` runs each call in a copy of the submitting context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+__all__ = [
+    "AsyncLock",
+    "AsyncSleep",
+    "Lock",
+    "Sleep",
+    "acheckpoint",
+    "amap_bounded",
+    "arun_blocking",
+    "asleep",
+    "checkpoint",
+    "map_bounded",
+    "run_blocking",
+    "sleep",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+#: A blocking sleep function (``time.sleep`` or a test clock's).
+Sleep = Callable[[float], None]
+#: An awaitable sleep function (``asyncio.sleep`` or a test clock's).
+AsyncSleep = Callable[[float], Awaitable[None]]
+
+#: The lock of synchronous code: :class:`threading.Lock`.
+Lock = threading.Lock
+#: The lock of asynchronous code: :class:`asyncio.Lock`.
+AsyncLock = asyncio.Lock
+
+
+def sleep(seconds: float) -> None:
+    """Block for ``seconds`` (:func:`time.sleep`)."""
+    time.sleep(seconds)
+
+
+async def asleep(seconds: float) -> None:
+    """Wait ``seconds`` without blocking the event loop (:func:`asyncio.sleep`)."""
+    await asyncio.sleep(seconds)
+
+
+def checkpoint() -> None:
+    """Nothing: a blocking program has no scheduler to give way to."""
+
+
+async def acheckpoint() -> None:
+    """Give other tasks a turn, and be a point where cancellation lands."""
+    await asyncio.sleep(0)
+
+
+def run_blocking(func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Call ``func``: in synchronous code a blocking call is just a call."""
+    return func(*args, **kwargs)
+
+
+async def arun_blocking(func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run blocking ``func`` in a worker thread (with the caller's context) and await it.
+
+    Cancelling the awaiting task stops the wait, not ``func``: a thread cannot be
+    interrupted, so the call runs to its end and its result is dropped.
+    """
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def map_bounded(func: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
+    """``[func(item) for item in items]`` with at most ``limit`` calls running at once.
+
+    Results keep the order of ``items``. Each call runs in a copy of the caller's
+    :mod:`contextvars` context, so the correlation id reaches every request a worker
+    thread sends. The first exception is raised once every started call has ended.
+    """
+    work = list(items)
+    if limit <= 1 or len(work) <= 1:
+        return [func(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(limit, len(work))) as pool:
+        futures = [
+            pool.submit(contextvars.copy_context().run, functools.partial(func, item))
+            for item in work
+        ]
+        return [future.result() for future in futures]
+
+
+async def amap_bounded(
+    func: Callable[[T], Awaitable[R]], items: Iterable[T], limit: int
+) -> list[R]:
+    """``[await func(item) for item in items]`` with at most ``limit`` running at once.
+
+    Results keep the order of ``items``; every call runs in its own task (with a copy of
+    the caller's context). When one call fails, the others are cancelled and awaited
+    before the first exception is raised, and cancelling the caller cancels them all.
+    """
+    work = list(items)
+    if limit <= 1 or len(work) <= 1:
+        return [await func(item) for item in work]
+    semaphore = asyncio.Semaphore(limit)
+
+    async def bounded(item: T) -> R:
+        async with semaphore:
+            return await func(item)
+
+    tasks = [asyncio.ensure_future(bounded(item)) for item in work]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
