@@ -1116,7 +1116,7 @@ def serve_in_subprocess(limit: int, window: float) -> Iterator[str]:
     import sys
     from pathlib import Path
 
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])
     code = _CHILD.format(root=root, limit=limit, window=window)
     child = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True

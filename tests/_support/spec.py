@@ -61,7 +61,7 @@ __all__ = [
     "specs_dir",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Provider name -> file name in the specs folder.
 SPEC_FILES: dict[str, str] = {

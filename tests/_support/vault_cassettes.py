@@ -27,7 +27,7 @@ from mosaic_sdk import Environment, VaultPaths
 from mosaic_sdk.errors import MosaicError
 from mosaic_sdk.vault import SecretStore
 
-CASSETTES = Path(__file__).resolve().parent / "cassettes" / "vault"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "vault"
 REPLAY_URL = "http://127.0.0.1:8200"
 SCRUBBED = "<scrubbed>"
 _SCRUB_KEYS = frozenset(
