@@ -14,9 +14,9 @@ Protocol.
   models; a manifest keeps its exact bytes, so its digest never changes.
 """
 
+from mosaic_sdk.registry._async.client import AsyncRegistryClient
 from mosaic_sdk.registry._auth import Challenge, parse_challenge
 from mosaic_sdk.registry._cache import BlobCache, default_cache_directory
-from mosaic_sdk.registry._client import AsyncRegistryClient, RegistryClient, oci_error_message
 from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
 from mosaic_sdk.registry._models import (
     ACCEPT_MANIFEST_TYPES,
@@ -41,7 +41,9 @@ from mosaic_sdk.registry._models import (
 )
 from mosaic_sdk.registry._names import validate_repository, validate_tag
 from mosaic_sdk.registry._open import copy_image, layout_root, open_async_registry, open_registry
+from mosaic_sdk.registry._ops import oci_error_message
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+from mosaic_sdk.registry._sync.client import RegistryClient
 
 __all__ = [
     "ACCEPT_MANIFEST_TYPES",

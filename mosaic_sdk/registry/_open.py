@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.registry._client import AsyncRegistryClient, RegistryClient
+from mosaic_sdk.registry._async.client import AsyncRegistryClient
 from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
 from mosaic_sdk.registry._names import validate_repository, validate_tag
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+from mosaic_sdk.registry._sync.client import RegistryClient
 from mosaic_sdk.values import Digest
 
 __all__ = ["copy_image", "layout_root", "open_async_registry", "open_registry"]

@@ -1,0 +1,1 @@
+"""The registry client's source: written once, asynchronous; ``_sync/`` is generated."""
