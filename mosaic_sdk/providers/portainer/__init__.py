@@ -6,13 +6,11 @@ environment list is replaced on update, git redeploy needs an explicit reference
 newer CE deploys in the background, casing differs between CE and EE).
 """
 
-from mosaic_sdk.providers.portainer._client import (
+from mosaic_sdk.providers.portainer._async.client import (
     AsyncPortainerClient,
     AsyncPortainerWebhookClient,
-    PortainerClient,
-    PortainerWebhookClient,
-    merge_env,
 )
+from mosaic_sdk.providers.portainer._async.target import AsyncPortainerDeploymentTarget
 from mosaic_sdk.providers.portainer._models import (
     COMPOSE_PROJECT_LABEL,
     COMPOSE_SERVICE_LABEL,
@@ -31,10 +29,9 @@ from mosaic_sdk.providers.portainer._models import (
     SwarmTask,
     TaskState,
 )
-from mosaic_sdk.providers.portainer._target import (
-    AsyncPortainerDeploymentTarget,
-    PortainerDeploymentTarget,
-)
+from mosaic_sdk.providers.portainer._requests import merge_env
+from mosaic_sdk.providers.portainer._sync.client import PortainerClient, PortainerWebhookClient
+from mosaic_sdk.providers.portainer._sync.target import PortainerDeploymentTarget
 
 __all__ = [
     "COMPOSE_PROJECT_LABEL",
