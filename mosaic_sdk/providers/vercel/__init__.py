@@ -1,16 +1,15 @@
 """Vercel: typed REST client (sync and async) and a promote-by-digest deployment target.
 
+The clients and targets are written once, asynchronously, in ``_async/``; the
+synchronous twins in ``_sync/`` are generated from them (``make generate``). Requests
+and answers are built and read without I/O in ``_requests.py``.
+
 See ``docs/providers/vercel.md`` for the endpoints and versions used, the rate-limit
 shape, Deployment Protection and how an image digest maps to a Vercel deployment.
 """
 
-from mosaic_sdk.providers.vercel._client import (
-    DEFAULT_BASE_URL,
-    PATHS,
-    AsyncVercelClient,
-    VercelClient,
-    rate_limit_wait,
-)
+from mosaic_sdk.providers.vercel._async.client import AsyncVercelClient
+from mosaic_sdk.providers.vercel._async.target import AsyncVercelDeploymentTarget
 from mosaic_sdk.providers.vercel._models import (
     PROTECTION_BYPASS_HEADER,
     AliasAssignment,
@@ -33,13 +32,10 @@ from mosaic_sdk.providers.vercel._models import (
     VercelEnvVarInfo,
     VercelProject,
 )
-from mosaic_sdk.providers.vercel._target import (
-    DIGEST_META_KEY,
-    IMAGE_META_KEY,
-    VERSION_META_KEY,
-    AsyncVercelDeploymentTarget,
-    VercelDeploymentTarget,
-)
+from mosaic_sdk.providers.vercel._requests import DEFAULT_BASE_URL, PATHS, rate_limit_wait
+from mosaic_sdk.providers.vercel._sync.client import VercelClient
+from mosaic_sdk.providers.vercel._sync.target import VercelDeploymentTarget
+from mosaic_sdk.providers.vercel._target import DIGEST_META_KEY, IMAGE_META_KEY, VERSION_META_KEY
 
 __all__ = [
     "DEFAULT_BASE_URL",

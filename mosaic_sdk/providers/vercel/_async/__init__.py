@@ -1,0 +1,1 @@
+"""The Vercel client and deployment target, written once (``_sync/`` is generated)."""
