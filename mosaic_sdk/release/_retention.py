@@ -35,12 +35,10 @@ its digest with a kept tag is kept, and the plan says why.
 from __future__ import annotations
 
 import html
-import json
+import importlib
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar
 
@@ -48,26 +46,17 @@ import attrs
 
 from mosaic_sdk._render import FieldsRepr, JSONResult, html_table, md_escape, md_table
 from mosaic_sdk.errors import (
-    APIConnectionError,
-    APIStatusError,
     InvalidValueError,
-    MosaicError,
-    NotFoundError,
-    RateLimitError,
-    RetentionError,
-    ServerError,
-    UnsupportedOperationError,
 )
 from mosaic_sdk.registry._cache import BlobCache
 from mosaic_sdk.registry._models import (
     ANNOTATION_CREATED,
     DOCKER_CONFIG,
-    INDEX_MEDIA_TYPES,
     OCI_CONFIG,
     Manifest,
 )
 from mosaic_sdk.registry._names import validate_repository
-from mosaic_sdk.registry._protocol import ImageRegistry
+from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
 from mosaic_sdk.values import (
     ENVIRONMENT_TAGS,
     SLOT_TAGS,
@@ -98,6 +87,10 @@ Verdict = Literal["keep", "delete"]
 OutcomeStatus = Literal["deleted", "skipped", "failed"]
 #: ``progress(done, total, outcome)``, called by :meth:`RetentionPlan.apply` after each digest.
 ProgressCallback = Callable[[int, int, "DeletionOutcome"], None]
+
+#: A call retention's I/O maps over items (its blocking and its awaitable spelling).
+Call = Callable[[K], T]
+AsyncCall = Callable[[K], Awaitable[T]]
 
 _POINTER_TAGS = frozenset((*ENVIRONMENT_TAGS, *SLOT_TAGS))
 _CONFIG_TYPES = frozenset({OCI_CONFIG, DOCKER_CONFIG})
@@ -186,24 +179,6 @@ def _check_count(value: object) -> None:
             "keep_latest_rcs must be an integer >= 0",
             "pass e.g. keep_latest_rcs=3 (0 keeps release candidates by age only)",
         )
-
-
-def _pmap(
-    fn: Callable[[K], T], items: Iterable[K], concurrency: int
-) -> list[tuple[K, T | None, BaseException | None]]:
-    """Run ``fn`` over ``items`` on a thread pool; collect (item, result, error)."""
-    work = list(items)
-
-    def call(item: K) -> tuple[K, T | None, BaseException | None]:
-        try:
-            return item, fn(item), None
-        except MosaicError as exc:
-            return item, None, exc
-
-    if concurrency <= 1 or len(work) <= 1:
-        return [call(item) for item in work]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(work))) as pool:
-        return list(pool.map(call, work))
 
 
 # -- the value types -------------------------------------------------------------------
@@ -651,15 +626,67 @@ class RetentionPlan(JSONResult):
         Returns:
             The :class:`RetentionResult`; check ``result.ok`` and ``result.skipped``.
         """
+        from mosaic_sdk.release._sync.retention import Applier
+
         _check_registry(registry)
-        _check_concurrency(concurrency)
-        if progress is not None and not callable(progress):
-            raise InvalidValueError(
-                type(progress).__name__,
-                "progress must be callable as progress(done, total, outcome)",
-                "pass a function, or None",
-            )
-        return _Applier(self, registry, progress, concurrency).run()
+        _check_apply_args(progress, concurrency)
+        return Applier(self, registry, progress, concurrency).run()
+
+    async def aapply(
+        self,
+        registry: AsyncImageRegistry,
+        *,
+        progress: ProgressCallback | None = None,
+        concurrency: int = 8,
+    ) -> RetentionResult:
+        """The asynchronous :meth:`apply`: the same re-checks, order, stops and
+        :class:`RetentionResult`, awaited on an
+        :class:`~mosaic_sdk.registry.AsyncImageRegistry` (``AsyncRegistryClient``,
+        ``AsyncOCILayout``). The initial re-read runs ``concurrency`` requests at once as
+        tasks of the running event loop; ``progress`` is called in the loop.
+
+        Raises:
+            InvalidValueError: ``registry`` is not an async registry (a blocking
+                ``RegistryClient``: pass an ``AsyncRegistryClient``, or call :meth:`apply`).
+        """
+        from mosaic_sdk.release._async.retention import AsyncApplier
+
+        target = _async_registry(registry, "aapply")
+        _check_apply_args(progress, concurrency)
+        return await AsyncApplier(self, target, progress, concurrency).run()
+
+
+def _check_apply_args(progress: object, concurrency: object) -> None:
+    _check_concurrency(concurrency)
+    if progress is not None and not callable(progress):
+        raise InvalidValueError(
+            type(progress).__name__,
+            "progress must be callable as progress(done, total, outcome)",
+            "pass a function, or None",
+        )
+
+
+def _async_registry(registry: object, verb: str) -> AsyncImageRegistry:
+    """``registry`` as an :class:`AsyncImageRegistry`: an async one as it is, a blocking
+    file-backed one through the registry package's thread adapter when it has one."""
+    if isinstance(registry, AsyncImageRegistry):
+        return registry
+    if isinstance(registry, ImageRegistry):
+        adapt = getattr(importlib.import_module("mosaic_sdk.registry"), "as_async_registry", None)
+        if adapt is not None:
+            adapted: AsyncImageRegistry = adapt(registry)
+            return adapted
+        raise InvalidValueError(
+            type(registry).__name__,
+            f"is a blocking ImageRegistry; {verb}() awaits an AsyncImageRegistry",
+            f"pass an AsyncRegistryClient or an AsyncOCILayout, or call "
+            f"{verb.removeprefix('a')}() with this registry",
+        )
+    raise InvalidValueError(
+        type(registry).__name__,
+        "is not an AsyncImageRegistry",
+        "pass an AsyncRegistryClient or an AsyncOCILayout",
+    )
 
 
 def _check_registry(registry: object) -> None:
@@ -743,36 +770,75 @@ class RetentionPolicy(FieldsRepr):
                 planning): the plan would be incomplete, so none is returned.
             InvalidValueError: bad arguments.
         """
+        from mosaic_sdk.release._sync.retention import Planner
+
         _check_registry(registry)
-        _check_concurrency(concurrency)
-        if cache is not None and not isinstance(cache, BlobCache):
-            raise InvalidValueError(
-                type(cache).__name__, "is not a BlobCache", "pass BlobCache(folder) or None"
-            )
-        when = datetime.now(timezone.utc) if now is None else now
-        if not isinstance(when, datetime) or when.tzinfo is None:
-            raise InvalidValueError(
-                now, "now must be an aware datetime", "pass datetime.now(timezone.utc)"
-            )
-        if isinstance(protected_digests, (str, bytes, Digest)):
-            raise InvalidValueError(
-                str(protected_digests),
-                "protected_digests is a collection of digests, not one digest",
-                f"wrap it in a list: protected_digests=[{str(protected_digests)!r}]",
-            )
-        protected = frozenset(
-            d if isinstance(d, Digest) else Digest.parse(d) for d in protected_digests
+        return Planner(
+            self, registry, *_plan_args(repository, now, protected_digests, concurrency, cache)
+        ).run()
+
+    async def aplan(
+        self,
+        registry: AsyncImageRegistry,
+        repository: str,
+        *,
+        now: datetime | None = None,
+        protected_digests: Iterable[Digest | str] = (),
+        concurrency: int = 8,
+        cache: BlobCache | None = None,
+    ) -> RetentionPlan:
+        """The asynchronous :meth:`plan`: the same arguments, requests and
+        :class:`RetentionPlan`, awaited on an :class:`~mosaic_sdk.registry.AsyncImageRegistry`
+        (``AsyncRegistryClient``, ``AsyncOCILayout``). ``concurrency`` requests run at once
+        as tasks of the running event loop (each with the caller's correlation id); the
+        ``cache`` folder is read and written in a worker thread.
+
+        Raises:
+            RetentionError: a manifest could not be read (see :meth:`plan`).
+            InvalidValueError: bad arguments, or a blocking registry (a
+                ``RegistryClient``: pass an ``AsyncRegistryClient``, or call :meth:`plan`).
+        """
+        from mosaic_sdk.release._async.retention import AsyncPlanner
+
+        target = _async_registry(registry, "aplan")
+        args = _plan_args(repository, now, protected_digests, concurrency, cache)
+        return await AsyncPlanner(self, target, *args).run()
+
+
+def _plan_args(
+    repository: str,
+    now: datetime | None,
+    protected_digests: Iterable[Digest | str],
+    concurrency: int,
+    cache: BlobCache | None,
+) -> tuple[str, datetime, frozenset[Digest], int, BlobCache | None]:
+    """The checked arguments of :meth:`RetentionPolicy.plan`, in the planner's order."""
+    _check_concurrency(concurrency)
+    if cache is not None and not isinstance(cache, BlobCache):
+        raise InvalidValueError(
+            type(cache).__name__, "is not a BlobCache", "pass BlobCache(folder) or None"
         )
-        planner = _Planner(
-            self,
-            registry,
-            validate_repository(repository),
-            when.astimezone(timezone.utc),
-            protected,
-            concurrency,
-            cache,
+    when = datetime.now(timezone.utc) if now is None else now
+    if not isinstance(when, datetime) or when.tzinfo is None:
+        raise InvalidValueError(
+            now, "now must be an aware datetime", "pass datetime.now(timezone.utc)"
         )
-        return planner.run()
+    if isinstance(protected_digests, (str, bytes, Digest)):
+        raise InvalidValueError(
+            str(protected_digests),
+            "protected_digests is a collection of digests, not one digest",
+            f"wrap it in a list: protected_digests=[{str(protected_digests)!r}]",
+        )
+    protected = frozenset(
+        d if isinstance(d, Digest) else Digest.parse(d) for d in protected_digests
+    )
+    return (
+        validate_repository(repository),
+        when.astimezone(timezone.utc),
+        protected,
+        concurrency,
+        cache,
+    )
 
 
 # -- planning ---------------------------------------------------------------------------
@@ -850,354 +916,6 @@ class _Graph:
         return ", ".join(self.tag_digests.get(digest, ())) or _short(digest)
 
 
-class _Planner:
-    def __init__(
-        self,
-        policy: RetentionPolicy,
-        registry: ImageRegistry,
-        repository: str,
-        now: datetime,
-        protected: frozenset[Digest],
-        concurrency: int,
-        cache: BlobCache | None,
-    ) -> None:
-        self.policy = policy
-        self.cache = cache
-        self.registry = registry
-        self.repository = repository
-        self.now = now
-        self.protected = protected
-        self.concurrency = concurrency
-        self.manifests: dict[Digest, Manifest] = {}
-        self.created: dict[Digest, datetime | None] = {}
-        self.config_created: dict[Digest, datetime | None] = {}
-        self._counts = {"tag_lists": 0, "manifests": 0, "configs": 0, "configs_cached": 0}
-        self._count_lock = threading.Lock()
-
-    def _count(self, what: str) -> None:
-        with self._count_lock:
-            self._counts[what] += 1
-
-    # fetching ------------------------------------------------------------------------
-
-    def _fail(self, what: str, exc: BaseException) -> RetentionError:
-        return RetentionError(
-            f"cannot plan retention for {self.repository!r}: reading {what} failed ({exc}); "
-            "nothing was deleted - fix the registry access and plan again"
-        )
-
-    def _fetch_manifests(self, digests: Iterable[Digest]) -> None:
-        """GET manifests by digest that are not cached; missing ones are skipped."""
-        wanted = [d for d in dict.fromkeys(digests) if d not in self.manifests]
-        for digest, manifest, error in _pmap(self._get_manifest, wanted, self.concurrency):
-            if isinstance(error, NotFoundError):
-                continue
-            if error is not None:
-                raise self._fail(f"manifest {digest}", error)
-            assert manifest is not None
-            self.manifests[digest] = manifest
-
-    def _get_manifest(self, reference: Digest | str) -> Manifest:
-        self._count("manifests")
-        return self.registry.get_manifest(self.repository, str(reference))
-
-    def _config_time(self, config: Digest) -> datetime | None:
-        data = self.cache.get(config) if self.cache is not None else None
-        if data is None:
-            self._count("configs")
-            data = self.registry.get_blob(self.repository, config)
-            if self.cache is not None:
-                self.cache.put(config, data)
-        else:
-            self._count("configs_cached")
-        try:
-            doc = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
-        return parse_created(doc.get("created")) if isinstance(doc, dict) else None
-
-    def _fetch_configs(self, manifests: Iterable[Manifest]) -> None:
-        wanted: list[Digest] = []
-        for manifest in manifests:
-            config = manifest.config
-            if config is None or config.media_type not in _CONFIG_TYPES:
-                continue
-            if config.digest not in self.config_created:
-                wanted.append(config.digest)
-        for digest, when, error in _pmap(
-            self._config_time, dict.fromkeys(wanted), self.concurrency
-        ):
-            if error is not None and not isinstance(error, NotFoundError):
-                raise self._fail(f"config blob {digest}", error)
-            self.config_created[digest] = when
-
-    def _own_time(self, manifest: Manifest) -> datetime | None:
-        when = _annotation_time(manifest)
-        if when is not None:
-            return when
-        config = manifest.config_digest
-        return self.config_created.get(config) if config is not None else None
-
-    def _resolve_ages(self, digests: Iterable[Digest]) -> None:
-        """Creation time for each digest: annotation, else config, else newest child."""
-        todo = [d for d in dict.fromkeys(digests) if d in self.manifests]
-        images = [self.manifests[d] for d in todo if not self.manifests[d].is_index]
-        indexes = [self.manifests[d] for d in todo if self.manifests[d].is_index]
-        needs_children = [m for m in indexes if _annotation_time(m) is None]
-        self._fetch_manifests(c for m in needs_children for c in m.child_digests)
-        children = [
-            self.manifests[c]
-            for m in needs_children
-            for c in m.child_digests
-            if c in self.manifests and not self.manifests[c].is_index
-        ]
-        self._fetch_configs(m for m in [*images, *children] if _annotation_time(m) is None)
-        for digest in todo:
-            manifest = self.manifests[digest]
-            when = self._own_time(manifest)
-            if when is None and manifest.is_index:
-                times = [
-                    self._own_time(self.manifests[c])
-                    for c in manifest.child_digests
-                    if c in self.manifests and not self.manifests[c].is_index
-                ]
-                known = [t for t in times if t is not None]
-                when = max(known) if known else None
-            self.created[digest] = when
-
-    # deciding ------------------------------------------------------------------------
-
-    def run(self) -> RetentionPlan:
-        try:
-            self._count("tag_lists")
-            tags = self.registry.list_tags(self.repository)
-        except NotFoundError as exc:
-            # A typo in a cron job must not plan "nothing to delete" forever.
-            raise NotFoundError(
-                f"repository {self.repository!r} does not exist on the registry "
-                f"({exc}); check the name (mosaic retention plan --repository NAME)",
-                status_code=exc.status_code,
-            ) from None
-        except MosaicError as exc:
-            raise self._fail("the tag list", exc) from exc
-        drafts = {tag: _Draft(tag, *_category(tag)) for tag in sorted(set(tags))}
-
-        # 1. Every tag's manifest (one GET per tag; the digest comes with the bytes).
-        vanished: set[str] = set()
-        for tag, manifest, error in _pmap(self._get_manifest, list(drafts), self.concurrency):
-            if isinstance(error, NotFoundError):
-                vanished.add(tag)
-                continue
-            if error is not None:
-                raise self._fail(f"tag {tag!r}", error)
-            assert manifest is not None
-            drafts[tag].digest = manifest.digest
-            self.manifests.setdefault(manifest.digest, manifest)
-        for tag in vanished:  # deleted while planning: nothing left to decide
-            del drafts[tag]
-
-        # 2. Protected digests that no tag names: fetched to follow their children.
-        self._fetch_manifests(self.protected)
-        graph = _Graph.build(drafts.values(), self.manifests)
-
-        # 3. Verdicts that need no age: releases, pointers, unmanaged tags, newest RCs.
-        pending = self._decide_by_name(drafts)
-
-        # 4. What those keep, with everything it depends on. A sha/RC tag on such a
-        #    digest is kept whatever its age, so its age is never read.
-        sure = self._walk(self._seeds(drafts, graph), graph)
-        implied = [d for d in pending if d.digest in sure]
-        aged = [d for d in pending if d.digest not in sure]
-
-        # 5. Ages (annotation, else config blob, else newest child) and age verdicts.
-        self._resolve_ages(d.digest for d in aged if d.digest is not None)
-        for draft in aged:
-            draft.created = self.created.get(draft.digest) if draft.digest else None
-            draft.age = None if draft.created is None else self.now - draft.created
-            self._decide_by_age(draft)
-
-        # 6. The full keep set, then signatures (kept exactly while their subject is).
-        causes = self._walk(self._seeds(drafts, graph), graph)
-        self._decide_signatures(graph, causes)
-
-        # 7. Deletion is per digest: a deletable tag on a kept digest is kept.
-        for draft in implied:
-            assert draft.digest is not None
-            draft.verdict = "keep"
-            draft.reason = (
-                f"{draft.category} tag, kept with its digest, which {causes[draft.digest]}"
-            )
-        for draft in drafts.values():
-            if draft.verdict == "delete" and draft.digest in causes:
-                draft.verdict = "keep"
-                draft.reason = f"{draft.reason}, but kept: its digest {causes[draft.digest]}"
-
-        assert all(d.verdict != _UNDECIDED for d in drafts.values())
-        decisions = tuple(
-            TagDecision(
-                tag=d.tag,
-                digest=d.digest,
-                category=d.category,
-                verdict="delete" if d.verdict == "delete" else "keep",
-                reason=d.reason,
-                created=d.created,
-                age=d.age,
-            )
-            for d in sorted(drafts.values(), key=lambda d: d.tag)
-        )
-        return RetentionPlan(
-            repository=self.repository,
-            policy=self.policy,
-            now=self.now,
-            decisions=decisions,
-            deletions=self._deletions(drafts),
-            protected_digests=self.protected,
-            pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
-            reads=PlanReads(**self._counts),
-            manifests=dict(self.manifests),
-        )
-
-    def _decide_by_name(self, drafts: Mapping[str, _Draft]) -> list[_Draft]:
-        """Decide every tag whose verdict does not depend on age; return the others
-        (``sha-*`` tags and RCs outside the newest N), still undecided."""
-        keep_n = self.policy.keep_latest_rcs
-        rank: dict[str, int] = {}
-        by_base: dict[str, list[_Draft]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.category == "rc" and draft.parsed is not None:
-                by_base[str(draft.parsed.base_version)].append(draft)
-        for group in by_base.values():
-            group.sort(key=_rc_order, reverse=True)
-            for n, draft in enumerate(group):
-                rank[draft.tag] = n
-
-        fixed = {
-            "release": "final release",
-            "environment": "environment pointer",
-            "slot": "blue/green slot pointer",
-            "unmanaged": "not a managed tag",
-            "signature": _UNDECIDED,  # decided with its subject
-        }
-        pending: list[_Draft] = []
-        for draft in drafts.values():
-            if draft.category in fixed:
-                draft.reason = fixed[draft.category]
-            elif draft.category == "rc" and rank[draft.tag] < keep_n:
-                base = draft.parsed.base_version if draft.parsed is not None else "?"
-                draft.reason = f"among the newest {keep_n} RCs of {base}"
-            else:
-                draft.verdict = "pending"
-                pending.append(draft)
-        return pending
-
-    def _decide_by_age(self, draft: _Draft) -> None:
-        policy = self.policy
-        if draft.category == "sha":
-            max_age, what, also = policy.sha_max_age, "sha tag", ""
-        else:
-            base = draft.parsed.base_version if draft.parsed is not None else "?"
-            max_age, what = policy.rc_max_age, "rc"
-            also = f" and not among the newest {policy.keep_latest_rcs} of {base}"
-        draft.verdict = "keep"
-        if max_age is None:
-            draft.reason = f"{what}; the policy never expires these by age"
-        elif draft.created is None:
-            draft.reason = (
-                "no creation time (no created annotation, config time, or a zero/epoch time)"
-            )
-        elif draft.age is not None and draft.age <= max_age:
-            draft.reason = f"{what} {_age_text(draft.age)} old, within {_days(max_age)}"
-        else:
-            draft.verdict = "delete"
-            draft.reason = f"{what} {_age_text(draft.age)} old, older than {_days(max_age)}{also}"
-
-    def _seeds(self, drafts: Mapping[str, _Draft], graph: _Graph) -> dict[Digest, str]:
-        """Digests kept in their own right: deployed, tagged by a kept tag, or an
-        orphan signature (its image is not tagged here, so nothing decides it)."""
-        seeds: dict[Digest, str] = {}
-        for digest in sorted(self.protected):
-            seeds.setdefault(digest, "is marked as deployed (protected_digests)")
-        for draft in drafts.values():
-            if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
-                seeds.setdefault(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
-        for subject, signatures in graph.signatures.items():
-            if subject not in graph.tag_digests:
-                for sig in signatures:
-                    if sig.digest is not None:
-                        seeds.setdefault(sig.digest, f"is tagged {sig.tag} (a signature)")
-        return seeds
-
-    def _walk(self, seeds: Mapping[Digest, str], graph: _Graph) -> dict[Digest, str]:
-        """Everything the seed digests depend on: index children (nested indexes are
-        fetched), signature tags of a kept digest, manifests whose subject is kept."""
-        causes: dict[Digest, str] = {}
-        queue: list[Digest] = []
-
-        def keep(digest: Digest, cause: str) -> None:
-            if digest not in causes:
-                causes[digest] = cause
-                queue.append(digest)
-
-        for digest, cause in seeds.items():
-            keep(digest, cause)
-        while queue:
-            digest = queue.pop()
-            label = graph.label(digest)
-            manifest = self.manifests.get(digest)
-            if manifest is not None and manifest.is_index:
-                nested = [
-                    c.digest
-                    for c in manifest.manifests
-                    if c.media_type in INDEX_MEDIA_TYPES and c.digest not in self.manifests
-                ]
-                if nested:
-                    self._fetch_manifests(nested)
-                for child in manifest.child_digests:
-                    keep(child, f"is an image of the kept index {label}")
-            for sig in graph.signatures.get(digest, ()):
-                if sig.digest is not None:
-                    keep(sig.digest, f"is tagged {sig.tag} (signature of kept {label})")
-            for referrer in graph.referrers.get(digest, ()):
-                keep(referrer, f"refers to the kept image {label} (subject)")
-        return causes
-
-    def _decide_signatures(self, graph: _Graph, causes: Mapping[Digest, str]) -> None:
-        for subject, signatures in graph.signatures.items():
-            for sig in signatures:
-                if subject in causes:
-                    sig.reason = f"signature of the kept image {graph.label(subject)}"
-                elif subject not in graph.tag_digests:
-                    sig.reason = (
-                        f"signature of {_short(subject)}, which is not tagged here; "
-                        "delete it by hand once that image is gone"
-                    )
-                else:
-                    sig.verdict = "delete"
-                    sig.reason = f"signature of {graph.label(subject)}, which is deleted"
-
-    def _deletions(self, drafts: Mapping[str, _Draft]) -> tuple[DigestDeletion, ...]:
-        groups: dict[Digest, list[_Draft]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.digest is not None:
-                groups[draft.digest].append(draft)
-        out: list[tuple[int, str, DigestDeletion]] = []
-        for digest, group in groups.items():
-            if any(d.verdict == "keep" for d in group):
-                continue
-            tags = tuple(sorted(d.tag for d in group))
-            reasons = "; ".join(dict.fromkeys(d.reason for d in sorted(group, key=lambda d: d.tag)))
-            manifest = self.manifests.get(digest)
-            if any(d.category == "signature" for d in group) or _subject(manifest) is not None:
-                order = 0  # referrers before their subject
-            elif manifest is not None and manifest.is_index:
-                order = 1  # an index before its children
-            else:
-                order = 2
-            out.append((order, tags[0], DigestDeletion(digest, tags, reasons)))
-        out.sort(key=lambda item: (item[0], item[1]))
-        return tuple(item[2] for item in out)
-
-
 def _annotation_time(manifest: Manifest) -> datetime | None:
     try:
         return parse_created(manifest.annotations.get(ANNOTATION_CREATED))
@@ -1213,297 +931,3 @@ def _subject(manifest: Manifest | None) -> Digest | None:
     except InvalidValueError:
         return None
     return None if subject is None else subject.digest
-
-
-# -- applying ---------------------------------------------------------------------------
-
-# The registry refuses deletion as such (disabled, or no permission): stop the run.
-_STOP_STATUSES = frozenset({401, 403, 405})
-
-
-# A delete whose answer was lost is sent again (after a fresh re-check) this many times.
-_DELETE_ATTEMPTS = 3
-_UNANSWERED = (APIConnectionError, ServerError, RateLimitError)
-
-
-class _Applier:
-    def __init__(
-        self,
-        plan: RetentionPlan,
-        registry: ImageRegistry,
-        progress: ProgressCallback | None,
-        concurrency: int,
-    ) -> None:
-        self.plan = plan
-        self.registry = registry
-        self.progress = progress
-        self.concurrency = concurrency
-        self.repository = plan.repository
-        # Manifests are immutable by digest: what the plan read, plus what apply fetches.
-        self.known: dict[Digest, Manifest | None] = dict(plan.manifests)
-        self.referrers: dict[Digest, list[Digest]] = defaultdict(list)
-        for digest, manifest in plan.manifests.items():
-            subject = _subject(manifest)
-            if subject is not None:
-                self.referrers[subject].append(digest)
-
-    def _resolve(self, tag: str) -> Digest | None:
-        try:
-            return self.registry.resolve(self.repository, tag)
-        except NotFoundError:
-            return None
-
-    def _manifest(self, digest: Digest) -> Manifest | None:
-        if digest not in self.known:
-            try:
-                self.known[digest] = self.registry.get_manifest(self.repository, str(digest))
-            except NotFoundError:
-                self.known[digest] = None
-        return self.known[digest]
-
-    def _references(self, roots: Mapping[str, Digest]) -> dict[Digest, str]:
-        """Everything the tags ``roots`` reference now, each with why: their digests,
-        the children of indexes (nested too) and the manifests whose ``subject`` is one
-        of those."""
-        why: dict[Digest, str] = {}
-        root: dict[Digest, str] = {}
-        queue: list[Digest] = []
-        for tag, digest in sorted(roots.items()):
-            if digest not in why:
-                why[digest], root[digest] = f"tag {tag!r} now points to it", tag
-                queue.append(digest)
-        while queue:
-            digest = queue.pop()
-            manifest = self._manifest(digest)
-            found: list[tuple[Digest, str]] = []
-            if manifest is not None and manifest.is_index:
-                found += [(c, "an image of the index") for c in manifest.child_digests]
-            found += [(r, "a referrer (subject) of the image") for r in self.referrers[digest]]
-            for child, relation in found:
-                if child not in why:
-                    root[child] = root[digest]
-                    why[child] = f"{relation} {_short(digest)} that {root[digest]!r} names now"
-                    queue.append(child)
-        return why
-
-    def _protected(self, item: DigestDeletion, roots: Mapping[str, Digest]) -> str | None:
-        """Why a tag in ``roots`` references ``item`` now (directly, as an index child,
-        as a referrer, or through a signature tag), or ``None``."""
-        why = self._references(roots)
-        if item.digest in why:
-            return why[item.digest]
-        for tag in item.tags:
-            subject = signature_subject(tag)
-            if subject is not None and subject in why:
-                return f"the signature of {_short(subject)}: {why[subject]}"
-        return None
-
-    def _snapshot(self) -> dict[str, Digest]:
-        """Where every tag the plan does not delete points now (kept tags and tags
-        created since the plan): none of those digests may be deleted."""
-        deleted = {t for item in self.plan.deletions for t in item.tags}
-        try:
-            tags = self.registry.list_tags(self.repository)
-        except NotFoundError:
-            return {}
-        survivors = [t for t in tags if t not in deleted]
-        out: dict[str, Digest] = {}
-        for tag, digest, error in _pmap(self._resolve, survivors, self.concurrency):
-            if error is not None:
-                raise error
-            if digest is not None:
-                out[tag] = digest
-        return out
-
-    def _pointers(self, survivors: Mapping[str, Digest]) -> list[str]:
-        return sorted({*self.plan.pointers, *(t for t in survivors if t in _POINTER_TAGS)})
-
-    def _check(
-        self, item: DigestDeletion, survivors: Mapping[str, Digest]
-    ) -> tuple[str | None, dict[str, Digest]]:
-        """Why ``item`` must be skipped now (``None`` when it is safe to delete), and
-        where the pointers point right now."""
-        for tag, digest in sorted(survivors.items()):
-            if digest == item.digest:
-                return f"tag {tag!r} now points to it (it did not when planned)", {}
-        gone = 0
-        for tag in item.tags:
-            now = self._resolve(tag)
-            if now is None:
-                gone += 1
-            elif now != item.digest:
-                return f"tag {tag!r} moved to {_short(now)} after the plan", {}
-        if gone == len(item.tags):
-            return "already gone: none of its tags exists any more", {}
-        pointers: dict[str, Digest] = {}
-        for pointer in self._pointers(survivors):
-            if pointer in item.tags:
-                continue
-            now = self._resolve(pointer)
-            if now == item.digest:
-                return f"pointer {pointer!r} now points to it", pointers
-            if now is not None:
-                pointers[pointer] = now
-        why = self._protected(item, {**survivors, **pointers})
-        return why, pointers
-
-    def run(self) -> RetentionResult:
-        items = self.plan.deletions
-        total = len(items)
-        outcomes: list[DeletionOutcome] = []
-        stopped: str | None = None
-        try:
-            survivors = self._snapshot() if items else {}
-        except MosaicError as exc:
-            survivors = {}
-            stopped = f"not attempted: re-reading the tags before deleting failed ({exc})"
-        failed: list[DigestDeletion] = []
-        for done, item in enumerate(items, start=1):
-            orphan = self._failed_referrer(item, failed)
-            if stopped is not None:
-                outcome = DeletionOutcome(item.digest, item.tags, "skipped", stopped)
-            elif orphan is not None:
-                outcome = DeletionOutcome(
-                    item.digest,
-                    item.tags,
-                    "skipped",
-                    f"not deleted: its referrer {_short(orphan.digest)} could not be deleted, "
-                    "and deleting the image first would leave that orphaned (kept by every "
-                    "later plan); apply again",
-                )
-            else:
-                outcome, stop = self._one(item, survivors)
-                if stop:
-                    stopped = f"not attempted: apply stopped after {_short(item.digest)} failed"
-            if outcome.status == "failed" or (
-                outcome.status == "skipped" and not outcome.reason.startswith("already")
-            ):
-                failed.append(item)  # still there: its subject must stay too
-            outcomes.append(outcome)
-            if self.progress is not None:
-                self.progress(done, total, outcome)
-        return RetentionResult(repository=self.repository, outcomes=tuple(outcomes))
-
-    def _failed_referrer(
-        self, item: DigestDeletion, failed: Sequence[DigestDeletion]
-    ) -> DigestDeletion | None:
-        """A planned signature or referrer of ``item`` this run did not delete."""
-        for other in failed:
-            signs = any(signature_subject(t) == item.digest for t in other.tags)
-            if signs or _subject(self.plan.manifests.get(other.digest)) == item.digest:
-                return other
-        return None
-
-    def _gone(self, digest: Digest) -> bool:
-        return self._resolve(str(digest)) is None
-
-    def _one(
-        self, item: DigestDeletion, survivors: Mapping[str, Digest]
-    ) -> tuple[DeletionOutcome, bool]:
-        def outcome(status: OutcomeStatus, reason: str) -> DeletionOutcome:
-            return DeletionOutcome(item.digest, item.tags, status, reason)
-
-        reason = item.reason
-        for attempt in range(1, _DELETE_ATTEMPTS + 1):
-            try:
-                why, pointers = self._check(item, survivors)
-            except MosaicError as exc:
-                return outcome("failed", f"re-check failed, not deleted: {exc}"), False
-            if why is not None:
-                return outcome("skipped", why), False
-            try:
-                self.registry.delete_manifest(self.repository, item.digest)
-            except NotFoundError:
-                if attempt == 1:
-                    return outcome("skipped", "already deleted"), False
-                break  # an earlier DELETE of this run landed after all
-            except UnsupportedOperationError as exc:  # deletion disabled on the registry
-                return outcome("failed", str(exc)), True
-            except _UNANSWERED as exc:
-                # The DELETE may have landed with its answer lost: look before resending.
-                try:
-                    gone = self._gone(item.digest)
-                except MosaicError as again:
-                    return outcome(
-                        "failed",
-                        f"the DELETE went unanswered ({exc}) and reading the digest back "
-                        f"failed ({again}); it may be deleted: plan again to see",
-                    ), False
-                if gone:
-                    reason = f"{item.reason} (the DELETE's answer was lost; the digest is gone)"
-                    break
-                if attempt == _DELETE_ATTEMPTS:
-                    return outcome("failed", str(exc)), False
-                continue
-            except APIStatusError as exc:
-                return outcome("failed", str(exc)), exc.status_code in _STOP_STATUSES
-            except MosaicError as exc:
-                return outcome("failed", str(exc)), False
-            break
-        restorations = self._restore(item, survivors, pointers)
-        return DeletionOutcome(item.digest, item.tags, "deleted", reason, restorations), False
-
-    def _restore(
-        self,
-        item: DigestDeletion,
-        survivors: Mapping[str, Digest],
-        before: Mapping[str, Digest],
-    ) -> tuple[Restoration, ...]:
-        """Re-resolve the pointers after a delete: put the manifest back under a pointer
-        the delete removed (a promotion landed in between), and by digest when a pointer
-        now names an index that needs it."""
-        manifest = self.plan.manifests.get(item.digest)
-        out: list[Restoration] = []
-
-        def put(reference: str, why: str) -> None:
-            if manifest is None:
-                out.append(
-                    Restoration(
-                        reference,
-                        item.digest,
-                        False,
-                        f"{why}, but the plan holds no bytes of {_short(item.digest)}: put it "
-                        f"back by hand under {reference!r}",
-                    )
-                )
-                return
-            try:
-                self.registry.put_manifest(self.repository, reference, manifest)
-            except MosaicError as exc:
-                out.append(
-                    Restoration(
-                        reference,
-                        item.digest,
-                        False,
-                        f"{why}; putting it back failed ({exc}): push {item.digest} under "
-                        f"{reference!r} again by hand before garbage collection runs",
-                    )
-                )
-                return
-            out.append(Restoration(reference, item.digest, True, f"{why}: put back"))
-
-        try:
-            now = {p: self._resolve(p) for p in self._pointers(survivors)}
-        except MosaicError as exc:
-            return (
-                Restoration(
-                    "(pointers)",
-                    item.digest,
-                    False,
-                    f"re-reading the pointers after the delete failed ({exc}); check that "
-                    f"none pointed to {_short(item.digest)}",
-                ),
-            )
-        for pointer, digest in sorted(now.items()):
-            if digest is None and pointer in before:
-                put(pointer, f"pointer {pointer!r} vanished with the delete (moved onto it)")
-        current = {p: d for p, d in now.items() if d is not None}
-        try:
-            why = self._protected(item, current)
-        except MosaicError:
-            why = None
-        if why is not None and not out:
-            signed = [t for t in item.tags if signature_subject(t) is not None]
-            for reference in signed or [str(item.digest)]:
-                put(reference, f"{why}, since the delete")
-        return tuple(out)

@@ -92,12 +92,15 @@ class RecordingServer(_Server):
 
 class HeaderRewritingProxy(_Server):
     """Forwards to ``upstream`` (``http://host:port``); rewrites ``Link`` on tags/list
-    answers and ``Location`` on upload answers to point at ``elsewhere``."""
+    answers and ``Location`` on upload answers to point at ``elsewhere``. Without
+    ``elsewhere`` it rewrites nothing. ``requests`` records ``(method, path, headers)``
+    of every request it forwards (to check a header reached each one)."""
 
-    def __init__(self, upstream: str, elsewhere: str) -> None:
+    def __init__(self, upstream: str, elsewhere: str | None = None) -> None:
         parts = urlsplit(upstream)
         target = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.elsewhere = elsewhere.rstrip("/")
+        self.elsewhere = None if elsewhere is None else elsewhere.rstrip("/")
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,19 +112,26 @@ class HeaderRewritingProxy(_Server):
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                proxy.requests.append((self.command, self.path, dict(self.headers.items())))
                 connection = http.client.HTTPConnection(*target, timeout=30)
                 try:
                     headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                     connection.request(self.command, self.path, body=body, headers=headers)
                     answer = connection.getresponse()
                     data = answer.read()
-                    out = [(k, v) for k, v in answer.getheaders() if k.lower() != "link"]
+                    out = answer.getheaders()
                     path = urlsplit(self.path).path
-                    if path.endswith("/tags/list") and answer.status == 200:
+                    if proxy.elsewhere is not None:
+                        out = [(k, v) for k, v in out if k.lower() != "link"]
+                    if proxy.elsewhere is not None and (
+                        path.endswith("/tags/list") and answer.status == 200
+                    ):
                         out.append(
                             ("Link", f'<{proxy.elsewhere}{path}?n=100&last=zzz>; rel="next"')
                         )
-                    if self.command == "POST" and "/blobs/uploads/" in path:
+                    if proxy.elsewhere is not None and (
+                        self.command == "POST" and "/blobs/uploads/" in path
+                    ):
                         out = [
                             (k, proxy._moved(v) if k.lower() == "location" else v) for k, v in out
                         ]
@@ -142,4 +152,4 @@ class HeaderRewritingProxy(_Server):
     def _moved(self, location: str) -> str:
         parts = urlsplit(location)
         query = f"?{parts.query}" if parts.query else ""
-        return f"{self.elsewhere}{parts.path}{query}"
+        return f"{self.elsewhere or ''}{parts.path}{query}"
