@@ -37,7 +37,6 @@ from __future__ import annotations
 import html
 import importlib
 import re
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar
@@ -50,7 +49,6 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.registry._cache import BlobCache
 from mosaic_sdk.registry._models import (
-    ANNOTATION_CREATED,
     DOCKER_CONFIG,
     OCI_CONFIG,
     Manifest,
@@ -61,9 +59,6 @@ from mosaic_sdk.values import (
     ENVIRONMENT_TAGS,
     SLOT_TAGS,
     Digest,
-    ImageTag,
-    TagKind,
-    is_signature_tag,
     signature_subject,
 )
 
@@ -839,95 +834,3 @@ def _plan_args(
         concurrency,
         cache,
     )
-
-
-# -- planning ---------------------------------------------------------------------------
-
-
-def _category(tag: str) -> tuple[TagCategory, ImageTag | None]:
-    if is_signature_tag(tag):
-        return "signature", None
-    try:
-        parsed = ImageTag.parse(tag)
-    except InvalidValueError:  # ForbiddenTagError included: latest/dev are not managed
-        return "unmanaged", None
-    kinds: dict[TagKind, TagCategory] = {
-        TagKind.RELEASE: "release",
-        TagKind.RC: "rc",
-        TagKind.SHA: "sha",
-        TagKind.ENVIRONMENT: "environment",
-        TagKind.SLOT: "slot",
-    }
-    return kinds[parsed.kind], parsed
-
-
-def _rc_order(draft: _Draft) -> ImageTag:
-    assert draft.parsed is not None  # only RC drafts are ranked
-    return draft.parsed
-
-
-_UNDECIDED = "pending"
-
-
-@attrs.define
-class _Draft:
-    tag: str
-    category: TagCategory
-    parsed: ImageTag | None
-    digest: Digest | None = None
-    verdict: Literal["keep", "delete", "pending"] = "keep"
-    reason: str = ""
-    created: datetime | None = None
-    age: timedelta | None = None
-
-
-@attrs.frozen
-class _Graph:
-    """Who depends on whom among the tagged manifests."""
-
-    tag_digests: Mapping[Digest, tuple[str, ...]]
-    signatures: Mapping[Digest, tuple[_Draft, ...]]  # subject -> its signature tags
-    referrers: Mapping[Digest, tuple[Digest, ...]]  # subject -> manifests naming it
-
-    @classmethod
-    def build(cls, drafts: Iterable[_Draft], manifests: Mapping[Digest, Manifest]) -> _Graph:
-        tag_digests: dict[Digest, list[str]] = defaultdict(list)
-        signatures: dict[Digest, list[_Draft]] = defaultdict(list)
-        for draft in drafts:
-            if draft.digest is not None:
-                tag_digests[draft.digest].append(draft.tag)
-            if draft.category == "signature":
-                subject = signature_subject(draft.tag)
-                assert subject is not None
-                signatures[subject].append(draft)
-        referrers: dict[Digest, list[Digest]] = defaultdict(list)
-        for digest in tag_digests:
-            subject = _subject(manifests.get(digest))
-            if subject is not None:
-                referrers[subject].append(digest)
-        return cls(
-            tag_digests={d: tuple(sorted(t)) for d, t in tag_digests.items()},
-            signatures={d: tuple(s) for d, s in signatures.items()},
-            referrers={d: tuple(r) for d, r in referrers.items()},
-        )
-
-    def label(self, digest: Digest) -> str:
-        """The tags of ``digest``, or its short form when untagged."""
-        return ", ".join(self.tag_digests.get(digest, ())) or _short(digest)
-
-
-def _annotation_time(manifest: Manifest) -> datetime | None:
-    try:
-        return parse_created(manifest.annotations.get(ANNOTATION_CREATED))
-    except InvalidValueError:  # malformed annotations: treat as absent
-        return None
-
-
-def _subject(manifest: Manifest | None) -> Digest | None:
-    if manifest is None:
-        return None
-    try:
-        subject = manifest.subject
-    except InvalidValueError:
-        return None
-    return None if subject is None else subject.digest

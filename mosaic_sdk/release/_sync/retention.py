@@ -37,7 +37,6 @@ from mosaic_sdk.registry._protocol import ImageRegistry
 from mosaic_sdk.release._retention import (
     _CONFIG_TYPES,
     _POINTER_TAGS,
-    _UNDECIDED,
     Call,
     DeletionOutcome,
     DigestDeletion,
@@ -49,16 +48,21 @@ from mosaic_sdk.release._retention import (
     RetentionPolicy,
     RetentionResult,
     TagDecision,
-    _age_text,
+    _short,
+    parse_created,
+)
+from mosaic_sdk.release._retention_rules import (
+    _UNDECIDED,
     _annotation_time,
     _category,
-    _days,
+    _decide_by_age,
+    _decide_by_name,
+    _decide_signatures,
+    _deletions,
     _Draft,
     _Graph,
-    _rc_order,
-    _short,
+    _seeds,
     _subject,
-    parse_created,
 )
 from mosaic_sdk.values import Digest, signature_subject
 
@@ -238,11 +242,11 @@ class Planner:
         graph = _Graph.build(drafts.values(), self.manifests)
 
         # 3. Verdicts that need no age: releases, pointers, unmanaged tags, newest RCs.
-        pending = self._decide_by_name(drafts)
+        pending = _decide_by_name(self.policy, drafts)
 
         # 4. What those keep, with everything it depends on. A sha/RC tag on such a
         #    digest is kept whatever its age, so its age is never read.
-        sure = self._walk(self._seeds(drafts, graph), graph)
+        sure = self._walk(_seeds(self.protected, drafts, graph), graph)
         implied = [d for d in pending if d.digest in sure]
         aged = [d for d in pending if d.digest not in sure]
 
@@ -251,11 +255,11 @@ class Planner:
         for draft in aged:
             draft.created = self.created.get(draft.digest) if draft.digest else None
             draft.age = None if draft.created is None else self.now - draft.created
-            self._decide_by_age(draft)
+            _decide_by_age(self.policy, draft)
 
         # 6. The full keep set, then signatures (kept exactly while their subject is).
-        causes = self._walk(self._seeds(drafts, graph), graph)
-        self._decide_signatures(graph, causes)
+        causes = self._walk(_seeds(self.protected, drafts, graph), graph)
+        _decide_signatures(graph, causes)
 
         # 7. Deletion is per digest: a deletable tag on a kept digest is kept.
         for draft in implied:
@@ -287,82 +291,12 @@ class Planner:
             policy=self.policy,
             now=self.now,
             decisions=decisions,
-            deletions=self._deletions(drafts),
+            deletions=_deletions(drafts, self.manifests),
             protected_digests=self.protected,
             pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
             reads=PlanReads(**self._counts),
             manifests=dict(self.manifests),
         )
-
-    def _decide_by_name(self, drafts: Mapping[str, _Draft]) -> list[_Draft]:
-        """Decide every tag whose verdict does not depend on age; return the others
-        (``sha-*`` tags and RCs outside the newest N), still undecided."""
-        keep_n = self.policy.keep_latest_rcs
-        rank: dict[str, int] = {}
-        by_base: dict[str, list[_Draft]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.category == "rc" and draft.parsed is not None:
-                by_base[str(draft.parsed.base_version)].append(draft)
-        for group in by_base.values():
-            group.sort(key=_rc_order, reverse=True)
-            for n, draft in enumerate(group):
-                rank[draft.tag] = n
-
-        fixed = {
-            "release": "final release",
-            "environment": "environment pointer",
-            "slot": "blue/green slot pointer",
-            "unmanaged": "not a managed tag",
-            "signature": _UNDECIDED,  # decided with its subject
-        }
-        pending: list[_Draft] = []
-        for draft in drafts.values():
-            if draft.category in fixed:
-                draft.reason = fixed[draft.category]
-            elif draft.category == "rc" and rank[draft.tag] < keep_n:
-                base = draft.parsed.base_version if draft.parsed is not None else "?"
-                draft.reason = f"among the newest {keep_n} RCs of {base}"
-            else:
-                draft.verdict = "pending"
-                pending.append(draft)
-        return pending
-
-    def _decide_by_age(self, draft: _Draft) -> None:
-        policy = self.policy
-        if draft.category == "sha":
-            max_age, what, also = policy.sha_max_age, "sha tag", ""
-        else:
-            base = draft.parsed.base_version if draft.parsed is not None else "?"
-            max_age, what = policy.rc_max_age, "rc"
-            also = f" and not among the newest {policy.keep_latest_rcs} of {base}"
-        draft.verdict = "keep"
-        if max_age is None:
-            draft.reason = f"{what}; the policy never expires these by age"
-        elif draft.created is None:
-            draft.reason = (
-                "no creation time (no created annotation, config time, or a zero/epoch time)"
-            )
-        elif draft.age is not None and draft.age <= max_age:
-            draft.reason = f"{what} {_age_text(draft.age)} old, within {_days(max_age)}"
-        else:
-            draft.verdict = "delete"
-            draft.reason = f"{what} {_age_text(draft.age)} old, older than {_days(max_age)}{also}"
-
-    def _seeds(self, drafts: Mapping[str, _Draft], graph: _Graph) -> dict[Digest, str]:
-        """Digests kept in their own right: deployed, tagged by a kept tag, or an
-        orphan signature (its image is not tagged here, so nothing decides it)."""
-        seeds: dict[Digest, str] = {}
-        for digest in sorted(self.protected):
-            seeds.setdefault(digest, "is marked as deployed (protected_digests)")
-        for draft in drafts.values():
-            if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
-                seeds.setdefault(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
-        for subject, signatures in graph.signatures.items():
-            if subject not in graph.tag_digests:
-                for sig in signatures:
-                    if sig.digest is not None:
-                        seeds.setdefault(sig.digest, f"is tagged {sig.tag} (a signature)")
-        return seeds
 
     def _walk(self, seeds: Mapping[Digest, str], graph: _Graph) -> dict[Digest, str]:
         """Everything the seed digests depend on: index children (nested indexes are
@@ -397,42 +331,6 @@ class Planner:
             for referrer in graph.referrers.get(digest, ()):
                 keep(referrer, f"refers to the kept image {label} (subject)")
         return causes
-
-    def _decide_signatures(self, graph: _Graph, causes: Mapping[Digest, str]) -> None:
-        for subject, signatures in graph.signatures.items():
-            for sig in signatures:
-                if subject in causes:
-                    sig.reason = f"signature of the kept image {graph.label(subject)}"
-                elif subject not in graph.tag_digests:
-                    sig.reason = (
-                        f"signature of {_short(subject)}, which is not tagged here; "
-                        "delete it by hand once that image is gone"
-                    )
-                else:
-                    sig.verdict = "delete"
-                    sig.reason = f"signature of {graph.label(subject)}, which is deleted"
-
-    def _deletions(self, drafts: Mapping[str, _Draft]) -> tuple[DigestDeletion, ...]:
-        groups: dict[Digest, list[_Draft]] = defaultdict(list)
-        for draft in drafts.values():
-            if draft.digest is not None:
-                groups[draft.digest].append(draft)
-        out: list[tuple[int, str, DigestDeletion]] = []
-        for digest, group in groups.items():
-            if any(d.verdict == "keep" for d in group):
-                continue
-            tags = tuple(sorted(d.tag for d in group))
-            reasons = "; ".join(dict.fromkeys(d.reason for d in sorted(group, key=lambda d: d.tag)))
-            manifest = self.manifests.get(digest)
-            if any(d.category == "signature" for d in group) or _subject(manifest) is not None:
-                order = 0  # referrers before their subject
-            elif manifest is not None and manifest.is_index:
-                order = 1  # an index before its children
-            else:
-                order = 2
-            out.append((order, tags[0], DigestDeletion(digest, tags, reasons)))
-        out.sort(key=lambda item: (item[0], item[1]))
-        return tuple(item[2] for item in out)
 
 
 # -- applying ---------------------------------------------------------------------------
