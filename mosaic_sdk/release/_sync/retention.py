@@ -5,11 +5,11 @@
 :class:`Planner` reads a repository (the tag list, every tag's manifest, the config
 blobs that date an image, through the :class:`~mosaic_sdk.registry.BlobCache`) and makes
 the :class:`~mosaic_sdk.release.RetentionPlan`; :class:`Applier` re-checks and deletes
-what a plan deletes, and puts back what a pointer reached meanwhile. Everything that does
-no I/O (the values, the rendering, the graph of who depends on whom) lives in
-``mosaic_sdk.release._retention``. Up to ``concurrency`` requests run at once
-(:func:`~mosaic_sdk._core._concurrency.map_bounded`), each with the caller's context, so
-the correlation id reaches every request.
+what a plan deletes, and puts back what a pointer reached meanwhile. What does no I/O
+lives in plain modules: the values and their rendering in ``release/_retention.py``, the
+verdicts and the graph of who depends on whom in ``release/_retention_rules.py``. Up to
+``concurrency`` requests run at once (:func:`~mosaic_sdk._core._concurrency.map_bounded`),
+each with the caller's context, so the correlation id reaches every request.
 """
 
 from __future__ import annotations
