@@ -45,6 +45,7 @@ NAMES: dict[str, str] = {
     "asleep": "sleep",
     "amap_bounded": "map_bounded",
     "arun_blocking": "run_blocking",
+    "arun_within": "run_within",
     "acheckpoint": "checkpoint",
     # verbs of pure values that offer both spellings (retention, validation, release)
     "aplan": "plan",

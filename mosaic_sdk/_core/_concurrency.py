@@ -10,6 +10,7 @@ asynchronous source                    generated synchronous code
 ``await asleep(s)``                    ``sleep(s)`` (:func:`time.sleep`)
 ``await amap_bounded(f, items, n)``    ``map_bounded(f, items, n)`` (thread pool)
 ``await arun_blocking(f, *args)``      ``run_blocking(f, *args)`` (a plain call)
+``await arun_within(s, f, *args)``     ``run_within(s, f, *args)`` (a watched thread)
 ``await acheckpoint()``                ``checkpoint()`` (nothing to do)
 ``AsyncLock()``                        ``Lock()`` (:class:`threading.Lock`)
 ``AsyncSleep``                         ``Sleep`` (the type of a sleep function)
@@ -39,10 +40,12 @@ __all__ = [
     "acheckpoint",
     "amap_bounded",
     "arun_blocking",
+    "arun_within",
     "asleep",
     "checkpoint",
     "map_bounded",
     "run_blocking",
+    "run_within",
     "sleep",
 ]
 
@@ -92,6 +95,43 @@ async def arun_blocking(func: Callable[P, R], /, *args: P.args, **kwargs: P.kwar
     interrupted, so the call runs to its end and its result is dropped.
     """
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def run_within(seconds: float, func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """``func(*args, **kwargs)``, or :class:`TimeoutError` once ``seconds`` have passed.
+
+    The call runs in a daemon thread with a copy of the caller's context. A thread cannot
+    be interrupted: on timeout it is left to end by itself and its outcome is dropped, so
+    give ``func`` its own bound (a socket timeout) as well.
+    """
+    context = contextvars.copy_context()
+    outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome.append((True, context.run(func, *args, **kwargs)))
+        except BaseException as exc:
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="mosaic-within", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"no result within {seconds:g} s")
+    ok, value = outcome[0]
+    if not ok:
+        assert isinstance(value, BaseException)
+        raise value
+    return value  # type: ignore[return-value]
+
+
+async def arun_within(
+    seconds: float, func: Callable[P, Awaitable[R]], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """``await func(*args, **kwargs)``, cancelled with :class:`TimeoutError` once
+    ``seconds`` have passed (:func:`asyncio.wait_for`)."""
+    return await asyncio.wait_for(func(*args, **kwargs), seconds)
 
 
 def map_bounded(func: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:

@@ -39,13 +39,12 @@ from mosaic_sdk.observability._redact import (
 )
 
 if TYPE_CHECKING:
+    from mosaic_sdk.observability._async.health import acheck_stack_health
     from mosaic_sdk.observability._health import (
         ServiceCheck,
         ServiceHealth,
         Services,
         StackHealthReport,
-        acheck_stack_health,
-        check_stack_health,
     )
     from mosaic_sdk.observability._logging import (
         CorrelationIdFilter,
@@ -89,6 +88,7 @@ if TYPE_CHECKING:
         ScrapeMetricsSource,
         parse_exposition,
     )
+    from mosaic_sdk.observability._sync.health import check_stack_health
 
 # Loaded on first use: the clients import the HTTP core, which itself imports this
 # package, and the rest is not needed to redact or to carry a correlation id - the two
@@ -122,8 +122,8 @@ _LAZY: dict[str, str] = {
     "ServiceHealth": "mosaic_sdk.observability._health",
     "Services": "mosaic_sdk.observability._health",
     "StackHealthReport": "mosaic_sdk.observability._health",
-    "acheck_stack_health": "mosaic_sdk.observability._health",
-    "check_stack_health": "mosaic_sdk.observability._health",
+    "acheck_stack_health": "mosaic_sdk.observability._async.health",
+    "check_stack_health": "mosaic_sdk.observability._sync.health",
     "AsyncPrometheusClient": "mosaic_sdk.observability._prometheus",
     "PrometheusClient": "mosaic_sdk.observability._prometheus",
     "QueryResult": "mosaic_sdk.observability._prometheus",

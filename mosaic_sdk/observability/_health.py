@@ -1,6 +1,6 @@
 """Stack health: check many HTTP and TCP endpoints at once.
 
-:func:`check_stack_health` (threads) and :func:`acheck_stack_health` (asyncio) run every
+:func:`acheck_stack_health` (asyncio) and :func:`check_stack_health` (threads) run every
 check concurrently, each bounded by its own timeout, so the whole run takes about as
 long as the slowest check - not the sum. The :class:`StackHealthReport` lists each
 service with its verdict, what it answered and how long it took.
@@ -19,23 +19,23 @@ Example:
     stack: 1 of 2 healthy in 0.01 s (slowest: db 0.01 s)
       ✔ api  http://127.0.0.1:8080/health  200 in 3 ms
       ✘ db   tcp://127.0.0.1:5432  refused in 0 ms
+
+This module holds the checks, results and report, which do no I/O; the runner is written
+once in ``observability/_async/health.py`` and its thread twin is generated from it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import html
 import socket
-import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any, Literal, Union
 from urllib.parse import urlsplit
 
 import attrs
 
-from mosaic_sdk._http import AsyncHTTPClient, HTTPClient, RetryPolicy
 from mosaic_sdk._render import FieldsRepr, JSONResult, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
 from mosaic_sdk.observability._redact import redact_text, sanitize_url
@@ -45,16 +45,14 @@ __all__ = [
     "Services",
     "ServiceHealth",
     "StackHealthReport",
-    "acheck_stack_health",
-    "check_stack_health",
 ]
 
 DEFAULT_TIMEOUT = 5.0
 _OK_STATUSES = frozenset(range(200, 400))
 _ANY_STATUS = range(100, 600)
-# Extra seconds the thread runner waits past a check's timeout before it stops waiting
-# for it (httpx enforces the timeout per network operation, not per request).
-_GRACE = 0.5
+# Extra seconds a runner waits past a check's timeout before it stops waiting for it
+# (httpx enforces the timeout per network operation, not per request).
+GRACE = 0.5
 
 
 def _statuses(value: Collection[int]) -> frozenset[int]:
@@ -399,164 +397,34 @@ def _error_result(check: ServiceCheck, exc: BaseException, elapsed: float) -> Se
     return ServiceHealth(check.name, check.kind, check.url, False, status, elapsed, detail)
 
 
-def _check_sync(check: ServiceCheck, timeout: float, http: HTTPClient | None) -> ServiceHealth:
-    begin = time.monotonic()
-    try:
-        if check.kind == "tcp" or http is None:
-            with socket.create_connection(check.address, timeout=timeout):
-                pass
-            return ServiceHealth(
-                check.name, "tcp", check.url, True, "connected", time.monotonic() - begin
-            )
-        response = http.request("GET", check.url, allow_status=_ANY_STATUS)
-        return _http_result(check, response.status_code, time.monotonic() - begin)
-    except (APIError, OSError) as exc:
-        return _error_result(check, exc, time.monotonic() - begin)
+def check_concurrency(value: int) -> int:
+    """``value`` when it is a concurrency limit (an int >= 1).
+
+    Raises:
+        InvalidValueError: it is not.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValueError(value, "is not a concurrency limit", "pass e.g. 32")
+    return value
 
 
-def _clients(limits: Sequence[float], verify: bool | str) -> dict[float, HTTPClient]:
-    # One client per distinct timeout, shared by the threads (httpx clients are
-    # thread-safe): building a client loads the CA bundle, which would otherwise cost
-    # more than a fast health check, once per service.
-    return {
-        limit: HTTPClient(
-            provider="health", timeout=limit, retry=RetryPolicy(max_retries=0), verify=verify
-        )
-        for limit in sorted(set(limits))
-    }
-
-
-def check_stack_health(
-    services: Services,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_concurrency: int = 32,
-    verify: bool | str = True,
-) -> StackHealthReport:
-    """Check every service concurrently (one thread each, up to ``max_concurrency``).
-
-    Args:
-        services: :class:`ServiceCheck` objects, ``NAME=URL`` or bare URL strings
-            (``"api=http://127.0.0.1:8080/health"``, ``"tcp://db:5432"``), ``(name, url)``
-            pairs, or a mapping of name to URL (``{"api": "http://...", "db":
-            "tcp://host:5432"}``); mixed freely, or one alone.
-        timeout: seconds per check unless the check sets its own.
-        max_concurrency: most checks in flight at once.
-        verify: TLS verification for HTTPS checks (on by default).
-
-    Returns:
-        The report; a check that does not finish within its timeout (plus a short
-        grace) is reported as ``timeout`` even if its thread is still waiting.
+def plan_checks(services: Services, timeout: float) -> tuple[tuple[ServiceCheck, float], ...]:
+    """Every check of ``services`` with the timeout it runs under (its own, or ``timeout``).
 
     Raises:
         InvalidValueError: a malformed URL, a duplicate name or a bad timeout.
     """
     checks = _as_checks(services)
     default = _timeout(timeout) or DEFAULT_TIMEOUT
-    if (
-        isinstance(max_concurrency, bool)
-        or not isinstance(max_concurrency, int)
-        or max_concurrency < 1
-    ):
-        raise InvalidValueError(max_concurrency, "is not a concurrency limit", "pass e.g. 32")
-    started = datetime.now(timezone.utc)
-    begin = time.monotonic()
-    if not checks:
-        return StackHealthReport((), 0.0, started)
-    workers = min(len(checks), max_concurrency)
-    limits = [check.timeout or default for check in checks]
-    # Every check bounds itself; this outer deadline only catches a server that drips
-    # bytes (httpx times each network operation, not the whole request). Checks queued
-    # behind max_concurrency run in later batches, so the deadline counts batches.
-    batches = -(-len(checks) // workers)
-    deadline = begin + batches * (max(limits) + _GRACE)
-    needs_http = [
-        limit for check, limit in zip(checks, limits, strict=True) if check.kind == "http"
-    ]
-    clients = _clients(needs_http, verify)
-    pool = concurrent.futures.ThreadPoolExecutor(
-        max_workers=workers, thread_name_prefix="mosaic-health"
-    )
-    futures: list[concurrent.futures.Future[ServiceHealth]] = []
-    try:
-        futures = [
-            pool.submit(
-                _check_sync, check, limit, clients.get(limit) if check.kind == "http" else None
-            )
-            for check, limit in zip(checks, limits, strict=True)
-        ]
-        concurrent.futures.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
-        results = [
-            future.result() if future.done() else _error_result(check, TimeoutError(), limit)
-            for check, limit, future in zip(checks, limits, futures, strict=True)
-        ]
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-        if all(future.done() for future in futures):
-            for client in clients.values():
-                client.close()
-    return StackHealthReport(tuple(results), time.monotonic() - begin, started)
+    return tuple((check, check.timeout or default) for check in checks)
 
 
-async def _check_async(
-    check: ServiceCheck, timeout: float, http: AsyncHTTPClient | None
-) -> ServiceHealth:
-    begin = time.monotonic()
-    try:
-        if check.kind == "tcp" or http is None:
-            host, port = check.address
-            _reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, port), timeout=timeout
-            )
-            writer.close()
-            await writer.wait_closed()
-            return ServiceHealth(
-                check.name, "tcp", check.url, True, "connected", time.monotonic() - begin
-            )
-        response = await asyncio.wait_for(
-            http.request("GET", check.url, allow_status=_ANY_STATUS), timeout=timeout
-        )
-        return _http_result(check, response.status_code, time.monotonic() - begin)
-    except (APIError, OSError, asyncio.TimeoutError) as exc:
-        return _error_result(check, exc, time.monotonic() - begin)
+def tcp_connect(address: tuple[str, int], timeout: float) -> None:
+    """Open and close a TCP connection to ``address`` (blocking; raises ``OSError``)."""
+    with socket.create_connection(address, timeout=timeout):
+        pass
 
 
-async def acheck_stack_health(
-    services: Services,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_concurrency: int = 32,
-    verify: bool | str = True,
-) -> StackHealthReport:
-    """Async twin of :func:`check_stack_health`: every check is a task, each cancelled at
-    its own timeout."""
-    checks = _as_checks(services)
-    default = _timeout(timeout) or DEFAULT_TIMEOUT
-    if (
-        isinstance(max_concurrency, bool)
-        or not isinstance(max_concurrency, int)
-        or max_concurrency < 1
-    ):
-        raise InvalidValueError(max_concurrency, "is not a concurrency limit", "pass e.g. 32")
-    started = datetime.now(timezone.utc)
-    begin = time.monotonic()
-    gate = asyncio.Semaphore(max_concurrency)
-    limits = {check.timeout or default for check in checks if check.kind == "http"}
-    clients = {
-        limit: AsyncHTTPClient(
-            provider="health", timeout=limit, retry=RetryPolicy(max_retries=0), verify=verify
-        )
-        for limit in sorted(limits)
-    }
-
-    async def one(check: ServiceCheck) -> ServiceHealth:
-        limit = check.timeout or default
-        async with gate:
-            return await _check_async(check, limit, clients.get(limit))
-
-    try:
-        results = await asyncio.gather(*(one(check) for check in checks))
-    finally:
-        for client in clients.values():
-            await client.aclose()
-    return StackHealthReport(tuple(results), time.monotonic() - begin, started)
+def connected(check: ServiceCheck, elapsed: float) -> ServiceHealth:
+    """The result of a TCP check whose connection opened."""
+    return ServiceHealth(check.name, "tcp", check.url, True, "connected", elapsed)

@@ -1,4 +1,5 @@
-"""check_stack_health against real loopback HTTP servers and TCP listeners.
+"""check_stack_health and acheck_stack_health against real loopback HTTP servers and TCP
+listeners: results, concurrency, timeouts, event loop stalls and correlation ids.
 
 Concurrency is proven without timing: the ``/barrier`` endpoint answers 200 only once
 every check's request has arrived (a ``threading.Barrier``); run one after another, the
@@ -8,6 +9,7 @@ barrier would break and the checks would report 500.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -23,7 +25,9 @@ from mosaic_sdk.observability import (
     StackHealthReport,
     acheck_stack_health,
     check_stack_health,
+    correlation_id,
 )
+from tests._support.header_proxy import RecordingServer
 from tests._support.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -197,3 +201,125 @@ def test_empty_stack_is_healthy() -> None:
     report = check_stack_health({})
     assert report.ok
     assert report.slowest is None
+
+
+# ------------------------------------------------------------------ event loop and context
+
+
+class StallDetector:
+    """A task that ticks every 10 ms and records the longest extra delay of a tick: how
+    long the event loop was kept from running its callbacks."""
+
+    def __init__(self) -> None:
+        self.max_gap = 0.0
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.max_gap = max(self.max_gap, time.perf_counter() - before - 0.01)
+            self.ticks += 1
+
+    async def __aenter__(self) -> StallDetector:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.sleep(0.05)  # let it settle before the measured work starts
+        self.max_gap = 0.0
+        self.ticks = 0
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+def slow_stack(server: StackServer, tcp_port: int) -> list[ServiceCheck]:
+    return [
+        *(ServiceCheck.http(f"slow{i}", f"{server.url}/slow?s=0.3") for i in range(4)),
+        ServiceCheck.http("stuck", f"{server.url}/hang", timeout=0.4),
+        ServiceCheck.tcp("db", "127.0.0.1", tcp_port),
+        ServiceCheck.tcp("closed", "127.0.0.1", free_port()),
+        ServiceCheck.http("https", "https://127.0.0.1:1/health", timeout=0.5),
+    ]
+
+
+def test_async_checks_never_stall_the_event_loop(server: StackServer, tcp_port: int) -> None:
+    async def main() -> tuple[StackHealthReport, StallDetector]:
+        async with StallDetector() as detector:
+            report = await acheck_stack_health(slow_stack(server, tcp_port), timeout=2)
+        return report, detector
+
+    report, detector = asyncio.run(main())
+    print(f"acheck_stack_health: longest loop stall {detector.max_gap * 1000:.1f} ms")
+    assert [r.status for r in report.results][:6] == ["200"] * 4 + ["timeout", "connected"]
+    assert report["closed"].status == "refused"
+    assert report.duration_seconds >= 0.3
+    assert detector.ticks >= 20
+    assert detector.max_gap < 0.05, f"the loop stalled {detector.max_gap * 1000:.0f} ms"
+
+
+def test_the_stall_detector_sees_a_blocking_call(server: StackServer, tcp_port: int) -> None:
+    # The detector works: the thread runner called from a coroutine holds the loop for
+    # the whole run, which is why acheck_stack_health exists.
+    async def main() -> StallDetector:
+        async with StallDetector() as detector:
+            check_stack_health(slow_stack(server, tcp_port), timeout=2)
+            await asyncio.sleep(0.02)
+        return detector
+
+    detector = asyncio.run(main())
+    print(f"check_stack_health in a coroutine: loop stall {detector.max_gap * 1000:.0f} ms")
+    assert detector.max_gap > 0.25
+
+
+@RUNNERS
+def test_every_health_request_carries_the_correlation_id(
+    run: Callable[..., StackHealthReport],
+) -> None:
+    recorder = RecordingServer().start()
+    try:
+        with correlation_id("health-cid-7"):
+            report = run({f"svc{i}": f"{recorder.url}/health/{i}" for i in range(6)}, timeout=5)
+    finally:
+        recorder.stop()
+    assert report.ok
+    seen = recorder.headers_seen()
+    assert len(seen) == 6
+    assert [h.get("x-correlation-id") for h in seen] == ["health-cid-7"] * 6
+
+
+@RUNNERS
+def test_a_dripping_server_is_cut_off_at_the_timeout(run: Callable[..., StackHealthReport]) -> None:
+    # httpx times each read, not the request: a byte every 0.2 s never trips a 0.5 s
+    # read timeout. The runner's own watch (timeout + grace) reports it as a timeout.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"x")
+                stop.wait(0.2)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    begin = time.monotonic()
+    try:
+        report = run(
+            [ServiceCheck.http("drip", f"http://127.0.0.1:{listener.getsockname()[1]}/")],
+            timeout=0.5,
+        )
+    finally:
+        stop.set()
+        listener.close()
+    assert (report["drip"].healthy, report["drip"].status) == (False, "timeout")
+    assert time.monotonic() - begin < 3
