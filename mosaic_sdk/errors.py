@@ -49,6 +49,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from mosaic_sdk._core._redact import redact_text, sanitize_url
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -93,20 +95,16 @@ def _shown_url(url: str) -> str:
     # The URL an error carries: no userinfo, no query string (tokens travel in both).
     if not isinstance(url, str) or not url:
         return url
-    try:
-        from mosaic_sdk.observability._redact import sanitize_url
-    except ImportError:  # pragma: no cover - only during partial installs
-        return url.split("?", 1)[0]
     return sanitize_url(url).split("?", 1)[0].split("#", 1)[0]
 
 
 def _redact(text: str) -> str:
-    # Imported lazily: the redaction registry lives with the logging code, and the
-    # error module must stay importable on its own.
-    try:
-        from mosaic_sdk.observability._redact import redact_text
-    except ImportError:  # pragma: no cover - only during partial installs
-        return text
+    if not isinstance(text, str):
+        raise InvalidValueError(
+            type(text).__name__,
+            "is the wrong type for redact_text()",
+            "pass str(value), or redact_mapping() for a dict",
+        )
     return redact_text(text)
 
 

@@ -6,7 +6,6 @@ Every registry and provider client sends through :class:`HTTPClient` or
 """
 
 from mosaic_sdk._http._client import (
-    CORRELATION_HEADER,
     AsyncHTTPClient,
     HTTPClient,
     HTTPResponse,
@@ -24,7 +23,6 @@ from mosaic_sdk._http._retry import (
 )
 
 __all__ = [
-    "CORRELATION_HEADER",
     "DEFAULT_RETRY_STATUSES",
     "IDEMPOTENT_METHODS",
     "AsyncHTTPClient",

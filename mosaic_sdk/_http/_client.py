@@ -24,6 +24,13 @@ from typing import Any
 import attrs
 import httpx
 
+from mosaic_sdk._core._context import CORRELATION_ID_HEADER, get_correlation_id
+from mosaic_sdk._core._redact import (
+    is_secret_key,
+    register_secret,
+    register_url_secrets,
+    sanitize_url,
+)
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import RetryPolicy, parse_retry_after
 from mosaic_sdk._version import __version__
@@ -37,16 +44,8 @@ from mosaic_sdk.errors import (
     RateLimitError,
     status_error_class,
 )
-from mosaic_sdk.observability._context import get_correlation_id
-from mosaic_sdk.observability._redact import (
-    is_secret_key,
-    register_secret,
-    register_url_secrets,
-    sanitize_url,
-)
 
 __all__ = [
-    "CORRELATION_HEADER",
     "AsyncHTTPClient",
     "HTTPClient",
     "HTTPResponse",
@@ -55,7 +54,6 @@ __all__ = [
 
 logger = logging.getLogger("mosaic_sdk.http")
 
-CORRELATION_HEADER = "X-Correlation-ID"
 USER_AGENT = f"mosaic_sdk/{__version__}"
 DEFAULT_TIMEOUT = 30.0
 
@@ -353,7 +351,7 @@ class _BaseHTTPClient:
         merged = dict(self._headers)
         cid = get_correlation_id()
         if cid:
-            merged[CORRELATION_HEADER] = cid
+            merged[CORRELATION_ID_HEADER] = cid
         if headers:
             merged.update(headers)
         return merged

@@ -6,8 +6,8 @@ given (a URL, empty text, not text), never the value itself.
 
 from __future__ import annotations
 
+from mosaic_sdk._core._redact import register_secret
 from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.observability._redact import register_secret
 
 __all__ = ["check_credential"]
 

@@ -22,6 +22,7 @@
 
 from typing import TYPE_CHECKING, Any
 
+from mosaic_sdk._core._redact import MASK, register_secret, registered_secrets
 from mosaic_sdk.observability._context import (
     CORRELATION_ID_HEADER,
     correlation_id,
@@ -29,12 +30,9 @@ from mosaic_sdk.observability._context import (
     new_correlation_id,
 )
 from mosaic_sdk.observability._redact import (
-    MASK,
     is_secret_key,
     redact_mapping,
     redact_text,
-    register_secret,
-    registered_secrets,
     sanitize_url,
 )
 
@@ -90,9 +88,8 @@ if TYPE_CHECKING:
     )
     from mosaic_sdk.observability._sync.health import check_stack_health
 
-# Loaded on first use: the clients import the HTTP core, which itself imports this
-# package, and the rest is not needed to redact or to carry a correlation id - the two
-# things every other module imports from here.
+# Loaded on first use: the clients import the HTTP core, and the rest is not needed to
+# redact or to carry a correlation id (whose machinery lives in mosaic_sdk._core).
 _LAZY: dict[str, str] = {
     "CorrelationIdFilter": "mosaic_sdk.observability._logging",
     "JSONFormatter": "mosaic_sdk.observability._logging",

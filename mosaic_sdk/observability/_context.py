@@ -1,25 +1,30 @@
-"""The correlation id of the current unit of work, held in a context variable.
+"""The public, validating :class:`correlation_id` over the context of
+:mod:`mosaic_sdk._core._context`.
 
-Every JSON log line carries it and every SDK HTTP client sends it as the
-``X-Correlation-ID`` header (the HTTP core reads :func:`get_correlation_id`). A
-:class:`contextvars.ContextVar` is used rather than a thread-local so the id follows
-``asyncio`` tasks: each task started inside a ``with correlation_id(...)`` block keeps
-the id it was created with, and concurrent tasks never see each other's id.
-
-This module imports nothing beyond the standard library, so the HTTP core can import
-it without pulling in the logging setup.
+The context variable, :func:`get_correlation_id`, :func:`new_correlation_id` and
+:data:`CORRELATION_ID_HEADER` live in the leaf layer (the HTTP core and the errors read
+them there); this module adds the context manager and decorator that check an id given
+by a caller and raise :class:`~mosaic_sdk.errors.InvalidValueError` for a bad one.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import re
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from collections.abc import Callable
+from contextvars import Token
 from typing import Any, TypeVar, cast
+
+from mosaic_sdk._core._context import (
+    CORRELATION_ID_HEADER,
+    correlation_scope,
+    get_correlation_id,
+    is_valid_correlation_id,
+    new_correlation_id,
+    reset_correlation_id,
+    set_correlation_id,
+)
+from mosaic_sdk.errors import InvalidValueError
 
 __all__ = [
     "CORRELATION_ID_HEADER",
@@ -28,32 +33,11 @@ __all__ = [
     "new_correlation_id",
 ]
 
-#: Name of the HTTP header the SDK clients send the current id in.
-CORRELATION_ID_HEADER = "X-Correlation-ID"
-
-_current: ContextVar[str | None] = ContextVar("mosaic_correlation_id", default=None)
-
-# Header-safe: visible ASCII without separators that would break a header or a log line.
-_VALID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+=@-]{0,127}")
-
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def new_correlation_id() -> str:
-    """Return a fresh random correlation id (32 lowercase hex characters)."""
-    return uuid.uuid4().hex
-
-
-def get_correlation_id() -> str | None:
-    """Return the correlation id of the current context, or ``None`` outside any."""
-    return _current.get()
-
-
 def _checked(value: str) -> str:
-    if not isinstance(value, str) or _VALID.fullmatch(value) is None:
-        # Imported lazily so this module stays stdlib-only at import time.
-        from mosaic_sdk.errors import InvalidValueError
-
+    if not is_valid_correlation_id(value):
         raise InvalidValueError(
             value,
             "is not a valid correlation id (1-128 characters: letters, digits and ._:/+=@-, "
@@ -100,18 +84,18 @@ class correlation_id:
 
     def _resolve(self) -> str:
         if self._inherit:
-            current = _current.get()
+            current = get_correlation_id()
             if current is not None:
                 return current
         return self._value if self._value is not None else new_correlation_id()
 
     def __enter__(self) -> str:
         value = self._resolve()
-        self._tokens.append(_current.set(value))
+        self._tokens.append(set_correlation_id(value))
         return value
 
     def __exit__(self, *exc_info: object) -> None:
-        _current.reset(self._tokens.pop())
+        reset_correlation_id(self._tokens.pop())
 
     def __call__(self, func: _F) -> _F:
         """Decorate ``func`` so that each call runs under a correlation id."""
@@ -119,26 +103,17 @@ class correlation_id:
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with _scope(self._resolve()):
+                with correlation_scope(self._resolve()):
                     return await func(*args, **kwargs)
 
             return cast(_F, async_wrapper)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _scope(self._resolve()):
+            with correlation_scope(self._resolve()):
                 return func(*args, **kwargs)
 
         return cast(_F, wrapper)
 
     def __repr__(self) -> str:
         return f"correlation_id({self._value!r}, inherit={self._inherit})"
-
-
-@contextmanager
-def _scope(value: str) -> Iterator[None]:
-    token = _current.set(value)
-    try:
-        yield
-    finally:
-        _current.reset(token)

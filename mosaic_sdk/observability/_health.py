@@ -36,9 +36,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from mosaic_sdk._core._redact import redact_text, sanitize_url
 from mosaic_sdk._render import FieldsRepr, JSONResult, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
-from mosaic_sdk.observability._redact import redact_text, sanitize_url
 
 __all__ = [
     "ServiceCheck",

@@ -21,8 +21,8 @@ import time
 from collections.abc import Mapping
 from typing import TextIO
 
-from mosaic_sdk.observability._context import get_correlation_id
-from mosaic_sdk.observability._redact import MASK, is_secret_key, learn_secrets, redact_text
+from mosaic_sdk._core._context import get_correlation_id
+from mosaic_sdk._core._redact import MASK, is_secret_key, learn_secrets, redact_text
 
 __all__ = [
     "CorrelationIdFilter",

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._redact import register_secret, sanitize_url
 from mosaic_sdk._http import HTTPResponse
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import APIResponseValidationError, ConfigurationError, InvalidValueError
@@ -46,7 +47,6 @@ from mosaic_sdk.observability._promql import (
     MetricReading,
     PromQL,
 )
-from mosaic_sdk.observability._redact import register_secret, sanitize_url
 
 __all__ = [
     "QueryResult",

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
+from mosaic_sdk._core._redact import register_secret
 from mosaic_sdk._render import FieldsRepr
-from mosaic_sdk.observability._redact import register_secret
 
 __all__ = [
     "Challenge",

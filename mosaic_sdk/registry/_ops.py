@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import attrs
 
+from mosaic_sdk._core._redact import register_url_secrets, sanitize_url, userinfo_length
 from mosaic_sdk._http import HTTPResponse
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -37,7 +38,6 @@ from mosaic_sdk.errors import (
     NotFoundError,
     UnsupportedOperationError,
 )
-from mosaic_sdk.observability._redact import register_url_secrets, sanitize_url, userinfo_length
 from mosaic_sdk.registry._auth import Credentials
 from mosaic_sdk.registry._models import (
     ACCEPT_MANIFEST_TYPES,

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from mosaic_sdk._core._redact import is_secret_key, sanitize_url
 from mosaic_sdk._http import HTTPResponse
 from mosaic_sdk.errors import APIResponseValidationError, AuthenticationError
-from mosaic_sdk.observability._redact import is_secret_key, sanitize_url
 from mosaic_sdk.registry._auth import (
     Challenge,
     Credentials,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._redact import redact_text, sanitize_url
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RetryPolicy
 from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIError, ConfigurationError, InvalidValueError, MosaicError
@@ -31,7 +32,6 @@ from mosaic_sdk.observability._promql import (
     MetricsSource,
     PromQL,
 )
-from mosaic_sdk.observability._redact import redact_text, sanitize_url
 from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdict
 from mosaic_sdk.values import Digest
 

@@ -33,10 +33,10 @@ from pathlib import Path
 
 import attrs
 
+from mosaic_sdk._core._redact import redact_text
 from mosaic_sdk._files import atomic_write_text, directory_lock, read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.observability._redact import redact_text
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.standards._scratchpad import SCRATCHPAD_DIR, new_scratchpad
 

@@ -33,9 +33,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._core._redact import redact_text
 from mosaic_sdk._render import FieldsRepr, TextRepr, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
-from mosaic_sdk.observability._redact import redact_text
 from mosaic_sdk.providers._protocol import DeploymentTarget, pinned_digest
 from mosaic_sdk.values import ImageReference
 

@@ -77,7 +77,7 @@ def _check_rule_id(_instance: object, _attribute: object, value: str) -> None:
 def _redact(text: str) -> str:
     # Messages quote the offending text (a CMD line, an image); a token written there
     # must not travel on into logs, JSON or SARIF uploads.
-    from mosaic_sdk.observability._redact import redact_text
+    from mosaic_sdk._core._redact import redact_text
 
     return redact_text(text)
 

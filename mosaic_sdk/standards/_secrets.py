@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mosaic_sdk.observability._redact import is_secret_key
+from mosaic_sdk._core._redact import is_secret_key
 
 __all__ = ["has_secret_shape", "is_hardcoded_secret", "is_secret_name", "is_secret_path"]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._redact import MASK
 from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape
-from mosaic_sdk.observability._redact import MASK
 from mosaic_sdk.values import VaultPath
 
 __all__ = [

@@ -23,6 +23,7 @@ import hvac
 import hvac.exceptions
 import requests
 
+from mosaic_sdk._core._redact import register_secret
 from mosaic_sdk._http import RetryPolicy
 from mosaic_sdk.errors import (
     ConfigurationError,
@@ -34,7 +35,6 @@ from mosaic_sdk.errors import (
     VaultPermissionError,
     VaultTokenError,
 )
-from mosaic_sdk.observability._redact import register_secret
 from mosaic_sdk.values import Environment, VaultPath, validate_fields
 from mosaic_sdk.vault._errors import (
     enable_command,

@@ -40,8 +40,8 @@ import requests.adapters
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from mosaic_sdk._core._context import CORRELATION_ID_HEADER, get_correlation_id
 from mosaic_sdk._http import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
-from mosaic_sdk.observability._context import CORRELATION_ID_HEADER, get_correlation_id
 
 __all__ = [
     "RETRY_STATUSES_EXTRA",

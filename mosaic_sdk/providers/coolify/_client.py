@@ -46,6 +46,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 import semver
 
+from mosaic_sdk._core._redact import register_secret, sanitize_url
 from mosaic_sdk._http import (
     AsyncHTTPClient,
     HTTPClient,
@@ -66,7 +67,6 @@ from mosaic_sdk.errors import (
     UnsupportedOperationError,
     status_error_class,
 )
-from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers._flow import Call, Flow, Sleep, arun_flow, run_flow, single
 from mosaic_sdk.providers._protocol import pinned_digest
 from mosaic_sdk.providers.coolify._compose import (

@@ -611,7 +611,7 @@ class CoolifyDeployment(FieldsRepr):
 
     def last_log_lines(self, count: int = 10) -> list[str]:
         """The last ``count`` visible log lines (debug-only lines skipped), redacted."""
-        from mosaic_sdk.observability._redact import redact_text
+        from mosaic_sdk._core._redact import redact_text
 
         lines = [e.output.strip() for e in self.logs or () if not e.hidden and e.output.strip()]
         return [redact_text(line) for line in lines[-count:]]

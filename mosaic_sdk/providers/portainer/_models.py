@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._redact import is_secret_key, register_secret
 from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
-from mosaic_sdk.observability._redact import is_secret_key, register_secret
 from mosaic_sdk.values import Digest
 
 __all__ = [

@@ -43,6 +43,7 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 
+from mosaic_sdk._core._redact import register_secret, sanitize_url
 from mosaic_sdk._http import HTTPResponse, check_base_url, check_credential
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -52,7 +53,6 @@ from mosaic_sdk.errors import (
     ServerError,
     UnsupportedOperationError,
 )
-from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers.portainer._models import (
     COMPOSE_PROJECT_LABEL,
     PortainerContainer,

@@ -16,9 +16,9 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._redact import register_secret
 from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import APIResponseValidationError, InvalidValueError
-from mosaic_sdk.observability._redact import register_secret
 
 __all__ = [
     "PROTECTION_BYPASS_HEADER",

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import attrs
 
+from mosaic_sdk._core._redact import register_secret, sanitize_url
 from mosaic_sdk._http import (
     HTTPResponse,
     RetryPolicy,
@@ -35,7 +36,6 @@ from mosaic_sdk.errors import (
     InvalidValueError,
     status_error_class,
 )
-from mosaic_sdk.observability._redact import register_secret, sanitize_url
 from mosaic_sdk.providers.vercel._models import (
     AliasAssignment,
     AliasJobStatus,

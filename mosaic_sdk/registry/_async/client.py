@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._redact import sanitize_url
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RateLimit, RetryPolicy
-from mosaic_sdk.observability._redact import sanitize_url
 from mosaic_sdk.registry import _ops as ops
 from mosaic_sdk.registry._auth import Challenge
 from mosaic_sdk.registry._models import Manifest, TagList, sha256_digest

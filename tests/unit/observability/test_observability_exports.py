@@ -34,8 +34,9 @@ def test_top_level_exports() -> None:
 
 
 def test_http_core_reads_the_same_correlation_id() -> None:
+    from mosaic_sdk._core import _context
     from mosaic_sdk._http import _client
-    from mosaic_sdk.observability import _context
 
     assert _client.get_correlation_id is _context.get_correlation_id
-    assert _client.CORRELATION_HEADER == _context.CORRELATION_ID_HEADER
+    assert _client.CORRELATION_ID_HEADER is _context.CORRELATION_ID_HEADER
+    assert mosaic_sdk.observability.CORRELATION_ID_HEADER is _context.CORRELATION_ID_HEADER
