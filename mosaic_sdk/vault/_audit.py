@@ -24,6 +24,7 @@ from mosaic_sdk.values import (
     validate_field_name,
 )
 from mosaic_sdk.vault._errors import is_no_route, map_vault_error, mount_not_found
+from mosaic_sdk.vault._fields import register_values
 from mosaic_sdk.vault._models import AuditFinding, AuditReport
 
 if TYPE_CHECKING:
@@ -244,8 +245,6 @@ def _read_raw(
 
 def audit_mount(store: SecretStore, mount: str, *, read_values: bool = True) -> AuditReport:
     """Audit ``mount`` through ``store``; see :meth:`SecretStore.audit`."""
-    from mosaic_sdk.vault._store import register_values
-
     kv_version = store.kv_version(mount)
     kv = store.client.secrets.kv
     api = kv.v2 if kv_version == 2 else kv.v1

@@ -44,6 +44,7 @@ from mosaic_sdk.vault._errors import (
     mount_not_found,
     token_invalid,
 )
+from mosaic_sdk.vault._fields import IDENTIFIER_FIELDS, register_values
 from mosaic_sdk.vault._models import (
     AuditReport,
     Secret,
@@ -57,29 +58,8 @@ __all__ = ["IDENTIFIER_FIELDS", "SecretStore"]
 
 logger = logging.getLogger("mosaic_sdk.vault")
 
-#: Standard fields that identify rather than authenticate. Their values are masked in
-#: reprs like every value, but not registered with the redactor: a username such as
-#: ``postgres`` would otherwise be masked in every path and message that names the
-#: service. A ``url`` registers only the password and query it carries, if any.
-IDENTIFIER_FIELDS: frozenset[str] = frozenset({"username", "host", "port", "client_id", "url"})
-
-
 # The HTTP core's defaults: 2 retries, 0.5 s initial backoff doubling to 8 s, jitter.
 _DEFAULT_RETRY: Final = RetryPolicy()
-
-
-def register_values(data: Mapping[str, str]) -> None:
-    """Register the secret values of ``data`` with the redactor (see IDENTIFIER_FIELDS)."""
-    for field, value in data.items():
-        if field not in IDENTIFIER_FIELDS:
-            register_secret(value)
-        elif field == "url":
-            parts = urllib.parse.urlsplit(value)
-            if parts.password:
-                register_secret(parts.password)
-                register_secret(urllib.parse.unquote(parts.password))
-            for _, query_value in urllib.parse.parse_qsl(parts.query):
-                register_secret(query_value)
 
 
 def _check_values(path: VaultPath, data: Mapping[str, object]) -> dict[str, str]:
