@@ -36,16 +36,20 @@ Example:
     0
 """
 
+from typing import TYPE_CHECKING, Any
+
 from mosaic_sdk.cli._app import build_parser, main
-from mosaic_sdk.cli._common import (
+from mosaic_sdk.cli._text import (
     EXIT_ERROR,
     EXIT_FAILURE,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    exit_code_for,
 )
+
+if TYPE_CHECKING:
+    from mosaic_sdk.cli._common import exit_code_for
 
 __all__ = [
     "EXIT_ERROR",
@@ -58,3 +62,13 @@ __all__ = [
     "exit_code_for",
     "main",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # exit_code_for needs the error tree; loaded on first use so that `mosaic --version`
+    # imports nothing but the parser.
+    if name == "exit_code_for":
+        from mosaic_sdk.cli._common import exit_code_for
+
+        return exit_code_for
+    raise AttributeError(f"module 'mosaic_sdk.cli' has no attribute {name!r}")

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
+import importlib
 import os
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk._version import __version__
-from mosaic_sdk.cli import _images, _release, _standards, _vault
-from mosaic_sdk.cli._common import (
+from mosaic_sdk.cli._text import (
+    COMMANDS,
     EXIT_CODES_HELP,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
-    Console,
-    Handler,
-    UsageError,
     _Formatter,
-    exit_code_for,
-    refuse_credentials_in_urls,
 )
-from mosaic_sdk.errors import MosaicError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mosaic_sdk.cli._common import Handler
+    from mosaic_sdk.errors import MosaicError
 
 __all__ = ["build_parser", "main"]
 
@@ -45,8 +45,7 @@ examples:
   mosaic COMMAND --help                         # each command's options and examples"""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole ``mosaic`` argument parser (exposed for documentation and tests)."""
+def _top_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[Any]]:
     parser = argparse.ArgumentParser(
         prog="mosaic",
         description=_DESCRIPTION,
@@ -74,16 +73,63 @@ def build_parser() -> argparse.ArgumentParser:
         "$MOSAIC_CORRELATION_ID, else a fresh one)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _vault.register(subparsers)
-    _images.register(subparsers)
-    _release.register(subparsers)
-    _standards.register(subparsers)
+    return parser, subparsers
+
+
+def _register(subparsers: argparse._SubParsersAction[Any], module: str) -> None:
+    importlib.import_module(f"mosaic_sdk.cli.{module}").register(subparsers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole ``mosaic`` argument parser (exposed for documentation and tests).
+
+    It imports every command's module; :func:`main` builds only the part the command
+    line asks for.
+    """
+    parser, subparsers = _top_parser()
+    for module in dict.fromkeys(module for module, _ in COMMANDS.values()):
+        _register(subparsers, module)
+    return parser
+
+
+#: Options of the top-level parser that take a value (``--log-format json``).
+_VALUED = ("--log-format", "--correlation-id")
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, found the way argparse would, or None."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            return argv[index + 1] if index + 1 < len(argv) else None
+        if word in _VALUED:
+            index += 2
+            continue
+        if not word.startswith("-") or word == "-":
+            return word
+        index += 1
+    return None
+
+
+def _parser_for_argv(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the top level with the named command's module only, or
+    (``--help``, ``--version``, no or an unknown command) one line per command."""
+    parser, subparsers = _top_parser()
+    command = _command_of(argv)
+    if command in COMMANDS:
+        _register(subparsers, COMMANDS[command][0])
+        return parser
+    for name, (_, summary) in COMMANDS.items():
+        subparsers.add_parser(name, help=summary, add_help=False)
     return parser
 
 
 @contextlib.contextmanager
 def _logging(verbosity: int, fmt: str, stream: object) -> Iterator[None]:
     """Route the SDK's log records to stderr, redacted, for the duration of a command."""
+    import logging
+
     from mosaic_sdk.observability import configure_logging
 
     logger = logging.getLogger("mosaic_sdk")
@@ -125,14 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns the exit code (see :mod:`mosaic_sdk.cli`) instead of exiting, so tests and
     other programs can call it; the console script passes it to :func:`sys.exit`.
     """
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser_for_argv(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error argparse printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from mosaic_sdk.cli._common import Console, UsageError
+    from mosaic_sdk.errors import MosaicError
+
     console = Console(json=bool(getattr(args, "json", False)), out=sys.stdout, err=sys.stderr)
     handler: Handler = args.handler
     try:
+        from mosaic_sdk.cli._common import refuse_credentials_in_urls
         from mosaic_sdk.observability import correlation_id
 
         cid = args.correlation_id or os.environ.get("MOSAIC_CORRELATION_ID") or None
@@ -144,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error("UsageError", str(exc), EXIT_USAGE)
         return EXIT_USAGE
     except MosaicError as exc:
+        from mosaic_sdk.cli._common import exit_code_for
+
         exc = _missing_credentials(exc, args)
         code = exit_code_for(exc)
         console.error(type(exc).__name__, str(exc), code)
@@ -153,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:
         if args.verbose:
+            import traceback
+
             traceback.print_exc(file=console.err)
         message = (
             f"internal error: {type(exc).__name__}: {exc}; this is a bug in mosaic_sdk, "

@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,6 +17,16 @@ from typing import Any, TextIO
 import attrs
 
 from mosaic_sdk._render import to_jsonable
+from mosaic_sdk.cli._text import (
+    EXIT_CODES_HELP,
+    EXIT_ERROR,
+    EXIT_FAILURE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    _Formatter,
+)
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
@@ -52,33 +61,6 @@ __all__ = [
     "wants_progress",
     "write_output_file",
 ]
-
-#: Success: the command did what it was asked and the result is good.
-EXIT_OK = 0
-#: The command ran, and the answer is "no": lint findings at or above ``--fail-on``, a
-#: failed validation, an unhealthy service, a refused promotion, a failed rollback.
-EXIT_FAILURE = 1
-#: Bad input or usage: an unknown option, a malformed tag/path/digest, a missing
-#: credential or setting. Nothing was changed.
-EXIT_USAGE = 2
-#: The command could not finish: a registry, Vault or provider was unreachable or
-#: answered with an error (authentication, not found, server error).
-EXIT_ERROR = 3
-#: An unexpected internal error (a bug in mosaic_sdk); the traceback goes to stderr
-#: with ``-v``.
-EXIT_INTERNAL = 4
-#: Interrupted with Ctrl-C.
-EXIT_INTERRUPTED = 130
-
-EXIT_CODES_HELP = """\
-exit codes:
-  0    success
-  1    the command ran and the answer is no (findings, failed validation, unhealthy,
-       refused promotion, failed rollback)
-  2    bad input or usage (malformed value, unknown option, missing credential); nothing changed
-  3    a registry, Vault or provider failed or could not be reached
-  4    internal error (a bug: please report it with the output of -v)
-  130  interrupted"""
 
 
 class UsageError(Exception):
@@ -162,31 +144,6 @@ def _redacted(value: Any) -> Any:
 #: A subcommand handler: reads the parsed arguments, writes to the console, returns
 #: the exit code.
 Handler = Callable[[argparse.Namespace, Console], int]
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Wraps prose lines of descriptions and epilogs to the width; keeps indented lines
-    (examples, tables) exactly as written."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=32, width=100)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        lines: list[str] = []
-        for line in text.splitlines():
-            if not line.strip() or line.startswith(" "):
-                lines.append(indent + line if line.strip() else "")
-            else:
-                lines.extend(
-                    textwrap.wrap(
-                        line,
-                        width,
-                        initial_indent=indent,
-                        subsequent_indent=indent,
-                        break_on_hyphens=False,
-                    )
-                )
-        return "\n".join(lines)
 
 
 def command_parser(
