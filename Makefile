@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(PY) scripts/gen_sync.py --check
 	$(VENV)/bin/ruff check mosaic_sdk tests benchmarks examples scripts
 	$(VENV)/bin/ruff format --check mosaic_sdk tests benchmarks examples scripts
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict mosaic_sdk
