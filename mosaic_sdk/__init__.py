@@ -106,6 +106,7 @@ if TYPE_CHECKING:
         sanitize_url,
     )
     from mosaic_sdk.providers import (
+        AsyncComposeFileTarget,
         AsyncDeploymentTarget,
         AsyncTrafficSplitter,
         ComposeFileTarget,
@@ -478,6 +479,7 @@ _LAZY: dict[str, str] = {
     "StackHealthReport": "mosaic_sdk.observability",
     "TextFormatter": "mosaic_sdk.observability",
     "WindowResult": "mosaic_sdk.observability",
+    "AsyncComposeFileTarget": "mosaic_sdk.providers",
     "AsyncDeploymentTarget": "mosaic_sdk.providers",
     "AsyncTrafficSplitter": "mosaic_sdk.providers",
     "ComposeFileTarget": "mosaic_sdk.providers",
@@ -713,6 +715,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncComposeFileTarget",
     "AsyncCoolifyClient",
     "AsyncCoolifyDeploymentTarget",
     "AsyncDeploymentTarget",

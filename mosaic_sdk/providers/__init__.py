@@ -18,9 +18,14 @@ from mosaic_sdk.providers._protocol import (
     pinned_digest,
     validate_traffic_weights,
 )
-from mosaic_sdk.providers.compose_target import ComposeFileTarget, HistoryEntry
+from mosaic_sdk.providers.compose_target import (
+    AsyncComposeFileTarget,
+    ComposeFileTarget,
+    HistoryEntry,
+)
 
 __all__ = [
+    "AsyncComposeFileTarget",
     "AsyncDeploymentTarget",
     "AsyncTrafficSplitter",
     "ComposeFileTarget",

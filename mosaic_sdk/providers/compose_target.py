@@ -39,7 +39,8 @@ from typing import Any, Literal
 
 import attrs
 
-from mosaic_sdk._files import atomic_write_text
+from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._files import atomic_write_text, read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.providers._protocol import (
@@ -52,12 +53,20 @@ from mosaic_sdk.providers._protocol import (
 )
 from mosaic_sdk.values import Digest, ImageReference
 
-__all__ = ["HISTORY_SUFFIX", "VERSION_LABEL", "ComposeFileTarget", "HistoryEntry"]
+__all__ = [
+    "HISTORY_SUFFIX",
+    "VERSION_LABEL",
+    "AsyncComposeFileTarget",
+    "ComposeFileTarget",
+    "HistoryEntry",
+]
 
 #: Suffix of the history sidecar written next to the target file.
 HISTORY_SUFFIX = ".mosaic-history.json"
 #: OCI label holding the release version.
 VERSION_LABEL = "org.opencontainers.image.version"
+#: The largest deployment file read (larger ones are refused, not truncated).
+MAX_FILE_BYTES = 8 * 1024 * 1024
 #: Kubernetes recommended label holding the version.
 K8S_VERSION_LABEL = "app.kubernetes.io/version"
 
@@ -369,17 +378,19 @@ class ComposeFileTarget:
         return entries[-1] if entries else None
 
     def _read(self) -> str:
+        # Capped and regular files only: a FIFO named compose.yaml would block a plain
+        # open() forever, a link to /dev/zero would fill memory.
         try:
-            with open(self.path, encoding="utf-8", newline="") as handle:
-                return handle.read()
+            return read_text_capped(self.path, max_bytes=MAX_FILE_BYTES, what="deployment file")
         except FileNotFoundError as exc:
             raise ConfigurationError(
                 f"deployment file {str(self.path)!r} does not exist; "
                 "create it or pass the path of an existing compose/Kubernetes file"
             ) from exc
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, InvalidValueError) as exc:
+            reason = exc.message if isinstance(exc, InvalidValueError) else str(exc)
             raise ConfigurationError(
-                f"cannot read deployment file {str(self.path)!r} ({exc}); "
+                f"cannot read deployment file {str(self.path)!r} ({reason}); "
                 "check the path and that it is UTF-8 text"
             ) from exc
 
@@ -595,6 +606,95 @@ class ComposeFileTarget:
             "entries": {key: [e.to_dict() for e in value] for key, value in history.items()},
         }
         atomic_write_text(self.history_path, json.dumps(document, indent=2) + "\n")
+
+
+class AsyncComposeFileTarget:
+    """:class:`ComposeFileTarget` for asyncio code: an
+    :class:`~mosaic_sdk.providers.AsyncDeploymentTarget` with the same arguments,
+    methods and results, awaited.
+
+    The file work stays blocking (a few system calls): each method runs the blocking
+    :class:`ComposeFileTarget` method in a worker thread with the caller's
+    :mod:`contextvars`, so the event loop is never stalled.
+
+    Cancellation: cancelling the awaiting task stops the wait, not the file work. A
+    thread cannot be interrupted, so a ``deploy`` that has started runs to its end and
+    its result is dropped. Its writes are atomic (temporary file, fsync,
+    ``os.replace``): the file is either as before or pinned, never half-written, and
+    the history entry follows the file write. A cancelled deploy may thus have landed;
+    read :meth:`running` back when it matters.
+
+    Args:
+        path: as for :class:`ComposeFileTarget`.
+        service: as for :class:`ComposeFileTarget`.
+        container: as for :class:`ComposeFileTarget`.
+        kind: as for :class:`ComposeFileTarget`.
+        name: as for :class:`ComposeFileTarget`.
+        clock: as for :class:`ComposeFileTarget`.
+
+    Example:
+        >>> target = AsyncComposeFileTarget("deploy/compose.yaml", "web")  # doctest: +SKIP
+        >>> await target.deploy(ImageReference.parse("ghcr.io/acme/web@sha256:" + "a" * 64))
+        ... # doctest: +SKIP
+    """
+
+    supports_traffic_split: bool = False
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        service: str,
+        *,
+        container: str | None = None,
+        kind: FileKind = "auto",
+        name: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        #: The blocking target every call runs in a worker thread.
+        self.sync = ComposeFileTarget(
+            path, service, container=container, kind=kind, name=name, clock=clock
+        )
+        self.name = self.sync.name
+        self.path = self.sync.path
+        self.service = self.sync.service
+        self.container = self.sync.container
+        self.kind: FileKind = self.sync.kind
+
+    def __repr__(self) -> str:
+        return f"AsyncComposeFileTarget(path={str(self.path)!r}, service={self.service!r})"
+
+    @property
+    def history_path(self) -> Path:
+        """The JSON sidecar holding the deploy history."""
+        return self.sync.history_path
+
+    async def deploy(self, image: ImageReference, *, version: str | None = None) -> Deployment:
+        """See :meth:`ComposeFileTarget.deploy`; the write is atomic (see the class)."""
+        return await arun_blocking(self.sync.deploy, image, version=version)
+
+    async def running(self) -> RunningRelease:
+        """See :meth:`ComposeFileTarget.running`."""
+        return await arun_blocking(self.sync.running)
+
+    async def status(self) -> TargetStatus:
+        """See :meth:`ComposeFileTarget.status`."""
+        return await arun_blocking(self.sync.status)
+
+    async def render(self, image: ImageReference, *, version: str | None = None) -> str:
+        """See :meth:`ComposeFileTarget.render` (reads the file, writes nothing)."""
+        return await arun_blocking(self.sync.render, image, version=version)
+
+    def render_text(self, text: str, image: ImageReference, *, version: str | None = None) -> str:
+        """See :meth:`ComposeFileTarget.render_text`: no I/O, so not awaited."""
+        return self.sync.render_text(text, image, version=version)
+
+    async def history(self) -> list[HistoryEntry]:
+        """See :meth:`ComposeFileTarget.history`."""
+        return await arun_blocking(self.sync.history)
+
+    async def previous(self) -> RunningRelease | None:
+        """See :meth:`ComposeFileTarget.previous`."""
+        return await arun_blocking(self.sync.previous)
 
 
 def _as_list(value: Any, path: Path) -> Iterator[Mapping[str, Any]]:
