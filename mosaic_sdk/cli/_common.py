@@ -130,7 +130,7 @@ class Console:
 def _redacted(value: Any) -> Any:
     # Known secrets and URL credentials, in string leaves only: keys stay, and so do
     # "secret: ..." words, which in this output name things (mounts, paths).
-    from mosaic_sdk.observability._redact import redact_secrets_and_urls
+    from mosaic_sdk._core._redact import redact_secrets_and_urls
 
     if isinstance(value, str):
         return redact_secrets_and_urls(value)
@@ -198,7 +198,7 @@ def refuse_credentials_in_urls(args: argparse.Namespace) -> None:
         ConfigurationError: naming the option, the URL without its credentials, and
             where the credentials go instead (exit code 2).
     """
-    from mosaic_sdk.observability._redact import (
+    from mosaic_sdk._core._redact import (
         register_url_secrets,
         sanitize_url,
         url_has_credentials,

@@ -12,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mosaic_sdk._core import _redact
-
-# Re-exported for mosaic_sdk.cli._common, which still imports them from here.
-# TODO(#15): cli imports them from mosaic_sdk._core._redact (core, once cli/_common is free).
-from mosaic_sdk._core._redact import register_url_secrets, url_has_credentials
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = [
@@ -24,9 +20,7 @@ __all__ = [
     "redact_mapping",
     "redact_secrets_and_urls",
     "redact_text",
-    "register_url_secrets",
     "sanitize_url",
-    "url_has_credentials",
 ]
 
 
