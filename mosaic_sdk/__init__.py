@@ -8,11 +8,16 @@ Python does, and a script pays only for what it touches.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk._version import __version__
 
+# typing is not imported at run time: `mosaic --version` starts without it (mypy
+# reads any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from mosaic_sdk._http import (
         RateLimit,
         RetryPolicy,

@@ -36,7 +36,7 @@ Example:
     0
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
 from mosaic_sdk.cli._app import build_parser, main
 from mosaic_sdk.cli._text import (
@@ -48,7 +48,13 @@ from mosaic_sdk.cli._text import (
     EXIT_USAGE,
 )
 
+# typing is not imported at run time: `mosaic --version` starts without it (mypy
+# reads any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from mosaic_sdk.cli._common import exit_code_for
 
 __all__ = [

@@ -8,7 +8,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk._version import __version__
 from mosaic_sdk.cli._text import (
@@ -20,8 +19,13 @@ from mosaic_sdk.cli._text import (
     _Formatter,
 )
 
+# typing is not imported at run time: `mosaic --version` starts without it (mypy
+# reads any name TYPE_CHECKING as true).
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import Any
 
     from mosaic_sdk.cli._common import Handler
     from mosaic_sdk.errors import MosaicError
