@@ -361,6 +361,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.vault import (
         ACCESS_LEVELS,
         IDENTIFIER_FIELDS,
+        AsyncSecretStore,
         AuditFinding,
         AuditReport,
         Secret,
@@ -693,6 +694,7 @@ _LAZY: dict[str, str] = {
     "STAGES": "mosaic_sdk.standards",
     "SyntaxProblem": "mosaic_sdk.standards",
     "ACCESS_LEVELS": "mosaic_sdk.vault",
+    "AsyncSecretStore": "mosaic_sdk.vault",
     "AuditFinding": "mosaic_sdk.vault",
     "AuditReport": "mosaic_sdk.vault",
     "IDENTIFIER_FIELDS": "mosaic_sdk.vault",
@@ -731,6 +733,7 @@ __all__ = [
     "AsyncPortainerWebhookClient",
     "AsyncPrometheusClient",
     "AsyncRegistryClient",
+    "AsyncSecretStore",
     "AsyncTrafficSplitter",
     "AsyncVercelClient",
     "AsyncVercelDeploymentTarget",

@@ -5,6 +5,9 @@
   Vault's transient answers and hvac's exceptions mapped into the SDK's error tree.
 * :meth:`SecretStore.audit` -> :class:`AuditReport` - every path and field of a mount
   that breaks the canonical structure, each with its fix.
+* :class:`AsyncSecretStore` - the same methods as coroutines for asyncio code: a thread
+  adapter over :class:`SecretStore` (hvac is synchronous); cancelling the awaiting task
+  does not stop a request in flight, so read back before retrying.
 * :func:`policy_for` - least-privilege HCL policy for one service.
 
 This is the only package that imports hvac; ``import mosaic_sdk`` does not load it.
@@ -23,6 +26,7 @@ from mosaic_sdk.errors import (
     VaultTimeoutError,
     VaultTokenError,
 )
+from mosaic_sdk.vault._async import AsyncSecretStore
 from mosaic_sdk.vault._models import (
     AuditFinding,
     AuditReport,
@@ -36,6 +40,7 @@ from mosaic_sdk.vault._transport import VaultRetry
 
 __all__ = [
     "ACCESS_LEVELS",
+    "AsyncSecretStore",
     "AuditFinding",
     "AuditReport",
     "CheckAndSetError",
