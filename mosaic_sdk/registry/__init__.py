@@ -9,15 +9,16 @@ Protocol.
 * :class:`BlobCache`: a verified, content-addressed folder of image configs that lets
   repeated retention plans skip the config reads.
 * :func:`open_registry` picks one from a URL or path; :func:`copy_image` copies between
-  any two.
+  any two; :func:`as_async_registry` gives the async registry of either kind.
 * :class:`Manifest`, :class:`Descriptor`, :class:`Platform`, :class:`TagList`: frozen
   models; a manifest keeps its exact bytes, so its digest never changes.
 """
 
+from mosaic_sdk.registry._adapters import AsyncOCILayout, as_async_registry
 from mosaic_sdk.registry._async.client import AsyncRegistryClient
 from mosaic_sdk.registry._auth import Challenge, parse_challenge
 from mosaic_sdk.registry._cache import BlobCache, default_cache_directory
-from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
+from mosaic_sdk.registry._layout import OCILayout
 from mosaic_sdk.registry._models import (
     ACCEPT_MANIFEST_TYPES,
     ANNOTATION_CREATED,
@@ -72,6 +73,7 @@ __all__ = [
     "Platform",
     "RegistryClient",
     "TagList",
+    "as_async_registry",
     "copy_image",
     "default_cache_directory",
     "layout_root",

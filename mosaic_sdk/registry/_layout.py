@@ -34,7 +34,6 @@ should it lose that race anyway, its :meth:`~OCILayout.put_manifest` fails with
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -96,7 +95,7 @@ else:
             os.close(fd)
 
 
-__all__ = ["AsyncOCILayout", "OCILayout"]
+__all__ = ["OCILayout"]
 
 _PROVIDER = "oci-layout"
 _LAYOUT_FILE = "oci-layout"
@@ -625,88 +624,3 @@ class OCILayout:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class AsyncOCILayout:
-    """The :class:`~mosaic_sdk.registry.AsyncImageRegistry` twin of :class:`OCILayout`:
-    each call runs the synchronous file operation in a worker thread."""
-
-    def __init__(self, root: str | os.PathLike[str], *, gc_grace: float = DEFAULT_GC_GRACE) -> None:
-        self.sync = OCILayout(root, gc_grace=gc_grace)
-
-    def __repr__(self) -> str:
-        return f"AsyncOCILayout({str(self.sync.root)!r})"
-
-    async def resolve(self, repository: str, reference: str) -> Digest:
-        """See :meth:`OCILayout.resolve`."""
-        return await asyncio.to_thread(self.sync.resolve, repository, reference)
-
-    async def get_manifest(self, repository: str, reference: str) -> Manifest:
-        """See :meth:`OCILayout.get_manifest`."""
-        return await asyncio.to_thread(self.sync.get_manifest, repository, reference)
-
-    async def put_manifest(
-        self,
-        repository: str,
-        reference: str,
-        manifest: Manifest | bytes,
-        media_type: str | None = None,
-    ) -> Digest:
-        """See :meth:`OCILayout.put_manifest`."""
-        return await asyncio.to_thread(
-            self.sync.put_manifest, repository, reference, manifest, media_type
-        )
-
-    async def tag_list(self, repository: str) -> TagList:
-        """See :meth:`OCILayout.tag_list`."""
-        return await asyncio.to_thread(self.sync.tag_list, repository)
-
-    async def list_tags(self, repository: str) -> list[str]:
-        """See :meth:`OCILayout.list_tags`."""
-        return await asyncio.to_thread(self.sync.list_tags, repository)
-
-    async def delete_manifest(self, repository: str, digest: Digest) -> None:
-        """See :meth:`OCILayout.delete_manifest`."""
-        await asyncio.to_thread(self.sync.delete_manifest, repository, digest)
-
-    async def get_blob(self, repository: str, digest: Digest) -> bytes:
-        """See :meth:`OCILayout.get_blob`."""
-        return await asyncio.to_thread(self.sync.get_blob, repository, digest)
-
-    async def put_blob(self, repository: str, data: bytes) -> Digest:
-        """See :meth:`OCILayout.put_blob`."""
-        return await asyncio.to_thread(self.sync.put_blob, repository, data)
-
-    async def blob_exists(self, repository: str, digest: Digest) -> bool:
-        """See :meth:`OCILayout.blob_exists`."""
-        return await asyncio.to_thread(self.sync.blob_exists, repository, digest)
-
-    async def copy(
-        self,
-        src_repository: str,
-        reference: str,
-        dst_repository: str,
-        tag: str | None = None,
-    ) -> Digest:
-        """See :meth:`OCILayout.copy`."""
-        return await asyncio.to_thread(
-            self.sync.copy, src_repository, reference, dst_repository, tag
-        )
-
-    async def repositories(self) -> list[str]:
-        """See :meth:`OCILayout.repositories`."""
-        return await asyncio.to_thread(self.sync.repositories)
-
-    async def aclose(self) -> None:
-        """Nothing to release; kept for the Protocol."""
-
-    async def __aenter__(self) -> AsyncOCILayout:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.registry._adapters import AsyncOCILayout
 from mosaic_sdk.registry._async.client import AsyncRegistryClient
-from mosaic_sdk.registry._layout import AsyncOCILayout, OCILayout
+from mosaic_sdk.registry._layout import OCILayout
 from mosaic_sdk.registry._names import validate_repository, validate_tag
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
 from mosaic_sdk.registry._sync.client import RegistryClient
