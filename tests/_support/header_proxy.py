@@ -115,7 +115,12 @@ class HeaderRewritingProxy(_Server):
                 proxy.requests.append((self.command, self.path, dict(self.headers.items())))
                 connection = http.client.HTTPConnection(*target, timeout=30)
                 try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                    # Passing through, the upstream sees the proxy's Host, so the URLs it
+                    # builds (upload Locations) lead back through the proxy.
+                    keep_host = proxy.elsewhere is None
+                    headers = {
+                        k: v for k, v in self.headers.items() if keep_host or k.lower() != "host"
+                    }
                     connection.request(self.command, self.path, body=body, headers=headers)
                     answer = connection.getresponse()
                     data = answer.read()
@@ -148,6 +153,10 @@ class HeaderRewritingProxy(_Server):
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _forward
 
         super().__init__(Handler)
+
+    def headers_seen(self) -> list[dict[str, str]]:
+        """The headers of every request forwarded, lower-cased names."""
+        return [{k.lower(): v for k, v in headers.items()} for _, _, headers in self.requests]
 
     def _moved(self, location: str) -> str:
         parts = urlsplit(location)

@@ -303,7 +303,12 @@ class TokenServer:
         user = self._user(handler)
         with self._lock:
             self.requests.append(
-                {"user": user, "scopes": scopes, "service": query.get("service", [None])[0]}
+                {
+                    "user": user,
+                    "scopes": scopes,
+                    "service": query.get("service", [None])[0],
+                    "headers": {k.lower(): v for k, v in handler.headers.items()},
+                }
             )
         if user is False:
             self._send(handler, 401, {"details": "invalid credentials"})

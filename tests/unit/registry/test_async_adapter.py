@@ -15,9 +15,9 @@ import pytest
 
 from mosaic_sdk import as_async_registry as top_level_as_async_registry
 from mosaic_sdk._core._adapter import BlockingAdapter
+from mosaic_sdk._core._context import get_correlation_id
 from mosaic_sdk.errors import InvalidValueError, NotFoundError
 from mosaic_sdk.observability import correlation_id
-from mosaic_sdk.observability._context import get_correlation_id
 from mosaic_sdk.registry import (
     AsyncImageRegistry,
     AsyncOCILayout,
