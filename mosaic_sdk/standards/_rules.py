@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from mosaic_sdk.standards._model import Rule, Severity
+from mosaic_sdk.standards._finding import Rule, Severity
 
 __all__ = ["RULES", "rule"]
 
