@@ -256,6 +256,7 @@ if TYPE_CHECKING:
     )
     from mosaic_sdk.release import (
         PROMOTION_ORDER,
+        AsyncPromotion,
         AutoRollback,
         BlueGreen,
         BlueGreenState,
@@ -637,6 +638,7 @@ _LAZY: dict[str, str] = {
     "PlanReads": "mosaic_sdk.release",
     "PostDeployValidation": "mosaic_sdk.release",
     "Promotion": "mosaic_sdk.release",
+    "AsyncPromotion": "mosaic_sdk.release",
     "PROMOTION_ORDER": "mosaic_sdk.release",
     "PromotionPlan": "mosaic_sdk.release",
     "PromotionRecord": "mosaic_sdk.release",
@@ -735,6 +737,7 @@ __all__ = [
     "AsyncPortainerDeploymentTarget",
     "AsyncPortainerWebhookClient",
     "AsyncPrometheusClient",
+    "AsyncPromotion",
     "AsyncRegistryClient",
     "AsyncSecretStore",
     "AsyncTrafficSplitter",

@@ -404,7 +404,7 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
                 }
                 console.result(f"dry run, nothing written:\n{plan}", data)
                 return EXIT_OK
-            record = plan.apply()
+            record = promotion.apply(plan)
     if args.record:
         written = write_output_file(args.record, record.to_json(indent=2) + "\n")
         console.note(f"record written to {written}")

@@ -1,7 +1,8 @@
 """Release workflows: digest promotion, blue/green slots and registry retention.
 
-* :class:`Promotion`: move ``testing``/``staging``/``prod`` and ``blue``/``green`` to an
-  exact digest, in environment order; returns :class:`PromotionRecord` values.
+* :class:`Promotion` (and :class:`AsyncPromotion`): move ``testing``/``staging``/``prod``
+  and ``blue``/``green`` to an exact digest, in environment order; returns
+  :class:`PromotionRecord` values; ``promotion.apply(plan)`` writes a :class:`PromotionPlan`.
 * :class:`RetentionPolicy`: plan (:class:`RetentionPlan`) and apply registry cleanup that
   never removes a release, a pointer target or a deployed digest.
 * :class:`PostDeployValidation`: run :class:`HealthCheck`, :class:`SmokeTest`,
@@ -26,6 +27,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mosaic_sdk.release._async.promotion import AsyncPromotion
     from mosaic_sdk.release._checks import (
         HealthCheck,
         MetricGate,
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
     from mosaic_sdk.release._promotion import (
         PROMOTION_ORDER,
         BlueGreenState,
-        Promotion,
         PromotionPlan,
         PromotionRecord,
     )
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
         ReleaseStrategy,
         release,
     )
+    from mosaic_sdk.release._sync.promotion import Promotion
     from mosaic_sdk.release._validation import (
         Check,
         CheckResult,
@@ -91,7 +93,8 @@ _LAZY: dict[str, str] = {
     "ReleaseEvidence": "mosaic_sdk.release._evidence",
     "PROMOTION_ORDER": "mosaic_sdk.release._promotion",
     "BlueGreenState": "mosaic_sdk.release._promotion",
-    "Promotion": "mosaic_sdk.release._promotion",
+    "Promotion": "mosaic_sdk.release._sync.promotion",
+    "AsyncPromotion": "mosaic_sdk.release._async.promotion",
     "PromotionPlan": "mosaic_sdk.release._promotion",
     "PromotionRecord": "mosaic_sdk.release._promotion",
     "DeletionOutcome": "mosaic_sdk.release._retention",
@@ -130,6 +133,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "PROMOTION_ORDER",
+    "AsyncPromotion",
     "AutoRollback",
     "BlueGreen",
     "BlueGreenState",

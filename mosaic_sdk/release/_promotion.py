@@ -61,6 +61,26 @@ The PUT answer is the verification: the registry's ``Docker-Content-Digest`` mus
 digest of the bytes sent (:meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks it
 and reads the pointer back when the header is missing). ``Promotion(..., verify="resolve")``
 adds a HEAD of the target afterwards.
+
+:class:`~mosaic_sdk.release.Promotion` (an :class:`~mosaic_sdk.registry.ImageRegistry`) and
+:class:`~mosaic_sdk.release.AsyncPromotion` (an
+:class:`~mosaic_sdk.registry.AsyncImageRegistry`, every method awaited) have the same
+methods and results; the first is generated from the second (``release/_async/promotion.py``).
+This module holds what both share: the records, plans and argument checks. A plan is a pure
+value; the promotion that made it applies it:
+
+    >>> from mosaic_sdk.release import Promotion
+    >>> from mosaic_sdk.testing import InMemoryRegistry, push_image
+    >>> registry = InMemoryRegistry()
+    >>> image = push_image(registry, "team/app", "sha-1234567")
+    >>> promotion = Promotion(registry, "team/app", actor="ci")
+    >>> promotion.promote(image.digest, to="testing").digest_after == image.digest
+    True
+    >>> plan = promotion.plan_promotion(from_environment="testing", to="prod")
+    >>> promotion.apply(plan).tag
+    'prod'
+    >>> promotion.promote(image.digest, to="prod").noop
+    True
 """
 
 from __future__ import annotations
@@ -76,19 +96,12 @@ import attrs
 
 from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape, md_table
 from mosaic_sdk.errors import (
-    APIConnectionError,
-    APIResponseValidationError,
     ForbiddenTagError,
     InvalidValueError,
-    MosaicError,
-    NotFoundError,
     PromotionError,
-    RateLimitError,
-    ServerError,
 )
 from mosaic_sdk.registry._models import Manifest
 from mosaic_sdk.registry._names import validate_repository
-from mosaic_sdk.registry._protocol import ImageRegistry
 from mosaic_sdk.values import (
     ENVIRONMENT_TAGS,
     FORBIDDEN_TAGS,
@@ -101,7 +114,6 @@ from mosaic_sdk.values import (
 __all__ = [
     "PROMOTION_ORDER",
     "BlueGreenState",
-    "Promotion",
     "PromotionPlan",
     "PromotionRecord",
 ]
@@ -336,9 +348,12 @@ class PromotionRecord(JSONResult):
 class PromotionPlan(JSONResult):
     """A promotion checked and ready to write: what would move, and why it is allowed.
 
-    Made by :meth:`Promotion.plan_promotion`; nothing changes until :meth:`apply`. The
-    checks already ran (source resolved, environment order verified), so ``apply`` costs
-    one PUT - or nothing for a no-op.
+    Made by :meth:`Promotion.plan_promotion` (or :meth:`AsyncPromotion.plan_promotion`);
+    nothing changes until the executor applies it: ``promotion.apply(plan)`` (``await
+    apromotion.apply(plan)``). The plan is a pure value - it holds no registry - so it can
+    be shown, stored or checked before anything is written. The checks already ran (source
+    resolved, environment order verified), so applying costs one PUT - or nothing for a
+    no-op.
 
     Attributes:
         repository: the repository.
@@ -359,7 +374,6 @@ class PromotionPlan(JSONResult):
     checks: tuple[str, ...]
     forced: bool
     manifest: Manifest | None = attrs.field(repr=False, eq=False)
-    _promotion: Promotion = attrs.field(repr=False, eq=False, alias="promotion")
 
     @property
     def noop(self) -> bool:
@@ -412,27 +426,6 @@ class PromotionPlan(JSONResult):
         items = "".join(f"<li>{html.escape(check)}</li>" for check in self.checks)
         head = html.escape(str(self).splitlines()[0])
         return f"<div><b>{head}</b><ul>{items}</ul></div>"
-
-    def apply(self) -> PromotionRecord:
-        """Write the pointer (one ``put_manifest``) and return the record.
-
-        A no-op plan writes nothing and returns a record with ``noop=True``. The pointer
-        is last-writer-wins (registries have no compare-and-swap on tags): if someone moved
-        it since the plan, ``digest_before`` is the value seen when planning.
-
-        A PUT whose answer is lost (connection reset, read timeout, 5xx) may still have
-        landed, so it is never resent blindly: the pointer is read back first. Holding the
-        promoted digest, the promotion succeeded; still holding ``digest_before``, the PUT
-        is sent again (at most 3 PUTs); holding anything else, someone else moved it and
-        nothing is sent over it.
-
-        Raises:
-            PromotionError: the registry stored another digest than the one sent; the
-                pointer moved to another digest while the PUT went unanswered (the
-                message names it); the pointer could not be read back after a lost
-                answer (the message says it may have moved).
-        """
-        return self._promotion._apply(self)
 
 
 @attrs.frozen
@@ -507,208 +500,50 @@ class _Source:
     pointer: str | None  # the environment/slot pointer for from_environment sources
 
 
-class Promotion:
-    """Promote exact digests between the pointer tags of one repository.
+class _PromotionCore:
+    """What :class:`~mosaic_sdk.release.Promotion` and
+    :class:`~mosaic_sdk.release.AsyncPromotion` share: argument checks and the pure steps
+    of planning (no I/O here; the registry calls live in ``release/_async/promotion.py``)."""
 
-    Args:
-        registry: any :class:`~mosaic_sdk.registry.ImageRegistry` (a
-            :class:`~mosaic_sdk.registry.RegistryClient`, an
-            :class:`~mosaic_sdk.registry.OCILayout`, or
-            :class:`mosaic_sdk.testing.InMemoryRegistry`).
-        repository: the repository, e.g. ``team/app``.
-        actor: who promotes, written in every record; defaults to ``$MOSAIC_ACTOR``, then
-            ``$USER``.
-        clock: returns the current time as an aware datetime (for tests).
-        verify: ``"put"`` (default) trusts the digest the PUT answer reports, which
-            :meth:`~mosaic_sdk.registry.ImageRegistry.put_manifest` checks against the
-            bytes; ``"resolve"`` also HEADs the pointer afterwards (one more request).
-        environments: the repository's environment order, ``("testing", "staging",
-            "prod")`` or ``("testing", "prod")`` for a repository that never uses
-            ``staging``. ``None`` (default) reads it from the registry: ``prod`` follows
-            ``staging`` when a ``staging`` tag exists, else ``testing`` - which costs a
-            request to find ``staging`` absent. Declared, the order is enforced as given:
-            promoting to an undeclared ``staging`` is refused, and a declared ``staging``
-            that has no image blocks ``prod``.
+    repository: str
+    actor: str
+    verify: Literal["put", "resolve"]
+    environments: tuple[str, ...] | None
+    _clock: Callable[[], datetime]
 
-    Example:
-        >>> from mosaic_sdk.testing import InMemoryRegistry, push_image
-        >>> registry = InMemoryRegistry()
-        >>> image = push_image(registry, "team/app", "sha-1234567")
-        >>> promotion = Promotion(registry, "team/app", actor="ci")
-        >>> promotion.promote(image.digest, to="testing").digest_after == image.digest
-        True
-        >>> promotion.promote_environment("testing", "prod").tag
-        'prod'
-        >>> promotion.promote(image.digest, to="prod").noop
-        True
-    """
-
-    def __init__(
+    def _configure(
         self,
-        registry: ImageRegistry,
         repository: str,
         *,
-        actor: str | None = None,
-        clock: Callable[[], datetime] | None = None,
-        verify: Literal["put", "resolve"] = "put",
-        environments: Sequence[str] | None = None,
+        actor: str | None,
+        clock: Callable[[], datetime] | None,
+        verify: Literal["put", "resolve"],
+        environments: Sequence[str] | None,
     ) -> None:
-        if not isinstance(registry, ImageRegistry):
-            raise InvalidValueError(
-                type(registry).__name__,
-                "is not an ImageRegistry (resolve/get_manifest/put_manifest...)",
-                "pass a RegistryClient, an OCILayout or an InMemoryRegistry",
-            )
         if verify not in ("put", "resolve"):
             raise InvalidValueError(verify, "is not a verification mode", "use 'put' or 'resolve'")
         if actor is not None and (not isinstance(actor, str) or not actor.strip()):
             raise InvalidValueError(actor, "actor must be a non-empty string", "pass e.g. 'ci'")
-        self.registry = registry
         self.repository = validate_repository(repository)
         self.actor = actor if actor is not None else _default_actor()
         self._clock = clock or _utc_now
         self.verify = verify
         self.environments = _check_environments(environments)
 
-    def __repr__(self) -> str:
-        declared = "" if self.environments is None else f", environments={self.environments!r}"
-        return f"Promotion({self.registry!r}, {self.repository!r}, actor={self.actor!r}{declared})"
-
-    # -- public API --------------------------------------------------------------------
-
-    def plan_promotion(
-        self,
-        source: Digest | ImageTag | str | None = None,
-        *,
-        to: str,
-        from_environment: str | None = None,
-        force: bool = False,
-    ) -> PromotionPlan:
-        """Check a promotion and return the :class:`PromotionPlan`; nothing is written.
-
-        Args:
-            source: a :class:`~mosaic_sdk.values.Digest`, a digest string or an immutable
-                tag (``sha-...``, ``vX.Y.Z-rc.N``, ``vX.Y.Z``).
-            to: the pointer to move: ``testing``, ``staging``, ``prod``, ``blue``, ``green``.
-            from_environment: instead of ``source``: promote what this environment pointer
-                points to now.
-            force: skip the environment order check.
-
-        Raises:
-            ForbiddenTagError: ``latest``/``dev`` as source or target.
-            InvalidValueError: malformed source or target, or both/neither of ``source``
-                and ``from_environment``.
-            PromotionError: a pointer tag as ``source``; the order check failed (the
-                message names the environment to promote to first); a source that does
-                not exist.
-        """
-        if not isinstance(force, bool):
-            raise InvalidValueError(force, "force must be True or False", "pass force=True")
-        target = self._target(to)
-        src = self._source(source, from_environment, target)
-        self._check_declared(target, src.pointer)
-        return self._plan(src, target, force=force, before=self._current(target))
-
-    def promote(
-        self,
-        source: Digest | ImageTag | str | None = None,
-        *,
-        to: str,
-        from_environment: str | None = None,
-        force: bool = False,
-    ) -> PromotionRecord:
-        """Move pointer ``to`` to ``source``'s digest and return the record.
-
-        Same arguments and errors as :meth:`plan_promotion`; a repeat is a no-op whose
-        record has ``noop=True``. See the module documentation for the request sequence.
-        """
-        return self.plan_promotion(
-            source, to=to, from_environment=from_environment, force=force
-        ).apply()
-
-    def promote_environment(
-        self, from_environment: str, to: str, *, force: bool = False
-    ) -> PromotionRecord:
-        """Promote what ``from_environment`` points to now into ``to``
-        (``promote_environment("testing", "staging")``)."""
-        return self.promote(from_environment=from_environment, to=to, force=force)
-
-    def current(self, tag: str) -> Digest | None:
-        """Where pointer ``tag`` points now (one HEAD), ``None`` when unset."""
-        return self._current(self._target(tag))
-
-    def slots(self) -> BlueGreenState:
-        """Read ``prod``, ``blue`` and ``green`` (three HEADs) and say which slot is live."""
-        prod = self._current("prod")
-        blue = self._current("blue")
-        green = self._current("green")
-        return self._state(prod, blue, green)
-
-    def deploy_to_idle_slot(
-        self, source: Digest | ImageTag | str, *, force: bool = False
-    ) -> PromotionRecord:
-        """Point the idle slot (the one ``prod`` does not point to) at ``source``.
-
-        The live slot keeps its digest, so :meth:`switch` can move ``prod`` to the new
-        slot and back instantly. The order check is the one for ``prod``: ``staging`` (or
-        ``testing`` when there is no ``staging``) must point to the digest, unless
-        ``force``. Costs HEAD ``prod`` and HEAD ``blue`` (and HEAD ``green`` when
-        ``blue`` holds a digest), then the order check's GET(s) and the PUT: 4 to 6 requests.
-        """
-        if not isinstance(force, bool):
-            raise InvalidValueError(force, "force must be True or False", "pass force=True")
-        prod = self._current("prod")
-        blue = self._current("blue")
-        # The idle slot is known from prod and blue alone when blue is live or empty;
-        # green is only read when needed.
-        if prod is not None and blue == prod:
-            idle, before = "green", self._current("green")
-        elif blue is None:
-            idle, before = "blue", blue
-        else:
-            green = self._current("green")
-            idle = _idle_slot(prod, blue, green)
-            before = blue if idle == "blue" else green
-        src = self._source(source, None, idle)
-        return self._plan(src, idle, force=force, before=before).apply()
-
-    def switch(self, to_slot: str) -> PromotionRecord:
-        """Move ``prod`` to the digest slot ``to_slot`` points to (HEAD prod, GET slot,
-        PUT prod). The other slot keeps its digest, so switching back is the same call
-        with the other slot.
-
-        Raises:
-            InvalidValueError: ``to_slot`` is not ``blue`` or ``green``.
-            PromotionError: the slot has no image yet (deploy to it first).
-        """
-        slot = str(ImageTag.slot(to_slot))
-        before = self._current("prod")
-        try:
-            manifest = self.registry.get_manifest(self.repository, slot)
-        except NotFoundError:
-            raise PromotionError(
-                f"cannot switch {self.repository}:prod to slot {slot!r}: the slot has no image; "
-                "deploy one with deploy_to_idle_slot(digest) or promote(digest, to="
-                f"{slot!r}) first"
-            ) from None
-        plan = PromotionPlan(
-            repository=self.repository,
-            tag="prod",
-            source=slot,
-            digest=manifest.digest,
-            digest_before=before,
-            checks=(f"{slot} points to {manifest.digest} (slot switch: order not checked)",),
-            forced=False,
-            manifest=None if before == manifest.digest else manifest,
-            promotion=self,
-        )
-        return plan.apply()
-
-    def switch_prod_to(self, slot: str) -> PromotionRecord:
-        """Alias of :meth:`switch`."""
-        return self.switch(slot)
-
-    # -- internals ---------------------------------------------------------------------
+    def _check_plan(self, plan: object) -> PromotionPlan:
+        if not isinstance(plan, PromotionPlan):
+            raise InvalidValueError(
+                type(plan).__name__,
+                "is not a PromotionPlan",
+                "pass what plan_promotion() returned: promotion.apply(plan)",
+            )
+        if plan.repository != self.repository:
+            raise InvalidValueError(
+                plan.repository,
+                f"is the plan's repository, but this promotion moves {self.repository!r}",
+                f"apply it with a promotion of {plan.repository!r}",
+            )
+        return plan
 
     def _state(
         self, prod: Digest | None, blue: Digest | None, green: Digest | None
@@ -793,21 +628,6 @@ class Promotion:
             )
         return _Source(str(tag), str(tag), None, None)
 
-    def _current(self, tag: str) -> Digest | None:
-        try:
-            return self.registry.resolve(self.repository, tag)
-        except NotFoundError:
-            return None
-
-    def _get(self, reference: str, label: str) -> Manifest:
-        try:
-            return self.registry.get_manifest(self.repository, reference)
-        except NotFoundError:
-            raise PromotionError(
-                f"cannot promote {label}: it is not in {self.repository!r}; push it first, or "
-                "check the digest/tag (list_tags)"
-            ) from None
-
     def _predecessors(self, target: str) -> tuple[str, ...]:
         if target == "testing":
             return ()
@@ -844,59 +664,6 @@ class Promotion:
             f"(promote({str(digest)!r}, to={pred!r})), or pass force=True to skip the order check"
         )
 
-    def _plan(
-        self, src: _Source, target: str, *, force: bool, before: Digest | None
-    ) -> PromotionPlan:
-        preds = () if force else self._predecessors(target)
-        checks: list[str] = []
-        if force:
-            checks.append("forced: environment order not checked")
-        manifest: Manifest | None
-        if src.digest is not None:
-            digest = src.digest
-            if before == digest:
-                return self._make(src, target, digest, before, (), force, None)
-            manifest = None
-            for pred in preds:
-                try:
-                    found = self.registry.get_manifest(self.repository, pred)
-                except NotFoundError:
-                    if self._may_skip(pred, target):
-                        checks.append("staging is not used in this repository: checked testing")
-                        continue
-                    raise self._refuse(src.label, digest, target, pred, None) from None
-                if found.digest != digest:
-                    raise self._refuse(src.label, digest, target, pred, found.digest)
-                checks.append(f"{pred} points to {digest}")
-                manifest = found
-                break
-            if manifest is None:
-                manifest = self._get(src.reference, src.label)
-                if manifest.digest != digest:  # pragma: no cover - backends verify this
-                    raise PromotionError(
-                        f"{self.repository}@{digest} returned content hashing to "
-                        f"{manifest.digest}; the registry is not usable for digest promotion"
-                    )
-        else:
-            manifest = self._get(src.reference, src.label)
-            digest = manifest.digest
-            if src.pointer is not None:
-                checks.append(f"{src.pointer} points to {digest}")
-            if before == digest:
-                return self._make(src, target, digest, before, tuple(checks), force, None)
-            for pred in preds:
-                if pred == src.pointer:
-                    break
-                found_digest = self._current(pred)
-                if found_digest is None and self._may_skip(pred, target):
-                    checks.append("staging is not used in this repository: checked testing")
-                    continue
-                if found_digest != digest:
-                    raise self._refuse(src.label, digest, target, pred, found_digest)
-                checks.append(f"{pred} points to {digest}")
-                break
-        return self._make(src, target, digest, before, tuple(checks), force, manifest)
-
     def _make(
         self,
         src: _Source,
@@ -916,7 +683,6 @@ class Promotion:
             checks=checks,
             forced=force,
             manifest=None if before == digest else manifest,
-            promotion=self,
         )
 
     def _record(self, plan: PromotionPlan, *, noop: bool) -> PromotionRecord:
@@ -931,71 +697,3 @@ class Promotion:
             noop=noop,
             forced=plan.forced,
         )
-
-    def _apply(self, plan: PromotionPlan) -> PromotionRecord:
-        if plan.noop or plan.manifest is None:
-            return self._record(plan, noop=True)
-        written = self._put(plan, plan.manifest)
-        if written != plan.digest:
-            raise PromotionError(
-                f"{plan.repository}:{plan.tag} was written as {written}, not {plan.digest}; the "
-                "registry changed the manifest - promote again, or use another registry"
-            )
-        if self.verify == "resolve":
-            try:
-                now = self._current(plan.tag)
-            except MosaicError as exc:
-                raise PromotionError(
-                    f"{plan.repository}:{plan.tag} was written as {plan.digest}, but reading "
-                    f"it back failed ({exc}); check it with current()",
-                    completed_steps=(f"PUT {plan.tag}",),
-                ) from exc
-            if now != plan.digest:
-                raise PromotionError(
-                    f"{plan.repository}:{plan.tag} reads back as {now}, not {plan.digest}; "
-                    "someone moved it at the same time - check who, then promote again",
-                    completed_steps=(f"PUT {plan.tag}",),
-                )
-        return self._record(plan, noop=False)
-
-    def _put(self, plan: PromotionPlan, manifest: Manifest) -> Digest:
-        """PUT the pointer. A PUT whose answer was lost (reset, timeout, 5xx) may have
-        landed: the pointer is read back before anything is sent again, and sent again
-        only while it still holds ``digest_before``; otherwise the error names what it
-        holds now. A tag PUT is never resent blindly (it could revert a newer one)."""
-        where = f"{plan.repository}:{plan.tag}"
-        for attempt in range(1, _PUT_ATTEMPTS + 1):
-            try:
-                return self.registry.put_manifest(plan.repository, plan.tag, manifest)
-            except APIResponseValidationError as exc:
-                raise PromotionError(
-                    f"{where} did not move to {plan.digest}: {exc}; check "
-                    "the pointer with current() and promote again"
-                ) from exc
-            except (APIConnectionError, ServerError, RateLimitError) as exc:
-                failure = exc
-            try:
-                now = self._current(plan.tag)
-            except MosaicError as exc:
-                raise PromotionError(
-                    f"{where}: the registry did not answer the PUT of {plan.digest} "
-                    f"({failure}), and reading the pointer back failed ({exc}); the pointer "
-                    f"may have moved to {plan.digest}: check it with current() before "
-                    "promoting again"
-                ) from exc
-            if now == plan.digest:
-                return plan.digest  # it landed; only the answer was lost
-            if now != plan.digest_before:
-                raise PromotionError(
-                    f"{where} now points to {now}, not to {plan.digest}: it changed while "
-                    f"this promotion's PUT went unanswered ({failure}), so the PUT was not "
-                    f"sent again over it; check who promoted {now}, then promote again if "
-                    "needed"
-                ) from failure
-            if attempt == _PUT_ATTEMPTS:
-                raise PromotionError(
-                    f"{where} did not move: it still points to {_short(now)} after "
-                    f"{_PUT_ATTEMPTS} PUTs of {plan.digest} went unanswered ({failure}); "
-                    "promote again later"
-                ) from failure
-        raise AssertionError("unreachable")  # pragma: no cover

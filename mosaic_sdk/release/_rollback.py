@@ -32,7 +32,8 @@ from mosaic_sdk._render import FieldsRepr, JSONResult, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, RollbackError
 from mosaic_sdk.providers._protocol import Deployment, DeploymentTarget, pinned_digest
 from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
-from mosaic_sdk.release._promotion import Promotion, PromotionRecord
+from mosaic_sdk.release._promotion import PromotionRecord
+from mosaic_sdk.release._sync.promotion import Promotion
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.values import Digest, ImageReference
 

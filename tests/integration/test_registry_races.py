@@ -280,12 +280,13 @@ def test_a_promotion_that_cannot_read_its_pointer_back_says_it_may_have_moved(
     registry: RegistryClient, faulty: RegistryClient, proxy: FaultProxy, repo: str
 ) -> None:
     first, _ = _two_images(registry, repo)
-    plan = Promotion(faulty, repo).plan_promotion(first.digest, to="prod", force=True)
+    promotion = Promotion(faulty, repo)
+    plan = promotion.plan_promotion(first.digest, to="prod", force=True)
     proxy.fail("PUT", "/manifests/prod", Fault.reset_after())
     proxy.fail("HEAD", "/manifests/prod", Fault.answer(503, "0"), times=100)
 
     with pytest.raises(PromotionError) as caught:
-        plan.apply()
+        promotion.apply(plan)
 
     assert registry.resolve(repo, "prod") == first.digest
     message = str(caught.value)
@@ -302,7 +303,7 @@ def test_a_failed_read_back_after_a_verified_put_names_the_digest_written(
     proxy.fail("HEAD", "/manifests/prod", Fault.answer(503, "0"), times=100)
 
     with pytest.raises(PromotionError) as caught:
-        plan.apply()
+        promotion.apply(plan)
 
     assert registry.resolve(repo, "prod") == first.digest
     assert str(first.digest) in str(caught.value)

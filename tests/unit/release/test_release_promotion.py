@@ -138,7 +138,7 @@ def test_staging_is_optional_testing_then_prod(
     promotion.promote(image.digest, to="testing")
     plan = promotion.plan_promotion(image.digest, to="prod")
     assert any("staging is not used" in check for check in plan.checks)
-    record = plan.apply()
+    record = promotion.apply(plan)
     assert registry.resolve(REPO, "prod") == image.digest
     assert record.source == str(image.digest)
 
@@ -159,7 +159,7 @@ def test_declared_without_staging_checks_testing_and_never_probes_staging(
         ("resolve", "prod"),
         ("get_manifest", "testing"),
     ]
-    plan.apply()
+    promotion.apply(plan)
     assert registry.resolve(REPO, "prod") == image.digest
 
 
@@ -395,7 +395,7 @@ def test_a_plan_shows_what_would_move_and_changes_nothing(
     assert "<li>" in plan._repr_html_()
     assert "staging" not in registry.list_tags(REPO)
 
-    assert plan.apply().digest_after == image.digest
+    assert promotion.apply(plan).digest_after == image.digest
     assert promotion.plan_promotion(image.digest, to="staging").noop
 
 
