@@ -11,8 +11,7 @@ import pytest
 
 from mosaic_sdk import RetentionPolicy
 from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.registry import OCILayout
-from mosaic_sdk.registry import AsyncOCILayout
+from mosaic_sdk.registry import AsyncOCILayout, OCILayout
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
