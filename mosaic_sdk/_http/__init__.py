@@ -5,13 +5,8 @@ Every registry and provider client sends through :class:`HTTPClient` or
 (:class:`RateLimit`), correlation ids and error mapping behave the same everywhere.
 """
 
-from mosaic_sdk._http._client import (
-    AsyncHTTPClient,
-    HTTPClient,
-    HTTPResponse,
-    Transport,
-    check_base_url,
-)
+from mosaic_sdk._http._async.client import AsyncHTTPClient
+from mosaic_sdk._http._base import HTTPResponse, Transport, check_base_url
 from mosaic_sdk._http._credentials import check_credential
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import (
@@ -21,6 +16,7 @@ from mosaic_sdk._http._retry import (
     no_retry_waits,
     parse_retry_after,
 )
+from mosaic_sdk._http._sync.client import HTTPClient
 
 __all__ = [
     "DEFAULT_RETRY_STATUSES",

@@ -1,7 +1,8 @@
 """Retry policy: which failures are retried, how long to wait, when to give up.
 
-Pure decisions live here; the send loops in :mod:`mosaic_sdk._http._client` feed them
-to tenacity. Nothing in this module does I/O except the default sleep functions.
+Pure decisions live here; the send loop in :mod:`mosaic_sdk._http._async.client` (and
+its generated twin) feeds them to tenacity. Nothing in this module does I/O except the
+default sleep functions.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_top_level_exports() -> None:
 
 def test_http_core_reads_the_same_correlation_id() -> None:
     from mosaic_sdk._core import _context
-    from mosaic_sdk._http import _client
+    from mosaic_sdk._http import _base as _client
 
     assert _client.get_correlation_id is _context.get_correlation_id
     assert _client.CORRELATION_ID_HEADER is _context.CORRELATION_ID_HEADER

@@ -1,24 +1,21 @@
-"""The HTTP send loops: the only code in mosaic_sdk that talks to httpx.
+"""The I/O-free half of the HTTP core, shared by both clients.
 
 :class:`_BaseHTTPClient` holds everything that does no I/O (URL and header building,
-mapping transport failures and error statuses to the SDK's error tree).
-:class:`HTTPClient` and :class:`AsyncHTTPClient` add the I/O: acquire the rate limit,
-send, map, and let the :class:`~mosaic_sdk._http.RetryPolicy` decide what to repeat.
+header, timeout and TLS checks, mapping transport failures and error statuses to the
+SDK's error tree), with :class:`HTTPResponse`. The send loop is written once in
+:mod:`mosaic_sdk._http._async.client` (:class:`AsyncHTTPClient`); ``make generate``
+writes :class:`HTTPClient` in :mod:`mosaic_sdk._http._sync.client` from it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
 import logging
 import math
 import os
 import re
-import ssl
-import time
 import urllib.parse
 from collections.abc import Callable, Collection, Mapping
-from types import TracebackType
 from typing import Any
 
 import attrs
@@ -46,10 +43,15 @@ from mosaic_sdk.errors import (
 )
 
 __all__ = [
-    "AsyncHTTPClient",
-    "HTTPClient",
+    "DEFAULT_TIMEOUT",
     "HTTPResponse",
+    "Params",
     "Transport",
+    "check_base_url",
+    "strip_query",
+    "strip_secrets_across_origins",
+    "tls_setup_error",
+    "wrong_transport",
 ]
 
 logger = logging.getLogger("mosaic_sdk.http")
@@ -101,7 +103,7 @@ class HTTPResponse:
             ) from exc
 
 
-def _strip_query(url: str) -> str:
+def strip_query(url: str) -> str:
     # Query strings can carry tokens (pre-signed URLs, ?token=) and the userinfo a
     # password (https://user:pass@host): never put either in an error or a log line.
     # The userinfo goes first: a raw '?' or '#' in a password must not end the cut early.
@@ -203,7 +205,7 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def _strip_secrets_across_origins(request: httpx.Request) -> None:
+def strip_secrets_across_origins(request: httpx.Request) -> None:
     """On a redirect to another origin, drop every secret-named header.
 
     httpx itself drops only ``Authorization``: an ``X-API-Key`` or ``X-Vault-Token``
@@ -224,10 +226,6 @@ def _strip_secrets_across_origins(request: httpx.Request) -> None:
         del request.headers[name]
 
 
-async def _astrip_secrets_across_origins(request: httpx.Request) -> None:
-    _strip_secrets_across_origins(request)
-
-
 def _default_error_message(response: HTTPResponse) -> str:
     text = response.text.strip()
     try:
@@ -242,7 +240,24 @@ def _default_error_message(response: HTTPResponse) -> str:
     return f"HTTP {response.status_code}{snippet}"
 
 
-def _tls_setup_error(verify: bool | str, exc: BaseException) -> ConfigurationError:
+def wrong_transport(transport: object, expected: type) -> InvalidValueError:
+    """The error for a ``transport=`` of the wrong kind (``expected``: the httpx base class)."""
+    if expected is httpx.AsyncBaseTransport:
+        return InvalidValueError(
+            type(transport).__name__,
+            "is not an async httpx transport",
+            "pass an httpx.AsyncBaseTransport (httpx.MockTransport in tests) to "
+            "AsyncHTTPClient, and sync transports to HTTPClient",
+        )
+    return InvalidValueError(
+        type(transport).__name__,
+        "is not a sync httpx transport",
+        "pass an httpx.BaseTransport (httpx.MockTransport in tests) to HTTPClient, "
+        "and async transports to AsyncHTTPClient",
+    )
+
+
+def tls_setup_error(verify: bool | str, exc: BaseException) -> ConfigurationError:
     return ConfigurationError(
         f"cannot set up TLS verification with verify={verify!r} ({type(exc).__name__}: {exc}); "
         "pass the path of a readable PEM CA bundle, or True for the system's CAs"
@@ -423,7 +438,7 @@ class _BaseHTTPClient:
 
     def _invalid_url(self, exc: httpx.InvalidURL, url: str) -> InvalidValueError:
         return InvalidValueError(
-            _strip_query(url)[:200],
+            strip_query(url)[:200],
             f"is not a URL httpx can send ({exc})",
             "check the base URL and path: a host, an optional port, and a path shorter than 64 KB",
         )
@@ -431,7 +446,7 @@ class _BaseHTTPClient:
     def _map_transport_error(
         self, exc: httpx.HTTPError, method: str, url: str
     ) -> APIConnectionError:
-        where = {"provider": self.provider, "method": method, "url": _strip_query(url)}
+        where = {"provider": self.provider, "method": method, "url": strip_query(url)}
         name = type(exc).__name__
         if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
             return APITimeoutError(
@@ -474,7 +489,7 @@ class _BaseHTTPClient:
         where: dict[str, Any] = {
             "provider": self.provider,
             "method": response.method,
-            "url": _strip_query(response.url),
+            "url": strip_query(response.url),
             "body": response.text,
             "request_id": response.headers.get("x-request-id"),
         }
@@ -496,260 +511,3 @@ class _BaseHTTPClient:
                 )
             return RateLimitError(message, status_code=status, retry_after=retry_after, **where)
         return status_error_class(status)(message, status_code=status, **where)
-
-
-class HTTPClient(_BaseHTTPClient):
-    """Synchronous HTTP client with retries, rate limiting and typed errors.
-
-    Args:
-        base_url: root URL that relative paths are joined to.
-        provider: short name used in errors and logs (``"coolify"``, ``"registry"``).
-        headers: headers sent with every request (credentials go here; they are never
-            shown in a repr or an error).
-        timeout: seconds for each attempt; ``None`` disables the timeout.
-        retry: the retry policy; ``RetryPolicy()`` by default.
-        rate_limit: a limiter acquired before every attempt, or ``None``.
-        verify: TLS verification: ``True`` (default), ``False`` or a CA bundle path.
-        transport: a custom httpx transport (tests use ``httpx.MockTransport``).
-        error_message: extracts a readable message from an error response.
-        retry_after: reads the server's requested wait (seconds) from an error
-            response when it carries no ``Retry-After`` header (for example a reset
-            time in the body); ``None`` when it says nothing.
-    """
-
-    def __init__(
-        self,
-        base_url: str = "",
-        *,
-        provider: str = "http",
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = None,
-        verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
-        error_message: Callable[[HTTPResponse], str] | None = None,
-        retry_after: Callable[[HTTPResponse], float | None] | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            provider=provider,
-            headers=headers,
-            timeout=timeout,
-            retry=retry,
-            rate_limit=rate_limit,
-            verify=verify,
-            error_message=error_message,
-            retry_after=retry_after,
-        )
-        if transport is not None and not isinstance(transport, httpx.BaseTransport):
-            raise InvalidValueError(
-                type(transport).__name__,
-                "is not a sync httpx transport",
-                "pass an httpx.BaseTransport (httpx.MockTransport in tests) to HTTPClient, "
-                "and async transports to AsyncHTTPClient",
-            )
-        try:
-            self._client = httpx.Client(
-                timeout=self._timeout,
-                verify=self._verify,
-                transport=transport,
-                follow_redirects=True,
-                event_hooks={"request": [_strip_secrets_across_origins]},
-            )
-        except (OSError, ssl.SSLError) as exc:
-            raise _tls_setup_error(self._verify, exc) from exc
-
-    def request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        allow_status: Collection[int] = (),
-    ) -> HTTPResponse:
-        """Send one request, retrying per the policy, and return the response.
-
-        Raises the mapped :class:`~mosaic_sdk.errors.APIStatusError` subclass for a
-        status of 400 or more unless it is in ``allow_status``, and
-        :class:`~mosaic_sdk.errors.APIConnectionError` when the server cannot be reached.
-        ``idempotent=True`` marks a POST or PATCH as safe to repeat.
-        """
-        method, url, merged, allowed = self._prepare(
-            method, path_or_url, json, content, headers, allow_status
-        )
-        retrying = self.retry.retrying(
-            method=method, url=_strip_query(url), provider=self.provider, idempotent=idempotent
-        )
-        for attempt in retrying:
-            with attempt:
-                return self._send_once(method, url, params, json, content, merged, allowed)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    def _send_once(
-        self,
-        method: str,
-        url: str,
-        params: Params | None,
-        json: Any,
-        content: bytes | None,
-        headers: dict[str, str],
-        allow_status: Collection[int],
-    ) -> HTTPResponse:
-        if self.rate_limit is not None:
-            self.rate_limit.acquire(time.sleep)
-        try:
-            raw = self._client.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                content=content,
-                headers=headers,
-                **self._send_kwargs(url),
-            )
-        except httpx.InvalidURL as exc:
-            raise self._invalid_url(exc, url) from exc
-        except httpx.HTTPError as exc:
-            raise self._map_transport_error(exc, method, url) from exc
-        return self._check(self._to_response(raw, method), allow_status)
-
-    def _client_closed(self) -> bool:
-        return self._client.is_closed
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
-
-    def __enter__(self) -> HTTPClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncHTTPClient(_BaseHTTPClient):
-    """Asynchronous twin of :class:`HTTPClient`: same arguments, ``await client.request``,
-    ``await client.aclose()``."""
-
-    def __init__(
-        self,
-        base_url: str = "",
-        *,
-        provider: str = "http",
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = None,
-        verify: bool | str = True,
-        transport: httpx.AsyncBaseTransport | None = None,
-        error_message: Callable[[HTTPResponse], str] | None = None,
-        retry_after: Callable[[HTTPResponse], float | None] | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            provider=provider,
-            headers=headers,
-            timeout=timeout,
-            retry=retry,
-            rate_limit=rate_limit,
-            verify=verify,
-            error_message=error_message,
-            retry_after=retry_after,
-        )
-        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
-            raise InvalidValueError(
-                type(transport).__name__,
-                "is not an async httpx transport",
-                "pass an httpx.AsyncBaseTransport (httpx.MockTransport in tests) to "
-                "AsyncHTTPClient, and sync transports to HTTPClient",
-            )
-        try:
-            self._client = httpx.AsyncClient(
-                timeout=self._timeout,
-                verify=self._verify,
-                transport=transport,
-                follow_redirects=True,
-                event_hooks={"request": [_astrip_secrets_across_origins]},
-            )
-        except (OSError, ssl.SSLError) as exc:
-            raise _tls_setup_error(self._verify, exc) from exc
-
-    async def request(
-        self,
-        method: str,
-        path_or_url: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        content: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        allow_status: Collection[int] = (),
-    ) -> HTTPResponse:
-        """Async twin of :meth:`HTTPClient.request`."""
-        method, url, merged, allowed = self._prepare(
-            method, path_or_url, json, content, headers, allow_status
-        )
-        retrying = self.retry.async_retrying(
-            method=method, url=_strip_query(url), provider=self.provider, idempotent=idempotent
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send_once(method, url, params, json, content, merged, allowed)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    async def _send_once(
-        self,
-        method: str,
-        url: str,
-        params: Params | None,
-        json: Any,
-        content: bytes | None,
-        headers: dict[str, str],
-        allow_status: Collection[int],
-    ) -> HTTPResponse:
-        if self.rate_limit is not None:
-            await self.rate_limit.aacquire(asyncio.sleep)
-        try:
-            raw = await self._client.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                content=content,
-                headers=headers,
-                **self._send_kwargs(url),
-            )
-        except httpx.InvalidURL as exc:
-            raise self._invalid_url(exc, url) from exc
-        except httpx.HTTPError as exc:
-            raise self._map_transport_error(exc, method, url) from exc
-        return self._check(self._to_response(raw, method), allow_status)
-
-    def _client_closed(self) -> bool:
-        return self._client.is_closed
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
-
-    async def __aenter__(self) -> AsyncHTTPClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

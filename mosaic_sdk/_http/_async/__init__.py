@@ -1,0 +1,1 @@
+"""The HTTP core's send loop: written once, asynchronous; ``_sync/`` is generated."""

@@ -1,0 +1,167 @@
+"""The HTTP send loop, written once: :class:`AsyncHTTPClient` acquires the rate limit,
+sends, maps the outcome and lets the :class:`~mosaic_sdk._http.RetryPolicy` decide what
+to repeat. Everything without I/O is in :mod:`mosaic_sdk._http._base`.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Collection, Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from mosaic_sdk._core._concurrency import asleep
+from mosaic_sdk._http._base import (
+    DEFAULT_TIMEOUT,
+    HTTPResponse,
+    Params,
+    _BaseHTTPClient,
+    strip_query,
+    strip_secrets_across_origins,
+    tls_setup_error,
+    wrong_transport,
+)
+from mosaic_sdk._http._ratelimit import RateLimit
+from mosaic_sdk._http._retry import RetryPolicy
+
+__all__ = ["AsyncHTTPClient"]
+
+
+async def _strip_secrets_hook(request: httpx.Request) -> None:
+    strip_secrets_across_origins(request)
+
+
+class AsyncHTTPClient(_BaseHTTPClient):
+    """HTTP client with retries, rate limiting and typed errors.
+
+    Args:
+        base_url: root URL that relative paths are joined to.
+        provider: short name used in errors and logs (``"coolify"``, ``"registry"``).
+        headers: headers sent with every request (credentials go here; they are never
+            shown in a repr or an error).
+        timeout: seconds for each attempt; ``None`` disables the timeout.
+        retry: the retry policy; ``RetryPolicy()`` by default.
+        rate_limit: a limiter acquired before every attempt, or ``None``.
+        verify: TLS verification: ``True`` (default), ``False`` or a CA bundle path.
+        transport: a custom httpx transport (tests use ``httpx.MockTransport``).
+        error_message: extracts a readable message from an error response.
+        retry_after: reads the server's requested wait (seconds) from an error
+            response when it carries no ``Retry-After`` header (for example a reset
+            time in the body); ``None`` when it says nothing.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        provider: str = "http",
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        verify: bool | str = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+        error_message: Callable[[HTTPResponse], str] | None = None,
+        retry_after: Callable[[HTTPResponse], float | None] | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            provider=provider,
+            headers=headers,
+            timeout=timeout,
+            retry=retry,
+            rate_limit=rate_limit,
+            verify=verify,
+            error_message=error_message,
+            retry_after=retry_after,
+        )
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise wrong_transport(transport, httpx.AsyncBaseTransport)
+        try:
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                verify=self._verify,
+                transport=transport,
+                follow_redirects=True,
+                event_hooks={"request": [_strip_secrets_hook]},
+            )
+        except (OSError, ssl.SSLError) as exc:
+            raise tls_setup_error(self._verify, exc) from exc
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        allow_status: Collection[int] = (),
+    ) -> HTTPResponse:
+        """Send one request, retrying per the policy, and return the response.
+
+        Raises the mapped :class:`~mosaic_sdk.errors.APIStatusError` subclass for a
+        status of 400 or more unless it is in ``allow_status``, and
+        :class:`~mosaic_sdk.errors.APIConnectionError` when the server cannot be reached.
+        ``idempotent=True`` marks a POST or PATCH as safe to repeat.
+        """
+        method, url, merged, allowed = self._prepare(
+            method, path_or_url, json, content, headers, allow_status
+        )
+        retrying = self.retry.async_retrying(
+            method=method, url=strip_query(url), provider=self.provider, idempotent=idempotent
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._send_once(method, url, params, json, content, merged, allowed)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        json: Any,
+        content: bytes | None,
+        headers: dict[str, str],
+        allow_status: Collection[int],
+    ) -> HTTPResponse:
+        if self.rate_limit is not None:
+            await self.rate_limit.aacquire(asleep)
+        try:
+            raw = await self._client.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+                **self._send_kwargs(url),
+            )
+        except httpx.InvalidURL as exc:
+            raise self._invalid_url(exc, url) from exc
+        except httpx.HTTPError as exc:
+            raise self._map_transport_error(exc, method, url) from exc
+        return self._check(self._to_response(raw, method), allow_status)
+
+    def _client_closed(self) -> bool:
+        return self._client.is_closed
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncHTTPClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
