@@ -19,6 +19,7 @@ MosaicError(Exception)
 │   │   ├── AuthenticationError (401)
 │   │   ├── PermissionDeniedError (403)
 │   │   ├── NotFoundError (404)
+│   │   │   └── DeploymentNotQueuedError          Coolify never queued it; .deployment_uuid
 │   │   ├── ConflictError (409)
 │   │   ├── UnprocessableEntityError (422)
 │   │   ├── RateLimitError (429)                  .retry_after: float | None
@@ -62,6 +63,7 @@ __all__ = [
     "CheckAndSetError",
     "ConfigurationError",
     "ConflictError",
+    "DeploymentNotQueuedError",
     "DeploymentTimeoutError",
     "ForbiddenTagError",
     "InvalidValueError",
@@ -294,6 +296,25 @@ class NotFoundError(APIStatusError):
     """HTTP 404: the resource does not exist."""
 
     status = 404
+
+
+class DeploymentNotQueuedError(NotFoundError):
+    """A deployment uuid that Coolify's ``POST /deploy`` (or a start/restart) just returned
+    does not exist: Coolify did not queue it.
+
+    Coolify hands out a fresh uuid even when it skips the deploy (an identical one is
+    already queued) and, on start/restart, even when its queue is full. Find the real
+    deployment with :meth:`~mosaic_sdk.CoolifyClient.list_application_deployments`
+    (``take=1``), or deploy again through ``POST /deploy``, which reports a full queue as
+    a 429.
+
+    Attributes:
+        deployment_uuid: the uuid that answered 404.
+    """
+
+    def __init__(self, message: str, *, deployment_uuid: str, url: str = "") -> None:
+        self.deployment_uuid = deployment_uuid
+        super().__init__(message, status_code=404, provider="coolify", method="GET", url=url)
 
 
 class ConflictError(APIStatusError):

@@ -133,3 +133,15 @@ def test_the_alert_severity_is_importable_under_its_own_name() -> None:
 
     assert mosaic_sdk.AlertSeverity is Severity
     assert mosaic_sdk.Severity is mosaic_sdk.standards.Severity
+
+
+def test_deployment_not_queued_error_lives_in_the_error_tree() -> None:
+    import mosaic_sdk.errors
+    import mosaic_sdk.providers.coolify
+
+    error = mosaic_sdk.errors.DeploymentNotQueuedError("gone", deployment_uuid="abc")
+    assert mosaic_sdk.providers.coolify.DeploymentNotQueuedError is type(error)
+    assert mosaic_sdk.DeploymentNotQueuedError is type(error)
+    assert isinstance(error, mosaic_sdk.errors.NotFoundError)
+    assert (error.status_code, error.provider, error.deployment_uuid) == (404, "coolify", "abc")
+    assert "DeploymentNotQueuedError" in (mosaic_sdk.errors.__doc__ or "")

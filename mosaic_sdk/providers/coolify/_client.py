@@ -60,6 +60,7 @@ from mosaic_sdk.errors import (
     APIResponseValidationError,
     APIStatusError,
     ConfigurationError,
+    DeploymentNotQueuedError,
     DeploymentTimeoutError,
     InvalidValueError,
     NotFoundError,
@@ -129,24 +130,6 @@ SERVICE_APPLICATION_PATCH_SINCE = semver.Version.parse("4.2.0")
 
 Resource = Literal["applications", "services", "databases"]
 _RESOURCES = ("applications", "services", "databases")
-
-
-class DeploymentNotQueuedError(NotFoundError):
-    """A deployment uuid that ``POST /deploy`` (or a start/restart) just returned does
-    not exist: Coolify did not queue it.
-
-    Coolify hands out a fresh uuid even when it skips the deploy (an identical one is
-    already queued) and, on start/restart, even when its queue is full. Find the real
-    deployment with :meth:`CoolifyClient.list_application_deployments` (``take=1``),
-    or deploy again through ``POST /deploy``, which reports a full queue as a 429.
-
-    Attributes:
-        deployment_uuid: the uuid that answered 404.
-    """
-
-    def __init__(self, message: str, *, deployment_uuid: str, url: str = "") -> None:
-        self.deployment_uuid = deployment_uuid
-        super().__init__(message, status_code=404, provider=PROVIDER, method="GET", url=url)
 
 
 # ---------------------------------------------------------------------------------------
