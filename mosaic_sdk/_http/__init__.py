@@ -6,7 +6,13 @@ Every registry and provider client sends through :class:`HTTPClient` or
 """
 
 from mosaic_sdk._http._async.client import AsyncHTTPClient
-from mosaic_sdk._http._base import HTTPResponse, Transport, check_base_url
+from mosaic_sdk._http._base import (
+    AsyncBaseTransport,
+    BaseTransport,
+    HTTPResponse,
+    Transport,
+    check_base_url,
+)
 from mosaic_sdk._http._credentials import check_credential
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import (
@@ -21,7 +27,9 @@ from mosaic_sdk._http._sync.client import HTTPClient
 __all__ = [
     "DEFAULT_RETRY_STATUSES",
     "IDEMPOTENT_METHODS",
+    "AsyncBaseTransport",
     "AsyncHTTPClient",
+    "BaseTransport",
     "HTTPClient",
     "HTTPResponse",
     "RateLimit",

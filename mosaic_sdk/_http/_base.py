@@ -46,6 +46,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "HTTPResponse",
     "Params",
+    "AsyncBaseTransport",
+    "BaseTransport",
     "Transport",
     "check_base_url",
     "strip_query",
@@ -61,6 +63,11 @@ DEFAULT_TIMEOUT = 30.0
 
 #: A test transport (``httpx.MockTransport``) or a custom one.
 Transport = httpx.BaseTransport | httpx.AsyncBaseTransport
+#: The transport a blocking client takes (``transport=`` outside ``_http``, which may
+#: not import httpx itself).
+BaseTransport = httpx.BaseTransport
+#: The transport an asynchronous client takes; the generated twin says BaseTransport.
+AsyncBaseTransport = httpx.AsyncBaseTransport
 
 _Primitive = str | int | float | bool | None
 Params = Mapping[str, _Primitive | list[_Primitive]]

@@ -39,7 +39,7 @@ from mosaic_sdk.observability._promql import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import AsyncBaseTransport
 
 __all__ = ["AsyncPrometheusClient"]
 
@@ -73,7 +73,7 @@ class AsyncPrometheusClient(_PrometheusBase):
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(base_url)
         self._http = AsyncHTTPClient(

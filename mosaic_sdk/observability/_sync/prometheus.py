@@ -41,7 +41,7 @@ from mosaic_sdk.observability._promql import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import BaseTransport
 
 __all__ = ["PrometheusClient"]
 
@@ -75,7 +75,7 @@ class PrometheusClient(_PrometheusBase):
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url)
         self._http = HTTPClient(

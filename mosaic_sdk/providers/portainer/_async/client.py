@@ -36,7 +36,7 @@ from mosaic_sdk.providers.portainer._requests import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import AsyncBaseTransport
 
 __all__ = ["AsyncPortainerClient", "AsyncPortainerWebhookClient"]
 
@@ -94,7 +94,7 @@ class AsyncPortainerClient(_Pooled, ClientConfig):
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
         sleep: AsyncSleep = asleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -448,7 +448,7 @@ class AsyncPortainerWebhookClient(_Pooled, WebhookConfig):
         timeout: float | None = DEFAULT_WEBHOOK_TIMEOUT,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(base_url)
         self._http = AsyncHTTPClient(

@@ -38,7 +38,7 @@ from mosaic_sdk.providers.portainer._requests import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import BaseTransport
 
 __all__ = ["PortainerClient", "PortainerWebhookClient"]
 
@@ -96,7 +96,7 @@ class PortainerClient(_Pooled, ClientConfig):
         timeout: float | None = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: BaseTransport | None = None,
         sleep: Sleep = sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -446,7 +446,7 @@ class PortainerWebhookClient(_Pooled, WebhookConfig):
         timeout: float | None = DEFAULT_WEBHOOK_TIMEOUT,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url)
         self._http = HTTPClient(

@@ -93,7 +93,7 @@ from mosaic_sdk.providers.vercel._requests import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import AsyncBaseTransport
 
 __all__ = ["AsyncVercelClient"]
 
@@ -138,7 +138,7 @@ class AsyncVercelClient(_VercelBase):
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
         verify: bool | str = True,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: AsyncBaseTransport | None = None,
         sleep: AsyncSleep = asleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -35,7 +35,7 @@ from mosaic_sdk.providers.vercel._target import (
 from mosaic_sdk.values import Digest, ImageReference
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import AsyncBaseTransport
 
 __all__ = ["AsyncVercelDeploymentTarget"]
 
@@ -83,7 +83,7 @@ class AsyncVercelDeploymentTarget(_TargetCore):
         protection_bypass: ProtectionBypass | None = None,
         health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
         verify: bool | str = True,
-        health_transport: httpx.AsyncBaseTransport | None = None,
+        health_transport: AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
             project_id,

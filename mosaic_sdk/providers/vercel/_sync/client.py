@@ -95,7 +95,7 @@ from mosaic_sdk.providers.vercel._requests import (
 )
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import BaseTransport
 
 __all__ = ["VercelClient"]
 
@@ -140,7 +140,7 @@ class VercelClient(_VercelBase):
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: BaseTransport | None = None,
         sleep: Sleep = sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

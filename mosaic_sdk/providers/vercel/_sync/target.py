@@ -37,7 +37,7 @@ from mosaic_sdk.providers.vercel._target import (
 from mosaic_sdk.values import Digest, ImageReference
 
 if TYPE_CHECKING:
-    import httpx
+    from mosaic_sdk._http import BaseTransport
 
 __all__ = ["VercelDeploymentTarget"]
 
@@ -85,7 +85,7 @@ class VercelDeploymentTarget(_TargetCore):
         protection_bypass: ProtectionBypass | None = None,
         health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
         verify: bool | str = True,
-        health_transport: httpx.BaseTransport | None = None,
+        health_transport: BaseTransport | None = None,
     ) -> None:
         super().__init__(
             project_id,
