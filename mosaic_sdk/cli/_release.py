@@ -689,7 +689,7 @@ def _register_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _demo(args: argparse.Namespace, console: Console) -> int:
-    from mosaic_sdk.demo import run_demo
+    from mosaic_sdk.cli.demo import run_demo
 
     narration = console.err if console.json else console.out
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import mosaic_sdk.demo as demo
+import mosaic_sdk.cli.demo as demo
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.release import ReleaseOutcome
 from mosaic_sdk.testing import push_image
