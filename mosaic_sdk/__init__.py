@@ -257,6 +257,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.release import (
         PROMOTION_ORDER,
         AsyncPromotion,
+        AsyncRollback,
         AutoRollback,
         BlueGreen,
         BlueGreenState,
@@ -639,6 +640,7 @@ _LAZY: dict[str, str] = {
     "PostDeployValidation": "mosaic_sdk.release",
     "Promotion": "mosaic_sdk.release",
     "AsyncPromotion": "mosaic_sdk.release",
+    "AsyncRollback": "mosaic_sdk.release",
     "PROMOTION_ORDER": "mosaic_sdk.release",
     "PromotionPlan": "mosaic_sdk.release",
     "PromotionRecord": "mosaic_sdk.release",
@@ -739,6 +741,7 @@ __all__ = [
     "AsyncPrometheusClient",
     "AsyncPromotion",
     "AsyncRegistryClient",
+    "AsyncRollback",
     "AsyncSecretStore",
     "AsyncTrafficSplitter",
     "AsyncVercelClient",

@@ -57,6 +57,8 @@ NAMES: dict[str, str] = {
     # the HTTP core: RetryPolicy's tenacity driver and RateLimit's acquire
     "async_retrying": "retrying",
     "aacquire": "acquire",
+    # release/_rollback.py: reading a target's deploy history
+    "_ahistory": "_history",
 }
 
 HEADER = (

@@ -13,8 +13,9 @@
   ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
 * :func:`release` with :class:`BlueGreen` (default) or :class:`Canary`: deploy, validate,
   switch or step traffic, roll back automatically; returns a :class:`ReleaseResult`.
-* :class:`Rollback`: restore the previous digest (from a promotion record or the target's
-  history), verify it runs, record the evidence; safe to repeat.
+* :class:`Rollback` (and :class:`AsyncRollback`): restore the previous digest (from a
+  promotion record or the target's history), verify it runs, record the evidence; safe to
+  repeat.
 * :func:`select_deployment_target`: decide from a repository's docs, configuration and CI
   where it deploys (:class:`TargetSelection`).
 """
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mosaic_sdk.release._async.promotion import AsyncPromotion
+    from mosaic_sdk.release._async.rollback import AsyncRollback
     from mosaic_sdk.release._checks import (
         HealthCheck,
         MetricGate,
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
         TagDecision,
         parse_created,
     )
-    from mosaic_sdk.release._rollback import DeployHistory, Rollback, RollbackPlan, RollbackResult
+    from mosaic_sdk.release._rollback import DeployHistory, RollbackPlan, RollbackResult
     from mosaic_sdk.release._selection import (
         TargetCandidate,
         TargetKind,
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
         release,
     )
     from mosaic_sdk.release._sync.promotion import Promotion
+    from mosaic_sdk.release._sync.rollback import Rollback
     from mosaic_sdk.release._validation import (
         Check,
         CheckResult,
@@ -107,7 +110,8 @@ _LAZY: dict[str, str] = {
     "TagDecision": "mosaic_sdk.release._retention",
     "parse_created": "mosaic_sdk.release._retention",
     "DeployHistory": "mosaic_sdk.release._rollback",
-    "Rollback": "mosaic_sdk.release._rollback",
+    "Rollback": "mosaic_sdk.release._sync.rollback",
+    "AsyncRollback": "mosaic_sdk.release._async.rollback",
     "RollbackPlan": "mosaic_sdk.release._rollback",
     "RollbackResult": "mosaic_sdk.release._rollback",
     "TargetCandidate": "mosaic_sdk.release._selection",
@@ -134,6 +138,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "PROMOTION_ORDER",
     "AsyncPromotion",
+    "AsyncRollback",
     "AutoRollback",
     "BlueGreen",
     "BlueGreenState",

@@ -1,6 +1,7 @@
 """Roll a target back to the release it ran before, verify it, and leave evidence.
 
-:class:`Rollback` restores the previous digest of a target:
+:class:`~mosaic_sdk.release.Rollback` (and :class:`~mosaic_sdk.release.AsyncRollback`)
+restores the previous digest of a target:
 
 1. it decides **what** to restore, in this order: an explicit ``to=``; the
    ``digest_before`` of the :class:`~mosaic_sdk.release.PromotionRecord` that moved the
@@ -18,11 +19,17 @@
 Repeating it is safe: the plan is fixed by the failed digest, so a second run finds the
 pointer and the target already restored, changes nothing, and updates the same evidence
 entries instead of adding new ones.
+
+This module holds the pure parts both twins share: the values (:class:`RollbackPlan`,
+:class:`RollbackResult`, :class:`DeployHistory`), the argument checks and the deciding.
+The I/O is written once in ``release/_async/rollback.py`` (:class:`AsyncRollback`);
+``scripts/gen_sync.py`` generates ``release/_sync/rollback.py`` (:class:`Rollback`).
 """
 
 from __future__ import annotations
 
 import html
+import inspect
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -30,14 +37,12 @@ import attrs
 
 from mosaic_sdk._render import FieldsRepr, JSONResult, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, RollbackError
-from mosaic_sdk.providers._protocol import Deployment, DeploymentTarget, pinned_digest
-from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
+from mosaic_sdk.providers._protocol import Deployment, pinned_digest
+from mosaic_sdk.release._evidence import EvidenceFiles
 from mosaic_sdk.release._promotion import PromotionRecord
-from mosaic_sdk.release._sync.promotion import Promotion
-from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.values import Digest, ImageReference
 
-__all__ = ["DeployHistory", "Rollback", "RollbackPlan", "RollbackResult"]
+__all__ = ["DeployHistory", "RollbackPlan", "RollbackResult"]
 
 RestoreSource = Literal["explicit", "promotion record", "target history"]
 
@@ -213,39 +218,89 @@ def _as_digest(value: Digest | ImageReference, what: str) -> Digest:
     raise InvalidValueError(value, f"{what} is not a digest", "pass a Digest or 'repo@sha256:...'")
 
 
-class Rollback:
-    """Restore the release a target ran before ``failed``.
+def _check_twin(value: Any, kind: type, what: str, fix: str, methods: tuple[str, ...]) -> None:
+    """Refuse ``value`` when its ``methods`` are not of ``kind``'s colour: awaitable for an
+    ``Async...`` protocol or class, plain for its synchronous twin. A missing member
+    counts as plain: the synchronous twin leaves it to fail where it is used, as before,
+    and the asynchronous one refuses it."""
+    asynchronous = kind.__name__.startswith("Async")
+    if all(inspect.iscoroutinefunction(getattr(value, m, None)) == asynchronous for m in methods):
+        return
+    article = "an" if kind.__name__[0] in "AEIOU" else "a"
+    colour = "not awaitable" if asynchronous else "coroutines"
+    raise InvalidValueError(
+        type(value).__name__,
+        f"is not {article} {kind.__name__} {what} (its {'/'.join(methods)} are {colour})",
+        fix,
+    )
 
-    Args:
-        target: the :class:`~mosaic_sdk.providers.DeploymentTarget` to restore.
-        failed: the digest (or pinned image) that failed.
-        to: restore exactly this digest or image, instead of looking it up.
-        record: the :class:`~mosaic_sdk.release.PromotionRecord` that moved ``failed``
-            in; its ``digest_before`` is restored, and with ``promotion`` its pointer
-            tag moves back too.
-        promotion: the :class:`~mosaic_sdk.release.Promotion` of the repository (needed
-            to move the pointer back).
-        image_name: the repository reference to deploy (``registry/team/web``) when it
-            cannot be taken from ``to``, ``failed`` or the target.
-        version: the restored release's version, when known and not in the history.
 
-    Raises:
-        InvalidValueError: ``failed`` or ``to`` are not digests.
-        ConfigurationError: a ``record`` for another digest than ``failed``.
-    """
+def _check_target(target: Any, kind: type) -> None:
+    """Refuse a target of the other colour (``kind``: a target protocol)."""
+    asynchronous = kind.__name__.startswith("Async")
+    fix = (
+        "pass an asynchronous target (AsyncComposeFileTarget, AsyncCoolifyDeploymentTarget, "
+        "...) or use Rollback for a synchronous one"
+        if asynchronous
+        else "pass a synchronous target (ComposeFileTarget, CoolifyDeploymentTarget, ...) "
+        "or use AsyncRollback for an asynchronous one"
+    )
+    _check_twin(target, kind, "to roll back", fix, ("deploy", "running"))
 
-    def __init__(
+
+def _check_promotion(promotion: Any, kind: type) -> None:
+    """Refuse a promotion of the other colour (``kind``: the promotion class)."""
+    if promotion is None:
+        return
+    fix = (
+        "pass AsyncPromotion(async_registry, repository)"
+        if kind.__name__.startswith("Async")
+        else "pass Promotion(registry, repository)"
+    )
+    _check_twin(promotion, kind, "to move the pointer back", fix, ("current", "promote"))
+
+
+def _history(target: object) -> Sequence[_HistoryEntry] | None:
+    """``target``'s deploy history, ``None`` when it keeps none."""
+    if not isinstance(target, DeployHistory):
+        return None
+    return target.history()
+
+
+async def _ahistory(target: object) -> Sequence[_HistoryEntry] | None:
+    """``target``'s deploy history, ``None`` when it keeps none; an asynchronous target's
+    ``history()`` may be awaitable (:class:`~mosaic_sdk.providers.AsyncComposeFileTarget`)
+    or plain."""
+    if not isinstance(target, DeployHistory):
+        return None
+    entries: Any = target.history()
+    if inspect.isawaitable(entries):
+        entries = await entries
+    return entries  # type: ignore[no-any-return]
+
+
+class _RollbackCore:
+    """What :class:`~mosaic_sdk.release.Rollback` and
+    :class:`~mosaic_sdk.release.AsyncRollback` share: the argument checks and the pure
+    steps of planning (no I/O here; the target and promotion calls live in
+    ``release/_async/rollback.py``)."""
+
+    failed: Digest
+    to: Digest | ImageReference | None
+    record: PromotionRecord | None
+    image_name: str | None
+    version: str | None
+    _failed_image: ImageReference | None
+
+    def _configure(
         self,
-        target: DeploymentTarget,
         *,
         failed: Digest | ImageReference,
-        to: Digest | ImageReference | None = None,
-        record: PromotionRecord | None = None,
-        promotion: Promotion | None = None,
-        image_name: str | None = None,
-        version: str | None = None,
+        to: Digest | ImageReference | None,
+        record: PromotionRecord | None,
+        image_name: str | None,
+        version: str | None,
     ) -> None:
-        self.target = target
         self.failed = _as_digest(failed, "failed")
         self._failed_image = failed if isinstance(failed, ImageReference) else None
         self.to = to
@@ -258,83 +313,66 @@ class Rollback:
                 "the promotion that deployed the failed digest"
             )
         self.record = record
-        self.promotion = promotion
         self.image_name = image_name
         self.version = version
 
-    def __repr__(self) -> str:
-        return f"Rollback(target={self.target.name!r}, failed={str(self.failed)!r})"
-
-    def _name(self) -> str:
+    def _given_name(self) -> str | None:
+        """The repository to deploy when the arguments say it (no need to ask the target)."""
         if isinstance(self.to, ImageReference):
             return self.to.name
         if self.image_name:
             return self.image_name
         if self._failed_image is not None:
             return self._failed_image.name
-        running = self.target.running().image
+        return None
+
+    @staticmethod
+    def _running_name(target_name: str, running: ImageReference | None) -> str:
         if running is not None:
             return running.name
         raise ConfigurationError(
-            f"cannot tell which repository {self.target.name} deploys; pass "
+            f"cannot tell which repository {target_name} deploys; pass "
             "image_name='registry/team/app' or failed=<pinned ImageReference>"
         )
 
-    def plan(self) -> RollbackPlan:
-        """Decide what to restore (no change is made).
+    def _pointer(self, has_promotion: bool) -> str | None:
+        return self.record.tag if self.record is not None and has_promotion else None
 
-        Raises:
-            RollbackError: nothing earlier to restore, or it is the failed digest itself.
-        """
-        pointer = (
-            self.record.tag if self.record is not None and self.promotion is not None else None
-        )
-        if self.to is not None:
-            restore = (
-                self.to if isinstance(self.to, ImageReference)
-                else ImageReference.parse(f"{self._name()}@{self.to}")
-            )  # fmt: skip
-            return self._checked(restore, self.version or restore.tag, "explicit", pointer)
-        if self.record is not None and self.record.digest_before is not None:
-            before = self.record.digest_before
-            version = self.version
-            image = ImageReference.parse(f"{self._name()}@{before}")
-            entry = self._history_entry(before)
-            if entry is not None:
-                image, version = entry.image, version or entry.version
-            return self._checked(image, version, "promotion record", pointer)
-        entry = self._history_entry(None)
-        if entry is not None:
-            return self._checked(
-                entry.image, self.version or entry.version, "target history", pointer
-            )
-        where = (
-            "the promotion record says the pointer was unset before"
-            if self.record is not None
-            else "no promotion record was given"
-        )
-        history = (
-            "the target keeps no history"
-            if not isinstance(self.target, DeployHistory)
-            else "its history holds no other digest"
-        )
-        raise RollbackError(
-            f"nothing to roll {self.target.name} back to from {self.failed}: {where}, and "
-            f"{history}; pass to=<the last good digest>, or deploy a fixed release instead"
-        )
+    def _explicit(self, name: str | None) -> ImageReference:
+        """The image ``to`` names (``name``: the repository, needed for a bare digest)."""
+        if isinstance(self.to, ImageReference):
+            return self.to
+        return ImageReference.parse(f"{name}@{self.to}")
 
-    def _history_entry(self, digest: Digest | None) -> _HistoryEntry | None:
-        if not isinstance(self.target, DeployHistory):
-            return None
-        for entry in reversed(self.target.history()):
+    def _entry(
+        self, entries: Sequence[_HistoryEntry] | None, digest: Digest | None
+    ) -> _HistoryEntry | None:
+        """The newest history entry of ``digest`` (or, for ``None``, of any digest but
+        the failed one)."""
+        for entry in reversed(entries or ()):
             if digest is not None and entry.digest == digest:
                 return entry
             if digest is None and entry.digest != self.failed:
                 return entry
         return None
 
+    def _nothing_to_restore(self, target_name: str, keeps_history: bool) -> RollbackError:
+        where = (
+            "the promotion record says the pointer was unset before"
+            if self.record is not None
+            else "no promotion record was given"
+        )
+        history = (
+            "its history holds no other digest" if keeps_history else "the target keeps no history"
+        )
+        return RollbackError(
+            f"nothing to roll {target_name} back to from {self.failed}: {where}, and "
+            f"{history}; pass to=<the last good digest>, or deploy a fixed release instead"
+        )
+
     def _checked(
         self,
+        target_name: str,
         image: ImageReference,
         version: str | None,
         source: RestoreSource,
@@ -342,11 +380,11 @@ class Rollback:
     ) -> RollbackPlan:
         if pinned_digest(image) == self.failed:
             raise RollbackError(
-                f"the release to restore on {self.target.name} ({image}) is the failed digest "
+                f"the release to restore on {target_name} ({image}) is the failed digest "
                 "itself; pass to=<the last good digest>"
             )
         return RollbackPlan(
-            target=self.target.name,
+            target=target_name,
             failed=self.failed,
             restore=image,
             version=version,
@@ -354,80 +392,17 @@ class Rollback:
             pointer=pointer,
         )
 
-    def execute(
-        self,
-        *,
-        reason: str = "",
-        evidence: ReleaseEvidence | None = None,
-        deployment: str | None = None,
-        release: str | None = None,
-        next_step: str | None = None,
-        report: ValidationReport | None = None,
-    ) -> RollbackResult:
-        """Carry out :meth:`plan`, verify, and record the evidence.
+    @staticmethod
+    def _redeploy_failed(plan: RollbackPlan, target_name: str, done: Deployment) -> str:
+        return (
+            f"redeploying {plan.restore} on {target_name} ended "
+            f"{done.status.value}: {done.detail}; check the "
+            "target, then run the rollback again (it is safe to repeat)"
+        )
 
-        Args:
-            reason: why (one line); defaults to the report's headline.
-            evidence: where to write TASKS.md, scratchpad and CHANGELOG entries.
-            deployment: the blocked deployment's name in the evidence
-                (default: the target's name).
-            release: how the failed release is named in the evidence.
-            next_step: the next remediation step (one line).
-            report: the validation report that failed, written as evidence.
-
-        Raises:
-            RollbackError: the redeploy did not succeed or the target does not report the
-                restored digest afterwards (``completed_steps`` says how far it got).
-        """
-        plan = self.plan()
-        restore = plan.restore_digest
-        done: list[str] = []
-        pointer_record: PromotionRecord | None = None
-        if plan.pointer is not None and self.promotion is not None:
-            current = self.promotion.current(plan.pointer)
-            if current == restore:
-                done.append(f"pointer {plan.pointer} already at {_short(restore)}")
-            pointer_record = self.promotion.promote(restore, to=plan.pointer, force=True)
-            if not pointer_record.noop:
-                done.append(f"moved pointer {plan.pointer} back to {_short(restore)}")
-        deployment_done: Deployment | None = None
-        if self.target.running().digest == restore:
-            done.append(f"{self.target.name} already runs {_short(restore)}")
-        else:
-            deployment_done = self.target.deploy(plan.restore)
-            if not deployment_done.succeeded:
-                raise RollbackError(
-                    f"redeploying {plan.restore} on {self.target.name} ended "
-                    f"{deployment_done.status.value}: {deployment_done.detail}; check the "
-                    "target, then run the rollback again (it is safe to repeat)",
-                    completed_steps=done,
-                )
-            done.append(f"redeployed {plan.restore} on {self.target.name} ({deployment_done.id})")
-        running = self.target.running().digest
-        if running != restore:
-            raise RollbackError(
-                f"{self.target.name} reports {running} after the rollback, not {restore}; "
-                "check the target, then run the rollback again (it is safe to repeat)",
-                completed_steps=done,
-            )
-        done.append(f"verified {self.target.name} runs {_short(restore)}")
-        files = None
-        if evidence is not None:
-            version = f" {plan.version}" if plan.version else ""
-            files = evidence.record_failure(
-                deployment=deployment or self.target.name,
-                release=release or str(self.failed),
-                reason=reason or (report.headline() if report is not None else "rolled back"),
-                next_step=next_step
-                or "find the cause in the evidence above and ship a fixed release candidate",
-                report=report,
-                actions=[*done[:-1], f"rolled back to{version} {_short(restore)} (verified)"],
-            )
-        return RollbackResult(
-            plan=plan,
-            deployment=deployment_done,
-            pointer_record=pointer_record,
-            running=running,
-            steps=tuple(done),
-            evidence=files,
+    @staticmethod
+    def _not_verified(target_name: str, running: Digest | None, restore: Digest) -> str:
+        return (
+            f"{target_name} reports {running} after the rollback, not {restore}; "
+            "check the target, then run the rollback again (it is safe to repeat)"
         )

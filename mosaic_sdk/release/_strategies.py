@@ -52,8 +52,9 @@ from mosaic_sdk.providers._protocol import (
 from mosaic_sdk.release._checks import MetricGate
 from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
 from mosaic_sdk.release._promotion import PromotionRecord
-from mosaic_sdk.release._rollback import Rollback, RollbackResult
+from mosaic_sdk.release._rollback import RollbackResult
 from mosaic_sdk.release._sync.promotion import Promotion
+from mosaic_sdk.release._sync.rollback import Rollback
 from mosaic_sdk.release._validation import (
     PostDeployValidation,
     ValidationContext,
