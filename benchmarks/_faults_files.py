@@ -40,8 +40,8 @@ def _parsers() -> dict[str, Callable[[Any], object]]:
     from mosaic_sdk import standards
     from mosaic_sdk.observability import _prometheus, _scrape
     from mosaic_sdk.observability._metrics import parse_duration
-    from mosaic_sdk.providers.coolify._client import parse_coolify_version
     from mosaic_sdk.providers.coolify._models import ResourceStatus
+    from mosaic_sdk.providers.coolify._requests import parse_coolify_version
     from mosaic_sdk.registry import Descriptor, Manifest
     from mosaic_sdk.registry._auth import parse_challenge
     from mosaic_sdk.registry._models import Platform

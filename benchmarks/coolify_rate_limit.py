@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mosaic_sdk.providers.coolify import CoolifyClient
-from mosaic_sdk.providers.coolify._client import RATE_LIMIT_MARGIN, RATE_LIMIT_MIN_MARGIN
+from mosaic_sdk.providers.coolify._requests import RATE_LIMIT_MARGIN, RATE_LIMIT_MIN_MARGIN
 from tests._support.coolify_fake import TOKEN, fake_stats, serve_in_subprocess
 
 

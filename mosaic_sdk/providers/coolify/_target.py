@@ -1,38 +1,26 @@
-"""Coolify as a :class:`~mosaic_sdk.providers.DeploymentTarget`: one Docker Image
-application, deployed by digest."""
+"""What both Coolify deployment targets share, without I/O: how Coolify's statuses and
+deployments read as the :mod:`mosaic_sdk.providers` protocol's values (the targets are
+written once in ``_async/target.py``; the synchronous twin is generated)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from mosaic_sdk.providers._flow import Flow
 from mosaic_sdk.providers._protocol import (
     Deployment,
     DeploymentStatus,
     RunningRelease,
     TargetState,
-    TargetStatus,
-    pinned_digest,
-)
-from mosaic_sdk.providers.coolify._client import (
-    RUNNING_LOOKBACK,
-    AsyncCoolifyClient,
-    CoolifyClient,
-    last_finished_deployment_flow,
 )
 from mosaic_sdk.providers.coolify._models import (
     CoolifyDeployment,
     CoolifyDeploymentStatus,
     ResourceStatus,
 )
+from mosaic_sdk.providers.coolify._requests import RUNNING_LOOKBACK
 from mosaic_sdk.values import ImageReference
 
-__all__ = [
-    "AsyncCoolifyDeploymentTarget",
-    "CoolifyDeploymentTarget",
-    "running_flow",
-    "target_state_of",
-]
+__all__ = ["last_finished", "running_release_of", "target_state_of"]
 
 _DEPLOYMENT_STATUS = {
     CoolifyDeploymentStatus.QUEUED: DeploymentStatus.QUEUED,
@@ -61,9 +49,10 @@ def target_state_of(status: ResourceStatus) -> TargetState:
     return TargetState.UNKNOWN
 
 
-def running_flow(uuid: str) -> Flow[RunningRelease]:
+def running_release_of(uuid: str, found: CoolifyDeployment | None) -> RunningRelease:
     """What runs on Docker Image application ``uuid``: the image its newest finished
-    production deployment ran.
+    production deployment ``found`` ran (``None``: none in the last
+    :data:`RUNNING_LOOKBACK`).
 
     Coolify's API has no field for the running container's image: the application
     holds the *configured* image, and ``GET .../rollback-images`` reports the running
@@ -75,7 +64,6 @@ def running_flow(uuid: str) -> Flow[RunningRelease]:
     visible only to tokens with ``root``/``read:sensitive`` whose user is a team admin;
     otherwise nothing is reported and :attr:`RunningRelease.detail` says why.
     """
-    found = yield from last_finished_deployment_flow(uuid)
     if found is None:
         return RunningRelease(
             detail=f"coolify: no finished deployment of application {uuid} in the last "
@@ -128,119 +116,12 @@ def _deployment(
     )
 
 
-class CoolifyDeploymentTarget:
-    """A Coolify Docker Image application as a deployment target.
-
-    ``deploy`` points the application at the digest (``PATCH /applications/{uuid}``),
-    queues a deployment (``POST /deploy``) and follows it to a terminal state.
-
-    Args:
-        client: the Coolify client.
-        application_uuid: the Docker Image application.
-        timeout: seconds to wait for the deployment.
-        poll_interval: seconds between polls.
-        force: rebuild without cache (Coolify's ``force``).
-        name: the target name; ``"coolify:<application uuid>"`` by default.
-    """
-
-    supports_traffic_split: bool = False
-
-    def __init__(
-        self,
-        client: CoolifyClient,
-        application_uuid: str,
-        *,
-        timeout: float = 600.0,
-        poll_interval: float = 3.0,
-        force: bool = False,
-        name: str | None = None,
-    ) -> None:
-        self.client = client
-        self.application_uuid = application_uuid
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.force = force
-        self.name = name or f"coolify:{application_uuid}"
-
-    def __repr__(self) -> str:
-        return f"CoolifyDeploymentTarget(application_uuid={self.application_uuid!r})"
-
-    def deploy(self, image: ImageReference) -> Deployment:
-        """Deploy ``image`` (pinned by digest) and wait for the outcome.
-
-        Raises:
-            InvalidValueError: ``image`` has no digest (nothing is sent).
-            UnsupportedOperationError: the application builds its own image.
-            DeploymentTimeoutError: the deployment did not settle in time.
-        """
-        pinned_digest(image)
-        started = datetime.now(timezone.utc)
-        found = self.client.deploy_image_and_wait(
-            self.application_uuid,
-            image,
-            force=self.force,
-            timeout=self.timeout,
-            poll_interval=self.poll_interval,
-        )
-        return _deployment(self.name, image, found, started)
-
-    def running(self) -> RunningRelease:
-        """The image the newest finished deployment ran
-        (``GET /deployments/applications/{uuid}``); see :func:`running_flow`. Not the
-        configured image: that may never have been deployed."""
-        result: RunningRelease = self.client.run(running_flow(self.application_uuid))
-        return result
-
-    def status(self) -> TargetStatus:
-        """The application's status, folded (see :func:`target_state_of`)."""
-        status = self.client.application_status(self.application_uuid)
-        return TargetStatus(target_state_of(status), status.raw)
-
-
-class AsyncCoolifyDeploymentTarget:
-    """Asynchronous twin of :class:`CoolifyDeploymentTarget`."""
-
-    supports_traffic_split: bool = False
-
-    def __init__(
-        self,
-        client: AsyncCoolifyClient,
-        application_uuid: str,
-        *,
-        timeout: float = 600.0,
-        poll_interval: float = 3.0,
-        force: bool = False,
-        name: str | None = None,
-    ) -> None:
-        self.client = client
-        self.application_uuid = application_uuid
-        self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.force = force
-        self.name = name or f"coolify:{application_uuid}"
-
-    def __repr__(self) -> str:
-        return f"AsyncCoolifyDeploymentTarget(application_uuid={self.application_uuid!r})"
-
-    async def deploy(self, image: ImageReference) -> Deployment:
-        """See :meth:`CoolifyDeploymentTarget.deploy`."""
-        pinned_digest(image)
-        started = datetime.now(timezone.utc)
-        found = await self.client.deploy_image_and_wait(
-            self.application_uuid,
-            image,
-            force=self.force,
-            timeout=self.timeout,
-            poll_interval=self.poll_interval,
-        )
-        return _deployment(self.name, image, found, started)
-
-    async def running(self) -> RunningRelease:
-        """See :meth:`CoolifyDeploymentTarget.running`."""
-        result: RunningRelease = await self.client.run(running_flow(self.application_uuid))
-        return result
-
-    async def status(self) -> TargetStatus:
-        """See :meth:`CoolifyDeploymentTarget.status`."""
-        status = await self.client.application_status(self.application_uuid)
-        return TargetStatus(target_state_of(status), status.raw)
+def last_finished(page: list[CoolifyDeployment]) -> CoolifyDeployment | None:
+    """The newest ``finished`` production deployment (``pull_request_id`` 0) of a page
+    of ``GET /deployments/applications/{uuid}`` (newest first, PR previews included)."""
+    for deployment in page:
+        if deployment.status is CoolifyDeploymentStatus.FINISHED and not (
+            deployment.pull_request_id
+        ):
+            return deployment
+    return None
