@@ -12,9 +12,9 @@ the layout whole: either as before or with the write done.
 from __future__ import annotations
 
 import os
-from types import TracebackType
 
 from mosaic_sdk._core._adapter import BlockingAdapter
+from mosaic_sdk._core._async.closing import AsyncClosing
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.registry._layout import DEFAULT_GC_GRACE, OCILayout
 from mosaic_sdk.registry._models import Manifest, TagList
@@ -24,7 +24,7 @@ from mosaic_sdk.values import Digest
 __all__ = ["AsyncOCILayout", "as_async_registry"]
 
 
-class _AsyncRegistryAdapter(BlockingAdapter[ImageRegistry]):
+class _AsyncRegistryAdapter(AsyncClosing, BlockingAdapter[ImageRegistry]):
     """:class:`~mosaic_sdk.registry.AsyncImageRegistry` over any blocking
     :class:`~mosaic_sdk.registry.ImageRegistry`, one worker thread per call."""
 
@@ -83,17 +83,6 @@ class _AsyncRegistryAdapter(BlockingAdapter[ImageRegistry]):
     async def aclose(self) -> None:
         """See :meth:`ImageRegistry.close`."""
         await self._call(self.sync.close)
-
-    async def __aenter__(self) -> _AsyncRegistryAdapter:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class AsyncOCILayout(_AsyncRegistryAdapter):

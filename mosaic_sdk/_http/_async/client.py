@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Collection, Mapping
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from mosaic_sdk._core._async.closing import AsyncClosing
 from mosaic_sdk._core._concurrency import asleep
 from mosaic_sdk._http._base import (
     DEFAULT_TIMEOUT,
@@ -33,7 +33,7 @@ async def _strip_secrets_hook(request: httpx.Request) -> None:
     strip_secrets_across_origins(request)
 
 
-class AsyncHTTPClient(_BaseHTTPClient):
+class AsyncHTTPClient(AsyncClosing, _BaseHTTPClient):
     """HTTP client with retries, rate limiting and typed errors.
 
     Args:
@@ -154,14 +154,3 @@ class AsyncHTTPClient(_BaseHTTPClient):
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
-
-    async def __aenter__(self) -> AsyncHTTPClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

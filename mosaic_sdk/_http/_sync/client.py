@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable, Collection, Mapping
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from mosaic_sdk._core._concurrency import sleep
+from mosaic_sdk._core._sync.closing import Closing
 from mosaic_sdk._http._base import (
     DEFAULT_TIMEOUT,
     HTTPResponse,
@@ -35,7 +35,7 @@ def _strip_secrets_hook(request: httpx.Request) -> None:
     strip_secrets_across_origins(request)
 
 
-class HTTPClient(_BaseHTTPClient):
+class HTTPClient(Closing, _BaseHTTPClient):
     """HTTP client with retries, rate limiting and typed errors.
 
     Args:
@@ -156,14 +156,3 @@ class HTTPClient(_BaseHTTPClient):
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
-
-    def __enter__(self) -> HTTPClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._http import AsyncHTTPClient, RetryPolicy
 from mosaic_sdk.errors import APIError
 from mosaic_sdk.observability._metrics import SLO, BurnRateEvaluation
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncPrometheusClient"]
 
 
-class AsyncPrometheusClient(_PrometheusBase):
+class AsyncPrometheusClient(AsyncPooled[AsyncHTTPClient], _PrometheusBase):
     """Prometheus HTTP API client; also a
     :class:`~mosaic_sdk.observability.MetricsSource` for gates.
 
@@ -205,18 +205,3 @@ class AsyncPrometheusClient(_PrometheusBase):
             value = (await self.evaluate(query)).value
             ratios[window] = math.nan if value is None else min(max(value, 0.0), 1.0)
         return slo.evaluate(ratios)
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncPrometheusClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, RetryPolicy
 from mosaic_sdk.errors import APIError
 from mosaic_sdk.observability._metrics import SLO, BurnRateEvaluation
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["PrometheusClient"]
 
 
-class PrometheusClient(_PrometheusBase):
+class PrometheusClient(Pooled[HTTPClient], _PrometheusBase):
     """Prometheus HTTP API client; also a
     :class:`~mosaic_sdk.observability.MetricsSource` for gates.
 
@@ -207,18 +207,3 @@ class PrometheusClient(_PrometheusBase):
             value = (self.evaluate(query)).value
             ratios[window] = math.nan if value is None else min(max(value, 0.0), 1.0)
         return slo.evaluate(ratios)
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> PrometheusClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

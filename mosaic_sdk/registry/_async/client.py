@@ -11,11 +11,11 @@ credentials).
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._redact import sanitize_url
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.registry import _ops as ops
@@ -30,7 +30,7 @@ __all__ = ["AsyncRegistryClient"]
 logger = logging.getLogger("mosaic_sdk.registry")
 
 
-class AsyncRegistryClient:
+class AsyncRegistryClient(AsyncPooled[AsyncHTTPClient]):
     """Client for an OCI distribution registry (``/v2/`` API).
 
     Implements :class:`~mosaic_sdk.registry.AsyncImageRegistry`. Authentication is
@@ -347,18 +347,3 @@ class AsyncRegistryClient:
             pages += 1
             url, params = ops.next_page(response), None
         return sorted(names)
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncRegistryClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -13,12 +13,12 @@ credentials).
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Any
 
 import attrs
 
 from mosaic_sdk._core._redact import sanitize_url
+from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.registry import _ops as ops
 from mosaic_sdk.registry._auth import Challenge
@@ -32,7 +32,7 @@ __all__ = ["RegistryClient"]
 logger = logging.getLogger("mosaic_sdk.registry")
 
 
-class RegistryClient:
+class RegistryClient(Pooled[HTTPClient]):
     """Client for an OCI distribution registry (``/v2/`` API).
 
     Implements :class:`~mosaic_sdk.registry.ImageRegistry`. Authentication is
@@ -347,18 +347,3 @@ class RegistryClient:
             pages += 1
             url, params = ops.next_page(response), None
         return sorted(names)
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> RegistryClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

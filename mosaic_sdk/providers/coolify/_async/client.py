@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._concurrency import AsyncSleep, asleep
 from mosaic_sdk._http import AsyncHTTPClient, RateLimit, RetryPolicy
 from mosaic_sdk.errors import InvalidValueError
@@ -130,7 +130,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCoolifyClient"]
 
 
-class AsyncCoolifyClient(_CoolifyBase):
+class AsyncCoolifyClient(AsyncPooled[AsyncHTTPClient], _CoolifyBase):
     __doc__ = (
         """Coolify v4 client authenticated with a Bearer token.
 
@@ -708,18 +708,3 @@ class AsyncCoolifyClient(_CoolifyBase):
         if response.status_code >= 400:
             raise _service_update_error(response)
         return ServiceUpdateResult.from_api(response.json())
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncCoolifyClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -41,10 +41,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from mosaic_sdk._core._concurrency import Sleep, sleep
+from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, RateLimit, RetryPolicy
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.providers._protocol import pinned_digest
@@ -132,7 +132,7 @@ if TYPE_CHECKING:
 __all__ = ["CoolifyClient"]
 
 
-class CoolifyClient(_CoolifyBase):
+class CoolifyClient(Pooled[HTTPClient], _CoolifyBase):
     __doc__ = (
         """Coolify v4 client authenticated with a Bearer token.
 
@@ -704,18 +704,3 @@ class CoolifyClient(_CoolifyBase):
         if response.status_code >= 400:
             raise _service_update_error(response)
         return ServiceUpdateResult.from_api(response.json())
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> CoolifyClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._concurrency import AsyncSleep, asleep
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RetryPolicy
 from mosaic_sdk.providers.portainer import _requests as rq
@@ -41,31 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncPortainerClient", "AsyncPortainerWebhookClient"]
 
 
-_C = TypeVar("_C", bound="_Pooled")
-
-
-class _Pooled:
-    """The connection pool's life: ``aclose()`` and ``async with``."""
-
-    _http: AsyncHTTPClient
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def __aenter__(self: _C) -> _C:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-
-class AsyncPortainerClient(_Pooled, ClientConfig):
+class AsyncPortainerClient(AsyncPooled[AsyncHTTPClient], ClientConfig):
     """Portainer client authenticated with an access token (``X-API-Key``).
 
     Args:
@@ -418,7 +394,7 @@ class AsyncPortainerClient(_Pooled, ClientConfig):
         return rq.parse_repo_digests(await self._send(request))
 
 
-class AsyncPortainerWebhookClient(_Pooled, WebhookConfig):
+class AsyncPortainerWebhookClient(AsyncPooled[AsyncHTTPClient], WebhookConfig):
     """Trigger stack webhooks without an access token: CI can redeploy a stack with
     only its webhook (``POST /api/stacks/webhooks/{uuid}`` is public,
     ``api/http/handler/stacks/handler.go:91-92``).

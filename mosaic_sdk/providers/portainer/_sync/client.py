@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk._core._concurrency import Sleep, sleep
+from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RetryPolicy
 from mosaic_sdk.providers.portainer import _requests as rq
 from mosaic_sdk.providers.portainer._models import (
@@ -43,31 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["PortainerClient", "PortainerWebhookClient"]
 
 
-_C = TypeVar("_C", bound="_Pooled")
-
-
-class _Pooled:
-    """The connection pool's life: ``close()`` and ``with``."""
-
-    _http: HTTPClient
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self: _C) -> _C:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class PortainerClient(_Pooled, ClientConfig):
+class PortainerClient(Pooled[HTTPClient], ClientConfig):
     """Portainer client authenticated with an access token (``X-API-Key``).
 
     Args:
@@ -416,7 +392,7 @@ class PortainerClient(_Pooled, ClientConfig):
         return rq.parse_repo_digests(self._send(request))
 
 
-class PortainerWebhookClient(_Pooled, WebhookConfig):
+class PortainerWebhookClient(Pooled[HTTPClient], WebhookConfig):
     """Trigger stack webhooks without an access token: CI can redeploy a stack with
     only its webhook (``POST /api/stacks/webhooks/{uuid}`` is public,
     ``api/http/handler/stacks/handler.go:91-92``).

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._concurrency import AsyncSleep, asleep
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.providers.vercel._models import (
@@ -98,7 +98,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncVercelClient"]
 
 
-class AsyncVercelClient(_VercelBase):
+class AsyncVercelClient(AsyncPooled[AsyncHTTPClient], _VercelBase):
     """Vercel REST API client.
 
     Args:
@@ -573,18 +573,3 @@ class AsyncVercelClient(_VercelBase):
         """A project, its current production deployment and its newest promote job
         (``GET /v9/projects/{idOrName}``)."""
         return parse_project(await self._send(get_project_call(id_or_name)))
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncVercelClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk._core._concurrency import Sleep, sleep
+from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.providers.vercel._models import (
     AliasAssignment,
@@ -100,7 +100,7 @@ if TYPE_CHECKING:
 __all__ = ["VercelClient"]
 
 
-class VercelClient(_VercelBase):
+class VercelClient(Pooled[HTTPClient], _VercelBase):
     """Vercel REST API client.
 
     Args:
@@ -575,18 +575,3 @@ class VercelClient(_VercelBase):
         """A project, its current production deployment and its newest promote job
         (``GET /v9/projects/{idOrName}``)."""
         return parse_project(self._send(get_project_call(id_or_name)))
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> VercelClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
