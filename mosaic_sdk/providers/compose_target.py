@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import attrs
 
-from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._core._adapter import BlockingAdapter
 from mosaic_sdk._files import atomic_write_text, read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
@@ -608,7 +608,7 @@ class ComposeFileTarget:
         atomic_write_text(self.history_path, json.dumps(document, indent=2) + "\n")
 
 
-class AsyncComposeFileTarget:
+class AsyncComposeFileTarget(BlockingAdapter[ComposeFileTarget]):
     """:class:`ComposeFileTarget` for asyncio code: an
     :class:`~mosaic_sdk.providers.AsyncDeploymentTarget` with the same arguments,
     methods and results, awaited.
@@ -650,9 +650,9 @@ class AsyncComposeFileTarget:
         name: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        #: The blocking target every call runs in a worker thread.
-        self.sync = ComposeFileTarget(
-            path, service, container=container, kind=kind, name=name, clock=clock
+        # The blocking target every call runs in a worker thread (BlockingAdapter).
+        super().__init__(
+            ComposeFileTarget(path, service, container=container, kind=kind, name=name, clock=clock)
         )
         self.name = self.sync.name
         self.path = self.sync.path
@@ -670,19 +670,19 @@ class AsyncComposeFileTarget:
 
     async def deploy(self, image: ImageReference, *, version: str | None = None) -> Deployment:
         """See :meth:`ComposeFileTarget.deploy`; the write is atomic (see the class)."""
-        return await arun_blocking(self.sync.deploy, image, version=version)
+        return await self._call(self.sync.deploy, image, version=version)
 
     async def running(self) -> RunningRelease:
         """See :meth:`ComposeFileTarget.running`."""
-        return await arun_blocking(self.sync.running)
+        return await self._call(self.sync.running)
 
     async def status(self) -> TargetStatus:
         """See :meth:`ComposeFileTarget.status`."""
-        return await arun_blocking(self.sync.status)
+        return await self._call(self.sync.status)
 
     async def render(self, image: ImageReference, *, version: str | None = None) -> str:
         """See :meth:`ComposeFileTarget.render` (reads the file, writes nothing)."""
-        return await arun_blocking(self.sync.render, image, version=version)
+        return await self._call(self.sync.render, image, version=version)
 
     def render_text(self, text: str, image: ImageReference, *, version: str | None = None) -> str:
         """See :meth:`ComposeFileTarget.render_text`: no I/O, so not awaited."""
@@ -690,11 +690,11 @@ class AsyncComposeFileTarget:
 
     async def history(self) -> list[HistoryEntry]:
         """See :meth:`ComposeFileTarget.history`."""
-        return await arun_blocking(self.sync.history)
+        return await self._call(self.sync.history)
 
     async def previous(self) -> RunningRelease | None:
         """See :meth:`ComposeFileTarget.previous`."""
-        return await arun_blocking(self.sync.previous)
+        return await self._call(self.sync.previous)
 
 
 def _as_list(value: Any, path: Path) -> Iterator[Mapping[str, Any]]:
