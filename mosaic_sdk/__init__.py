@@ -256,6 +256,7 @@ if TYPE_CHECKING:
     )
     from mosaic_sdk.release import (
         PROMOTION_ORDER,
+        AsyncPostDeployValidation,
         AsyncPromotion,
         AsyncRollback,
         AutoRollback,
@@ -638,6 +639,7 @@ _LAZY: dict[str, str] = {
     "parse_created": "mosaic_sdk.release",
     "PlanReads": "mosaic_sdk.release",
     "PostDeployValidation": "mosaic_sdk.release",
+    "AsyncPostDeployValidation": "mosaic_sdk.release",
     "Promotion": "mosaic_sdk.release",
     "AsyncPromotion": "mosaic_sdk.release",
     "AsyncRollback": "mosaic_sdk.release",
@@ -738,6 +740,7 @@ __all__ = [
     "AsyncPortainerClient",
     "AsyncPortainerDeploymentTarget",
     "AsyncPortainerWebhookClient",
+    "AsyncPostDeployValidation",
     "AsyncPrometheusClient",
     "AsyncPromotion",
     "AsyncRegistryClient",

@@ -59,6 +59,8 @@ NAMES: dict[str, str] = {
     "aacquire": "acquire",
     # release/_rollback.py: reading a target's deploy history
     "_ahistory": "_history",
+    # release validation: the generated PostDeployValidation keeps the deprecated arun
+    "_AsyncValidationBase": "_ValidationBase",
 }
 
 HEADER = (

@@ -5,9 +5,10 @@
   :class:`PromotionRecord` values; ``promotion.apply(plan)`` writes a :class:`PromotionPlan`.
 * :class:`RetentionPolicy`: plan (:class:`RetentionPlan`) and apply registry cleanup that
   never removes a release, a pointer target or a deployed digest.
-* :class:`PostDeployValidation`: run :class:`HealthCheck`, :class:`SmokeTest`,
-  :class:`VersionMatch` and :class:`MetricGate` checks against a deployed candidate and
-  get a :class:`ValidationReport` (passed / inconclusive / failed, evidence, timings).
+* :class:`PostDeployValidation` (and :class:`AsyncPostDeployValidation`): run
+  :class:`HealthCheck`, :class:`SmokeTest`, :class:`VersionMatch` and :class:`MetricGate`
+  checks against a deployed candidate and get a :class:`ValidationReport` (passed /
+  inconclusive / failed, evidence, timings).
 * :class:`ReleaseEvidence`: mark a deployment blocked in ``docs/TASKS.md``, record
   evidence and the next step in the issue's scratchpad, and add release notes to
   ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mosaic_sdk.release._async.promotion import AsyncPromotion
     from mosaic_sdk.release._async.rollback import AsyncRollback
+    from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
     from mosaic_sdk.release._checks import (
         HealthCheck,
         MetricGate,
@@ -76,10 +78,10 @@ if TYPE_CHECKING:
     )
     from mosaic_sdk.release._sync.promotion import Promotion
     from mosaic_sdk.release._sync.rollback import Rollback
+    from mosaic_sdk.release._sync.validation import PostDeployValidation
     from mosaic_sdk.release._validation import (
         Check,
         CheckResult,
-        PostDeployValidation,
         ValidationContext,
         ValidationReport,
         Verdict,
@@ -129,7 +131,8 @@ _LAZY: dict[str, str] = {
     "release": "mosaic_sdk.release._strategies",
     "Check": "mosaic_sdk.release._validation",
     "CheckResult": "mosaic_sdk.release._validation",
-    "PostDeployValidation": "mosaic_sdk.release._validation",
+    "PostDeployValidation": "mosaic_sdk.release._sync.validation",
+    "AsyncPostDeployValidation": "mosaic_sdk.release._async.validation",
     "ValidationContext": "mosaic_sdk.release._validation",
     "ValidationReport": "mosaic_sdk.release._validation",
     "Verdict": "mosaic_sdk.release._validation",
@@ -137,6 +140,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "PROMOTION_ORDER",
+    "AsyncPostDeployValidation",
     "AsyncPromotion",
     "AsyncRollback",
     "AutoRollback",

@@ -7,6 +7,11 @@ and ``{version}``, expanded from the :class:`~mosaic_sdk.release.ValidationConte
 
 HTTP goes through :mod:`mosaic_sdk._http` with retries switched off: the checks have their
 own deadline loops, and a status the service answered is evidence, not an error.
+
+The classes here are configuration and the judging of answers; the I/O is written once in
+``release/_async/checks.py`` (``await check.arun(context)``, what
+:class:`~mosaic_sdk.release.AsyncPostDeployValidation` calls) and generated into
+``release/_sync/checks.py`` (``check.run(context)``).
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from mosaic_sdk._core._redact import redact_text, sanitize_url
-from mosaic_sdk._http import HTTPClient, HTTPResponse, RetryPolicy
+from mosaic_sdk._http import HTTPResponse, Transport
 from mosaic_sdk._render import FieldsRepr, TextRepr
-from mosaic_sdk.errors import APIError, ConfigurationError, InvalidValueError, MosaicError
+from mosaic_sdk.errors import ConfigurationError, InvalidValueError, MosaicError
 from mosaic_sdk.observability._promql import (
     ErrorRatio,
     LatencyQuantile,
@@ -68,18 +73,6 @@ def _statuses(value: int | Collection[int]) -> frozenset[int]:
             value, "is not an HTTP status or a set of them", "pass e.g. 200 or {200, 204}"
         )
     return codes
-
-
-def _client(
-    timeout: float, verify: bool | str, transport: httpx.BaseTransport | None
-) -> HTTPClient:
-    return HTTPClient(
-        provider="validation",
-        timeout=timeout,
-        retry=RetryPolicy(max_retries=0),
-        verify=verify,
-        transport=transport,
-    )
 
 
 def _excerpt(response: HTTPResponse) -> str:
@@ -133,7 +126,7 @@ class HealthCheck:
         self.timeout = _positive(timeout, "timeout", "use e.g. 5")
         self.name = name or f"health {sanitize_url(url.replace('{base_url}', '') or url)}"
         self._verify = verify
-        self._transport = transport
+        self._transport: Transport | None = transport
         self._sleep = sleep
         self._clock = clock
 
@@ -152,50 +145,15 @@ class HealthCheck:
 
     def run(self, context: ValidationContext) -> CheckResult:
         """Poll until healthy (passed) or the deadline passes (failed)."""
-        url = context.expand(self.url)
-        started = _utc_now()
-        begin = self._clock()
-        attempts = 0
-        problem = "no attempt made"
-        excerpt = ""
-        status = "-"
-        with _client(self.timeout, self._verify, self._transport) as http:
-            while True:
-                attempts += 1
-                try:
-                    response = http.request("GET", url, allow_status=_ANY_STATUS)
-                except APIError as exc:
-                    problem = f"unreachable: {exc.message}"
-                else:
-                    status = str(response.status_code)
-                    excerpt = _excerpt(response)
-                    verdict = self._judge(response)
-                    if verdict is None:
-                        return CheckResult(
-                            name=self.name,
-                            kind=self.kind,
-                            verdict=Verdict.PASSED,
-                            summary=f"{url} answered {response.status_code} "
-                            f"after {attempts} attempt(s)",
-                            evidence={"url": url, "status": status, "body": excerpt},
-                            started_at=started,
-                            duration_seconds=self._clock() - begin,
-                            attempts=attempts,
-                        )
-                    problem = verdict
-                if self._clock() - begin + self.interval > self.deadline:
-                    break
-                self._sleep(self.interval)
-        return CheckResult(
-            name=self.name,
-            kind=self.kind,
-            verdict=Verdict.FAILED,
-            summary=f"{url} not healthy within {self.deadline:g}s: {problem}",
-            evidence={"url": url, "last status": status, "last problem": problem, "body": excerpt},
-            started_at=started,
-            duration_seconds=self._clock() - begin,
-            attempts=attempts,
-        )
+        from mosaic_sdk.release._sync.checks import run_health
+
+        return run_health(self, context)
+
+    async def arun(self, context: ValidationContext) -> CheckResult:
+        """:meth:`run` for event loops: awaits each request and each pause."""
+        from mosaic_sdk.release._async.checks import run_health
+
+        return await run_health(self, context)
 
 
 @attrs.frozen
@@ -278,68 +236,37 @@ class SmokeTest:
         self.func = func
         self.timeout = _positive(timeout, "timeout", "use e.g. 10")
         self._verify = verify
-        self._transport = transport
+        self._transport: Transport | None = transport
 
     def __repr__(self) -> str:
         return f"SmokeTest({self.name!r})"
 
     def run(self, context: ValidationContext) -> CheckResult:
         """Run the steps (or the callable) and judge them."""
-        started = _utc_now()
-        begin = time.monotonic()
-        if self.func is not None:
-            return self._run_func(self.func, context, started, begin)
-        evidence: list[tuple[str, str]] = []
-        with _client(self.timeout, self._verify, self._transport) as http:
-            for index, step in enumerate(self.steps, start=1):
-                url = step.url(context)
-                label = f"step {index}: {step.method} {url}"
-                t0 = time.monotonic()
-                try:
-                    response = http.request(
-                        step.method,
-                        url,
-                        json=step.json,
-                        headers=step.headers or None,
-                        allow_status=_ANY_STATUS,
-                    )
-                except APIError as exc:
-                    evidence.append((label, f"unreachable: {exc.message}"))
-                    return self._result(Verdict.FAILED, f"{label} failed: {exc.message}",
-                                        evidence, started, begin, index)  # fmt: skip
-                took = (time.monotonic() - t0) * 1000
-                evidence.append((label, f"{response.status_code} in {took:.0f} ms"))
-                problem = None
-                if response.status_code not in step.expect_status:
-                    wanted = ", ".join(map(str, sorted(step.expect_status)))
-                    problem = f"answered {response.status_code}, expected {wanted}"
-                elif step.body_contains is not None and step.body_contains not in response.text:
-                    problem = f"body does not contain {step.body_contains!r}"
-                if problem is not None:
-                    evidence.append((f"step {index} body", _excerpt(response)))
-                    return self._result(
-                        Verdict.FAILED, f"{label} {problem}", evidence, started, begin, index
-                    )
-        return self._result(
-            Verdict.PASSED,
-            f"{len(self.steps)} request(s) answered as expected",
-            evidence,
-            started,
-            begin,
-            len(self.steps),
-        )
+        from mosaic_sdk.release._sync.checks import run_smoke
 
-    def _run_func(
-        self, func: SmokeFunction, context: ValidationContext, started: datetime, begin: float
+        return run_smoke(self, context)
+
+    async def arun(self, context: ValidationContext) -> CheckResult:
+        """:meth:`run` for event loops: awaits each request; a ``func`` runs in a worker
+        thread."""
+        from mosaic_sdk.release._async.checks import run_smoke
+
+        return await run_smoke(self, context)
+
+    def _judge_func(
+        self,
+        label: str,
+        outcome: object,
+        error: Exception | None,
+        started: datetime,
+        begin: float,
     ) -> CheckResult:
-        label = getattr(func, "__qualname__", repr(func))
-        try:
-            outcome = func(context)
-        except Exception as exc:
+        if error is not None:
             return self._result(
                 Verdict.FAILED,
-                f"{label} raised {type(exc).__name__}: {exc}",
-                [("callable", label), ("error", f"{type(exc).__name__}: {exc}")],
+                f"{label} raised {type(error).__name__}: {error}",
+                [("callable", label), ("error", f"{type(error).__name__}: {error}")],
                 started,
                 begin,
                 1,
@@ -352,6 +279,15 @@ class SmokeTest:
         if isinstance(outcome, str):
             evidence.append(("result", outcome))
         return self._result(Verdict.PASSED, f"{label} passed", evidence, started, begin, 1)
+
+    @staticmethod
+    def _judge_step(step: SmokeStep, response: HTTPResponse) -> str | None:
+        if response.status_code not in step.expect_status:
+            wanted = ", ".join(map(str, sorted(step.expect_status)))
+            return f"answered {response.status_code}, expected {wanted}"
+        if step.body_contains is not None and step.body_contains not in response.text:
+            return f"body does not contain {step.body_contains!r}"
+        return None
 
     def _result(
         self,
@@ -437,7 +373,7 @@ class VersionMatch:
         self.timeout = _positive(timeout, "timeout", "use e.g. 5")
         self.name = name
         self._verify = verify
-        self._transport = transport
+        self._transport: Transport | None = transport
         self._sleep = sleep
         self._clock = clock
 
@@ -447,69 +383,16 @@ class VersionMatch:
 
     def run(self, context: ValidationContext) -> CheckResult:
         """Read the sources and compare them with the candidate."""
-        started = _utc_now()
-        begin = self._clock()
-        attempts = 0
-        while True:
-            attempts += 1
-            verdict, summary, evidence = self._compare(context)
-            if (
-                verdict is not Verdict.FAILED
-                or self._clock() - begin + self.interval > self.deadline
-            ):
-                break
-            self._sleep(self.interval)
-        return CheckResult(
-            name=self.name,
-            kind=self.kind,
-            verdict=verdict,
-            summary=summary,
-            evidence=evidence,
-            started_at=started,
-            duration_seconds=self._clock() - begin,
-            attempts=attempts,
-        )
+        from mosaic_sdk.release._sync.checks import run_version_match
 
-    def _compare(self, context: ValidationContext) -> tuple[Verdict, str, list[tuple[str, str]]]:
-        expected = context.image.digest
-        assert expected is not None  # ValidationContext only holds pinned images
-        evidence: list[tuple[str, str]] = [("expected digest", str(expected))]
-        if context.version:
-            evidence.append(("expected version", context.version))
-        mismatches: list[str] = []
-        confirmed: list[str] = []
-        unknown: list[str] = []
-        if self.from_target:
-            if context.target is None:
-                unknown.append("no target in the context")
-            else:
-                running = context.target.running()
-                evidence.append(("target", context.target.name))
-                evidence.append(("target digest", str(running.digest)))
-                evidence.append(("target version", str(running.version)))
-                self._judge("target", running.digest, running.version, context,
-                            mismatches, confirmed, unknown)  # fmt: skip
-        if self.url is not None:
-            url = context.expand(self.url)
-            evidence.append(("endpoint", url))
-            digest, version, problem = self._read_endpoint(url)
-            if problem is not None:
-                mismatches.append(f"{url}: {problem}")
-                evidence.append(("endpoint problem", problem))
-            else:
-                evidence.append(("endpoint digest", str(digest)))
-                evidence.append(("endpoint version", str(version)))
-                self._judge(url, digest, version, context, mismatches, confirmed, unknown)
-        if mismatches:
-            return Verdict.FAILED, "; ".join(mismatches), evidence
-        if not confirmed:
-            return (
-                Verdict.INCONCLUSIVE,
-                "no source could tell the running digest: " + "; ".join(unknown),
-                evidence,
-            )
-        note = f" ({'; '.join(unknown)})" if unknown else ""
-        return Verdict.PASSED, f"{' and '.join(confirmed)} run {expected.short}{note}", evidence
+        return run_version_match(self, context)
+
+    async def arun(self, context: ValidationContext) -> CheckResult:
+        """:meth:`run` for event loops: awaits the endpoint; the target's ``running()``
+        runs in a worker thread."""
+        from mosaic_sdk.release._async.checks import run_version_match
+
+        return await run_version_match(self, context)
 
     @staticmethod
     def _judge(
@@ -532,12 +415,9 @@ class VersionMatch:
         if context.version and version is not None and version != context.version:
             mismatches.append(f"{where} reports version {version!r}, expected {context.version!r}")
 
-    def _read_endpoint(self, url: str) -> tuple[Digest | None, str | None, str | None]:
-        try:
-            with _client(self.timeout, self._verify, self._transport) as http:
-                response = http.request("GET", url, allow_status=_ANY_STATUS)
-        except APIError as exc:
-            return None, None, f"unreachable: {exc.message}"
+    def _parse_endpoint(
+        self, response: HTTPResponse
+    ) -> tuple[Digest | None, str | None, str | None]:
         if response.status_code != 200:
             return None, None, f"answered {response.status_code}"
         try:
@@ -748,6 +628,9 @@ class MetricGate:
             reading = self.source.evaluate(query)
         except MosaicError as exc:
             return Verdict.FAILED, f"could not measure: {exc.message}", None
+        return self._judge(reading)
+
+    def _judge(self, reading: MetricReading) -> tuple[Verdict, str, MetricReading | None]:
         if not reading.has_data:
             policy = self.on_no_data
             verdict = {
@@ -763,75 +646,47 @@ class MetricGate:
             return Verdict.FAILED, f"{shown} violates {self.threshold_text}", reading
         return Verdict.PASSED, f"{shown} within {self.threshold_text}", reading
 
-    def _measure_with_data(
-        self, context: ValidationContext
-    ) -> tuple[Verdict, str, MetricReading | None]:
-        started = self._clock()
-        waits = 0
-        while True:
-            verdict, sentence, reading = self.measure(context)
-            no_data = reading is not None and not reading.has_data
-            if not no_data or self._clock() - started + self.data_retry > self.data_deadline:
-                break
-            self._sleep(self.data_retry)
-            waits += 1
-        if waits and reading is not None and reading.has_data:
-            sentence += f" (data after {self._clock() - started:.0f}s)"
-        return verdict, sentence, reading
-
     def run(self, context: ValidationContext) -> CheckResult:
         """Take the measurements and judge them."""
-        started = _utc_now()
-        begin = time.monotonic()
-        if self.initial_delay:
-            self._sleep(self.initial_delay)
-        query = _expand_query(self.query, context)
-        evidence: list[tuple[str, str]] = [
+        from mosaic_sdk.release._sync.checks import run_metric_gate
+
+        return run_metric_gate(self, context)
+
+    async def arun(self, context: ValidationContext) -> CheckResult:
+        """:meth:`run` for event loops: awaits each pause, and each query on an
+        :class:`~mosaic_sdk.observability.AsyncPrometheusClient`; any other source's
+        ``evaluate`` runs in a worker thread."""
+        from mosaic_sdk.release._async.checks import run_metric_gate
+
+        return await run_metric_gate(self, context)
+
+    def _evidence(self, query: MetricQuery) -> list[tuple[str, str]]:
+        return [
             ("query", query.promql),
             ("source", self.source.source_name),
             ("threshold", self.threshold_text),
             ("on_no_data", self.on_no_data.value),
         ]
-        verdicts: list[Verdict] = []
-        last = ""
-        for index in range(1, self.measurements + 1):
-            if index > 1 and self.interval:
-                self._sleep(self.interval)
-            verdict, sentence, reading = self._measure_with_data(context)
-            verdicts.append(verdict)
-            last = sentence
-            detail = f" [{reading.detail}]" if reading is not None and reading.detail else ""
-            evidence.append((f"measurement {index}", f"{verdict.value}: {sentence}{detail}"))
+
+    def _outcome(self, verdicts: Sequence[Verdict], last: str) -> tuple[Verdict, str]:
         failed = verdicts.count(Verdict.FAILED)
         if failed > self.failure_limit:
-            verdict = Verdict.FAILED
             summary = (
                 last
                 if len(verdicts) == 1
                 else f"{failed} of {len(verdicts)} measurements failed "
                 f"(limit {self.failure_limit}): {last}"
             )
-        elif Verdict.INCONCLUSIVE in verdicts:
-            verdict = Verdict.INCONCLUSIVE
-            summary = f"inconclusive: {last}"
+            return Verdict.FAILED, summary
+        if Verdict.INCONCLUSIVE in verdicts:
+            return Verdict.INCONCLUSIVE, f"inconclusive: {last}"
+        if failed:
+            summary = (
+                f"{failed} of {len(verdicts)} measurement(s) failed, within the limit of "
+                f"{self.failure_limit}: {last}"
+            )
+        elif len(verdicts) == 1:
+            summary = last
         else:
-            verdict = Verdict.PASSED
-            if failed:
-                summary = (
-                    f"{failed} of {len(verdicts)} measurement(s) failed, within the limit of "
-                    f"{self.failure_limit}: {last}"
-                )
-            elif len(verdicts) == 1:
-                summary = last
-            else:
-                summary = f"{len(verdicts)} measurements passed: {last}"
-        return CheckResult(
-            name=self.name,
-            kind=self.kind,
-            verdict=verdict,
-            summary=summary,
-            evidence=evidence,
-            started_at=started,
-            duration_seconds=time.monotonic() - begin,
-            attempts=len(verdicts),
-        )
+            summary = f"{len(verdicts)} measurements passed: {last}"
+        return Verdict.PASSED, summary

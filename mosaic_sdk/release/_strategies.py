@@ -55,8 +55,8 @@ from mosaic_sdk.release._promotion import PromotionRecord
 from mosaic_sdk.release._rollback import RollbackResult
 from mosaic_sdk.release._sync.promotion import Promotion
 from mosaic_sdk.release._sync.rollback import Rollback
+from mosaic_sdk.release._sync.validation import PostDeployValidation
 from mosaic_sdk.release._validation import (
-    PostDeployValidation,
     ValidationContext,
     ValidationReport,
     Verdict,

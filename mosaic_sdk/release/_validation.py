@@ -1,6 +1,7 @@
 """Post-deploy validation: run checks against a deployed release and keep the evidence.
 
-:class:`PostDeployValidation` runs a list of checks (:class:`HealthCheck`,
+:class:`PostDeployValidation` (and :class:`AsyncPostDeployValidation`, whose ``run`` is
+awaited) runs a list of checks (:class:`HealthCheck`,
 :class:`SmokeTest`, :class:`VersionMatch`, :class:`MetricGate`, or any object with the
 :class:`Check` shape) against one :class:`ValidationContext` - the digest-pinned
 candidate, its version, the target and slot it runs on - and returns a
@@ -22,11 +23,11 @@ and is what the rollback writes into the scratchpad.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import html
 import json
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Protocol, runtime_checkable
@@ -42,7 +43,6 @@ from mosaic_sdk.values import ImageReference
 __all__ = [
     "Check",
     "CheckResult",
-    "PostDeployValidation",
     "ValidationContext",
     "ValidationReport",
     "Verdict",
@@ -512,23 +512,14 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-class PostDeployValidation:
-    """Run checks against a deployed release and return a :class:`ValidationReport`.
+class _ValidationCore:
+    """What :class:`PostDeployValidation` and :class:`AsyncPostDeployValidation` share:
+    the argument checks and the pure steps of a run (context, skipped and broken results,
+    the report). The sequencing of the checks lives in ``release/_async/validation.py``."""
 
-    Args:
-        checks: the checks, run in order.
-        name: the report's title.
-        stop_on_failure: skip the remaining checks after a failed one (they are reported
-            as inconclusive ``skipped``); off by default so the report is complete.
-
-    Raises:
-        ConfigurationError: no checks, or an object that is not a :class:`Check`.
-
-    Example:
-        >>> validation = PostDeployValidation([HealthCheck("{base_url}/health")])  # doctest: +SKIP
-        >>> report = validation.run(image, version="1.4.0", base_url="http://127.0.0.1:8080")
-        ... # doctest: +SKIP
-    """
+    checks: tuple[Check, ...]
+    name: str
+    stop_on_failure: bool
 
     def __init__(
         self,
@@ -541,7 +532,7 @@ class PostDeployValidation:
         checks = tuple(checks)
         if not checks:
             raise ConfigurationError(
-                "PostDeployValidation needs at least one check; pass e.g. "
+                f"{type(self).__name__} needs at least one check; pass e.g. "
                 "[HealthCheck('{base_url}/health'), VersionMatch(url='{base_url}/version')]"
             )
         for check in checks:
@@ -557,36 +548,22 @@ class PostDeployValidation:
 
     def __repr__(self) -> str:
         names = ", ".join(c.name for c in self.checks)
-        return f"PostDeployValidation([{names}])"
+        return f"{type(self).__name__}([{names}])"
 
-    def with_checks(self, *checks: Check) -> PostDeployValidation:
-        """A copy with ``checks`` appended (e.g. metric gates for one canary step)."""
-        return PostDeployValidation(
-            (*self.checks, *checks),
-            name=self.name,
-            stop_on_failure=self.stop_on_failure,
-            clock=self._clock,
-        )
-
-    def run(
-        self,
+    @staticmethod
+    def _context(
         image: ImageReference | ValidationContext,
         *,
-        version: str | None = None,
-        target: DeploymentTarget | None = None,
-        environment: str = "",
-        slot: str = "",
-        base_url: str = "",
-    ) -> ValidationReport:
-        """Run every check against ``image`` (or a ready :class:`ValidationContext`).
-
-        Raises:
-            InvalidValueError: ``image`` is not pinned by digest.
-        """
+        version: str | None,
+        target: DeploymentTarget | None,
+        environment: str,
+        slot: str,
+        base_url: str,
+    ) -> ValidationContext:
         if isinstance(image, ValidationContext):
-            context = image
-        elif isinstance(image, ImageReference):
-            context = ValidationContext(
+            return image
+        if isinstance(image, ImageReference):
+            return ValidationContext(
                 image=image,
                 version=version,
                 target=target,
@@ -594,30 +571,41 @@ class PostDeployValidation:
                 slot=slot,
                 base_url=base_url,
             )
-        else:
-            raise InvalidValueError(
-                image, "is not an image to validate", "pass ImageReference.parse('repo@sha256:...')"
-            )
-        started = self._clock()
-        begin = time.monotonic()
-        results: list[CheckResult] = []
-        stopped_by: str | None = None
-        for check in self.checks:
-            if stopped_by is not None:
-                results.append(
-                    CheckResult(
-                        name=check.name,
-                        kind="skipped",
-                        verdict=Verdict.INCONCLUSIVE,
-                        summary=f"skipped: {stopped_by} failed first (stop_on_failure)",
-                        attempts=0,
-                    )
-                )
-                continue
-            result = self._run_one(check, context)
-            results.append(result)
-            if self.stop_on_failure and result.verdict is Verdict.FAILED:
-                stopped_by = check.name
+        raise InvalidValueError(
+            image, "is not an image to validate", "pass ImageReference.parse('repo@sha256:...')"
+        )
+
+    @staticmethod
+    def _skipped(check: Check, stopped_by: str) -> CheckResult:
+        return CheckResult(
+            name=check.name,
+            kind="skipped",
+            verdict=Verdict.INCONCLUSIVE,
+            summary=f"skipped: {stopped_by} failed first (stop_on_failure)",
+            attempts=0,
+        )
+
+    @staticmethod
+    def _broken(check: Check, exc: Exception, started: datetime, begin: float) -> CheckResult:
+        # a broken check is a failed check, with the error as evidence
+        return CheckResult(
+            name=check.name,
+            kind=str(getattr(check, "kind", "check")),
+            verdict=Verdict.FAILED,
+            summary=f"the check could not run: {type(exc).__name__}: {exc}",
+            evidence={"error": f"{type(exc).__name__}: {exc}"},
+            started_at=started,
+            duration_seconds=time.monotonic() - begin,
+            attempts=1,
+        )
+
+    def _report(
+        self,
+        context: ValidationContext,
+        results: Sequence[CheckResult],
+        started: datetime,
+        begin: float,
+    ) -> ValidationReport:
         return ValidationReport(
             name=self.name,
             image=str(context.image),
@@ -629,6 +617,14 @@ class PostDeployValidation:
             duration_seconds=time.monotonic() - begin,
         )
 
+
+class _AsyncValidationBase(_ValidationCore):
+    """The base of :class:`AsyncPostDeployValidation` (nothing beyond the core)."""
+
+
+class _ValidationBase(_ValidationCore):
+    """The base of :class:`PostDeployValidation`: the core, and the deprecated ``arun``."""
+
     async def arun(
         self,
         image: ImageReference | ValidationContext,
@@ -639,9 +635,24 @@ class PostDeployValidation:
         slot: str = "",
         base_url: str = "",
     ) -> ValidationReport:
-        """:meth:`run` in a worker thread, for event loops and notebooks."""
-        return await asyncio.to_thread(
-            self.run,
+        """Deprecated: use :class:`AsyncPostDeployValidation`, whose ``run`` is awaited.
+
+        Runs the same checks through :class:`AsyncPostDeployValidation` and returns its
+        report.
+        """
+        warnings.warn(
+            "PostDeployValidation.arun is deprecated and will be removed in the next "
+            "release; use AsyncPostDeployValidation(checks).run(...), which awaits each "
+            "check and stops between checks when cancelled",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
+
+        validation = AsyncPostDeployValidation(
+            self.checks, name=self.name, stop_on_failure=self.stop_on_failure, clock=self._clock
+        )
+        return await validation.run(
             image,
             version=version,
             target=target,
@@ -649,21 +660,3 @@ class PostDeployValidation:
             slot=slot,
             base_url=base_url,
         )
-
-    @staticmethod
-    def _run_one(check: Check, context: ValidationContext) -> CheckResult:
-        started = _utc_now()
-        begin = time.monotonic()
-        try:
-            return check.run(context)
-        except Exception as exc:  # a broken check is a failed check, with the error as evidence
-            return CheckResult(
-                name=check.name,
-                kind=str(getattr(check, "kind", "check")),
-                verdict=Verdict.FAILED,
-                summary=f"the check could not run: {type(exc).__name__}: {exc}",
-                evidence={"error": f"{type(exc).__name__}: {exc}"},
-                started_at=started,
-                duration_seconds=time.monotonic() - begin,
-                attempts=1,
-            )
