@@ -30,6 +30,7 @@ from mosaic_sdk.errors import (
     UnsupportedOperationError,
     status_error_class,
 )
+from mosaic_sdk.providers._answers import json_list
 from mosaic_sdk.providers._protocol import pinned_digest
 from mosaic_sdk.providers.coolify._compose import (
     decode_compose_raw,
@@ -212,15 +213,7 @@ def _uuid(value: object, what: str) -> str:
 
 
 def _json_list(response: HTTPResponse, what: str) -> list[Any]:
-    body = response.json()
-    if not isinstance(body, list):
-        raise APIResponseValidationError(
-            f"expected a JSON list of {what}, got {type(body).__name__}",
-            provider=PROVIDER,
-            method=response.method,
-            url=response.url.split("?", 1)[0],
-        )
-    return body
+    return json_list(response, what, provider=PROVIDER)
 
 
 def _urls(value: str | Sequence[str], what: str) -> str:

@@ -53,6 +53,7 @@ from mosaic_sdk.errors import (
     ServerError,
     UnsupportedOperationError,
 )
+from mosaic_sdk.providers._answers import json_list
 from mosaic_sdk.providers.portainer._models import (
     COMPOSE_PROJECT_LABEL,
     PortainerContainer,
@@ -199,17 +200,7 @@ def check_id(value: object, what: str) -> int:
 def _json_list(response: HTTPResponse, what: str) -> list[Any]:
     if response.status_code == 204 or not response.content.strip():
         return []
-    body = response.json()
-    if body is None:
-        return []
-    if not isinstance(body, list):
-        raise APIResponseValidationError(
-            f"expected a JSON list of {what}, got {type(body).__name__}",
-            provider=PROVIDER,
-            method=response.method,
-            url=response.url.split("?", 1)[0],
-        )
-    return body
+    return json_list(response, what, provider=PROVIDER, null_is_empty=True)
 
 
 def merge_env(
