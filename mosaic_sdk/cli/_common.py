@@ -21,9 +21,6 @@ from mosaic_sdk.cli._text import (
     EXIT_CODES_HELP,
     EXIT_ERROR,
     EXIT_FAILURE,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
     EXIT_USAGE,
     _Formatter,
 )
@@ -36,13 +33,6 @@ from mosaic_sdk.errors import (
 from mosaic_sdk.observability import register_secret
 
 __all__ = [
-    "EXIT_CODES_HELP",
-    "EXIT_ERROR",
-    "EXIT_FAILURE",
-    "EXIT_INTERNAL",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
     "Console",
     "Handler",
     "ProgressBar",

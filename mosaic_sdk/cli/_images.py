@@ -8,8 +8,6 @@ import os
 from typing import Any
 
 from mosaic_sdk.cli._common import (
-    EXIT_FAILURE,
-    EXIT_OK,
     Console,
     ProgressBar,
     UsageError,
@@ -23,6 +21,7 @@ from mosaic_sdk.cli._common import (
     wants_progress,
     write_output_file,
 )
+from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 from mosaic_sdk.values import ImageTag
 
 __all__ = ["register"]
@@ -553,7 +552,7 @@ def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
 
 
 def _make_plan_or_usage(args: argparse.Namespace, registry: Any, repository: str) -> Any:
-    from mosaic_sdk.cli._common import EXIT_USAGE
+    from mosaic_sdk.cli._text import EXIT_USAGE
     from mosaic_sdk.errors import NotFoundError
 
     try:

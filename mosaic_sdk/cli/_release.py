@@ -9,8 +9,6 @@ import re
 from typing import Any
 
 from mosaic_sdk.cli._common import (
-    EXIT_FAILURE,
-    EXIT_OK,
     Console,
     UsageError,
     add_json_flag,
@@ -18,6 +16,7 @@ from mosaic_sdk.cli._common import (
     read_secret,
     write_output_file,
 )
+from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 
 __all__ = ["register"]
 

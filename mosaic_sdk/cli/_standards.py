@@ -6,14 +6,13 @@ import argparse
 import sys
 
 from mosaic_sdk.cli._common import (
-    EXIT_FAILURE,
-    EXIT_OK,
     Console,
     UsageError,
     add_json_flag,
     command_parser,
     write_output_file,
 )
+from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 
 __all__ = ["register"]
 

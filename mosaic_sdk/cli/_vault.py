@@ -7,8 +7,6 @@ import os
 from typing import Any
 
 from mosaic_sdk.cli._common import (
-    EXIT_FAILURE,
-    EXIT_OK,
     Console,
     UsageError,
     add_json_flag,
@@ -16,6 +14,7 @@ from mosaic_sdk.cli._common import (
     read_secret,
     write_output_file,
 )
+from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 from mosaic_sdk.errors import ConfigurationError
 from mosaic_sdk.values import Environment, VaultPath, VaultPaths
 
