@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -39,9 +39,6 @@ from mosaic_sdk.observability._promql import (
 )
 from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdict
 from mosaic_sdk.values import Digest
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = [
     "HealthCheck",
@@ -92,7 +89,9 @@ class HealthCheck:
         timeout: seconds per request.
         name: the name in reports; defaults to ``"health <url>"``.
         verify: TLS verification (on by default).
-        transport: an httpx transport, for tests.
+        transport: an httpx transport, for tests (a blocking one for
+            :class:`~mosaic_sdk.release.PostDeployValidation`, an asynchronous one for
+            :class:`~mosaic_sdk.release.AsyncPostDeployValidation`).
         sleep: the sleep function (tests inject one).
         clock: monotonic seconds for the deadline (tests inject one).
     """
@@ -111,7 +110,7 @@ class HealthCheck:
         timeout: float = 5.0,
         name: str | None = None,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -206,7 +205,9 @@ class SmokeTest:
         func: a callable instead of steps.
         timeout: seconds per request.
         verify: TLS verification (on by default).
-        transport: an httpx transport, for tests.
+        transport: an httpx transport, for tests (a blocking one for
+            :class:`~mosaic_sdk.release.PostDeployValidation`, an asynchronous one for
+            :class:`~mosaic_sdk.release.AsyncPostDeployValidation`).
 
     Raises:
         ConfigurationError: neither or both of ``steps`` and ``func``.
@@ -222,7 +223,7 @@ class SmokeTest:
         func: SmokeFunction | None = None,
         timeout: float = 10.0,
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(name, "a smoke test needs a name", "pass e.g. 'checkout flow'")
@@ -333,7 +334,9 @@ class VersionMatch:
         interval: seconds between reads.
         timeout: seconds per request.
         verify: TLS verification (on by default).
-        transport: an httpx transport, for tests.
+        transport: an httpx transport, for tests (a blocking one for
+            :class:`~mosaic_sdk.release.PostDeployValidation`, an asynchronous one for
+            :class:`~mosaic_sdk.release.AsyncPostDeployValidation`).
         sleep: the sleep function.
         clock: monotonic seconds for the deadline.
 
@@ -355,7 +358,7 @@ class VersionMatch:
         timeout: float = 5.0,
         name: str = "version match",
         verify: bool | str = True,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
