@@ -2,15 +2,18 @@
 
 ``PrometheusServer(workdir, {"app": "127.0.0.1:8081"})`` writes a config with a 1 s scrape
 interval, keeps its TSDB in ``workdir``, starts the binary on a free 127.0.0.1 port and
-waits for ``/-/ready``. Missing binary: skip, or fail under ``MOSAIC_REQUIRE_SERVERS=1``
+waits for ``/-/ready``; ``server.wait_for(query)`` waits until a query answers a non-zero
+value (the first scrapes are in). Missing binary: skip, or fail under ``MOSAIC_REQUIRE_SERVERS=1``
 (``require_binary``).
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,6 +96,18 @@ class PrometheusServer:
             self.stop()
             raise RuntimeError(f"prometheus did not start; log:\n{self.log.read_text()}") from None
         return self
+
+    def wait_for(self, query: str, *, timeout: float = 60.0) -> None:
+        """Poll ``query`` (instant, straight to the server) until a sample is non-zero."""
+        url = f"{self.url}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+                result = json.load(response)["data"]["result"]
+            if any(float(sample["value"][1]) for sample in result):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{query!r} had no non-zero sample within {timeout}s")
 
     def stop(self) -> None:
         if self._process is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ import pytest
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from mosaic_sdk.cli import main as mosaic
-from mosaic_sdk.observability import PrometheusClient
 from tests._support.metrics_app import MetricsApp
 from tests._support.prometheus_server import PrometheusServer
 
@@ -33,11 +31,7 @@ def app() -> Iterator[MetricsApp]:
 def prometheus(app: MetricsApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir: Path = tmp_path_factory.mktemp("cli-prometheus")
     with PrometheusServer(workdir, {"api": app.host}) as server:
-        with PrometheusClient(server.url, timeout=10) as prom:
-            deadline = time.monotonic() + 60
-            query = 'sum(rate(http_requests_total{job="api"}[5s]))'
-            while not prom.value(query) and time.monotonic() < deadline:
-                time.sleep(0.5)
+        server.wait_for('sum(rate(http_requests_total{job="api"}[5s]))')
         yield server.url
 
 
