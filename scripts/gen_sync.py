@@ -54,6 +54,9 @@ NAMES: dict[str, str] = {
     "arelease": "release",
     "acheck_stack_health": "check_stack_health",
     "aiter_pages": "iter_pages",
+    # registry/_async/referrers.py: attach and list over any registry
+    "aattach_artifact": "attach_artifact",
+    "alist_referrers": "list_referrers",
     # the HTTP core: RetryPolicy's tenacity driver and RateLimit's acquire
     "async_retrying": "retrying",
     "aacquire": "acquire",

@@ -10,12 +10,16 @@ Protocol.
   repeated retention plans skip the config reads.
 * :func:`open_registry` picks one from a URL or path; :func:`copy_image` copies between
   any two; :func:`as_async_registry` gives the async registry of either kind.
+* :func:`attach_artifact` / :func:`list_referrers` (and the ``a``-prefixed async twins):
+  OCI 1.1 artifacts attached to a digest, through the referrers API where the registry
+  has it and the referrers tag schema (``sha256-<hex>``) where it does not.
 * :class:`Manifest`, :class:`Descriptor`, :class:`Platform`, :class:`TagList`: frozen
   models; a manifest keeps its exact bytes, so its digest never changes.
 """
 
 from mosaic_sdk.registry._adapters import AsyncOCILayout, as_async_registry
 from mosaic_sdk.registry._async.client import AsyncRegistryClient
+from mosaic_sdk.registry._async.referrers import aattach_artifact, alist_referrers
 from mosaic_sdk.registry._auth import Challenge, parse_challenge
 from mosaic_sdk.registry._cache import BlobCache, default_cache_directory
 from mosaic_sdk.registry._layout import OCILayout
@@ -43,8 +47,15 @@ from mosaic_sdk.registry._models import (
 from mosaic_sdk.registry._names import validate_repository, validate_tag
 from mosaic_sdk.registry._open import copy_image, layout_root, open_async_registry, open_registry
 from mosaic_sdk.registry._ops import oci_error_message
-from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+from mosaic_sdk.registry._protocol import (
+    ArtifactRegistry,
+    AsyncArtifactRegistry,
+    AsyncImageRegistry,
+    ImageRegistry,
+)
+from mosaic_sdk.registry._referrers import artifact_manifest, referrers_tag
 from mosaic_sdk.registry._sync.client import RegistryClient
+from mosaic_sdk.registry._sync.referrers import attach_artifact, list_referrers
 
 __all__ = [
     "ACCEPT_MANIFEST_TYPES",
@@ -61,6 +72,8 @@ __all__ = [
     "OCI_INDEX",
     "OCI_LAYER_GZIP",
     "OCI_MANIFEST",
+    "ArtifactRegistry",
+    "AsyncArtifactRegistry",
     "AsyncImageRegistry",
     "AsyncOCILayout",
     "AsyncRegistryClient",
@@ -73,14 +86,20 @@ __all__ = [
     "Platform",
     "RegistryClient",
     "TagList",
+    "aattach_artifact",
+    "alist_referrers",
+    "artifact_manifest",
     "as_async_registry",
+    "attach_artifact",
     "copy_image",
     "default_cache_directory",
     "layout_root",
+    "list_referrers",
     "oci_error_message",
     "open_async_registry",
     "open_registry",
     "parse_challenge",
+    "referrers_tag",
     "sha256_digest",
     "validate_repository",
     "validate_tag",

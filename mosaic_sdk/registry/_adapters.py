@@ -12,13 +12,16 @@ the layout whole: either as before or with the write done.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from datetime import datetime
 
 from mosaic_sdk._core._adapter import BlockingAdapter
 from mosaic_sdk._core._async.closing import AsyncClosing
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.registry._layout import DEFAULT_GC_GRACE, OCILayout
-from mosaic_sdk.registry._models import Manifest, TagList
+from mosaic_sdk.registry._models import Descriptor, Manifest, TagList
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+from mosaic_sdk.registry._sync.referrers import DEFAULT_SETTLE
 from mosaic_sdk.values import Digest
 
 __all__ = ["AsyncOCILayout", "as_async_registry"]
@@ -118,6 +121,39 @@ class AsyncOCILayout(_AsyncRegistryAdapter):
     async def tag_list(self, repository: str) -> TagList:
         """See :meth:`OCILayout.tag_list`."""
         return await self._call(self.sync.tag_list, repository)
+
+    async def attach(
+        self,
+        repository: str,
+        subject: Digest | str,
+        data: bytes,
+        *,
+        artifact_type: str,
+        media_type: str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        created: datetime | None = None,
+        settle: float = DEFAULT_SETTLE,
+    ) -> Descriptor:
+        """See :meth:`OCILayout.attach`."""
+        return await self._call(
+            self.sync.attach,
+            repository,
+            subject,
+            data,
+            artifact_type=artifact_type,
+            media_type=media_type,
+            annotations=annotations,
+            created=created,
+            settle=settle,
+        )
+
+    async def referrers(
+        self, repository: str, subject: Digest | str, *, artifact_type: str | None = None
+    ) -> list[Descriptor]:
+        """See :meth:`OCILayout.referrers`."""
+        return await self._call(
+            self.sync.referrers, repository, subject, artifact_type=artifact_type
+        )
 
     async def __aenter__(self) -> AsyncOCILayout:
         return self

@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -72,6 +73,7 @@ from mosaic_sdk.registry._names import (
     parse_reference,
     validate_repository,
 )
+from mosaic_sdk.registry._sync import referrers as _referrers
 from mosaic_sdk.values import Digest
 
 if sys.platform == "win32":  # pragma: no cover - only the in-process lock applies
@@ -610,6 +612,40 @@ class OCILayout:
                 if rel != ".":
                     found.append(rel)
         return sorted(found)
+
+    def attach(
+        self,
+        repository: str,
+        subject: Digest | str,
+        data: bytes,
+        *,
+        artifact_type: str,
+        media_type: str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        created: datetime | None = None,
+        settle: float = _referrers.DEFAULT_SETTLE,
+    ) -> Descriptor:
+        """Attach ``data`` to the image ``subject`` as an OCI 1.1 artifact (stored by
+        digest) and list it in the referrers index tagged ``sha256-<hex>`` - the
+        referrers tag schema, which is what a layout has. See
+        :meth:`~mosaic_sdk.registry.RegistryClient.attach` for the arguments."""
+        return _referrers.attach_by_tag(
+            self,
+            repository,
+            subject,
+            data,
+            artifact_type=artifact_type,
+            media_type=media_type,
+            annotations=annotations,
+            created=created,
+            settle=settle,
+        )
+
+    def referrers(
+        self, repository: str, subject: Digest | str, *, artifact_type: str | None = None
+    ) -> list[Descriptor]:
+        """The artifacts the referrers tag ``sha256-<hex>`` of ``subject`` lists."""
+        return _referrers.referrers_by_tag(self, repository, subject, artifact_type=artifact_type)
 
     def close(self) -> None:
         """Nothing to release (files are opened per call); kept for the Protocol."""

@@ -42,6 +42,7 @@ from mosaic_sdk.registry._auth import Credentials
 from mosaic_sdk.registry._models import (
     ACCEPT_MANIFEST_TYPES,
     MANIFEST_MEDIA_TYPES,
+    OCI_INDEX,
     Manifest,
     sha256_digest,
 )
@@ -54,7 +55,11 @@ PROVIDER = "registry"
 #: The most pages a listing follows (a loop guard against a ``Link`` that never ends).
 MAX_PAGES = 100_000
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
-_PATH = re.compile(r"/v2/(?P<repo>.+?)/(?P<kind>manifests|blobs|tags)/(?P<ref>[^/?]*)")
+_PATH = re.compile(r"/v2/(?P<repo>.+?)/(?P<kind>manifests|blobs|tags|referrers)/(?P<ref>[^/?]*)")
+#: Answers of ``GET /v2/<name>/referrers/<digest>`` that mean "no referrers API here":
+#: distribution 2.8's router says ``404 page not found``; a registry with the API never
+#: answers 404 there (distribution-spec v1.1 "Listing Referrers").
+REFERRERS_UNSUPPORTED = (404, 405)
 
 HINTS: Mapping[str, str] = {
     "BLOB_UNKNOWN": "push the blob first (put_blob) or copy the whole image with copy()",
@@ -89,6 +94,8 @@ def _what(url: str) -> str:
         return f"manifest {ref!r} of repository {repo!r}"
     if kind == "blobs":
         return f"blob {ref!r} of repository {repo!r}" if ref != "uploads" else f"upload to {repo!r}"
+    if kind == "referrers":
+        return f"referrers of {ref!r} in repository {repo!r}"
     return f"tags of repository {repo!r}"
 
 
@@ -243,6 +250,52 @@ def delete_manifest(base_url: str, repository: str, digest: Digest) -> Request:
         # delete that landed, and could delete a manifest pushed again since.
         idempotent=False,
     )
+
+
+def referrers(
+    url: str, repository: str, artifact_type: str | None, *, first: bool = True
+) -> Request:
+    """One page of ``GET /v2/<repository>/referrers/<digest>[?artifactType=]`` (``url``:
+    the endpoint, or the ``Link`` of the next page); 404 and 405 are answers (no API)."""
+    return Request(
+        "GET",
+        url,
+        scopes=pull(repository),
+        headers={"Accept": OCI_INDEX},
+        params={"artifactType": artifact_type} if artifact_type and first else None,
+        allow_status=REFERRERS_UNSUPPORTED,
+    )
+
+
+def referrers_url(base_url: str, repository: str, digest: Digest) -> str:
+    """``<base>/v2/<repository>/referrers/<digest>``."""
+    return f"{base_url}/v2/{repository}/referrers/{digest}"
+
+
+def referrers_page(response: HTTPResponse, repository: str, digest: Digest) -> Manifest:
+    """The image index one referrers API page answered."""
+    kind = media_type(response)
+    try:
+        index = Manifest.from_bytes(response.content, kind if kind == OCI_INDEX else None)
+    except InvalidValueError as exc:
+        raise _invalid(
+            f"the referrers of {digest} in {repository!r} are not an image index: {exc}",
+            response,
+        ) from exc
+    if not index.is_index:
+        raise _invalid(
+            f"the referrers of {digest} in {repository!r} came as {index.media_type}, "
+            "not an image index",
+            response,
+        )
+    return index
+
+
+def subject_processed(response: HTTPResponse, subject: Digest) -> bool:
+    """True when a manifest PUT's answer carries ``OCI-Subject: <subject>``: the registry
+    indexed the ``subject`` itself (distribution-spec v1.1 "Pushing Manifests with
+    Subject"); otherwise the client keeps the referrers tag."""
+    return response.headers.get("OCI-Subject", "").strip() == str(subject)
 
 
 def head_blob(base_url: str, repository: str, digest: Digest) -> Request:

@@ -20,12 +20,14 @@ Shared contract of every method:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from mosaic_sdk.registry._models import Manifest
+from mosaic_sdk.registry._models import Descriptor, Manifest
 from mosaic_sdk.values import Digest
 
-__all__ = ["AsyncImageRegistry", "ImageRegistry"]
+__all__ = ["ArtifactRegistry", "AsyncArtifactRegistry", "AsyncImageRegistry", "ImageRegistry"]
 
 
 @runtime_checkable
@@ -167,4 +169,61 @@ class AsyncImageRegistry(Protocol):
 
     async def aclose(self) -> None:
         """See :meth:`ImageRegistry.close`."""
+        ...
+
+
+@runtime_checkable
+class ArtifactRegistry(Protocol):
+    """A registry that attaches artifacts to a digest itself (OCI 1.1 referrers):
+    :class:`~mosaic_sdk.registry.RegistryClient` (the referrers API, else the referrers
+    tag schema) and :class:`~mosaic_sdk.registry.OCILayout` (the tag schema).
+    :func:`~mosaic_sdk.registry.attach_artifact` falls back to the tag schema over the
+    plain :class:`ImageRegistry` for any other registry."""
+
+    def attach(
+        self,
+        repository: str,
+        subject: Digest | str,
+        data: bytes,
+        *,
+        artifact_type: str,
+        media_type: str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        created: datetime | None = None,
+        settle: float = ...,
+    ) -> Descriptor:
+        """Store ``data`` as an artifact whose ``subject`` is the image ``subject`` and
+        return the artifact's descriptor (with its ``artifact_type`` and annotations)."""
+        ...
+
+    def referrers(
+        self, repository: str, subject: Digest | str, *, artifact_type: str | None = None
+    ) -> list[Descriptor]:
+        """The descriptors of the artifacts whose ``subject`` is ``subject``."""
+        ...
+
+
+@runtime_checkable
+class AsyncArtifactRegistry(Protocol):
+    """The asynchronous twin of :class:`ArtifactRegistry`."""
+
+    async def attach(
+        self,
+        repository: str,
+        subject: Digest | str,
+        data: bytes,
+        *,
+        artifact_type: str,
+        media_type: str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        created: datetime | None = None,
+        settle: float = ...,
+    ) -> Descriptor:
+        """See :meth:`ArtifactRegistry.attach`."""
+        ...
+
+    async def referrers(
+        self, repository: str, subject: Digest | str, *, artifact_type: str | None = None
+    ) -> list[Descriptor]:
+        """See :meth:`ArtifactRegistry.referrers`."""
         ...

@@ -11,6 +11,8 @@ credentials).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -19,9 +21,17 @@ from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._redact import sanitize_url
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.registry import _ops as ops
+from mosaic_sdk.registry._async.referrers import (
+    DEFAULT_SETTLE,
+    add_to_referrers_tag,
+    check_settle,
+    push_artifact,
+    referrers_by_tag,
+)
 from mosaic_sdk.registry._auth import Challenge
-from mosaic_sdk.registry._models import Manifest, TagList, sha256_digest
+from mosaic_sdk.registry._models import Descriptor, Manifest, TagList, sha256_digest
 from mosaic_sdk.registry._names import as_digest, parse_reference, validate_repository, validate_tag
+from mosaic_sdk.registry._referrers import referrer_descriptor, referrers_from_index
 from mosaic_sdk.registry._session import RegistryAuth
 from mosaic_sdk.values import Digest
 
@@ -60,6 +70,9 @@ class AsyncRegistryClient(AsyncPooled[AsyncHTTPClient]):
     Attributes:
         request_count: HTTP exchanges made so far (token fetches included, retries of
             one exchange not), for request budgets and benchmarks.
+        referrers_api: whether the registry has the OCI 1.1 referrers API: ``None``
+            until :meth:`referrers` or :meth:`attach` found out, then ``True`` or
+            ``False`` (distribution 2.8: ``False``).
 
     Example:
         >>> async with AsyncRegistryClient("http://127.0.0.1:5000") as registry:  # doctest: +SKIP
@@ -93,6 +106,8 @@ class AsyncRegistryClient(AsyncPooled[AsyncHTTPClient]):
             error_message=ops.oci_error_message,
         )
         self.request_count = 0
+        # Whether GET /v2/<name>/referrers/<digest> exists here; None until asked.
+        self.referrers_api: bool | None = None
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> AsyncRegistryClient:
@@ -347,3 +362,99 @@ class AsyncRegistryClient(AsyncPooled[AsyncHTTPClient]):
             pages += 1
             url, params = ops.next_page(response), None
         return sorted(names)
+
+    # -- referrers (OCI 1.1) ----------------------------------------------------------
+
+    async def referrers(
+        self, repository: str, subject: Digest | str, *, artifact_type: str | None = None
+    ) -> list[Descriptor]:
+        """The artifacts whose ``subject`` is ``subject``, as descriptors (with
+        ``artifact_type`` and annotations), optionally only those of ``artifact_type``.
+
+        Asks ``GET /v2/<repository>/referrers/<digest>`` (following ``Link``); a
+        registry without that API (404 or 405, as distribution 2.8 answers) is asked
+        for the referrers tag ``sha256-<hex>`` instead, and remembered
+        (:attr:`referrers_api`).
+        """
+        validate_repository(repository)
+        digest = as_digest(subject)
+        if self.referrers_api is not False:
+            found = await self._referrers_api(repository, digest, artifact_type)
+            if found is not None:
+                return found
+        return await referrers_by_tag(self, repository, digest, artifact_type=artifact_type)
+
+    async def _referrers_api(
+        self, repository: str, digest: Digest, artifact_type: str | None
+    ) -> list[Descriptor] | None:
+        url: str | None = ops.referrers_url(self.url, repository, digest)
+        found: dict[Digest, Descriptor] = {}
+        seen: set[str] = set()
+        first = True
+        while url is not None and len(seen) < ops.MAX_PAGES:
+            response = await self._send(ops.referrers(url, repository, artifact_type, first=first))
+            if response.status_code in ops.REFERRERS_UNSUPPORTED:
+                if first:
+                    self.referrers_api = False
+                    return None
+                break
+            self.referrers_api = True
+            index = ops.referrers_page(response, repository, digest)
+            for descriptor in referrers_from_index(index, artifact_type):
+                found.setdefault(descriptor.digest, descriptor)
+            seen.add(url)
+            following = ops.next_page(response)
+            url = None if following is None or following in seen else following
+            first = False
+        return list(found.values())
+
+    async def attach(
+        self,
+        repository: str,
+        subject: Digest | str,
+        data: bytes,
+        *,
+        artifact_type: str,
+        media_type: str | None = None,
+        annotations: Mapping[str, str] | None = None,
+        created: datetime | None = None,
+        settle: float = DEFAULT_SETTLE,
+    ) -> Descriptor:
+        """Attach ``data`` to the image ``subject`` as an OCI 1.1 artifact and return its
+        descriptor.
+
+        Pushes the empty config ``{}`` and ``data`` as blobs, then the artifact manifest
+        (``artifactType``, ``subject`` = the image, one layer of ``media_type``, default
+        ``artifact_type``) by its digest. A registry that answers that PUT with
+        ``OCI-Subject`` lists the artifact in its referrers API by itself; otherwise the
+        entry is added to the index tagged ``sha256-<hex>`` (the referrers tag schema),
+        and checked ``settle`` seconds later so that a concurrent attach cannot drop it
+        unnoticed (see :mod:`mosaic_sdk.registry._async.referrers`).
+
+        Raises:
+            NotFoundError: ``subject`` is not in ``repository``.
+            ConflictError: concurrent writers kept dropping the entry.
+        """
+        validate_repository(repository)
+        digest = as_digest(subject)
+        check_settle(settle, 1)
+        artifact = await push_artifact(
+            self,
+            repository,
+            digest,
+            data,
+            artifact_type=artifact_type,
+            media_type=media_type,
+            annotations=annotations,
+            created=created,
+        )
+        _, request = ops.put_manifest(
+            self.url, repository, str(artifact.digest), artifact, artifact.media_type
+        )
+        response = await self._send(request)
+        ops.check_written(response, artifact.digest, f"PUT {repository}@{artifact.digest}")
+        if ops.subject_processed(response, digest):
+            self.referrers_api = True
+        else:
+            await add_to_referrers_tag(self, repository, digest, artifact, settle=settle)
+        return referrer_descriptor(artifact)
