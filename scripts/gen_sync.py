@@ -47,6 +47,7 @@ NAMES: dict[str, str] = {
     "arun_blocking": "run_blocking",
     "arun_within": "run_within",
     "acheckpoint": "checkpoint",
+    "arun_to_boundary": "run_to_boundary",
     # verbs of pure values that offer both spellings (retention, validation, release)
     "aplan": "plan",
     "aapply": "apply",
@@ -62,6 +63,7 @@ NAMES: dict[str, str] = {
     "aacquire": "acquire",
     # release/_rollback.py: reading a target's deploy history
     "_ahistory": "_history",
+    "_atarget_running": "_target_running",
     # release validation: the generated PostDeployValidation keeps the deprecated arun
     "_AsyncValidationBase": "_ValidationBase",
 }

@@ -12,6 +12,7 @@ asynchronous source                    generated synchronous code
 ``await arun_blocking(f, *args)``      ``run_blocking(f, *args)`` (a plain call)
 ``await arun_within(s, f, *args)``     ``run_within(s, f, *args)`` (a watched thread)
 ``await acheckpoint()``                ``checkpoint()`` (nothing to do)
+``await arun_to_boundary(f, stop, d)`` ``run_to_boundary(f, stop, d)`` (a plain call)
 ``AsyncLock()``                        ``Lock()`` (:class:`threading.Lock`)
 ``AsyncSleep``                         ``Sleep`` (the type of a sleep function)
 =====================================  =========================================
@@ -34,17 +35,20 @@ from typing import ParamSpec, TypeVar
 
 __all__ = [
     "AsyncLock",
+    "StopAtBoundary",
     "AsyncSleep",
     "Lock",
     "Sleep",
     "acheckpoint",
     "amap_bounded",
     "arun_blocking",
+    "arun_to_boundary",
     "arun_within",
     "asleep",
     "checkpoint",
     "map_bounded",
     "run_blocking",
+    "run_to_boundary",
     "run_within",
     "sleep",
 ]
@@ -178,3 +182,44 @@ async def amap_bounded(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+class StopAtBoundary(BaseException):
+    """Raised by a workflow's step recorder at the first step boundary after a stop was
+    requested (see :func:`arun_to_boundary`). A :class:`BaseException`, like
+    :class:`asyncio.CancelledError`, so ``except Exception`` in the workflow lets it pass."""
+
+
+def run_to_boundary(
+    body: Callable[[], R], stop: Callable[[], None], describe: Callable[[], str]
+) -> R:
+    """``body()``: a blocking program is stopped by a signal, not by a cancellation."""
+    return body()
+
+
+async def arun_to_boundary(
+    body: Callable[[], Awaitable[R]], stop: Callable[[], None], describe: Callable[[], str]
+) -> R:
+    """Await ``body()`` so that a cancellation lands between two of its steps.
+
+    ``body`` runs in its own task (with a copy of the caller's context). When the caller is
+    cancelled, ``stop()`` is called and ``body`` goes on to its next step boundary, where
+    its step recorder raises :class:`StopAtBoundary`; then a plain
+    :class:`asyncio.CancelledError` whose message is ``describe()`` (the steps that
+    completed) is raised, so ``asyncio.timeout``, ``TaskGroup`` and ``task.cancel()`` see
+    an ordinary cancellation. A second cancellation while waiting for the boundary
+    cancels ``body`` at once (its current await is interrupted).
+    """
+    task = asyncio.ensure_future(body())
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if task.done():
+            raise
+        stop()
+    try:
+        await task
+    except BaseException as exc:
+        cause = None if isinstance(exc, (StopAtBoundary, asyncio.CancelledError)) else exc
+        raise asyncio.CancelledError(describe()) from cause
+    raise asyncio.CancelledError(describe())

@@ -12,8 +12,10 @@
 * :class:`ReleaseEvidence`: mark a deployment blocked in ``docs/TASKS.md``, record
   evidence and the next step in the issue's scratchpad, and add release notes to
   ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
-* :func:`release` with :class:`BlueGreen` (default) or :class:`Canary`: deploy, validate,
-  switch or step traffic, roll back automatically; returns a :class:`ReleaseResult`.
+* :func:`release` with :class:`BlueGreen` (default) or :class:`Canary` (and
+  :func:`arelease` with :class:`AsyncBlueGreen` or :class:`AsyncCanary`): deploy,
+  validate, switch or step traffic, roll back automatically; returns a
+  :class:`ReleaseResult`.
 * :class:`Rollback` (and :class:`AsyncRollback`): restore the previous digest (from a
   promotion record or the target's history), verify it runs, record the evidence; safe to
   repeat.
@@ -31,6 +33,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mosaic_sdk.release._async.promotion import AsyncPromotion
     from mosaic_sdk.release._async.rollback import AsyncRollback
+    from mosaic_sdk.release._async.strategies import (
+        AsyncBlueGreen,
+        AsyncCanary,
+        AsyncReleaseRequest,
+        AsyncReleaseStrategy,
+        arelease,
+    )
     from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
     from mosaic_sdk.release._checks import (
         HealthCheck,
@@ -67,17 +76,19 @@ if TYPE_CHECKING:
     )
     from mosaic_sdk.release._strategies import (
         AutoRollback,
-        BlueGreen,
-        Canary,
         ReleaseOutcome,
-        ReleaseRequest,
         ReleaseResult,
         ReleaseStep,
-        ReleaseStrategy,
-        release,
     )
     from mosaic_sdk.release._sync.promotion import Promotion
     from mosaic_sdk.release._sync.rollback import Rollback
+    from mosaic_sdk.release._sync.strategies import (
+        BlueGreen,
+        Canary,
+        ReleaseRequest,
+        ReleaseStrategy,
+        release,
+    )
     from mosaic_sdk.release._sync.validation import PostDeployValidation
     from mosaic_sdk.release._validation import (
         Check,
@@ -121,14 +132,19 @@ _LAZY: dict[str, str] = {
     "TargetSelection": "mosaic_sdk.release._selection",
     "select_deployment_target": "mosaic_sdk.release._selection",
     "AutoRollback": "mosaic_sdk.release._strategies",
-    "BlueGreen": "mosaic_sdk.release._strategies",
-    "Canary": "mosaic_sdk.release._strategies",
+    "BlueGreen": "mosaic_sdk.release._sync.strategies",
+    "Canary": "mosaic_sdk.release._sync.strategies",
+    "AsyncBlueGreen": "mosaic_sdk.release._async.strategies",
+    "AsyncCanary": "mosaic_sdk.release._async.strategies",
     "ReleaseOutcome": "mosaic_sdk.release._strategies",
-    "ReleaseRequest": "mosaic_sdk.release._strategies",
+    "ReleaseRequest": "mosaic_sdk.release._sync.strategies",
+    "AsyncReleaseRequest": "mosaic_sdk.release._async.strategies",
     "ReleaseResult": "mosaic_sdk.release._strategies",
     "ReleaseStep": "mosaic_sdk.release._strategies",
-    "ReleaseStrategy": "mosaic_sdk.release._strategies",
-    "release": "mosaic_sdk.release._strategies",
+    "ReleaseStrategy": "mosaic_sdk.release._sync.strategies",
+    "AsyncReleaseStrategy": "mosaic_sdk.release._async.strategies",
+    "release": "mosaic_sdk.release._sync.strategies",
+    "arelease": "mosaic_sdk.release._async.strategies",
     "Check": "mosaic_sdk.release._validation",
     "CheckResult": "mosaic_sdk.release._validation",
     "PostDeployValidation": "mosaic_sdk.release._sync.validation",
@@ -140,6 +156,10 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "PROMOTION_ORDER",
+    "AsyncBlueGreen",
+    "AsyncCanary",
+    "AsyncReleaseRequest",
+    "AsyncReleaseStrategy",
     "AsyncPostDeployValidation",
     "AsyncPromotion",
     "AsyncRollback",
@@ -184,6 +204,7 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "VersionMatch",
+    "arelease",
     "parse_created",
     "release",
     "select_deployment_target",

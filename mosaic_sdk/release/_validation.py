@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import html
+import inspect
 import json
 import time
 import warnings
@@ -37,7 +38,12 @@ import attrs
 from mosaic_sdk._core._redact import redact_text
 from mosaic_sdk._render import FieldsRepr, TextRepr, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
-from mosaic_sdk.providers._protocol import DeploymentTarget, pinned_digest
+from mosaic_sdk.providers._protocol import (
+    AsyncDeploymentTarget,
+    DeploymentTarget,
+    RunningRelease,
+    pinned_digest,
+)
 from mosaic_sdk.values import ImageReference
 
 __all__ = [
@@ -89,7 +95,10 @@ class ValidationContext(FieldsRepr):
     Attributes:
         image: the candidate, pinned by digest.
         version: its release version (``1.4.0-rc.1``), when known.
-        target: the target it was deployed to (read by :class:`VersionMatch`).
+        target: the target it was deployed to (read by :class:`VersionMatch`): a
+            :class:`~mosaic_sdk.providers.DeploymentTarget`, or for
+            :class:`~mosaic_sdk.release.AsyncPostDeployValidation` also an
+            :class:`~mosaic_sdk.providers.AsyncDeploymentTarget`.
         environment: ``testing``, ``staging``, ``prod``...
         slot: ``blue``/``green`` for a blue/green release, else ``""``.
         base_url: where the candidate answers, e.g. ``http://127.0.0.1:8081``.
@@ -97,7 +106,7 @@ class ValidationContext(FieldsRepr):
 
     image: ImageReference = attrs.field()
     version: str | None = None
-    target: DeploymentTarget | None = attrs.field(default=None, eq=False)
+    target: DeploymentTarget | AsyncDeploymentTarget | None = attrs.field(default=None, eq=False)
     environment: str = ""
     slot: str = ""
     base_url: str = ""
@@ -127,6 +136,10 @@ class ValidationContext(FieldsRepr):
         if target:
             place = f"{place} on {target}" if place else target
         return place or "(unspecified)"
+
+
+#: The target a :class:`ValidationContext` may hold (either twin's).
+_AnyTarget = DeploymentTarget | AsyncDeploymentTarget
 
 
 def _pairs(
@@ -555,7 +568,7 @@ class _ValidationCore:
         image: ImageReference | ValidationContext,
         *,
         version: str | None,
-        target: DeploymentTarget | None,
+        target: DeploymentTarget | AsyncDeploymentTarget | None,
         environment: str,
         slot: str,
         base_url: str,
@@ -660,3 +673,26 @@ class _ValidationBase(_ValidationCore):
             slot=slot,
             base_url=base_url,
         )
+
+
+def _target_running(target: DeploymentTarget | AsyncDeploymentTarget) -> RunningRelease:
+    """What ``target`` runs, for :class:`VersionMatch` in a synchronous validation."""
+    if inspect.iscoroutinefunction(getattr(target, "running", None)):
+        raise InvalidValueError(
+            type(target).__name__,
+            "is an asynchronous target (its running() is a coroutine) in a synchronous validation",
+            "run AsyncPostDeployValidation for an AsyncDeploymentTarget",
+        )
+    running: RunningRelease = target.running()  # type: ignore[assignment]
+    return running
+
+
+async def _atarget_running(target: DeploymentTarget | AsyncDeploymentTarget) -> RunningRelease:
+    """What ``target`` runs: awaited for an asynchronous target, in a worker thread for a
+    blocking one (the event loop never waits on it)."""
+    if inspect.iscoroutinefunction(getattr(target, "running", None)):
+        running: RunningRelease = await target.running()  # type: ignore[misc]
+        return running
+    from mosaic_sdk._core._concurrency import arun_blocking
+
+    return await arun_blocking(target.running)  # type: ignore[arg-type]

@@ -33,7 +33,12 @@ from mosaic_sdk.release._checks import (
     _expand_query,
     _utc_now,
 )
-from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdict
+from mosaic_sdk.release._validation import (
+    CheckResult,
+    ValidationContext,
+    Verdict,
+    _atarget_running,
+)
 from mosaic_sdk.values import Digest
 
 __all__ = ["run_health", "run_metric_gate", "run_smoke", "run_version_match"]
@@ -196,7 +201,7 @@ async def _compare(
         if context.target is None:
             unknown.append("no target in the context")
         else:
-            running = await arun_blocking(context.target.running)
+            running = await _atarget_running(context.target)
             evidence.append(("target", context.target.name))
             evidence.append(("target digest", str(running.digest)))
             evidence.append(("target version", str(running.version)))

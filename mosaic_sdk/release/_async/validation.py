@@ -14,13 +14,13 @@ import inspect
 import time
 
 from mosaic_sdk._core._concurrency import arun_blocking
-from mosaic_sdk.providers._protocol import DeploymentTarget
 from mosaic_sdk.release._validation import (
     Check,
     CheckResult,
     ValidationContext,
     ValidationReport,
     Verdict,
+    _AnyTarget,
     _AsyncValidationBase,
     _utc_now,
 )
@@ -78,7 +78,7 @@ class AsyncPostDeployValidation(_AsyncValidationBase):
         image: ImageReference | ValidationContext,
         *,
         version: str | None = None,
-        target: DeploymentTarget | None = None,
+        target: _AnyTarget | None = None,
         environment: str = "",
         slot: str = "",
         base_url: str = "",

@@ -35,7 +35,12 @@ from mosaic_sdk.release._checks import (
     _expand_query,
     _utc_now,
 )
-from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdict
+from mosaic_sdk.release._validation import (
+    CheckResult,
+    ValidationContext,
+    Verdict,
+    _target_running,
+)
 from mosaic_sdk.values import Digest
 
 __all__ = ["run_health", "run_metric_gate", "run_smoke", "run_version_match"]
@@ -198,7 +203,7 @@ def _compare(
         if context.target is None:
             unknown.append("no target in the context")
         else:
-            running = run_blocking(context.target.running)
+            running = _target_running(context.target)
             evidence.append(("target", context.target.name))
             evidence.append(("target digest", str(running.digest)))
             evidence.append(("target version", str(running.version)))

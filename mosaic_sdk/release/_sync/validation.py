@@ -16,13 +16,13 @@ import inspect
 import time
 
 from mosaic_sdk._core._concurrency import run_blocking
-from mosaic_sdk.providers._protocol import DeploymentTarget
 from mosaic_sdk.release._validation import (
     Check,
     CheckResult,
     ValidationContext,
     ValidationReport,
     Verdict,
+    _AnyTarget,
     _utc_now,
     _ValidationBase,
 )
@@ -80,7 +80,7 @@ class PostDeployValidation(_ValidationBase):
         image: ImageReference | ValidationContext,
         *,
         version: str | None = None,
-        target: DeploymentTarget | None = None,
+        target: _AnyTarget | None = None,
         environment: str = "",
         slot: str = "",
         base_url: str = "",

@@ -1,0 +1,827 @@
+"""The I/O of a release, written once: :class:`AsyncBlueGreen`, :class:`AsyncCanary` and
+:func:`arelease` deploy, validate, switch or step traffic and roll back through the
+asynchronous collaborators (:class:`~mosaic_sdk.release.AsyncPromotion`,
+:class:`~mosaic_sdk.providers.AsyncDeploymentTarget`,
+:class:`~mosaic_sdk.release.AsyncPostDeployValidation`,
+:class:`~mosaic_sdk.release.AsyncRollback`); evidence files are written in a worker
+thread, so the event loop never waits on the disk.
+
+``scripts/gen_sync.py`` generates ``release/_sync/strategies.py`` (:class:`BlueGreen`,
+:class:`Canary`, :func:`release`) from this file. The values, the step recorder and the
+argument checks live in ``mosaic_sdk.release._strategies``.
+
+**Cancellation** (the asynchronous twin): cancelling the task that awaits
+:func:`arelease` (or a strategy's ``execute``) lets the step in progress finish - a deploy,
+a switch, a validation, a rollback - and stops at the next step boundary; then an
+ordinary :class:`asyncio.CancelledError` is raised whose message lists the steps that
+completed (``on_step`` receives each one as it ends). Nothing after the last listed step
+runs: no switch, no rollback, no evidence. A second cancellation interrupts the step in
+progress at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from mosaic_sdk._core._concurrency import (
+    AsyncSleep,
+    arun_blocking,
+    arun_to_boundary,
+    asleep,
+)
+from mosaic_sdk._render import FieldsRepr
+from mosaic_sdk.errors import (
+    ConfigurationError,
+    MosaicError,
+    UnsupportedOperationError,
+)
+from mosaic_sdk.providers._protocol import (
+    AsyncDeploymentTarget,
+    AsyncTrafficSplitter,
+    pinned_digest,
+    validate_traffic_weights,
+)
+from mosaic_sdk.release._async.promotion import AsyncPromotion
+from mosaic_sdk.release._async.rollback import AsyncRollback
+from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
+from mosaic_sdk.release._checks import MetricGate
+from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
+from mosaic_sdk.release._promotion import PromotionRecord
+from mosaic_sdk.release._rollback import RollbackResult, _check_promotion, _check_twin
+from mosaic_sdk.release._strategies import (
+    AutoRollback,
+    ReleaseOutcome,
+    ReleaseResult,
+    ReleaseStep,
+    _canary_settings,
+    _check_base_urls,
+    _deployed,
+    _moved,
+    _RequestMethods,
+    _short,
+    _Steps,
+)
+from mosaic_sdk.release._validation import ValidationContext, ValidationReport
+from mosaic_sdk.values import SLOT_TAGS, Digest, ImageReference
+
+__all__ = [
+    "AsyncBlueGreen",
+    "AsyncCanary",
+    "AsyncReleaseRequest",
+    "AsyncReleaseStrategy",
+    "arelease",
+]
+
+
+@attrs.frozen
+class AsyncReleaseRequest(_RequestMethods, FieldsRepr):
+    """Everything a strategy needs for one release (built by :func:`arelease`).
+
+    Attributes:
+        image: the candidate, pinned by digest.
+        version: its version, when known.
+        validation: the checks to run against the candidate.
+        environment: the environment released to (``prod``).
+        promotion: the repository's :class:`~mosaic_sdk.release.AsyncPromotion`.
+        slots: blue/green slot targets, keyed ``blue`` and ``green``.
+        target: the single target (canary).
+        base_url: where the candidate answers: one URL, or one per slot.
+        evidence: where to record evidence.
+        deployment: the deployment's name in the evidence (``"team/web prod"``).
+        next_step: the remediation step written when the release fails.
+        on_step: called with each :class:`ReleaseStep` as it ends (progress, logs).
+    """
+
+    image: ImageReference
+    version: str | None
+    validation: AsyncPostDeployValidation
+    environment: str = "prod"
+    promotion: AsyncPromotion | None = None
+    slots: Mapping[str, AsyncDeploymentTarget] | None = None
+    target: AsyncDeploymentTarget | None = None
+    base_url: str | Mapping[str, str] = ""
+    evidence: ReleaseEvidence | None = None
+    deployment: str = ""
+    next_step: str = ""
+    on_step: Callable[[ReleaseStep], None] | None = attrs.field(default=None, repr=False)
+
+
+@runtime_checkable
+class AsyncReleaseStrategy(Protocol):
+    """How a candidate reaches production: :class:`AsyncBlueGreen` or :class:`AsyncCanary`."""
+
+    name: str
+
+    async def execute(self, request: AsyncReleaseRequest) -> ReleaseResult:
+        """Carry out the release and return its record."""
+        ...
+
+
+class AsyncBlueGreen:
+    """Blue/green: validate on the idle slot, then switch ``prod``; never switch on a
+    failed validation.
+
+    Needs ``promotion`` and ``slots={"blue": target, "green": target}`` in
+    :func:`arelease` (optionally ``base_url={"blue": url, "green": url}`` for the checks).
+
+    Args:
+        post_switch: checks to run after the switch; when they fail, ``prod`` switches
+            back to the previous slot (the old release never stopped).
+        rollback_failed_slot: after a failed validation, restore the idle slot to the
+            release it ran before (target and pointer). Prod is untouched either way.
+    """
+
+    name = "blue-green"
+
+    def __init__(
+        self,
+        *,
+        post_switch: AsyncPostDeployValidation | None = None,
+        rollback_failed_slot: bool = True,
+    ) -> None:
+        self.post_switch = post_switch
+        self.rollback_failed_slot = rollback_failed_slot
+
+    def __repr__(self) -> str:
+        return f"AsyncBlueGreen(post_switch={self.post_switch!r})"
+
+    async def execute(self, request: AsyncReleaseRequest) -> ReleaseResult:
+        """See the class docstring; a cancellation stops at a step boundary (see the
+        module docstring).
+
+        Raises:
+            ConfigurationError: no promotion or slots.
+            PromotionError: the idle slot pointer cannot take the candidate (for example
+                it has not been promoted to ``testing``/``staging`` first).
+        """
+        promotion, slots = self._topology(request)
+        steps = _Steps(request.on_step)
+        return await arun_to_boundary(
+            lambda: self._release(request, promotion, slots, steps), steps.stop, steps.describe
+        )
+
+    async def _release(
+        self,
+        request: AsyncReleaseRequest,
+        promotion: AsyncPromotion,
+        slots: Mapping[str, AsyncDeploymentTarget],
+        steps: _Steps,
+    ) -> ReleaseResult:
+        records: list[PromotionRecord] = []
+        reports: list[ValidationReport] = []
+        state = await promotion.slots()
+        live, idle = state.active, state.idle
+        if state.prod == request.digest:
+            # A retried job: deploying again would overwrite the idle slot, which holds
+            # the previous release that a switch back needs.
+            where = f"slot {live}" if live else "prod"
+            steps.skipped(
+                "release",
+                f"prod already serves {_short(request.digest)} ({where}); nothing deployed, "
+                f"switched or recorded; {idle} keeps {_short(state.digest(idle))}",
+            )
+            return ReleaseResult(
+                strategy=self.name, image=request.image, version=request.version,
+                outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), active_slot=live,
+                noop=True,
+            )  # fmt: skip
+        steps.done(
+            "read slots",
+            f"prod -> {live or '(no slot)'}; deploying to idle slot {idle}" + (
+                f" (keeps {_short(state.digest(idle))} until replaced)" if state.digest(idle)
+                else ""
+            ),
+        )  # fmt: skip
+        slot_record = await promotion.deploy_to_idle_slot(request.digest)
+        records.append(slot_record)
+        steps.done(f"point slot {idle} at the candidate", _moved(slot_record))
+        slot_target = slots[idle]
+        deployment = await slot_target.deploy(request.image)
+        if not deployment.succeeded:
+            steps.failed(f"deploy to slot {idle}", f"{_deployed(deployment)}: {deployment.detail}")
+            reason = f"deploy to {slot_target.name} ended {deployment.status.value}"
+            return await self._failed(
+                request, steps, records, reports, slot_record, slot_target, live, reason
+            )
+        steps.done(f"deploy to slot {idle}", _deployed(deployment))
+        context = ValidationContext(
+            image=request.image,
+            version=request.version,
+            target=slot_target,
+            environment=request.environment,
+            slot=idle,
+            base_url=request.url_for(idle),
+        )
+        report = await request.validation.run(context)
+        reports.append(report)
+        if report.inconclusive:
+            steps.failed("validate the idle slot", report.headline())
+            steps.skipped(f"switch prod to {idle}", "validation inconclusive: nothing switched")
+            return await self._held(request, steps, records, reports, live)
+        if report.failed:
+            steps.failed("validate the idle slot", report.headline())
+            steps.skipped(f"switch prod to {idle}", "a failed validation never switches")
+            return await self._failed(
+                request, steps, records, reports, slot_record, slot_target, live, report.headline()
+            )
+        steps.done("validate the idle slot", report.headline())
+        switch = await promotion.switch(idle)
+        records.append(switch)
+        previous = (
+            f"; {live} keeps {_short(state.digest(live))} for an instant switch back"
+            if live
+            else ""
+        )
+        steps.done(f"switch prod to {idle}", _moved(switch) + previous)
+        if self.post_switch is not None:
+            after = await self.post_switch.run(
+                attrs.evolve(context, environment=request.environment)
+            )
+            reports.append(after)
+            if not after.ok:
+                steps.failed("validate after the switch", after.headline())
+                return await self._switch_back(
+                    request, steps, records, reports, promotion, live, idle
+                )
+            steps.done("validate after the switch", after.headline())
+        files = None
+        if request.evidence is not None:
+            files = await arun_blocking(
+                request.evidence.record_success,
+                deployment=request.deployment,
+                release=request.label,
+                summary=f"blue-green, prod -> slot {idle}, {report.headline()}",
+            )
+            steps.done("record release notes", ", ".join(p.name for p in files.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version,
+            outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), reports=tuple(reports),
+            promotions=tuple(records), evidence=files, active_slot=idle,
+        )  # fmt: skip
+
+    @staticmethod
+    def _topology(
+        request: AsyncReleaseRequest,
+    ) -> tuple[AsyncPromotion, Mapping[str, AsyncDeploymentTarget]]:
+        missing = []
+        if request.promotion is None:
+            missing.append("promotion=AsyncPromotion(registry, repository)")
+        slots = request.slots or {}
+        absent = [slot for slot in SLOT_TAGS if slot not in slots]
+        if absent:
+            missing.append(
+                "slots={'blue': <target>, 'green': <target>} (missing: " + ", ".join(absent) + ")"
+            )
+        if missing:
+            raise ConfigurationError(
+                "a blue-green release needs " + " and ".join(missing) + "; the slots are the "
+                "two places the release alternates between"
+            )
+        assert request.promotion is not None
+        return request.promotion, slots
+
+    async def _failed(
+        self,
+        request: AsyncReleaseRequest,
+        steps: _Steps,
+        records: list[PromotionRecord],
+        reports: list[ValidationReport],
+        slot_record: PromotionRecord,
+        slot_target: AsyncDeploymentTarget,
+        live: str | None,
+        reason: str,
+    ) -> ReleaseResult:
+        report = reports[-1] if reports else None
+        rollback: RollbackResult | None = None
+        files: EvidenceFiles | None = None
+        outcome = ReleaseOutcome.REJECTED
+        keep = f"prod stays on {live}" if live else "prod was not touched"
+        if self.rollback_failed_slot and slot_record.digest_before is not None:
+            try:
+                rollback = await AsyncRollback(
+                    slot_target,
+                    failed=request.image,
+                    record=slot_record,
+                    promotion=request.promotion,
+                ).execute(
+                    reason=reason,
+                    evidence=request.evidence,
+                    deployment=request.deployment,
+                    release=request.label,
+                    next_step=request.failure_next_step(),
+                    report=report,
+                )
+            except MosaicError as exc:
+                return await _rollback_failed(
+                    self.name, request, steps, records, reports, exc,
+                    f"roll back slot {slot_record.tag}", keep, active_slot=live,
+                )  # fmt: skip
+            files = rollback.evidence
+            outcome = ReleaseOutcome.ROLLED_BACK
+            steps.done(f"roll back slot {slot_record.tag}", f"{rollback.message}; {keep}")
+        else:
+            why = (
+                "rollback of the slot is off"
+                if not self.rollback_failed_slot
+                else f"slot {slot_record.tag} held no release before"
+            )
+            steps.skipped(f"roll back slot {slot_record.tag}", f"{why}; {keep}")
+            if request.evidence is not None:
+                files = await arun_blocking(
+                    request.evidence.record_failure,
+                    deployment=request.deployment,
+                    release=request.label,
+                    reason=reason,
+                    next_step=request.failure_next_step(),
+                    report=report,
+                    actions=[f"did not switch prod ({keep})"],
+                )
+        if files is not None:
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version, outcome=outcome,
+            steps=tuple(steps.items), reports=tuple(reports), promotions=tuple(records),
+            rollback=rollback, evidence=files, active_slot=live,
+        )  # fmt: skip
+
+    async def _held(
+        self,
+        request: AsyncReleaseRequest,
+        steps: _Steps,
+        records: list[PromotionRecord],
+        reports: list[ValidationReport],
+        live: str | None,
+    ) -> ReleaseResult:
+        files = None
+        if request.evidence is not None:
+            slot = records[-1].tag
+            files = await arun_blocking(
+                request.evidence.record_failure,
+                deployment=request.deployment,
+                release=request.label,
+                reason=reports[-1].headline(),
+                next_step=(
+                    f"read the report; switch prod to {slot} by hand if the candidate is good, "
+                    f"or roll slot {slot} back"
+                ),
+                report=reports[-1],
+                actions=["did not switch prod: validation inconclusive"],
+            )
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version,
+            outcome=ReleaseOutcome.HELD, steps=tuple(steps.items), reports=tuple(reports),
+            promotions=tuple(records), evidence=files, active_slot=live,
+        )  # fmt: skip
+
+    async def _switch_back(
+        self,
+        request: AsyncReleaseRequest,
+        steps: _Steps,
+        records: list[PromotionRecord],
+        reports: list[ValidationReport],
+        promotion: AsyncPromotion,
+        live: str | None,
+        idle: str,
+    ) -> ReleaseResult:
+        actions: list[str] = []
+        active: str | None = idle
+        if live is not None:
+            back = await promotion.switch(live)
+            records.append(back)
+            actions.append(f"switched prod back to {live}")
+            steps.done(f"switch prod back to {live}", _moved(back))
+            active = live
+        else:
+            steps.skipped("switch prod back", "there was no previous slot to switch back to")
+        files = None
+        if request.evidence is not None:
+            files = await arun_blocking(
+                request.evidence.record_failure,
+                deployment=request.deployment,
+                release=request.label,
+                reason=reports[-1].headline(),
+                next_step=request.failure_next_step(),
+                report=reports[-1],
+                actions=actions or ["prod stays on the candidate: no previous slot"],
+            )
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        outcome = ReleaseOutcome.ROLLED_BACK if live is not None else ReleaseOutcome.REJECTED
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version, outcome=outcome,
+            steps=tuple(steps.items), reports=tuple(reports), promotions=tuple(records),
+            evidence=files, active_slot=active,
+        )  # fmt: skip
+
+
+async def _rollback_failed(
+    strategy: str,
+    request: AsyncReleaseRequest,
+    steps: _Steps,
+    records: list[PromotionRecord],
+    reports: list[ValidationReport],
+    exc: MosaicError,
+    step: str,
+    keep: str,
+    *,
+    active_slot: str | None = None,
+    traffic: tuple[int, ...] = (),
+) -> ReleaseResult:
+    """A rollback that raised: a ``failed`` result with the error and the evidence."""
+    completed = list(getattr(exc, "completed_steps", ()))
+    error = str(exc)
+    steps.failed(step, f"{error}; {keep}")
+    files = None
+    if request.evidence is not None:
+        try:
+            files = await arun_blocking(
+                request.evidence.record_failure,
+                deployment=request.deployment,
+                release=request.label,
+                reason=reports[-1].headline() if reports else "the release failed",
+                next_step=(
+                    f"restore the previous release by hand: the automatic rollback failed ({error})"
+                ),
+                report=reports[-1] if reports else None,
+                actions=[*completed, f"rollback failed: {error}"],
+            )
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        except MosaicError as evidence_error:
+            steps.failed("record evidence", str(evidence_error))
+    return ReleaseResult(
+        strategy=strategy, image=request.image, version=request.version,
+        outcome=ReleaseOutcome.FAILED, steps=tuple(steps.items), reports=tuple(reports),
+        promotions=tuple(records), evidence=files, active_slot=active_slot, traffic=traffic,
+        error=error,
+    )  # fmt: skip
+
+
+class AsyncCanary:
+    """Canary: move traffic to the candidate step by step, gated by metrics, with
+    automatic rollback.
+
+    Needs ``target=`` a :class:`~mosaic_sdk.providers.AsyncDeploymentTarget` that also
+    implements :class:`~mosaic_sdk.providers.AsyncTrafficSplitter` (``supports_traffic_split``)
+    in :func:`release`. The target must keep the stable release serving when it deploys
+    the candidate; ``set_traffic`` then moves the shares.
+
+    Args:
+        gates: the :class:`~mosaic_sdk.release.MetricGate` checks evaluated at every step
+            (with the release's other checks). Required.
+        auto_rollback: the :class:`AutoRollback` trigger. Required.
+        steps: the candidate's traffic shares in percent; 100 is appended when missing.
+        pause: seconds to let traffic flow at each share before evaluating the gates.
+        sleep: the sleep function (tests inject one).
+
+    Raises:
+        ConfigurationError: no metric gates and/or no auto-rollback trigger (the message
+            says which are missing), or a gate that is not a MetricGate.
+        InvalidValueError: malformed steps.
+    """
+
+    name = "canary"
+
+    def __init__(
+        self,
+        *,
+        gates: Sequence[MetricGate] = (),
+        auto_rollback: AutoRollback | None = None,
+        steps: Sequence[int] = (10, 25, 50, 100),
+        pause: float = 0.0,
+        sleep: AsyncSleep = asleep,
+    ) -> None:
+        self.gates, self.auto_rollback, self.steps, self.pause = _canary_settings(
+            gates, auto_rollback, steps, pause
+        )
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"AsyncCanary(steps={self.steps}, gates={len(self.gates)})"
+
+    @staticmethod
+    def _splitter(
+        request: AsyncReleaseRequest,
+    ) -> tuple[AsyncDeploymentTarget, AsyncTrafficSplitter]:
+        target = request.target
+        if target is None:
+            raise ConfigurationError("a canary release needs target=<a traffic-splitting target>")
+        if not getattr(target, "supports_traffic_split", False) or not isinstance(
+            target, AsyncTrafficSplitter
+        ):
+            raise UnsupportedOperationError(
+                f"target {target.name!r} cannot split traffic between releases, so a canary "
+                "cannot give the candidate a small share of requests",
+                workaround="release with AsyncBlueGreen() (validate on the idle slot, then "
+                "switch), or deploy to a target that implements AsyncTrafficSplitter.set_traffic",
+            )
+        return target, target
+
+    async def execute(self, request: AsyncReleaseRequest) -> ReleaseResult:
+        """See the class docstring; a cancellation stops at a step boundary (see the
+        module docstring).
+
+        Raises:
+            ConfigurationError: no target, or no stable release running on it.
+            UnsupportedOperationError: the target cannot split traffic.
+        """
+        target, splitter = self._splitter(request)
+        steps = _Steps(request.on_step)
+        return await arun_to_boundary(
+            lambda: self._release(request, target, splitter, steps), steps.stop, steps.describe
+        )
+
+    async def _release(
+        self,
+        request: AsyncReleaseRequest,
+        target: AsyncDeploymentTarget,
+        splitter: AsyncTrafficSplitter,
+        steps: _Steps,
+    ) -> ReleaseResult:
+        records: list[PromotionRecord] = []
+        reports: list[ValidationReport] = []
+        reached: list[int] = []
+        stable = (await target.running()).digest
+        if stable is None:
+            raise ConfigurationError(
+                f"{target.name} runs no known release to compare the canary with; release the "
+                "first version with AsyncBlueGreen() or a plain deploy"
+            )
+        candidate = request.digest
+        if stable == candidate:
+            steps.skipped(
+                "release",
+                f"{target.name} already runs {_short(candidate)}; nothing deployed, shifted "
+                "or recorded",
+            )
+            return ReleaseResult(
+                strategy=self.name, image=request.image, version=request.version,
+                outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), noop=True,
+            )  # fmt: skip
+        steps.done("read the stable release", f"{target.name} runs {_short(stable)}")
+        deployment = await target.deploy(request.image)
+        if not deployment.succeeded:
+            steps.failed(
+                f"deploy the canary to {target.name}",
+                f"{_deployed(deployment)}: {deployment.detail}",
+            )
+            reason = f"deploy ended {deployment.status.value}"
+            return await self._roll_back(
+                request, steps, records, reports, reached, target, splitter, stable, reason
+            )
+        steps.done(f"deploy the canary to {target.name}", _deployed(deployment))
+        validation = request.validation.with_checks(*self.gates)
+        for weight in self.steps:
+            split = {candidate: 100} if weight == 100 else {stable: 100 - weight, candidate: weight}
+            await splitter.set_traffic(validate_traffic_weights(split))
+            reached.append(weight)
+            steps.done(f"send {weight}% of traffic to the canary", f"stable {100 - weight}%")
+            if self.pause:
+                await self._sleep(self.pause)
+            report = await validation.run(
+                ValidationContext(
+                    image=request.image, version=request.version, target=target,
+                    environment=request.environment, slot="canary",
+                    base_url=request.url_for("canary"),
+                )
+            )  # fmt: skip
+            reports.append(report)
+            if report.ok:
+                steps.done(f"gates at {weight}%", report.headline())
+                continue
+            steps.failed(f"gates at {weight}%", report.headline())
+            if self.auto_rollback.triggers(report.verdict):
+                return await self._roll_back(request, steps, records, reports, reached, target,
+                                       splitter, stable, report.headline())  # fmt: skip
+            return await self._hold(request, steps, records, reports, reached, weight)
+        if request.promotion is not None:
+            record = await request.promotion.promote(candidate, to=request.environment)
+            records.append(record)
+            steps.done(f"point {request.environment} at the candidate", _moved(record))
+        files = None
+        if request.evidence is not None:
+            files = await arun_blocking(
+                request.evidence.record_success,
+                deployment=request.deployment,
+                release=request.label,
+                summary=f"canary through {', '.join(f'{w}%' for w in reached)}, gates passed",
+            )
+            steps.done("record release notes", ", ".join(p.name for p in files.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version,
+            outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), reports=tuple(reports),
+            promotions=tuple(records), evidence=files, traffic=tuple(reached),
+        )  # fmt: skip
+
+    async def _roll_back(
+        self,
+        request: AsyncReleaseRequest,
+        steps: _Steps,
+        records: list[PromotionRecord],
+        reports: list[ValidationReport],
+        reached: list[int],
+        target: AsyncDeploymentTarget,
+        splitter: AsyncTrafficSplitter,
+        stable: Digest,
+        reason: str,
+    ) -> ReleaseResult:
+        try:
+            await splitter.set_traffic({stable: 100})
+            steps.done("send all traffic back to the stable release", f"{_short(stable)} 100%")
+            rollback = await AsyncRollback(target, failed=request.image, to=stable).execute(
+                reason=reason,
+                evidence=request.evidence,
+                deployment=request.deployment,
+                release=request.label,
+                next_step=request.failure_next_step(),
+                report=reports[-1] if reports else None,
+            )
+        except MosaicError as exc:
+            return await _rollback_failed(
+                self.name, request, steps, records, reports, exc, "roll back automatically",
+                f"the canary had {reached[-1] if reached else 0}% of traffic",
+                traffic=tuple(reached),
+            )  # fmt: skip
+        steps.done("roll back automatically", rollback.message)
+        if rollback.evidence is not None:
+            steps.done("record evidence", ", ".join(p.name for p in rollback.evidence.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version,
+            outcome=ReleaseOutcome.ROLLED_BACK, steps=tuple(steps.items), reports=tuple(reports),
+            promotions=tuple(records), rollback=rollback, evidence=rollback.evidence,
+            traffic=tuple(reached),
+        )  # fmt: skip
+
+    async def _hold(
+        self,
+        request: AsyncReleaseRequest,
+        steps: _Steps,
+        records: list[PromotionRecord],
+        reports: list[ValidationReport],
+        reached: list[int],
+        weight: int,
+    ) -> ReleaseResult:
+        files = None
+        if request.evidence is not None:
+            files = await arun_blocking(
+                request.evidence.record_failure,
+                deployment=request.deployment,
+                release=request.label,
+                reason=reports[-1].headline(),
+                next_step=f"read the report; raise the canary past {weight}% or roll it back",
+                report=reports[-1],
+                actions=[f"held the canary at {weight}%: validation inconclusive"],
+            )
+            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        return ReleaseResult(
+            strategy=self.name, image=request.image, version=request.version,
+            outcome=ReleaseOutcome.HELD, steps=tuple(steps.items), reports=tuple(reports),
+            promotions=tuple(records), evidence=files, traffic=tuple(reached),
+        )  # fmt: skip
+
+
+async def arelease(
+    image: ImageReference,
+    *,
+    validation: AsyncPostDeployValidation,
+    strategy: AsyncReleaseStrategy | None = None,
+    promotion: AsyncPromotion | None = None,
+    slots: Mapping[str, AsyncDeploymentTarget] | None = None,
+    target: AsyncDeploymentTarget | None = None,
+    base_url: str | Mapping[str, str] = "",
+    version: str | None = None,
+    environment: str = "prod",
+    evidence: ReleaseEvidence | None = None,
+    deployment: str | None = None,
+    next_step: str = "",
+    on_step: Callable[[ReleaseStep], None] | None = None,
+) -> ReleaseResult:
+    """Release ``image`` with ``strategy`` (blue/green by default) and return the record.
+
+    Args:
+        image: the candidate, pinned by digest (``registry/team/web:v1.4.0@sha256:...``).
+        validation: the checks run against the candidate before it takes traffic.
+        strategy: :class:`AsyncBlueGreen` (default) or :class:`AsyncCanary`.
+        promotion: the repository's :class:`~mosaic_sdk.release.AsyncPromotion`
+            (blue/green: required; canary: moves ``environment`` to the digest when it
+            succeeds).
+        slots: blue/green targets, ``{"blue": target, "green": target}``.
+        target: the canary's traffic-splitting target.
+        base_url: where the candidate answers, or one URL per slot (``{"blue": ...}``;
+            the canary uses the key ``"canary"``), for ``{base_url}`` in checks.
+        version: the release version (defaults to the image's tag).
+        environment: the environment released to.
+        evidence: where to write TASKS.md, scratchpad and CHANGELOG entries.
+        deployment: the deployment's name in the evidence; defaults to
+            ``"<repository> <environment>"``.
+        next_step: the remediation step to record if the release fails.
+        on_step: called with each :class:`~mosaic_sdk.release.ReleaseStep` as it ends.
+
+    Returns:
+        Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
+        proceed (outcome ``failed``, with the error and the evidence). A candidate that
+        already serves production is a no-op result (``noop=True``) that touches nothing.
+
+    Raises:
+        InvalidValueError: ``image`` is not pinned by digest; a collaborator of the other
+            twin (an asynchronous one where a synchronous one is expected, or the reverse).
+        ConfigurationError: the strategy lacks what it needs (the message says what), or a
+            check needs ``{base_url}`` (or is a relative smoke path) and no base URL is
+            given for a slot, or a metric gate's PromQL that Prometheus cannot parse
+            (a 400 ``bad_data`` from one query per gate); raised before anything is
+            deployed or recorded.
+        UnsupportedOperationError: a canary on a target that cannot split traffic.
+    """
+    pinned_digest(image)
+    chosen: AsyncReleaseStrategy = strategy if strategy is not None else AsyncBlueGreen()
+    if not isinstance(chosen, AsyncReleaseStrategy):
+        raise ConfigurationError(
+            f"{chosen!r} is not a release strategy; pass AsyncBlueGreen() or AsyncCanary(...)"
+        )
+    _check_colours(chosen, validation, promotion, slots, target)
+    _check_base_urls(chosen, validation.checks, base_url)
+    await _check_promql(chosen, validation)
+    if deployment is None:
+        where = promotion.repository if promotion is not None else (
+            target.name if target is not None else image.name
+        )  # fmt: skip
+        deployment = f"{where} {environment}"
+    request = AsyncReleaseRequest(
+        image=image,
+        version=version if version is not None else image.tag,
+        validation=validation,
+        environment=environment,
+        promotion=promotion,
+        slots=slots,
+        target=target,
+        base_url=base_url,
+        evidence=evidence,
+        deployment=deployment,
+        next_step=next_step,
+        on_step=on_step,
+    )
+    return await chosen.execute(request)
+
+
+def _check_colours(
+    strategy: AsyncReleaseStrategy,
+    validation: AsyncPostDeployValidation,
+    promotion: AsyncPromotion | None,
+    slots: Mapping[str, AsyncDeploymentTarget] | None,
+    target: AsyncDeploymentTarget | None,
+) -> None:
+    """Refuse, before anything runs, a collaborator of the other twin: its coroutine
+    methods would never be awaited (or plain results would be awaited)."""
+    _check_twin(
+        strategy,
+        AsyncReleaseStrategy,
+        "for arelease()",
+        "use AsyncBlueGreen() or AsyncCanary(...) with arelease()",
+        ("execute",),
+    )
+    _check_twin(
+        validation,
+        AsyncPostDeployValidation,
+        "for arelease()",
+        "pass an AsyncPostDeployValidation to arelease()",
+        ("run",),
+    )
+    _check_promotion(promotion, AsyncPromotion)
+    for one in [*(slots or {}).values(), *([target] if target is not None else [])]:
+        _check_twin(
+            one,
+            AsyncDeploymentTarget,
+            "to release to",
+            "pass an AsyncDeploymentTarget (AsyncComposeFileTarget, "
+            "AsyncCoolifyDeploymentTarget, ...) to arelease()",
+            ("deploy", "running"),
+        )
+
+
+async def _check_promql(
+    strategy: AsyncReleaseStrategy, validation: AsyncPostDeployValidation
+) -> None:
+    """Ask Prometheus to parse each gate's PromQL before anything deploys: a syntax
+    error is bad configuration, not a failed validation that rolls a good release back.
+    (Gates reading another source are checked when they run.)"""
+    from mosaic_sdk.errors import BadRequestError
+    from mosaic_sdk.observability import AsyncPrometheusClient
+
+    gates = [c for c in validation.checks if isinstance(c, MetricGate)]
+    gates += list(getattr(strategy, "gates", ()))
+    for gate in gates:
+        source = getattr(gate, "source", None)
+        if not isinstance(source, AsyncPrometheusClient):
+            continue
+        promql = gate.query.promql
+        for token in ("{slot}", "{environment}", "{version}", "{base_url}"):
+            promql = promql.replace(token, "x")
+        try:
+            await source.query(promql)
+        except BadRequestError as exc:
+            raise ConfigurationError(
+                f"metric gate {gate.name!r}: Prometheus cannot parse its PromQL {promql!r} "
+                f"({exc}); fix the expression. Nothing was deployed"
+            ) from None
