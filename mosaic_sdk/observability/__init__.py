@@ -16,6 +16,8 @@
   :class:`MetricsSource` objects that evaluate :class:`ErrorRatio`,
   :class:`LatencyQuantile` and :class:`PromQL` queries for release gates. Loaded on
   first use (they pull in the HTTP core).
+* :class:`SLOSpec` - an SLO with the counters that measure it, rendered as a Prometheus
+  rule file (recording rules, burn-rate alerts) and its ``promtool test rules`` file.
 * :func:`check_stack_health` / :func:`acheck_stack_health` - many HTTP and TCP endpoints
   checked concurrently, each with its own timeout; a :class:`StackHealthReport` per run.
 """
@@ -86,6 +88,7 @@ if TYPE_CHECKING:
         ScrapeMetricsSource,
         parse_exposition,
     )
+    from mosaic_sdk.observability._slo_rules import RECORDED_WINDOWS, SLOSpec
     from mosaic_sdk.observability._sync.health import check_stack_health
 
 # Loaded on first use: the clients import the HTTP core, and the rest is not needed to
@@ -126,6 +129,8 @@ _LAZY: dict[str, str] = {
     "QueryResult": "mosaic_sdk.observability._prometheus",
     "Sample": "mosaic_sdk.observability._prometheus",
     "Series": "mosaic_sdk.observability._prometheus",
+    "RECORDED_WINDOWS": "mosaic_sdk.observability._slo_rules",
+    "SLOSpec": "mosaic_sdk.observability._slo_rules",
     "ScrapedSample": "mosaic_sdk.observability._scrape",
     "ScrapeMetricsSource": "mosaic_sdk.observability._scrape",
     "parse_exposition": "mosaic_sdk.observability._scrape",
@@ -162,6 +167,7 @@ __all__ = [
     "PrometheusClient",
     "PromQL",
     "QueryResult",
+    "RECORDED_WINDOWS",
     "redact_mapping",
     "redact_text",
     "RedactingFilter",
@@ -177,6 +183,7 @@ __all__ = [
     "Services",
     "Severity",
     "SLO",
+    "SLOSpec",
     "SRE_WORKBOOK_ALERTS",
     "StackHealthReport",
     "TextFormatter",

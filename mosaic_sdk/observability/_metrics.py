@@ -20,7 +20,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -34,6 +34,9 @@ from mosaic_sdk._render import (
     md_table,
 )
 from mosaic_sdk.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from mosaic_sdk.observability._slo_rules import SLOSpec
 
 __all__ = [
     "AlertSeverity",
@@ -645,3 +648,50 @@ class SLO(FieldsRepr):
     def __str__(self) -> str:
         label = f"{self.name} " if self.name else ""
         return f"SLO {label}{self.objective:.4%} over {format_duration(self.window)}"
+
+    def to_prometheus_rules(
+        self,
+        *,
+        errors: str,
+        total: str,
+        runbook_url: str,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        """This SLO as a Prometheus rule file (YAML text): recording rules for the error
+        ratio over each window and one multiwindow, multi-burn-rate alert per window of
+        :attr:`alerts`, with ``for:``, ``severity`` and ``runbook_url``.
+
+        Args:
+            errors: PromQL selector of the failed-request counter, e.g.
+                ``'http_requests_total{job="checkout",code=~"5.."}'``.
+            total: PromQL selector of the all-request counter, e.g.
+                ``'http_requests_total{job="checkout"}'``.
+            runbook_url: the http(s) page on-call follows when an alert fires.
+            labels: extra labels on every rule, e.g. ``{"team": "payments"}``.
+
+        Raises:
+            InvalidValueError: see :class:`~mosaic_sdk.observability.SLOSpec`.
+        """
+        return self._spec(errors, total, runbook_url, labels).to_prometheus_rules()
+
+    def to_promtool_test(
+        self,
+        *,
+        errors: str,
+        total: str,
+        runbook_url: str,
+        labels: Mapping[str, str] | None = None,
+        rule_file: str = "slo-rules.yml",
+    ) -> str:
+        """A ``promtool test rules`` file proving each alert of
+        :meth:`to_prometheus_rules` (same arguments) waits for its ``for:``, fires on an
+        outage and resolves after it; ``rule_file`` is where promtool finds the rules."""
+        spec = self._spec(errors, total, runbook_url, labels)
+        return spec.to_promtool_test(rule_file)
+
+    def _spec(
+        self, errors: str, total: str, runbook_url: str, labels: Mapping[str, str] | None
+    ) -> SLOSpec:
+        from mosaic_sdk.observability._slo_rules import SLOSpec
+
+        return SLOSpec(slo=self, errors=errors, total=total, runbook_url=runbook_url, labels=labels)

@@ -3,7 +3,9 @@
 ``PrometheusServer(workdir, {"app": "127.0.0.1:8081"})`` writes a config with a 1 s scrape
 interval, keeps its TSDB in ``workdir``, starts the binary on a free 127.0.0.1 port and
 waits for ``/-/ready``; ``server.wait_for(query)`` waits until a query answers a non-zero
-value (the first scrapes are in). Missing binary: skip, or fail under ``MOSAIC_REQUIRE_SERVERS=1``
+value (the first scrapes are in). ``rule_files=[path]`` loads rule files (evaluated every
+``evaluation_interval``, the scrape interval by default); :func:`alerts` reads
+``/api/v1/alerts``. Missing binary: skip, or fail under ``MOSAIC_REQUIRE_SERVERS=1``
 (``require_binary``).
 """
 
@@ -15,12 +17,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests._support.servers import free_port, require_binary
 
-__all__ = ["PrometheusServer", "wait_until_ready"]
+__all__ = ["PrometheusServer", "alerts", "wait_until_ready"]
+
+
+def alerts(url: str) -> list[dict[str, object]]:
+    """The active (pending and firing) alerts of the Prometheus at ``url``."""
+    with urllib.request.urlopen(f"{url}/api/v1/alerts", timeout=5) as response:  # noqa: S310
+        body = json.load(response)
+    assert body["status"] == "success", body
+    found: list[dict[str, object]] = body["data"]["alerts"]
+    return found
 
 
 def wait_until_ready(url: str, *, timeout: float = 30.0) -> None:
@@ -45,12 +56,20 @@ class PrometheusServer:
     """A real Prometheus scraping ``targets`` (job name -> ``host:port``)."""
 
     def __init__(
-        self, workdir: Path, targets: Mapping[str, str], *, scrape_interval: str = "1s"
+        self,
+        workdir: Path,
+        targets: Mapping[str, str],
+        *,
+        scrape_interval: str = "1s",
+        rule_files: Sequence[Path] = (),
+        evaluation_interval: str | None = None,
     ) -> None:
         self.binary = require_binary("prometheus")
         self.workdir = workdir
         self.targets = dict(targets)
         self.scrape_interval = scrape_interval
+        self.rule_files = [Path(p) for p in rule_files]
+        self.evaluation_interval = evaluation_interval or scrape_interval
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = workdir / "prometheus.yml"
@@ -62,9 +81,12 @@ class PrometheusServer:
         lines = [
             "global:",
             f"  scrape_interval: {self.scrape_interval}",
-            f"  evaluation_interval: {self.scrape_interval}",
-            "scrape_configs:",
+            f"  evaluation_interval: {self.evaluation_interval}",
         ]
+        if self.rule_files:
+            lines.append("rule_files:")
+            lines += [f"  - {json.dumps(str(path))}" for path in self.rule_files]
+        lines.append("scrape_configs:")
         for job, target in self.targets.items():
             lines += [
                 f"  - job_name: {job}",
