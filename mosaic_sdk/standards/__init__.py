@@ -1,8 +1,8 @@
-"""Standards checks: Dockerfiles, compose files, Kubernetes manifests, CI pipelines,
-commit messages and scratchpads.
+"""Standards checks: Dockerfiles, compose files, Kubernetes manifests, Prometheus rule
+files, CI pipelines, commit messages and scratchpads.
 
 Every check has a stable rule id (``DF001``, ``CP003``, ``K8S005``, ``CI006``,
-``CM001``...) listed in :data:`RULES` and in ``docs/standards.md``. Each finding says
+``AL001``, ``CM001``...) listed in :data:`RULES` and in ``docs/standards.md``. Each finding says
 which rule fired, how serious it is, where (file and line), what is wrong and how to
 fix it. A :class:`LintReport` renders as text, JSON or SARIF 2.1.0 (for GitHub code
 scanning) and as a table in notebooks.
@@ -14,6 +14,7 @@ Examples:
     ['DF002']
 """
 
+from mosaic_sdk.standards._alerts import lint_alert_rules
 from mosaic_sdk.standards._commit import check_commit_message
 from mosaic_sdk.standards._compose import lint_compose
 from mosaic_sdk.standards._dockerfile import DEPENDENCY_MANIFESTS, lint_dockerfile
@@ -50,6 +51,7 @@ __all__ = [
     "Heredoc",
     "ImagePin",
     "Instruction",
+    "lint_alert_rules",
     "lint_commit_message_file",
     "lint_compose",
     "lint_dockerfile",

@@ -30,6 +30,8 @@ class FileKind(TextRepr, enum.Enum):
     """``.woodpecker.y(a)ml`` and ``.woodpecker/*.y(a)ml``."""
     SCRATCHPAD = "scratchpad"
     """``docs/scratchpads/*.md``."""
+    PROMETHEUS_RULES = "prometheus-rules"
+    """Any other YAML file with a top-level ``groups`` list of ``alert``/``record`` rules."""
 
     @property
     def is_pipeline(self) -> bool:
@@ -49,6 +51,11 @@ _CONTAINERFILE_PATTERNS = ("Containerfile", "Containerfile.*")
 _COMPOSE_PATTERNS = ("compose*.yml", "compose*.yaml", "docker-compose*.yml", "docker-compose*.yaml")
 _API_VERSION = re.compile(r"^apiVersion\s*:", re.MULTILINE)
 _KIND = re.compile(r"^kind\s*:", re.MULTILINE)
+_GROUPS = re.compile(r"^groups\s*:", re.MULTILINE)
+_RULE = re.compile(r"^\s*(?:-\s*)?(?:alert|record)\s*:", re.MULTILINE)
+# Helm templates of rule files are not rule files until rendered (Prometheus' own
+# templates, {{ $labels.x }} and {{ $value }}, are normal in annotations).
+_HELM = re.compile(r"\{\{-|\{\{\s*(?:\.Values|\.Release|\.Chart|include|template)\b")
 
 
 def _matches(name: str, patterns: tuple[str, ...]) -> bool:
@@ -60,14 +67,17 @@ def detect_kind(path: str | os.PathLike[str], text: str | None = None) -> FileKi
 
     The name decides for Dockerfiles, compose files, pipelines and scratchpads. Other
     YAML files are Kubernetes manifests when ``text`` has top-level ``apiVersion`` and
-    ``kind`` keys (and no ``{{ template }}`` markers); without ``text`` they are not
-    classified.
+    ``kind`` keys (and no ``{{ template }}`` markers), and Prometheus rule files when it
+    has a top-level ``groups`` key and ``alert:`` or ``record:`` rules (and no Helm
+    markers); without ``text`` they are not classified.
 
     Example:
         >>> detect_kind(".github/workflows/ci.yml")
         <FileKind.GITHUB_ACTIONS: 'github-actions'>
         >>> detect_kind("deploy/app.yaml", "apiVersion: v1\\nkind: Service\\n")
         <FileKind.KUBERNETES: 'kubernetes'>
+        >>> detect_kind("alerts.yml", "groups:\\n  - name: g\\n    rules:\\n      - alert: A\\n")
+        <FileKind.PROMETHEUS_RULES: 'prometheus-rules'>
     """
     pure = PurePath(os.fspath(path))
     name = pure.name
@@ -93,4 +103,6 @@ def detect_kind(path: str | os.PathLike[str], text: str | None = None) -> FileKi
     if text is not None and _API_VERSION.search(text) and _KIND.search(text):
         # Helm and other templates are not manifests until rendered.
         return None if "{{" in text else FileKind.KUBERNETES
+    if text is not None and _GROUPS.search(text) and _RULE.search(text):
+        return None if _HELM.search(text) else FileKind.PROMETHEUS_RULES
     return None

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mosaic_sdk.standards._alerts import check_rule_groups
 from mosaic_sdk.standards._images import image_finding
 from mosaic_sdk.standards._model import Finding, LintReport, Severity
 from mosaic_sdk.standards._rules import RULES
@@ -37,7 +38,8 @@ def lint_kubernetes(text: str, path: str | os.PathLike[str] = "manifest.yaml") -
     ReplicaSet, Job or CronJob (also inside a ``kind: List``) needs memory and CPU
     requests and limits, a pinned image and no literal secrets in ``env``; long-running
     containers also need liveness and readiness probes. A ``Secret`` with values in
-    the file is reported as a committed secret.
+    the file is reported as a committed secret. A ``PrometheusRule`` (Prometheus
+    Operator) is checked as a rule file (AL000-AL004).
 
     Args:
         text: the manifest content; documents are separated by ``---``.
@@ -69,6 +71,11 @@ def _check_object(obj: object, file: str) -> Iterator[Finding]:
         return
     if kind == "Secret":
         yield from _check_secret(manifest, file)
+        return
+    if kind == "PrometheusRule":  # the Prometheus Operator's rule file (AL000-AL004)
+        spec = as_mapping(manifest.get("spec"))
+        if spec is not None and "groups" in spec:
+            yield from check_rule_groups(spec["groups"], file, key_line(spec, "groups"))
         return
     spec_path = WORKLOAD_POD_SPEC_PATHS.get(kind) if isinstance(kind, str) else None
     if spec_path is None:

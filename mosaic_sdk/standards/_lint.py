@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mosaic_sdk._files import read_bytes_capped
 from mosaic_sdk.errors import InvalidValueError
+from mosaic_sdk.standards._alerts import lint_alert_rules
 from mosaic_sdk.standards._commit import check_commit_message
 from mosaic_sdk.standards._compose import lint_compose
 from mosaic_sdk.standards._dockerfile import lint_dockerfile
@@ -59,6 +60,8 @@ def lint_text(text: str, kind: FileKind, path: str | os.PathLike[str]) -> LintRe
         return lint_kubernetes(text, path)
     if kind is FileKind.SCRATCHPAD:
         return lint_scratchpad(text, path)
+    if kind is FileKind.PROMETHEUS_RULES:
+        return lint_alert_rules(text, path)
     from mosaic_sdk.standards._pipeline import lint_pipeline
 
     return lint_pipeline(text, path, kind=kind)
@@ -75,7 +78,8 @@ def lint_paths(
     device in the tree is skipped) and skipping ``.git``, ``node_modules``, virtual
     environments and other hidden or build directories, but not ``.github`` or
     ``.woodpecker``. Files are recognised as Dockerfiles, compose files, Kubernetes
-    manifests, GitHub Actions / GitLab CI / Woodpecker pipelines and scratchpads (see
+    manifests, Prometheus rule files, GitHub Actions / GitLab CI / Woodpecker pipelines
+    and scratchpads (see
     :func:`detect_kind`); other files are ignored, even when named explicitly.
 
     The workflows of one ``.github/workflows`` or ``.woodpecker`` directory are judged

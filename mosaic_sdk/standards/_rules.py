@@ -296,6 +296,45 @@ _ALL = (
         "protection rules, which live in the repository settings, not in the workflow.",
         "Check Settings > Environments > production has required reviewers.",
     ),
+    # -- Prometheus rule files --------------------------------------------------------
+    Rule(
+        "AL000",
+        "alert-rules-syntax",
+        _E,
+        "A Prometheus rule file must be valid YAML with the structure Prometheus loads: "
+        "uniquely named `groups`, each rule exactly one of `record` or `alert`, with an `expr`.",
+        "Fix the file at the reported line; `promtool check rules FILE` checks the PromQL too.",
+    ),
+    Rule(
+        "AL001",
+        "alert-no-runbook",
+        _E,
+        "Every alerting rule links its runbook in a `runbook_url` annotation.",
+        "Add `annotations: {runbook_url: https://...}` with what on-call does when it fires.",
+    ),
+    Rule(
+        "AL002",
+        "alert-no-severity",
+        _E,
+        "Every alerting rule has a `severity` label that Alertmanager routes on.",
+        "Add `labels: {severity: page}` (a human now) or `severity: ticket` (working hours).",
+    ),
+    Rule(
+        "AL003",
+        "alert-no-for",
+        _E,
+        "Every alerting rule waits a `for:` duration, so one bad evaluation does not page.",
+        "Add `for: 5m` (for a burn-rate alert, a fraction of its short window).",
+    ),
+    Rule(
+        "AL004",
+        "alert-on-cause",
+        _W,
+        "Alerts fire on symptoms users feel (errors, latency, availability), not on causes "
+        "such as CPU, memory or disk usage alone.",
+        "Alert on an SLO burn rate (`mosaic slo rules`) and keep resource usage for "
+        "dashboards and tickets.",
+    ),
     # -- Commit messages --------------------------------------------------------------
     Rule(
         "CM001",

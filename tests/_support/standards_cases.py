@@ -31,6 +31,7 @@ PATHS = {
     FileKind.GITLAB_CI: ".gitlab-ci.yml",
     FileKind.WOODPECKER: ".woodpecker.yml",
     FileKind.SCRATCHPAD: "docs/scratchpads/7-lint-rules.md",
+    FileKind.PROMETHEUS_RULES: "monitoring/alerts.yml",
 }
 
 CLEAN_DOCKERFILE = t(
@@ -279,6 +280,36 @@ CLEAN_SCRATCHPAD = t(
     """
 )
 
+CLEAN_PROMETHEUS_RULES = t(
+    """
+    groups:
+      - name: checkout
+        interval: 30s
+        rules:
+          - record: job:http_errors:ratio_rate5m
+            expr: |
+              sum(rate(http_requests_total{code=~"5.."}[5m]))
+              / sum(rate(http_requests_total[5m]))
+            labels: {team: payments}
+          - alert: CheckoutErrorBudgetBurn
+            expr: job:http_errors:ratio_rate5m > (14.4 * 0.001)
+            for: 2m
+            labels:
+              severity: page
+            annotations:
+              runbook_url: https://runbooks.example.com/checkout
+              summary: "{{ $labels.job }} fails {{ $value | humanizePercentage }}"
+          - alert: DiskWillFillAndRequestsFail
+            expr: >-
+              predict_linear(node_filesystem_avail_bytes[6h], 4 * 3600) < 0
+              and on() job:http_errors:ratio_rate5m > 0.01
+            for: 10m
+            keep_firing_for: 5m
+            labels: {severity: ticket}
+            annotations: {runbook_url: "https://runbooks.example.com/disk"}
+    """
+)
+
 CLEAN: dict[FileKind, str] = {
     FileKind.DOCKERFILE: CLEAN_DOCKERFILE,
     FileKind.COMPOSE: CLEAN_COMPOSE,
@@ -287,6 +318,7 @@ CLEAN: dict[FileKind, str] = {
     FileKind.GITLAB_CI: CLEAN_GITLAB,
     FileKind.WOODPECKER: CLEAN_WOODPECKER,
     FileKind.SCRATCHPAD: CLEAN_SCRATCHPAD,
+    FileKind.PROMETHEUS_RULES: CLEAN_PROMETHEUS_RULES,
 }
 
 
@@ -322,6 +354,31 @@ GH = FileKind.GITHUB_ACTIONS
 GL = FileKind.GITLAB_CI
 WP = FileKind.WOODPECKER
 SP = FileKind.SCRATCHPAD
+PR = FileKind.PROMETHEUS_RULES
+
+
+def rule(body: str, name: str = "A") -> str:
+    """One alerting rule of a group's rule list: ``- alert: NAME`` then ``body`` lines."""
+    lines = "".join(f"        {line}\n" for line in body.rstrip("\n").splitlines())
+    return f"      - alert: {name}\n{lines}"
+
+
+def alert(body: str, name: str = "A") -> str:
+    """A rule file with one alert: ``body`` lines after ``- alert: NAME`` (line 4 on)."""
+    return "groups:\n  - name: g\n    rules:\n" + rule(body, name)
+
+
+def _expr(expr: str) -> str:
+    """:data:`_OK_ALERT` with another expression."""
+    return _OK_ALERT.replace(_OK_ALERT.splitlines()[0], f"expr: {expr}")
+
+
+_OK_ALERT = (
+    'expr: sum(rate(http_requests_total{code=~"5.."}[5m])) > 1\n'
+    "for: 5m\n"
+    "labels: {severity: page}\n"
+    "annotations: {runbook_url: https://runbooks.example.com/a}\n"
+)
 
 _FINAL = 'USER 10001\nCMD ["app"]\n'
 _SVC = t(
@@ -805,6 +862,116 @@ CASES: tuple[Case, ...] = (
         CLEAN_GITHUB,
         (38,),
         CLEAN_GITHUB.replace("name: production", "name: staging"),
+    ),
+    # -- Prometheus rule files -------------------------------------------------------------
+    Case("AL000", PR, "groups:\n  - name: g\n    rules: [\n", (4,), CLEAN_PROMETHEUS_RULES, "yaml"),
+    Case("AL000", PR, "groups: {}\n", (1,), "groups: []\n", "groups-not-list"),
+    Case(
+        "AL000",
+        PR,
+        "groups:\n  - name: g\n    rules: []\n  - name: g\n    rules: []\n",
+        (4,),
+        "groups:\n  - name: g\n    rules: []\n  - name: h\n    rules: []\n",
+        "repeated-group",
+    ),
+    Case(
+        "AL000",
+        PR,
+        "groups:\n  - rules: []\n  - name: x\n    rulez: []\n",
+        (2, 4),
+        "groups:\n  - name: w\n    rules: []\n  - name: x\n    rules: []\n",
+        "group-fields",
+    ),
+    Case(
+        "AL000",
+        PR,
+        alert("record: b\n" + _OK_ALERT),
+        (4,),
+        alert(_OK_ALERT),
+        "alert-and-record",
+    ),
+    Case(
+        "AL000",
+        PR,
+        alert(_OK_ALERT.replace("expr: ", "exp: ")),
+        (4, 5),
+        alert(_OK_ALERT),
+        "no-expr",
+    ),
+    Case(
+        "AL000",
+        PR,
+        "groups:\n  - name: g\n    rules:\n      - record: bad-name\n        expr: up\n"
+        "      - record: ok\n        expr: up\n        annotations: {a: b}\n",
+        (4, 8),
+        "groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum(up)\n",
+        "recording-rule",
+    ),
+    Case(
+        "AL000",
+        PR,
+        alert(
+            _OK_ALERT.replace("for: 5m", "for: five minutes").replace(
+                "{severity: page}", "{severity: page, bad-label: x}"
+            )
+        ),
+        (6, 7),
+        alert(_OK_ALERT.replace("for: 5m", "for: 1h30m")),
+        "values",
+    ),
+    Case(
+        "AL001",
+        PR,
+        alert(_OK_ALERT.replace("{runbook_url: https://runbooks.example.com/a}", "{summary: x}"))
+        + "      - alert: B\n        expr: up == 0\n        for: 1m\n"
+        "        labels: {severity: page}\n",
+        (8, 9),
+        alert(_OK_ALERT),
+    ),
+    Case(
+        "AL002",
+        PR,
+        alert(_OK_ALERT.replace("{severity: page}", "{team: x}"))
+        + "      - alert: B\n        expr: up == 0\n        for: 1m\n"
+        "        annotations: {runbook_url: 'https://r.example.com'}\n",
+        (7, 9),
+        alert(_OK_ALERT),
+    ),
+    Case(
+        "AL003",
+        PR,
+        alert(_OK_ALERT.replace("for: 5m\n", ""))
+        + rule(_OK_ALERT.replace("for: 5m", "for: 0s"), "B"),
+        (4, 10),
+        alert(_OK_ALERT),
+    ),
+    Case(
+        "AL004",
+        PR,
+        alert(_expr('100 * (1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m]))) > 90'))
+        + rule(
+            _expr("container_memory_working_set_bytes / container_spec_memory_limit_bytes"), "B"
+        ),
+        (5, 10),
+        alert(
+            _expr(
+                "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket"
+                "[5m]))) > 0.5 and on() avg(rate(node_cpu_seconds_total[5m])) > 0.9"
+            )
+        ),
+    ),
+    Case(
+        "AL001",
+        K8S,
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\n"
+        "spec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n"
+        "          expr: up == 0\n          for: 1m\n          labels: {severity: page}\n",
+        (8,),
+        "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\n"
+        "spec:\n  groups:\n    - name: g\n      rules:\n        - alert: A\n"
+        "          expr: up == 0\n          for: 1m\n          labels: {severity: page}\n"
+        "          annotations: {runbook_url: 'https://r.example.com/a'}\n",
+        "prometheus-operator",
     ),
     # -- Commit messages and scratchpads ------------------------------------------------
     Case(

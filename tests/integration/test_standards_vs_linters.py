@@ -1,6 +1,7 @@
 """The standards rules against the linters users already run, on the public corpus of
 benchmarks/corpus/ (docker-library, kubernetes/examples, starter-workflows): where a rule
-and hadolint or zizmor look for the same defect, they find the same places."""
+and hadolint or zizmor look for the same defect, they find the same places; and AL000
+refuses exactly the rule files of the standards cases that ``promtool check rules`` refuses."""
 
 from __future__ import annotations
 
@@ -86,3 +87,32 @@ def test_df001_and_hadolint_flag_the_same_floating_base_images(tmp_path: Path) -
     ours = {f.line for f in lint_paths([tmp_path], root=tmp_path).findings if f.rule_id == "DF001"}
     assert theirs == {1, 3}
     assert ours == theirs
+
+
+def _rule_file_cases() -> list[tuple[str, str]]:
+    from tests._support.standards_cases import CASES, CLEAN_PROMETHEUS_RULES
+
+    files = [("clean", CLEAN_PROMETHEUS_RULES)]
+    for case in CASES:
+        if case.kind is FileKind.PROMETHEUS_RULES:
+            files += [(f"{case}-bad", case.bad), (f"{case}-good", case.good)]
+    return files
+
+
+@pytest.mark.parametrize(("name", "text"), _rule_file_cases(), ids=lambda v: str(v)[:30])
+def test_al000_and_promtool_agree_on_which_rule_files_load(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    import subprocess
+
+    from mosaic_sdk.standards import lint_alert_rules
+
+    binary = require_binary("promtool")
+    path = tmp_path / "rules.yml"
+    path.write_text(text)
+    done = subprocess.run(
+        [binary, "check", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    ours = lint_alert_rules(text, path)
+
+    assert ("AL000" in ours.rule_ids) == (done.returncode != 0), done.stdout + done.stderr

@@ -10,7 +10,9 @@ import pytest
 
 from mosaic_sdk.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from tests._support.cli_helpers import CLI
+from tests._support.standards_cases import alert
 
+_CPU_ALERT = alert('expr: avg(rate(node_cpu_seconds_total{mode!="idle"}[5m])) > 0.9\n')
 BAD_DOCKERFILE = "FROM python:latest\nCMD python app.py\n"
 GOOD_DOCKERFILE = (
     "FROM python:3.12-slim\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
@@ -120,3 +122,17 @@ def test_commit_msg_missing_file_exits_2(cli: CLI, tmp_path: Path) -> None:
     run = cli("commit-msg", str(tmp_path / "nope"))
     assert run.code == EXIT_USAGE
     assert "nope" in run.err
+
+
+def test_mosaic_lint_reports_rule_files(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "alerts.yml").write_text(_CPU_ALERT)
+    monkeypatch.chdir(tmp_path)
+
+    run = cli("lint", "--format", "sarif")
+
+    assert run.code == 1
+    results = json.loads(run.out)["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {"AL001", "AL002", "AL003", "AL004"}
+    assert cli("lint", "--ignore", "AL001", "--ignore", "AL002", "--ignore", "AL003").code == 0

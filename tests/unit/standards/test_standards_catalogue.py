@@ -28,7 +28,7 @@ def test_every_rule_is_in_the_docs_table_with_its_severity_name_and_summary() ->
 def test_rule_ids_and_names_are_unique_and_well_formed() -> None:
     names = [r.name for r in RULES.values()]
     assert len(set(names)) == len(names)
-    assert all(re.fullmatch(r"(DF|CP|K8S|CI|CM|SP)[0-9]{3}", rule_id) for rule_id in RULES)
+    assert all(re.fullmatch(r"(DF|CP|K8S|AL|CI|CM|SP)[0-9]{3}", rule_id) for rule_id in RULES)
     assert list(RULES) == sorted(RULES)
     assert all(r.summary.endswith(".") and r.fix.endswith(".") for r in RULES.values())
     assert {r.severity for r in RULES.values()} == set(Severity)

@@ -44,6 +44,28 @@ from tests._support.standards_cases import (
         ("k8s/app.yaml", None, None),
         ("chart/templates/d.yaml", "apiVersion: v1\nkind: Pod\nname: {{ .Name }}\n", None),
         ("config.yaml", "key: value\n", None),
+        (
+            "alerts.yml",
+            "groups:\n  - name: g\n    rules:\n      - alert: A\n",
+            FileKind.PROMETHEUS_RULES,
+        ),
+        (
+            "rules/slo.yaml",
+            "groups:\n- name: g\n  rules:\n  - record: a:b\n",
+            FileKind.PROMETHEUS_RULES,
+        ),
+        (
+            "rules/a.yml",
+            "groups:\n- name: g\n  rules:\n  - alert: A\n    annotations: {s: '{{ $value }}'}\n",
+            FileKind.PROMETHEUS_RULES,
+        ),
+        (
+            "chart/templates/r.yaml",
+            "groups:\n- name: {{ .Values.n }}\n  rules:\n  - alert: A\n",
+            None,
+        ),
+        ("groups.yaml", "groups:\n  - admins\n", None),
+        ("compose.yaml", "groups:\n- rules:\n  - alert: A\n", FileKind.COMPOSE),
         ("docs/scratchpads/7-lint.md", None, FileKind.SCRATCHPAD),
         ("docs/guide.md", None, None),
         ("README.md", None, None),

@@ -92,6 +92,7 @@ YAML_KINDS = [
     (FileKind.GITHUB_ACTIONS, ".github/workflows/ci.yml"),
     (FileKind.GITLAB_CI, ".gitlab-ci.yml"),
     (FileKind.WOODPECKER, ".woodpecker.yml"),
+    (FileKind.PROMETHEUS_RULES, "rules.yml"),
 ]
 
 
