@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.release._retention import (
         DeletionOutcome,
         DigestDeletion,
+        NamePattern,
         PlanReads,
         Restoration,
         RetentionPlan,
@@ -118,6 +119,7 @@ _LAZY: dict[str, str] = {
     "PlanReads": "mosaic_sdk.release._retention",
     "Restoration": "mosaic_sdk.release._retention",
     "RetentionPlan": "mosaic_sdk.release._retention",
+    "NamePattern": "mosaic_sdk.release._retention",
     "RetentionPolicy": "mosaic_sdk.release._retention",
     "RetentionResult": "mosaic_sdk.release._retention",
     "TagDecision": "mosaic_sdk.release._retention",
@@ -175,6 +177,7 @@ __all__ = [
     "EvidenceFiles",
     "HealthCheck",
     "MetricGate",
+    "NamePattern",
     "NoDataPolicy",
     "PlanReads",
     "PostDeployValidation",

@@ -16,7 +16,10 @@ What is kept (keep always wins over delete):
 * everything a kept digest depends on: the child manifests of a kept index, the
   signature/attestation tags ``sha256-<hex>.sig|.att|.sbom`` (and the ``sha256-<hex>``
   referrers tag) of a kept digest, and manifests whose ``subject`` is a kept digest;
-* tags the SDK does not manage (``latest``, ``nightly``...): reason "not a managed tag";
+* tags the SDK does not manage (``latest``, ``nightly``...): reason "not a managed tag",
+  unless a ``delete_patterns`` entry names them;
+* every tag a ``keep_patterns`` entry matches (glob, or ``re:`` regular expression), and,
+  with ``keep_finals_per_major=N``, only the newest N final releases of each major version;
 * images whose creation time is unknown (no ``org.opencontainers.image.created``
   annotation, no config ``created``, or a zero/epoch time from a reproducible build).
 
@@ -29,7 +32,8 @@ pointer, not by age.
 
 Deletion is by digest and removes every tag on that digest (distribution 2.8 semantics),
 so a digest is deleted only when **every** tag on it is deletable; a stale tag that shares
-its digest with a kept tag is kept, and the plan says why.
+its digest with a kept tag is kept, and the plan says why. Every decision names the rule
+that made it (:attr:`TagDecision.rule`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ from mosaic_sdk.values import (
 __all__ = [
     "DeletionOutcome",
     "DigestDeletion",
+    "NamePattern",
     "PlanReads",
     "Restoration",
     "RetentionPlan",
@@ -176,6 +181,128 @@ def _check_count(value: object) -> None:
         )
 
 
+def _check_finals(value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValueError(
+            value,
+            "keep_finals_per_major must be an integer >= 1 or None",
+            "pass e.g. keep_finals_per_major=5, or None to keep every final release",
+        )
+
+
+_GLOB_PART = re.compile(r"\*\*|\*|\?|[^*?]+")
+
+
+@attrs.frozen
+class NamePattern:
+    """A pattern for tag or repository names: a glob, or a regular expression.
+
+    ``NamePattern.parse("ci-*")`` is a glob: ``*`` matches any characters except ``/``,
+    ``**`` any characters including ``/`` (repository paths: ``team/**``), ``?`` one
+    character; everything else matches itself. ``NamePattern.parse("re:^pr-\\d+$")`` is a
+    regular expression (Python syntax); it must match the **whole** name, as GitLab's
+    cleanup regexes do. ``str(pattern)`` gives the text back (``parse`` round-trips).
+
+    Attributes:
+        kind: ``"glob"`` or ``"regex"``.
+        pattern: the glob or the expression, without the ``re:`` prefix.
+
+    Example:
+        >>> NamePattern.parse("pr-*").matches("pr-12")
+        True
+        >>> NamePattern.parse("re:nightly-[0-9]{8}").matches("nightly-20250101")
+        True
+        >>> NamePattern.parse("team/*").matches("team/a/b")
+        False
+    """
+
+    kind: Literal["glob", "regex"]
+    pattern: str
+    _compiled: re.Pattern[str] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in ("glob", "regex") or not isinstance(self.pattern, str):
+            raise InvalidValueError(
+                self.kind, "a pattern is a 'glob' or a 'regex'", "use NamePattern.parse(text)"
+            )
+        if not self.pattern:
+            raise InvalidValueError(
+                self.pattern, "a pattern is empty", "write e.g. 'ci-*' or 're:^pr-\\d+$'"
+            )
+        if self.kind == "regex":
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as exc:
+                raise InvalidValueError(
+                    f"re:{self.pattern}",
+                    f"is not a regular expression ({exc})",
+                    "fix the expression, or drop the 're:' prefix to write a glob",
+                ) from None
+        else:
+            parts = []
+            for piece in _GLOB_PART.findall(self.pattern):
+                if piece == "**":
+                    parts.append(".*")
+                elif piece == "*":
+                    parts.append("[^/]*")
+                elif piece == "?":
+                    parts.append("[^/]")
+                else:
+                    parts.append(re.escape(piece))
+            compiled = re.compile("".join(parts))
+        object.__setattr__(self, "_compiled", compiled)
+
+    @classmethod
+    def parse(cls, text: str | NamePattern) -> NamePattern:
+        """``re:EXPR`` is a regular expression, ``glob:GLOB`` or any other text a glob.
+
+        Raises:
+            InvalidValueError: not text, empty, or an invalid regular expression.
+        """
+        if isinstance(text, NamePattern):
+            return text
+        if not isinstance(text, str):
+            raise InvalidValueError(
+                text, "a pattern is text", "write e.g. 'ci-*' or 're:^pr-\\d+$'"
+            )
+        if text.startswith("re:"):
+            return cls("regex", text[3:])
+        return cls("glob", text.removeprefix("glob:"))
+
+    def matches(self, name: str) -> bool:
+        """True when ``name`` (a tag or a repository) matches the whole pattern."""
+        return self._compiled.fullmatch(name) is not None
+
+    def __str__(self) -> str:
+        if self.kind == "regex":
+            return f"re:{self.pattern}"
+        return f"glob:{self.pattern}" if self.pattern.startswith(("re:", "glob:")) else self.pattern
+
+
+def _patterns(value: object) -> tuple[NamePattern, ...]:
+    if isinstance(value, (str, NamePattern)):
+        raise InvalidValueError(
+            str(value),
+            "patterns are a list, not one pattern",
+            f"wrap it in a list: [{str(value)!r}]",
+        )
+    if not isinstance(value, Iterable):
+        raise InvalidValueError(
+            type(value).__name__, "patterns are a list of texts", "pass e.g. ['ci-*']"
+        )
+    return tuple(NamePattern.parse(item) for item in value)
+
+
+def first_match(patterns: Iterable[NamePattern], name: str) -> NamePattern | None:
+    """The first pattern that matches ``name``, or ``None``."""
+    for pattern in patterns:
+        if pattern.matches(name):
+            return pattern
+    return None
+
+
 # -- the value types -------------------------------------------------------------------
 
 
@@ -226,6 +353,11 @@ class TagDecision(FieldsRepr, JSONResult):
         reason: why, in words (shown in the plan table).
         created: the image creation time, when known.
         age: ``now - created``, when known.
+        rule: the rule that decided: ``release``, ``keep_finals_per_major``, ``pointer``,
+            ``keep_latest_rcs``, ``rc_max_age``, ``sha_max_age``, ``unmanaged``,
+            ``keep_pattern:<pattern>``, ``delete_pattern:<pattern>``, ``signature``, or,
+            for a tag kept with its digest, ``shared_digest``, ``dependency`` (an index
+            child or a referrer of a kept image) or ``protected`` (a deployed digest).
     """
 
     tag: str
@@ -235,6 +367,7 @@ class TagDecision(FieldsRepr, JSONResult):
     reason: str
     created: datetime | None = None
     age: timedelta | None = None
+    rule: str = ""
 
     @property
     def keep(self) -> bool:
@@ -259,6 +392,7 @@ class TagDecision(FieldsRepr, JSONResult):
             "reason": self.reason,
             "created": None if self.created is None else self.created.isoformat(),
             "age_seconds": None if self.age is None else self.age.total_seconds(),
+            "rule": self.rule,
         }
 
 
@@ -467,6 +601,9 @@ class RetentionPlan(JSONResult):
         deletions: the :class:`DigestDeletion` list in apply order (signatures and other
             referrers before their subject, indexes before plain manifests).
         protected_digests: the digests the caller marked as deployed.
+        protections: why each protected digest is protected (the target that runs it,
+            the promotion record that names it), by digest; ``"protected_digests"`` for
+            a digest given without a reason.
         pointers: the pointer tags present when planning; apply re-resolves them before
             every deletion.
         reads: what planning read (not part of equality: two plans of the same state are
@@ -483,6 +620,7 @@ class RetentionPlan(JSONResult):
     deletions: tuple[DigestDeletion, ...]
     protected_digests: frozenset[Digest]
     pointers: tuple[str, ...]
+    protections: Mapping[Digest, str] = attrs.field(factory=dict)
     reads: PlanReads = attrs.field(factory=PlanReads, eq=False, repr=False)
     manifests: Mapping[Digest, Manifest] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -515,7 +653,7 @@ class RetentionPlan(JSONResult):
             f"delete {len(self.to_delete)} ({len(self.deletions)} digests)"
         )
 
-    def _rows(self, verdict: Verdict | None) -> list[tuple[str, str, str, str, str, str]]:
+    def _rows(self, verdict: Verdict | None) -> list[tuple[str, str, str, str, str, str, str]]:
         return [
             (
                 _display_tag(d.tag),
@@ -523,6 +661,7 @@ class RetentionPlan(JSONResult):
                 d.category,
                 _age_text(d.age),
                 d.verdict.upper(),
+                d.rule,
                 d.reason,
             )
             for d in self.decisions
@@ -531,7 +670,7 @@ class RetentionPlan(JSONResult):
 
     def table(self, *, verdict: Verdict | None = None) -> str:
         """The plan as a fixed-width text table (optionally only ``"keep"`` or ``"delete"``)."""
-        headers = ("TAG", "DIGEST", "KIND", "AGE", "VERDICT", "REASON")
+        headers = ("TAG", "DIGEST", "KIND", "AGE", "VERDICT", "RULE", "REASON")
         return _text_table(headers, self._rows(verdict))
 
     def __str__(self) -> str:
@@ -543,14 +682,14 @@ class RetentionPlan(JSONResult):
     def to_markdown(self, *, verdict: Verdict | None = None) -> str:
         """The summary in bold and the plan as a Markdown table (optionally only
         ``"keep"`` or ``"delete"``), e.g. for a CI job summary or a pull request comment."""
-        headers = ("tag", "digest", "kind", "age", "verdict", "reason")
+        headers = ("tag", "digest", "kind", "age", "verdict", "rule", "reason")
         return f"**{self.summary()}**\n\n" + _md_table(headers, self._rows(verdict))
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        headers = ("tag", "digest", "kind", "age", "verdict", "reason")
+        headers = ("tag", "digest", "kind", "age", "verdict", "rule", "reason")
         return f"<p><b>{html.escape(self.summary())}</b></p>" + html_table(
             headers, self._rows(None)
         )
@@ -569,8 +708,12 @@ class RetentionPlan(JSONResult):
                 if self.policy.rc_max_age is None
                 else self.policy.rc_max_age.total_seconds(),
                 "keep_latest_rcs": self.policy.keep_latest_rcs,
+                "keep_finals_per_major": self.policy.keep_finals_per_major,
+                "keep_patterns": [str(p) for p in self.policy.keep_patterns],
+                "delete_patterns": [str(p) for p in self.policy.delete_patterns],
             },
             "protected_digests": sorted(str(d) for d in self.protected_digests),
+            "protections": {str(d): why for d, why in sorted(self.protections.items())},
             "decisions": [
                 {
                     "tag": d.tag,
@@ -578,6 +721,7 @@ class RetentionPlan(JSONResult):
                     "category": d.category,
                     "verdict": d.verdict,
                     "reason": d.reason,
+                    "rule": d.rule,
                     "created": None if d.created is None else d.created.isoformat(),
                 }
                 for d in self.decisions
@@ -710,6 +854,14 @@ class RetentionPolicy(FieldsRepr):
             expires a candidate by age; ``timedelta(0)`` keeps only the newest N).
         keep_latest_rcs: the newest N release candidates of each base version are kept
             whatever their age (default 3; ``0`` disables).
+        keep_finals_per_major: with N, only the newest N final releases ``vX.Y.Z`` of
+            each major version X are kept and older ones are deleted (default ``None``:
+            every final release is kept).
+        keep_patterns: tags matching any of these :class:`NamePattern` texts (``"lts-*"``,
+            ``"re:^stable-[0-9]+$"``) are kept, whatever another rule says: keep wins.
+        delete_patterns: tags the SDK does not manage (``nightly``, ``pr-42``...) that
+            match one of these are deleted (unless a keep pattern matches too); tags of
+            the SDK's grammar follow their own rules and are never deleted by a pattern.
 
     Example:
         >>> from datetime import timedelta
@@ -721,11 +873,15 @@ class RetentionPolicy(FieldsRepr):
     sha_max_age: timedelta | None = attrs.field(default=timedelta(days=14))
     rc_max_age: timedelta | None = attrs.field(default=timedelta(days=30))
     keep_latest_rcs: int = 3
+    keep_finals_per_major: int | None = None
+    keep_patterns: tuple[NamePattern, ...] = attrs.field(default=(), converter=_patterns)
+    delete_patterns: tuple[NamePattern, ...] = attrs.field(default=(), converter=_patterns)
 
     def __attrs_post_init__(self) -> None:
         _check_age(self.sha_max_age, "sha_max_age")
         _check_age(self.rc_max_age, "rc_max_age")
         _check_count(self.keep_latest_rcs)
+        _check_finals(self.keep_finals_per_major)
 
     def plan(
         self,
@@ -733,7 +889,7 @@ class RetentionPolicy(FieldsRepr):
         repository: str,
         *,
         now: datetime | None = None,
-        protected_digests: Iterable[Digest | str] = (),
+        protected_digests: Iterable[Digest | str] | Mapping[Digest | str, str] = (),
         concurrency: int = 8,
         cache: BlobCache | None = None,
     ) -> RetentionPlan:
@@ -755,7 +911,8 @@ class RetentionPolicy(FieldsRepr):
             repository: the repository.
             now: the reference time (aware; default: now, UTC).
             protected_digests: digests deployed somewhere (from deployment records); they
-                and everything they depend on are kept.
+                and everything they depend on are kept. A mapping ``{digest: why}`` also
+                says why (``"runs on target prod-web"``), and the plan repeats it.
             concurrency: parallel registry requests (1 = sequential).
             cache: a :class:`~mosaic_sdk.registry.BlobCache` for config blobs, or
                 ``None`` to read every config from the registry.
@@ -778,7 +935,7 @@ class RetentionPolicy(FieldsRepr):
         repository: str,
         *,
         now: datetime | None = None,
-        protected_digests: Iterable[Digest | str] = (),
+        protected_digests: Iterable[Digest | str] | Mapping[Digest | str, str] = (),
         concurrency: int = 8,
         cache: BlobCache | None = None,
     ) -> RetentionPlan:
@@ -803,10 +960,10 @@ class RetentionPolicy(FieldsRepr):
 def _plan_args(
     repository: str,
     now: datetime | None,
-    protected_digests: Iterable[Digest | str],
+    protected_digests: Iterable[Digest | str] | Mapping[Digest | str, str],
     concurrency: int,
     cache: BlobCache | None,
-) -> tuple[str, datetime, frozenset[Digest], int, BlobCache | None]:
+) -> tuple[str, datetime, Mapping[Digest, str], int, BlobCache | None]:
     """The checked arguments of :meth:`RetentionPolicy.plan`, in the planner's order."""
     _check_concurrency(concurrency)
     if cache is not None and not isinstance(cache, BlobCache):
@@ -818,19 +975,35 @@ def _plan_args(
         raise InvalidValueError(
             now, "now must be an aware datetime", "pass datetime.now(timezone.utc)"
         )
+    return (
+        validate_repository(repository),
+        when.astimezone(timezone.utc),
+        protection_map(protected_digests),
+        concurrency,
+        cache,
+    )
+
+
+def protection_map(
+    protected_digests: Iterable[Digest | str] | Mapping[Digest | str, str],
+) -> dict[Digest, str]:
+    """``{digest: why}`` from a collection of digests or a mapping of digest to reason."""
     if isinstance(protected_digests, (str, bytes, Digest)):
         raise InvalidValueError(
             str(protected_digests),
             "protected_digests is a collection of digests, not one digest",
             f"wrap it in a list: protected_digests=[{str(protected_digests)!r}]",
         )
-    protected = frozenset(
-        d if isinstance(d, Digest) else Digest.parse(d) for d in protected_digests
-    )
-    return (
-        validate_repository(repository),
-        when.astimezone(timezone.utc),
-        protected,
-        concurrency,
-        cache,
-    )
+    out: dict[Digest, str] = {}
+    reasons = protected_digests if isinstance(protected_digests, Mapping) else None
+    for item in protected_digests:
+        digest = item if isinstance(item, Digest) else Digest.parse(item)
+        why = "protected_digests" if reasons is None else reasons[item]
+        if not isinstance(why, str) or not why.strip():
+            raise InvalidValueError(
+                why, "the reason a digest is protected must be text", "pass {digest: 'why'}"
+            )
+        if digest in out and why not in out[digest].split("; "):
+            why = f"{out[digest]}; {why}"
+        out[digest] = why
+    return out

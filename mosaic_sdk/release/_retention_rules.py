@@ -6,7 +6,7 @@ calls these; the values they produce are in ``release/_retention.py``."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -21,6 +21,7 @@ from mosaic_sdk.release._retention import (
     _age_text,
     _days,
     _short,
+    first_match,
     parse_created,
 )
 from mosaic_sdk.values import Digest, ImageTag, TagKind, is_signature_tag, signature_subject
@@ -61,6 +62,12 @@ class _Draft:
     reason: str = ""
     created: datetime | None = None
     age: timedelta | None = None
+    rule: str = ""
+
+
+#: Why a digest is kept: the rule (``shared_digest``, ``dependency``, ``protected``,
+#: ``signature``) and the words.
+Cause = tuple[str, str]
 
 
 @attrs.frozen
@@ -98,34 +105,76 @@ class _Graph:
         return ", ".join(self.tag_digests.get(digest, ())) or _short(digest)
 
 
+def _ranks(
+    drafts: Iterable[_Draft], category: TagCategory, group: Callable[[ImageTag], str]
+) -> dict[str, int]:
+    """Each tag of ``category``: its place, newest first, among the tags of its group."""
+    groups: dict[str, list[_Draft]] = defaultdict(list)
+    for draft in drafts:
+        if draft.category == category and draft.parsed is not None:
+            groups[group(draft.parsed)].append(draft)
+    rank: dict[str, int] = {}
+    for members in groups.values():
+        members.sort(key=_rc_order, reverse=True)
+        for n, draft in enumerate(members):
+            rank[draft.tag] = n
+    return rank
+
+
+def _major(tag: ImageTag) -> str:
+    return f"v{tag.version.major}" if tag.version is not None else "?"
+
+
 def _decide_by_name(policy: RetentionPolicy, drafts: Mapping[str, _Draft]) -> list[_Draft]:
     """Decide every tag whose verdict does not depend on age; return the others
-    (``sha-*`` tags and RCs outside the newest N), still undecided."""
+    (``sha-*`` tags and RCs outside the newest N), still undecided. Keep patterns come
+    first (keep wins); delete patterns decide only tags the SDK does not manage."""
     keep_n = policy.keep_latest_rcs
-    rank: dict[str, int] = {}
-    by_base: dict[str, list[_Draft]] = defaultdict(list)
-    for draft in drafts.values():
-        if draft.category == "rc" and draft.parsed is not None:
-            by_base[str(draft.parsed.base_version)].append(draft)
-    for group in by_base.values():
-        group.sort(key=_rc_order, reverse=True)
-        for n, draft in enumerate(group):
-            rank[draft.tag] = n
+    rc_rank = _ranks(drafts.values(), "rc", lambda t: str(t.base_version))
+    finals = policy.keep_finals_per_major
+    final_rank = _ranks(drafts.values(), "release", _major)
 
     fixed = {
-        "release": "final release",
-        "environment": "environment pointer",
-        "slot": "blue/green slot pointer",
-        "unmanaged": "not a managed tag",
-        "signature": _UNDECIDED,  # decided with its subject
+        "release": ("final release", "release"),
+        "environment": ("environment pointer", "pointer"),
+        "slot": ("blue/green slot pointer", "pointer"),
+        "unmanaged": ("not a managed tag", "unmanaged"),
+        "signature": (_UNDECIDED, "signature"),  # decided with its subject
     }
     pending: list[_Draft] = []
     for draft in drafts.values():
-        if draft.category in fixed:
-            draft.reason = fixed[draft.category]
-        elif draft.category == "rc" and rank[draft.tag] < keep_n:
+        keep = (
+            None if draft.category == "signature" else first_match(policy.keep_patterns, draft.tag)
+        )
+        if keep is not None:
+            draft.reason, draft.rule = (
+                f"matches the keep pattern {str(keep)!r}",
+                f"keep_pattern:{keep}",
+            )
+            deleting = first_match(policy.delete_patterns, draft.tag)
+            if deleting is not None and draft.category == "unmanaged":
+                draft.reason += f" (keep wins over the delete pattern {str(deleting)!r})"
+        elif draft.category == "release" and finals is not None and draft.parsed is not None:
+            major = _major(draft.parsed)
+            draft.rule = "keep_finals_per_major"
+            if final_rank[draft.tag] < finals:
+                draft.reason = f"final release, among the newest {finals} of {major}"
+            else:
+                draft.verdict = "delete"
+                draft.reason = f"final release, not among the newest {finals} of {major}"
+        elif (
+            draft.category == "unmanaged"
+            and (deleting := first_match(policy.delete_patterns, draft.tag)) is not None
+        ):
+            draft.verdict = "delete"
+            draft.reason = f"matches the delete pattern {str(deleting)!r}"
+            draft.rule = f"delete_pattern:{deleting}"
+        elif draft.category in fixed:
+            draft.reason, draft.rule = fixed[draft.category]
+        elif draft.category == "rc" and rc_rank[draft.tag] < keep_n:
             base = draft.parsed.base_version if draft.parsed is not None else "?"
             draft.reason = f"among the newest {keep_n} RCs of {base}"
+            draft.rule = "keep_latest_rcs"
         else:
             draft.verdict = "pending"
             pending.append(draft)
@@ -140,6 +189,7 @@ def _decide_by_age(policy: RetentionPolicy, draft: _Draft) -> None:
         max_age, what = policy.rc_max_age, "rc"
         also = f" and not among the newest {policy.keep_latest_rcs} of {base}"
     draft.verdict = "keep"
+    draft.rule = "sha_max_age" if draft.category == "sha" else "rc_max_age"
     if max_age is None:
         draft.reason = f"{what}; the policy never expires these by age"
     elif draft.created is None:
@@ -152,25 +202,35 @@ def _decide_by_age(policy: RetentionPolicy, draft: _Draft) -> None:
 
 
 def _seeds(
-    protected: frozenset[Digest], drafts: Mapping[str, _Draft], graph: _Graph
-) -> dict[Digest, str]:
+    protected: Mapping[Digest, str], drafts: Mapping[str, _Draft], graph: _Graph
+) -> dict[Digest, Cause]:
     """Digests kept in their own right: deployed, tagged by a kept tag, or an
     orphan signature (its image is not tagged here, so nothing decides it)."""
-    seeds: dict[Digest, str] = {}
+    seeds: dict[Digest, Cause] = {}
     for digest in sorted(protected):
-        seeds.setdefault(digest, "is marked as deployed (protected_digests)")
+        why = protected[digest]
+        text = (
+            "is marked as deployed (protected_digests)"
+            if why == "protected_digests"
+            else f"is protected: {why}"
+        )
+        seeds.setdefault(digest, ("protected", text))
     for draft in drafts.values():
         if draft.verdict == "keep" and draft.category != "signature" and draft.digest:
-            seeds.setdefault(draft.digest, f"is tagged {draft.tag} ({draft.reason})")
+            seeds.setdefault(
+                draft.digest, ("shared_digest", f"is tagged {draft.tag} ({draft.reason})")
+            )
     for subject, signatures in graph.signatures.items():
         if subject not in graph.tag_digests:
             for sig in signatures:
                 if sig.digest is not None:
-                    seeds.setdefault(sig.digest, f"is tagged {sig.tag} (a signature)")
+                    seeds.setdefault(
+                        sig.digest, ("signature", f"is tagged {sig.tag} (a signature)")
+                    )
     return seeds
 
 
-def _decide_signatures(graph: _Graph, causes: Mapping[Digest, str]) -> None:
+def _decide_signatures(graph: _Graph, causes: Mapping[Digest, Cause]) -> None:
     for subject, signatures in graph.signatures.items():
         for sig in signatures:
             if subject in causes:

@@ -51,6 +51,7 @@ from mosaic_sdk.release._retention import (
 )
 from mosaic_sdk.release._retention_rules import (
     _UNDECIDED,
+    Cause,
     _annotation_time,
     _category,
     _decide_by_age,
@@ -96,7 +97,7 @@ class AsyncPlanner:
         registry: AsyncImageRegistry,
         repository: str,
         now: datetime,
-        protected: frozenset[Digest],
+        protected: Mapping[Digest, str],
         concurrency: int,
         cache: BlobCache | None,
     ) -> None:
@@ -262,14 +263,16 @@ class AsyncPlanner:
         # 7. Deletion is per digest: a deletable tag on a kept digest is kept.
         for draft in implied:
             assert draft.digest is not None
+            rule, cause = causes[draft.digest]
             draft.verdict = "keep"
-            draft.reason = (
-                f"{draft.category} tag, kept with its digest, which {causes[draft.digest]}"
-            )
+            draft.reason = f"{draft.category} tag, kept with its digest, which {cause}"
+            draft.rule = rule
         for draft in drafts.values():
             if draft.verdict == "delete" and draft.digest in causes:
+                rule, cause = causes[draft.digest]
                 draft.verdict = "keep"
-                draft.reason = f"{draft.reason}, but kept: its digest {causes[draft.digest]}"
+                draft.reason = f"{draft.reason}, but kept: its digest {cause}"
+                draft.rule = rule
 
         assert all(d.verdict != _UNDECIDED for d in drafts.values())
         decisions = tuple(
@@ -281,6 +284,7 @@ class AsyncPlanner:
                 reason=d.reason,
                 created=d.created,
                 age=d.age,
+                rule=d.rule,
             )
             for d in sorted(drafts.values(), key=lambda d: d.tag)
         )
@@ -290,25 +294,26 @@ class AsyncPlanner:
             now=self.now,
             decisions=decisions,
             deletions=_deletions(drafts, self.manifests),
-            protected_digests=self.protected,
+            protected_digests=frozenset(self.protected),
             pointers=tuple(sorted(t for t in drafts if t in _POINTER_TAGS)),
+            protections=dict(self.protected),
             reads=PlanReads(**self._counts),
             manifests=dict(self.manifests),
         )
 
-    async def _walk(self, seeds: Mapping[Digest, str], graph: _Graph) -> dict[Digest, str]:
+    async def _walk(self, seeds: Mapping[Digest, Cause], graph: _Graph) -> dict[Digest, Cause]:
         """Everything the seed digests depend on: index children (nested indexes are
         fetched), signature tags of a kept digest, manifests whose subject is kept."""
-        causes: dict[Digest, str] = {}
+        causes: dict[Digest, Cause] = {}
         queue: list[Digest] = []
 
-        def keep(digest: Digest, cause: str) -> None:
+        def keep(digest: Digest, cause: str, rule: str = "dependency") -> None:
             if digest not in causes:
-                causes[digest] = cause
+                causes[digest] = (rule, cause)
                 queue.append(digest)
 
-        for digest, cause in seeds.items():
-            keep(digest, cause)
+        for digest, (rule, cause) in seeds.items():
+            keep(digest, cause, rule)
         while queue:
             digest = queue.pop()
             label = graph.label(digest)
@@ -325,7 +330,9 @@ class AsyncPlanner:
                     keep(child, f"is an image of the kept index {label}")
             for sig in graph.signatures.get(digest, ()):
                 if sig.digest is not None:
-                    keep(sig.digest, f"is tagged {sig.tag} (signature of kept {label})")
+                    keep(
+                        sig.digest, f"is tagged {sig.tag} (signature of kept {label})", "signature"
+                    )
             for referrer in graph.referrers.get(digest, ()):
                 keep(referrer, f"refers to the kept image {label} (subject)")
         return causes

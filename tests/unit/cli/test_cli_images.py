@@ -409,8 +409,8 @@ def test_retention_plan_as_markdown_for_a_job_summary(cli: CLI, images: Images) 
     assert run.code == EXIT_OK
     lines = run.out.splitlines()
     assert lines[0] == "**team/api: 10 tags, keep 6, delete 4 (4 digests)**"
-    assert lines[2] == "| tag | digest | kind | age | verdict | reason |"
-    assert lines[3] == "|---|---|---|---|---|---|"
+    assert lines[2] == "| tag | digest | kind | age | verdict | rule | reason |"
+    assert lines[3] == "|---|---|---|---|---|---|---|"
     rows = lines[4:]
     assert len(rows) == 4
     assert all(row.startswith("| sha-") and "| DELETE |" in row for row in rows)

@@ -276,7 +276,15 @@ def test_the_plan_prints_as_a_table_and_renders_in_notebooks(mixed: InMemoryRegi
     plan = plan_of(mixed)
     text = str(plan)
     assert text.splitlines()[0] == "team/app: 6 tags, keep 4, delete 2 (2 digests)"
-    assert text.splitlines()[1].split() == ["TAG", "DIGEST", "KIND", "AGE", "VERDICT", "REASON"]
+    assert text.splitlines()[1].split() == [
+        "TAG",
+        "DIGEST",
+        "KIND",
+        "AGE",
+        "VERDICT",
+        "RULE",
+        "REASON",
+    ]
     assert "sha-7000001" in text
     assert "DELETE" in text
     only_deletes = plan.table(verdict="delete")
