@@ -39,6 +39,7 @@ MosaicError(Exception)
 │       └── VaultTimeoutError (+APITimeoutError)
 └── WorkflowError                                 .completed_steps
     ├── PromotionError
+    │   └── EvidenceMissingError                  no passing evidence attached; .digest, .missing
     ├── ValidationFailedError
     ├── RollbackError
     └── RetentionError
@@ -65,6 +66,7 @@ __all__ = [
     "ConflictError",
     "DeploymentNotQueuedError",
     "DeploymentTimeoutError",
+    "EvidenceMissingError",
     "ForbiddenTagError",
     "InvalidValueError",
     "MosaicError",
@@ -537,6 +539,29 @@ class WorkflowError(MosaicError):
 class PromotionError(WorkflowError):
     """A promotion was refused or failed (wrong environment order, mutable source tag,
     pointer that did not move)."""
+
+
+class EvidenceMissingError(PromotionError):
+    """``Promotion(..., require_evidence=True)`` refused to move ``prod``: the digest has
+    no passing validation report from ``testing`` attached in the registry.
+
+    Attributes:
+        digest: the digest that was to be promoted (a ``Digest``).
+        missing: what is missing, one phrase each
+            (``"a passing validation report from testing"``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        digest: Any = None,
+        missing: Sequence[str] = (),
+        completed_steps: Sequence[str] = (),
+    ) -> None:
+        self.digest = digest
+        self.missing = tuple(missing)
+        super().__init__(message, completed_steps=completed_steps)
 
 
 class ValidationFailedError(WorkflowError):

@@ -9,6 +9,9 @@
   :class:`HealthCheck`, :class:`SmokeTest`, :class:`VersionMatch` and :class:`MetricGate`
   checks against a deployed candidate and get a :class:`ValidationReport` (passed /
   inconclusive / failed, evidence, timings).
+* :class:`RegistryEvidence` (and :class:`AsyncRegistryEvidence`): attach validation
+  reports and promotion records to the image digest in the registry as OCI artifacts,
+  list them (:class:`AttachedEvidence`), and require them before ``prod``.
 * :class:`ReleaseEvidence`: mark a deployment blocked in ``docs/TASKS.md``, record
   evidence and the next step in the issue's scratchpad, and add release notes to
   ``CHANGELOG.md`` - atomic, repeatable, never clobbering other content.
@@ -31,6 +34,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
     from mosaic_sdk.release._async.promotion import AsyncPromotion
     from mosaic_sdk.release._async.rollback import AsyncRollback
     from mosaic_sdk.release._async.strategies import (
@@ -41,6 +45,12 @@ if TYPE_CHECKING:
         arelease,
     )
     from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
+    from mosaic_sdk.release._attached import (
+        PROMOTION_RECORD_TYPE,
+        VALIDATION_REPORT_TYPE,
+        AttachedEvidence,
+        EvidenceItem,
+    )
     from mosaic_sdk.release._checks import (
         HealthCheck,
         MetricGate,
@@ -81,6 +91,7 @@ if TYPE_CHECKING:
         ReleaseResult,
         ReleaseStep,
     )
+    from mosaic_sdk.release._sync.attached import RegistryEvidence
     from mosaic_sdk.release._sync.promotion import Promotion
     from mosaic_sdk.release._sync.rollback import Rollback
     from mosaic_sdk.release._sync.strategies import (
@@ -100,6 +111,12 @@ if TYPE_CHECKING:
     )
 
 _LAZY: dict[str, str] = {
+    "PROMOTION_RECORD_TYPE": "mosaic_sdk.release._attached",
+    "VALIDATION_REPORT_TYPE": "mosaic_sdk.release._attached",
+    "AttachedEvidence": "mosaic_sdk.release._attached",
+    "EvidenceItem": "mosaic_sdk.release._attached",
+    "RegistryEvidence": "mosaic_sdk.release._sync.attached",
+    "AsyncRegistryEvidence": "mosaic_sdk.release._async.attached",
     "HealthCheck": "mosaic_sdk.release._checks",
     "MetricGate": "mosaic_sdk.release._checks",
     "NoDataPolicy": "mosaic_sdk.release._checks",
@@ -162,9 +179,13 @@ __all__ = [
     "AsyncCanary",
     "AsyncReleaseRequest",
     "AsyncReleaseStrategy",
+    "PROMOTION_RECORD_TYPE",
+    "VALIDATION_REPORT_TYPE",
     "AsyncPostDeployValidation",
     "AsyncPromotion",
+    "AsyncRegistryEvidence",
     "AsyncRollback",
+    "AttachedEvidence",
     "AutoRollback",
     "BlueGreen",
     "BlueGreenState",
@@ -175,6 +196,7 @@ __all__ = [
     "DeployHistory",
     "DigestDeletion",
     "EvidenceFiles",
+    "EvidenceItem",
     "HealthCheck",
     "MetricGate",
     "NamePattern",
@@ -184,6 +206,7 @@ __all__ = [
     "Promotion",
     "PromotionPlan",
     "PromotionRecord",
+    "RegistryEvidence",
     "ReleaseEvidence",
     "ReleaseOutcome",
     "ReleaseRequest",

@@ -509,6 +509,7 @@ class _PromotionCore:
     actor: str
     verify: Literal["put", "resolve"]
     environments: tuple[str, ...] | None
+    require_evidence: bool
     _clock: Callable[[], datetime]
 
     def _configure(
@@ -519,6 +520,7 @@ class _PromotionCore:
         clock: Callable[[], datetime] | None,
         verify: Literal["put", "resolve"],
         environments: Sequence[str] | None,
+        require_evidence: bool = False,
     ) -> None:
         if verify not in ("put", "resolve"):
             raise InvalidValueError(verify, "is not a verification mode", "use 'put' or 'resolve'")
@@ -529,6 +531,23 @@ class _PromotionCore:
         self._clock = clock or _utc_now
         self.verify = verify
         self.environments = _check_environments(environments)
+        if not isinstance(require_evidence, bool):
+            raise InvalidValueError(
+                require_evidence, "require_evidence must be True or False", "pass True"
+            )
+        self.require_evidence = require_evidence
+
+    def _needs_evidence(self, plan: PromotionPlan) -> bool:
+        """Whether ``plan`` moves ``prod`` under ``require_evidence``."""
+        return self.require_evidence and plan.tag == "prod" and not plan.noop
+
+    @staticmethod
+    def _with_evidence(plan: PromotionPlan, report: Any) -> PromotionPlan:
+        check = (
+            f"a passing validation report from {report.environment} is attached to "
+            f"{plan.digest} ({report.headline()})"
+        )
+        return attrs.evolve(plan, checks=(*plan.checks, check))
 
     def _check_plan(self, plan: object) -> PromotionPlan:
         if not isinstance(plan, PromotionPlan):

@@ -316,6 +316,8 @@ class ValidationReport:
         started_at: when the validation started (UTC).
         finished_at: when it finished (UTC).
         duration_seconds: wall time.
+        environment: the environment validated in (``testing``, ``prod``...), ``""``
+            when not given; what ``Promotion(..., require_evidence=True)`` reads.
     """
 
     name: str = attrs.field(converter=_shown)
@@ -326,6 +328,7 @@ class ValidationReport:
     started_at: datetime
     finished_at: datetime
     duration_seconds: float
+    environment: str = ""
 
     @property
     def verdict(self) -> Verdict:
@@ -391,6 +394,7 @@ class ValidationReport:
             "image": self.image,
             "version": self.version,
             "where": self.where,
+            "environment": self.environment,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
             "duration_seconds": round(self.duration_seconds, 4),
@@ -422,6 +426,11 @@ class ValidationReport:
         version = data.get("version")
         if version is not None and not isinstance(version, str):
             raise InvalidValueError(version, "validation report field 'version' is mistyped", _FIX)
+        environment = data.get("environment", "")
+        if not isinstance(environment, str):
+            raise InvalidValueError(
+                environment, "validation report field 'environment' is mistyped", _FIX
+            )
         report = cls(
             name=_field(data, "name", str, "validation report"),
             image=_field(data, "image", str, "validation report"),
@@ -436,6 +445,7 @@ class ValidationReport:
             duration_seconds=float(
                 _field(data, "duration_seconds", (int, float), "validation report")
             ),
+            environment=environment,
         )
         stated = _verdict_field(data, "validation report")
         if stated is not report.verdict:
@@ -628,6 +638,7 @@ class _ValidationCore:
             started_at=started,
             finished_at=self._clock(),
             duration_seconds=time.monotonic() - begin,
+            environment=context.environment,
         )
 
 

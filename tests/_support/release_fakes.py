@@ -4,6 +4,7 @@ targets, scripted checks and a traffic-splitting target."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import attrs
@@ -19,7 +20,13 @@ from mosaic_sdk.providers import (
     validate_traffic_weights,
 )
 from mosaic_sdk.registry import Manifest
-from mosaic_sdk.release import CheckResult, Promotion, ValidationContext, Verdict
+from mosaic_sdk.release import (
+    CheckResult,
+    Promotion,
+    ValidationContext,
+    ValidationReport,
+    Verdict,
+)
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 from mosaic_sdk.values import Digest, ImageReference
 
@@ -34,6 +41,31 @@ services:
   web-green:
     image: registry.example/team/web:v0
 """
+
+
+def validation_report(
+    image: str,
+    *,
+    environment: str = "testing",
+    verdict: Verdict = Verdict.PASSED,
+    at: datetime | None = None,
+) -> ValidationReport:
+    """A one-check report of ``image`` (``repo@sha256:...``) from ``environment``, as
+    ``PostDeployValidation.run`` would return it."""
+    started = at or datetime.now(timezone.utc)
+    return ValidationReport(
+        name="post-deploy validation",
+        image=image,
+        version=None,
+        where=environment or "(unspecified)",
+        results=(
+            CheckResult(name="health /health", kind="health", verdict=verdict, summary="200"),
+        ),
+        started_at=started,
+        finished_at=started + timedelta(seconds=2),
+        duration_seconds=2.0,
+        environment=environment,
+    )
 
 
 def pinned(manifest: Manifest, tag: str) -> ImageReference:

@@ -39,6 +39,7 @@ from mosaic_sdk.release._promotion import (
     _short,
     _Source,
 )
+from mosaic_sdk.release._sync.attached import RegistryEvidence
 from mosaic_sdk.values import Digest, ImageTag
 
 __all__ = ["Promotion"]
@@ -83,6 +84,12 @@ class Promotion(_PromotionCore):
             request to find ``staging`` absent. Declared, the order is enforced as given:
             promoting to an undeclared ``staging`` is refused, and a declared ``staging``
             that has no image blocks ``prod``.
+        require_evidence: refuse to move ``prod`` (a promotion or a slot switch) to a
+            digest that has no passing validation report from ``testing`` attached in
+            the registry (:class:`~mosaic_sdk.release.RegistryEvidence`): planning
+            raises :class:`~mosaic_sdk.errors.EvidenceMissingError`, naming the digest,
+            what is missing and how to attach it. Costs the reads of the referrers list
+            and of each attached report (2 requests per report on a registry).
 
     Example (the module documentation of ``mosaic_sdk.release._promotion`` runs it)::
 
@@ -101,10 +108,16 @@ class Promotion(_PromotionCore):
         clock: Callable[[], datetime] | None = None,
         verify: Literal["put", "resolve"] = "put",
         environments: Sequence[str] | None = None,
+        require_evidence: bool = False,
     ) -> None:
         self.registry = _check_registry(registry)
         self._configure(
-            repository, actor=actor, clock=clock, verify=verify, environments=environments
+            repository,
+            actor=actor,
+            clock=clock,
+            verify=verify,
+            environments=environments,
+            require_evidence=require_evidence,
         )
 
     def __repr__(self) -> str:
@@ -145,7 +158,8 @@ class Promotion(_PromotionCore):
         target = self._target(to)
         src = self._source(source, from_environment, target)
         self._check_declared(target, src.pointer)
-        return self._plan(src, target, force=force, before=self._current(target))
+        plan = self._plan(src, target, force=force, before=self._current(target))
+        return self._evidence_checked(plan)
 
     def promote(
         self,
@@ -238,13 +252,27 @@ class Promotion(_PromotionCore):
             forced=False,
             manifest=None if before == manifest.digest else manifest,
         )
-        return self.apply(plan)
+        return self.apply(self._evidence_checked(plan))
 
     def switch_prod_to(self, slot: str) -> PromotionRecord:
         """Alias of :meth:`switch`."""
         return self.switch(slot)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _evidence_checked(self, plan: PromotionPlan) -> PromotionPlan:
+        """``plan``, with the evidence check added when it moves ``prod`` under
+        ``require_evidence``; :class:`~mosaic_sdk.errors.EvidenceMissingError` when the
+        digest has no passing validation report from ``testing`` attached."""
+        if not self._needs_evidence(plan):
+            return plan
+        evidence = RegistryEvidence(self.registry, self.repository)
+        report = evidence.require_validation(
+            plan.digest,
+            environment="testing",
+            action=f"refusing to move {self.repository}:prod to",
+        )
+        return self._with_evidence(plan, report)
 
     def _current(self, tag: str) -> Digest | None:
         try:
