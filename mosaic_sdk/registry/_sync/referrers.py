@@ -19,7 +19,8 @@ attach also *checks* its entry after the fact:
    seconds have passed since the read began (a slower writer starts over);
 2. wait ``settle`` seconds, then read the list again. Any writer that read before this
    PUT landed has written by then (step 1 bounds it), so an entry it dropped shows as
-   missing here, and the attach starts over (at most ``attempts`` times).
+   missing here, and the attach starts over (at most ``attempts`` times), after a
+   random pause so that writers that collided do not collide again.
 
 With ``settle=0`` the check still runs at once but can miss a concurrent writer: use it
 only where nobody else attaches (tests, a private layout).
@@ -27,6 +28,7 @@ only where nobody else attaches (tests, a private layout).
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -59,7 +61,7 @@ __all__ = [
 #: Seconds an attach waits before checking that its entry survived concurrent writers.
 DEFAULT_SETTLE = 1.0
 #: Read-merge-write rounds of one attach before it gives up with a ConflictError.
-DEFAULT_ATTEMPTS = 5
+DEFAULT_ATTEMPTS = 8
 
 
 def check_settle(settle: object, attempts: object) -> tuple[float, int]:
@@ -139,7 +141,10 @@ def add_to_referrers_tag(
     entry = referrer_descriptor(artifact)
     window = settle / 2
     slow = 0
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        if attempt and settle:
+            # Writers that collided retry at once otherwise, and collide again.
+            sleep(random.uniform(0, window))  # noqa: S311 - jitter, not secrecy
         began = time.monotonic()
         merged = merge_referrer(_read_tag(registry, repository, tag), entry)
         if merged is not None:
