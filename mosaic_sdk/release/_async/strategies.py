@@ -35,6 +35,7 @@ from mosaic_sdk._core._concurrency import (
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     ConfigurationError,
+    InvalidValueError,
     MosaicError,
     UnsupportedOperationError,
 )
@@ -44,6 +45,7 @@ from mosaic_sdk.providers._protocol import (
     pinned_digest,
     validate_traffic_weights,
 )
+from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
 from mosaic_sdk.release._async.promotion import AsyncPromotion
 from mosaic_sdk.release._async.rollback import AsyncRollback
 from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
@@ -697,6 +699,7 @@ async def arelease(
     deployment: str | None = None,
     next_step: str = "",
     on_step: Callable[[ReleaseStep], None] | None = None,
+    attach_evidence: bool = False,
 ) -> ReleaseResult:
     """Release ``image`` with ``strategy`` (blue/green by default) and return the record.
 
@@ -718,6 +721,11 @@ async def arelease(
             ``"<repository> <environment>"``.
         next_step: the remediation step to record if the release fails.
         on_step: called with each :class:`~mosaic_sdk.release.ReleaseStep` as it ends.
+        attach_evidence: after the release, attach each validation report and each
+            promotion record that moved a pointer to the image digest in the registry
+            (:class:`~mosaic_sdk.release.AsyncRegistryEvidence` of ``promotion``'s
+            repository), as a last step ``attach evidence``; a failure to attach is that
+            step failed, never an exception. Needs ``promotion``.
 
     Returns:
         Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
@@ -741,6 +749,15 @@ async def arelease(
             f"{chosen!r} is not a release strategy; pass AsyncBlueGreen() or AsyncCanary(...)"
         )
     _check_colours(chosen, validation, promotion, slots, target)
+    if not isinstance(attach_evidence, bool):
+        raise InvalidValueError(
+            attach_evidence, "attach_evidence must be True or False", "pass True"
+        )
+    if attach_evidence and promotion is None:
+        raise ConfigurationError(
+            "attach_evidence=True attaches to the registry of the promotion; pass "
+            "promotion=AsyncPromotion(registry, repository). Nothing was deployed"
+        )
     _check_base_urls(chosen, validation.checks, base_url)
     await _check_promql(chosen, validation)
     if deployment is None:
@@ -762,7 +779,37 @@ async def arelease(
         next_step=next_step,
         on_step=on_step,
     )
-    return await chosen.execute(request)
+    result = await chosen.execute(request)
+    if attach_evidence and promotion is not None:
+        result = await _attach_evidence(result, promotion, on_step)
+    return result
+
+
+async def _attach_evidence(
+    result: ReleaseResult,
+    promotion: AsyncPromotion,
+    on_step: Callable[[ReleaseStep], None] | None,
+) -> ReleaseResult:
+    """``result`` with the step that attached its reports and records to the digest."""
+    evidence = AsyncRegistryEvidence(promotion.registry, promotion.repository)
+    records = [r for r in result.promotions if not r.noop]
+    attached: list[str] = []
+    try:
+        for report in result.reports:
+            item = await evidence.attach_validation(report)
+            attached.append(f"{item.kind} {_short(item.digest)}")
+        for record in records:
+            item = await evidence.attach_promotion(record)
+            attached.append(f"{item.kind} {_short(item.digest)}")
+    except MosaicError as exc:
+        done = f" after attaching {', '.join(attached)}" if attached else ""
+        step = ReleaseStep("attach evidence", "failed", f"{exc}{done}")
+    else:
+        what = ", ".join(attached) if attached else "nothing to attach"
+        step = ReleaseStep("attach evidence", "done", f"{what} ({promotion.repository})")
+    if on_step is not None:
+        on_step(step)
+    return attrs.evolve(result, steps=(*result.steps, step))
 
 
 def _check_colours(

@@ -37,6 +37,7 @@ from mosaic_sdk._core._concurrency import (
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     ConfigurationError,
+    InvalidValueError,
     MosaicError,
     UnsupportedOperationError,
 )
@@ -63,6 +64,7 @@ from mosaic_sdk.release._strategies import (
     _short,
     _Steps,
 )
+from mosaic_sdk.release._sync.attached import RegistryEvidence
 from mosaic_sdk.release._sync.promotion import Promotion
 from mosaic_sdk.release._sync.rollback import Rollback
 from mosaic_sdk.release._sync.validation import PostDeployValidation
@@ -695,6 +697,7 @@ def release(
     deployment: str | None = None,
     next_step: str = "",
     on_step: Callable[[ReleaseStep], None] | None = None,
+    attach_evidence: bool = False,
 ) -> ReleaseResult:
     """Release ``image`` with ``strategy`` (blue/green by default) and return the record.
 
@@ -716,6 +719,11 @@ def release(
             ``"<repository> <environment>"``.
         next_step: the remediation step to record if the release fails.
         on_step: called with each :class:`~mosaic_sdk.release.ReleaseStep` as it ends.
+        attach_evidence: after the release, attach each validation report and each
+            promotion record that moved a pointer to the image digest in the registry
+            (:class:`~mosaic_sdk.release.RegistryEvidence` of ``promotion``'s
+            repository), as a last step ``attach evidence``; a failure to attach is that
+            step failed, never an exception. Needs ``promotion``.
 
     Returns:
         Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
@@ -739,6 +747,15 @@ def release(
             f"{chosen!r} is not a release strategy; pass BlueGreen() or Canary(...)"
         )
     _check_colours(chosen, validation, promotion, slots, target)
+    if not isinstance(attach_evidence, bool):
+        raise InvalidValueError(
+            attach_evidence, "attach_evidence must be True or False", "pass True"
+        )
+    if attach_evidence and promotion is None:
+        raise ConfigurationError(
+            "attach_evidence=True attaches to the registry of the promotion; pass "
+            "promotion=Promotion(registry, repository). Nothing was deployed"
+        )
     _check_base_urls(chosen, validation.checks, base_url)
     _check_promql(chosen, validation)
     if deployment is None:
@@ -760,7 +777,37 @@ def release(
         next_step=next_step,
         on_step=on_step,
     )
-    return chosen.execute(request)
+    result = chosen.execute(request)
+    if attach_evidence and promotion is not None:
+        result = _attach_evidence(result, promotion, on_step)
+    return result
+
+
+def _attach_evidence(
+    result: ReleaseResult,
+    promotion: Promotion,
+    on_step: Callable[[ReleaseStep], None] | None,
+) -> ReleaseResult:
+    """``result`` with the step that attached its reports and records to the digest."""
+    evidence = RegistryEvidence(promotion.registry, promotion.repository)
+    records = [r for r in result.promotions if not r.noop]
+    attached: list[str] = []
+    try:
+        for report in result.reports:
+            item = evidence.attach_validation(report)
+            attached.append(f"{item.kind} {_short(item.digest)}")
+        for record in records:
+            item = evidence.attach_promotion(record)
+            attached.append(f"{item.kind} {_short(item.digest)}")
+    except MosaicError as exc:
+        done = f" after attaching {', '.join(attached)}" if attached else ""
+        step = ReleaseStep("attach evidence", "failed", f"{exc}{done}")
+    else:
+        what = ", ".join(attached) if attached else "nothing to attach"
+        step = ReleaseStep("attach evidence", "done", f"{what} ({promotion.repository})")
+    if on_step is not None:
+        on_step(step)
+    return attrs.evolve(result, steps=(*result.steps, step))
 
 
 def _check_colours(

@@ -19,18 +19,23 @@ from mosaic_sdk import (
     AsyncPromotion,
     AsyncRegistryEvidence,
     AttachedEvidence,
+    ConfigurationError,
     EvidenceMissingError,
+    ImageReference,
     InvalidValueError,
+    PostDeployValidation,
     Promotion,
     PromotionError,
     RegistryEvidence,
+    ReleaseResult,
     ValidationReport,
     Verdict,
 )
 from mosaic_sdk.registry import AsyncOCILayout, OCILayout, referrers_tag
+from mosaic_sdk.release import release
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 from mosaic_sdk.values import Digest
-from tests._support.release_fakes import validation_report
+from tests._support.release_fakes import Scripted, World, validation_report
 
 REPO = "team/app"
 T0 = datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc)
@@ -251,3 +256,53 @@ def test_the_report_keeps_its_environment_through_json() -> None:
     older = json.loads(report.to_json())
     del older["environment"]  # reports written before the field existed
     assert ValidationReport.from_dict(older).environment == ""
+
+
+# -- release(..., attach_evidence=True) ------------------------------------------------
+
+
+def _release(world: World, image: ImageReference, **kwargs: object) -> ReleaseResult:
+    return release(
+        image,
+        validation=PostDeployValidation([Scripted(Verdict.PASSED)]),
+        promotion=world.promotion,
+        slots=world.slots,
+        base_url={"blue": "http://blue.test", "green": "http://green.test"},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_release_attaches_its_reports_and_records_when_asked(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    image = world.to_testing("good1")
+    steps: list[str] = []
+    result = _release(world, image, attach_evidence=True, on_step=lambda s: steps.append(s.name))
+    assert result.released
+    last = result.steps[-1]
+    assert (last.name, last.status) == ("attach evidence", "done")
+    assert steps[-1] == "attach evidence"
+    shown = RegistryEvidence(world.registry, "team/web").show(image.digest)
+    kinds = [i.kind for i in shown.items]
+    assert kinds.count("validation report") == len(result.reports) == 1
+    assert kinds.count("promotion record") == len([r for r in result.promotions if not r.noop])
+    assert {i.environment for i in shown.of_type(PROMOTION_RECORD_TYPE)} >= {"prod"}
+
+
+def test_release_attaches_nothing_by_default(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    image = world.to_testing("good1")
+    result = _release(world, image)
+    assert result.released
+    assert all(s.name != "attach evidence" for s in result.steps)
+    assert not RegistryEvidence(world.registry, "team/web").show(image.digest).ok
+
+
+def test_release_attach_needs_a_promotion(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    with pytest.raises(ConfigurationError, match="attach_evidence=True"):
+        release(
+            world.image("good1"),
+            validation=PostDeployValidation([Scripted(Verdict.PASSED)]),
+            slots=world.slots,
+            attach_evidence=True,
+        )
