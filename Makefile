@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the real-server tests use; installed when running as root.
 # (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
-APT_PACKAGES := docker-registry prometheus skopeo umoci openssl
+APT_PACKAGES := docker-registry prometheus skopeo umoci openssl haproxy
 
 .PHONY: check generate demo test lint typecheck unit docs install system-deps bench clean cassettes
 

@@ -25,7 +25,9 @@ MosaicError(Exception)
 │   │   ├── RateLimitError (429)                  .retry_after: float | None
 │   │   └── ServerError (>=500)
 │   ├── APIResponseValidationError                body did not match the model
-│   └── DeploymentTimeoutError                    deployment did not settle in time; .deployment_id
+│   ├── DeploymentTimeoutError                    deployment did not settle in time; .deployment_id
+│   └── HAProxyCommandError                       runtime API refused it; .command, .answer
+├── TrafficSplitMismatchError                     weights read back differ; .expected, .actual
 ├── VaultError                                    every Vault failure; .status_code
 │   ├── SecretNotFoundError (+NotFoundError)      no secret, or a deleted/destroyed version
 │   ├── MountNotFoundError (+NotFoundError)       the mount is not enabled; .mount
@@ -68,6 +70,7 @@ __all__ = [
     "DeploymentTimeoutError",
     "EvidenceMissingError",
     "ForbiddenTagError",
+    "HAProxyCommandError",
     "InvalidValueError",
     "MosaicError",
     "MountNotFoundError",
@@ -79,6 +82,7 @@ __all__ = [
     "RollbackError",
     "SecretNotFoundError",
     "ServerError",
+    "TrafficSplitMismatchError",
     "status_error_class",
     "UnprocessableEntityError",
     "UnsupportedOperationError",
@@ -399,6 +403,38 @@ class DeploymentTimeoutError(APIError):
         self.last_status = last_status
         self.timeout = timeout
         super().__init__(message, provider=provider)
+
+
+class HAProxyCommandError(APIError):
+    """HAProxy's runtime API (the admin socket) refused a command or answered something
+    the SDK cannot read: an unknown backend or server, a weight out of range, a socket
+    whose level is not ``admin``.
+
+    Attributes:
+        command: the command sent (``set weight app/canary 10``; never a secret).
+        answer: HAProxy's answer, verbatim.
+    """
+
+    def __init__(self, message: str, *, command: str, answer: str, socket: str = "") -> None:
+        self.command = command
+        self.answer = answer
+        super().__init__(message, provider="haproxy", method=command, url=socket)
+
+
+class TrafficSplitMismatchError(MosaicError):
+    """A traffic splitter read its weights back and they differ from those it just set
+    (another writer, a server HAProxy forced into maintenance, a lost command). Never a
+    silent pass: the split users see is not the one the release asked for.
+
+    Attributes:
+        expected: the weights set, by server (``{"stable": 90, "canary": 10}``).
+        actual: the weights read back, by server.
+    """
+
+    def __init__(self, message: str, *, expected: dict[str, int], actual: dict[str, int]) -> None:
+        self.expected = dict(expected)
+        self.actual = dict(actual)
+        super().__init__(message)
 
 
 class VaultError(MosaicError):

@@ -64,6 +64,8 @@ NAMES: dict[str, str] = {
     # release/_rollback.py: reading a target's deploy history
     "_ahistory": "_history",
     "_atarget_running": "_target_running",
+    # providers/haproxy/_socket.py: one runtime API exchange, asyncio streams or a socket
+    "asend_command": "send_command",
     # release validation: the generated PostDeployValidation keeps the deprecated arun
     "_AsyncValidationBase": "_ValidationBase",
 }

@@ -151,6 +151,26 @@ def docs_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandI
 
 
 @pytest.fixture(scope="module")
+def docs_haproxy() -> Iterator[StandIn]:
+    """Two loopback services (``tests/_support/metrics_app.py``) for the addresses
+    ``10.0.0.11:8080`` (stable) and ``10.0.0.12:8080`` (candidate), a free port for the
+    frontend's ``127.0.0.1:8080``, and Debian's ``haproxy`` (the example starts and stops
+    its own)."""
+    from tests._support.metrics_app import MetricsApp
+    from tests._support.servers import free_port, require_binary
+
+    require_binary("haproxy")
+    with MetricsApp(version="1.4.0") as stable, MetricsApp(version="1.5.0") as candidate:
+        yield StandIn(
+            replace={
+                "10.0.0.11:8080": stable.host,
+                "10.0.0.12:8080": candidate.host,
+                "127.0.0.1:8080": f"127.0.0.1:{free_port()}",
+            }
+        )
+
+
+@pytest.fixture(scope="module")
 def docs_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
     """Debian's ``docker-registry`` with htpasswd Basic auth, holding ``team/app:v1.4.0``,
     for ``https://registry.example.com``; user ``ci`` becomes the registry's user and
@@ -245,7 +265,9 @@ def docs_portainer() -> Iterator[StandIn]:
         )
 
 
-STAND_INS = ("vault", "prometheus", "registry", "logging", "vercel", "coolify", "portainer")
+STAND_INS = (
+    "vault", "prometheus", "registry", "logging", "vercel", "coolify", "portainer", "haproxy",
+)  # fmt: skip
 
 
 # ------------------------------------------------------------------------ tests

@@ -34,6 +34,16 @@ __all__ = ["BUCKETS", "MetricsApp"]
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    # A load balancer's health check (HAProxy's httpchk) closes with a reset once it has
+    # read the status line; that is no error of the app, so it prints no traceback.
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class MetricsApp:
     """See the module docstring. Use as a context manager or call ``start``/``stop``."""
 
@@ -68,7 +78,7 @@ class MetricsApp:
             def do_GET(self) -> None:
                 app._handle(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port: int = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -96,6 +96,7 @@ _SUBPACKAGES = [
     "mosaic_sdk.observability",
     "mosaic_sdk.providers",
     "mosaic_sdk.providers.coolify",
+    "mosaic_sdk.providers.haproxy",
     "mosaic_sdk.providers.portainer",
     "mosaic_sdk.providers.vercel",
     "mosaic_sdk.registry",

@@ -1,0 +1,1 @@
+"""The HAProxy runtime client and splitter, written once (``_sync/`` is generated)."""
