@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from mosaic_sdk.errors import (
     InvalidValueError,
     TrafficSplitMismatchError,
 )
+from mosaic_sdk.observability import ScrapeMetricsSource
 from mosaic_sdk.providers import DeploymentTarget, TargetState, TrafficSplitter
 from mosaic_sdk.providers.haproxy import (
     AsyncHAProxySplitter,
@@ -35,6 +39,15 @@ from mosaic_sdk.providers.haproxy import (
     HAProxySplitter,
     ServerAddress,
     StaticServices,
+)
+from mosaic_sdk.release import (
+    AutoRollback,
+    Canary,
+    HealthCheck,
+    MetricGate,
+    PostDeployValidation,
+    ReleaseOutcome,
+    release,
 )
 from mosaic_sdk.values import Digest, ImageReference
 from tests._support.haproxy import alive, haproxy_processes, serve_counts, short_workdir
@@ -407,3 +420,68 @@ def test_the_async_splitter_moves_real_traffic(
             assert asyncio.run(splitter.stop()) is True
             assert pid is not None
             assert not alive(pid)
+
+
+# -- Canary end to end on real traffic --------------------------------------------------------
+
+
+class _Traffic:
+    """Users: requests to ``/api`` through HAProxy's frontend, sent in a background thread
+    while the release runs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                urllib.request.urlopen(f"{self.url}/api", timeout=5).close()  # noqa: S310
+            except urllib.error.HTTPError as exc:
+                exc.close()  # the bad release's 500s: an unclosed one leaks its socket
+            except OSError:
+                pass
+            self.sent += 1
+            self._stop.wait(0.002)
+
+    def __enter__(self) -> _Traffic:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["good-candidate", "bad-candidate"])
+def test_canary_releases_through_haproxy_on_real_requests(stack: Stack, bad: bool) -> None:
+    candidate_app = stack.apps[CANARY.digest]  # type: ignore[index]
+    candidate_app.fail_ratio = 0.5 if bad else 0.0
+    source = ScrapeMetricsSource(f"{candidate_app.url}/metrics")
+    gate = MetricGate.error_ratio(source, max_ratio=0.05, on_no_data="fail", window="30s")
+    canary = Canary(gates=[gate], auto_rollback=AutoRollback(), steps=(10, 25, 50), pause=1.0)
+    source.scrape()
+    with source, _Traffic(stack.url):
+        result = release(
+            CANARY,
+            validation=PostDeployValidation([HealthCheck("{base_url}/health")]),
+            strategy=canary,
+            target=stack.splitter,
+            base_url={"canary": candidate_app.url},
+        )
+    served = candidate_app._served
+    if bad:
+        assert result.outcome is ReleaseOutcome.ROLLED_BACK, result
+        assert result.traffic == (10,)  # caught at the first step
+        assert stack.splitter.running().digest == STABLE.digest
+        assert served > 0  # the bad release did see its 10 %
+        assert stack.shares(500)[CANARY.digest] == 0  # type: ignore[index]
+        assert candidate_app._served == served  # and nothing after the rollback
+    else:
+        assert result.outcome is ReleaseOutcome.RELEASED, result
+        assert result.traffic == (10, 25, 50, 100)
+        assert stack.splitter.running().digest == CANARY.digest
+        assert stack.shares(200)[CANARY.digest] == 100  # type: ignore[index]
+    print(f"bad={bad}: candidate served {served} requests during the release")
