@@ -41,12 +41,15 @@ from mosaic_sdk.providers.haproxy import (
     StaticServices,
 )
 from mosaic_sdk.release import (
+    AsyncCanary,
+    AsyncPostDeployValidation,
     AutoRollback,
     Canary,
     HealthCheck,
     MetricGate,
     PostDeployValidation,
     ReleaseOutcome,
+    arelease,
     release,
 )
 from mosaic_sdk.values import Digest, ImageReference
@@ -485,3 +488,47 @@ def test_canary_releases_through_haproxy_on_real_requests(stack: Stack, bad: boo
         assert stack.splitter.running().digest == CANARY.digest
         assert stack.shares(200)[CANARY.digest] == 100  # type: ignore[index]
     print(f"bad={bad}: candidate served {served} requests during the release")
+
+
+def test_async_canary_rolls_a_bad_candidate_back_through_haproxy(
+    apps: dict[Digest, MetricsApp], haproxy_binary: str
+) -> None:
+    candidate_app = apps[CANARY.digest]  # type: ignore[index]
+    candidate_app.fail_ratio = 0.5
+    with short_workdir() as workdir:
+        splitter = AsyncHAProxySplitter(
+            workdir,
+            deployer=AsyncStaticServices({d: a.host for d, a in apps.items()}),
+            listen=f"127.0.0.1:{free_port()}",
+            health_check="/health",
+            binary=haproxy_binary,
+        )
+        source = ScrapeMetricsSource(f"{candidate_app.url}/metrics")
+        gate = MetricGate.error_ratio(source, max_ratio=0.05, on_no_data="fail", window="30s")
+        canary = AsyncCanary(gates=[gate], auto_rollback=AutoRollback(), pause=1.0)
+
+        async def main() -> ReleaseOutcome:
+            await splitter.deploy(STABLE)
+            await splitter.start()
+            source.scrape()
+            with _Traffic(f"http://{splitter.listen}"):
+                result = await arelease(
+                    CANARY,
+                    validation=AsyncPostDeployValidation([HealthCheck("{base_url}/health")]),
+                    strategy=canary,
+                    target=splitter,
+                    base_url={"canary": candidate_app.url},
+                )
+            assert result.traffic == (10,)
+            assert (await splitter.running()).digest == STABLE.digest
+            return result.outcome
+
+        try:
+            with source:
+                assert asyncio.run(main()) is ReleaseOutcome.ROLLED_BACK
+            served = candidate_app._served
+            assert serve_counts(f"http://{splitter.listen}", 300) == {str(STABLE.digest): 300}
+            assert candidate_app._served == served
+        finally:
+            assert asyncio.run(splitter.stop()) is True
+            assert haproxy_processes(splitter.config_path) == []
