@@ -1,6 +1,7 @@
 """Deployment targets: the :class:`DeploymentTarget` Protocol and its implementations.
 
-Provider clients live in sub-packages (``mosaic_sdk.providers.coolify`` ...) and are
+Provider clients live in sub-packages (``mosaic_sdk.providers.coolify`` ...,
+``mosaic_sdk.providers.haproxy`` for the traffic-splitting ``HAProxySplitter``) and are
 imported on first use; this package itself only loads the Protocols and the file-based
 :class:`ComposeFileTarget`.
 """
