@@ -24,6 +24,16 @@ def blob_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
+def journal_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where ``mosaic retention apply`` writes its default undo journal: a per-test
+    folder, never the directory the suite runs in."""
+    folder = tmp_path_factory.mktemp("mosaic-journals")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOSAIC_JOURNAL_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
 def quiet_vcr() -> None:
     """vcrpy logs whole requests and answers (bodies, headers before filtering) at
     INFO/DEBUG; the session's secret guard rightly fails the run when a Vault value

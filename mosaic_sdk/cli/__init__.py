@@ -2,7 +2,7 @@
 hooks.
 
 Subcommands: ``vault path|audit|policy``, ``tag parse|next-rc|resolve``, ``promote``,
-``retention plan|apply``, ``validate``, ``rollback``, ``target``, ``health``, ``lint``,
+``retention plan|apply|undo``, ``validate``, ``rollback``, ``target``, ``health``, ``lint``,
 ``commit-msg`` and ``demo``. Every one has ``--help`` with examples and ``--json``
 output; ``docs/cli.md`` describes them all.
 

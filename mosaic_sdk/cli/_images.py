@@ -1,4 +1,4 @@
-"""``mosaic tag``, ``mosaic promote`` and ``mosaic retention plan|apply``."""
+"""``mosaic tag``, ``mosaic promote`` and ``mosaic retention plan|apply|undo``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from mosaic_sdk.cli._common import (
     write_output_file,
 )
 from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
+from mosaic_sdk.cli._undo import add_journal_options, journal_from_args, register_undo
 from mosaic_sdk.values import ImageTag
 
 __all__ = ["register"]
@@ -418,7 +419,7 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
     retention = command_parser(
         subparsers,
         "retention",
-        help="plan and apply registry cleanup that never removes a release",
+        help="plan, apply and undo registry cleanup that never removes a release",
         description=(
             "Retention keeps every vX.Y.Z, every digest a pointer or slot points to, "
             "protected (deployed) digests and what they depend on, recent release candidates "
@@ -427,7 +428,8 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         examples=(
             "  mosaic retention plan --registry ./oci --repository team/api\n"
             "  mosaic retention apply --registry https://registry:5000 --repository team/api \\\n"
-            "      --sha-max-age 7d --keep-latest-rcs 2 --protect sha256:9f86d08..."
+            "      --sha-max-age 7d --keep-latest-rcs 2 --protect sha256:9f86d08...\n"
+            "  mosaic retention undo retention-journal-20261202T101500Z --registry https://registry:5000"
         ),
     )
     actions = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
@@ -475,6 +477,8 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         default=None,
         help="draw a progress bar on stderr (default: when stderr is a terminal)",
     )
+    add_journal_options(apply)
+    register_undo(actions)
 
 
 def _retention_options(parser: argparse.ArgumentParser) -> None:
@@ -595,7 +599,11 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
             def progress(done: int, total: int, outcome: Any) -> None:
                 bar(done, total, f"{outcome.status} {outcome.digest.short}")
 
-        result = plan.apply(registry, progress=progress, concurrency=args.concurrency)
+        journal = journal_from_args(args, console, plan)
+        result = plan.apply(
+            registry, progress=progress, concurrency=args.concurrency, journal=journal
+        )
     data = {"ok": result.ok, "plan": plan.to_dict(), "result": result.to_dict()}
+    data["journal"] = None if journal is None else str(journal.path)
     console.result(str(result), data)
     return EXIT_OK if result.ok else EXIT_FAILURE

@@ -65,7 +65,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "retention": (
         "_images",
-        "plan and apply registry cleanup that never removes a release",
+        "plan, apply and undo registry cleanup that never removes a release",
     ),
     "validate": (
         "_release",

@@ -4,7 +4,8 @@
   and ``blue``/``green`` to an exact digest, in environment order; returns
   :class:`PromotionRecord` values; ``promotion.apply(plan)`` writes a :class:`PromotionPlan`.
 * :class:`RetentionPolicy`: plan (:class:`RetentionPlan`) and apply registry cleanup that
-  never removes a release, a pointer target or a deployed digest.
+  never removes a release, a pointer target or a deployed digest; :class:`RetentionJournal`
+  undoes an apply (:class:`UndoResult`).
 * :class:`PostDeployValidation` (and :class:`AsyncPostDeployValidation`): run
   :class:`HealthCheck`, :class:`SmokeTest`, :class:`VersionMatch` and :class:`MetricGate`
   checks against a deployed candidate and get a :class:`ValidationReport` (passed /
@@ -60,6 +61,12 @@ if TYPE_CHECKING:
         VersionMatch,
     )
     from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
+    from mosaic_sdk.release._journal import (
+        JournalEntry,
+        RetentionJournal,
+        UndoOutcome,
+        UndoResult,
+    )
     from mosaic_sdk.release._promotion import (
         PROMOTION_ORDER,
         BlueGreenState,
@@ -125,6 +132,10 @@ _LAZY: dict[str, str] = {
     "VersionMatch": "mosaic_sdk.release._checks",
     "EvidenceFiles": "mosaic_sdk.release._evidence",
     "ReleaseEvidence": "mosaic_sdk.release._evidence",
+    "JournalEntry": "mosaic_sdk.release._journal",
+    "RetentionJournal": "mosaic_sdk.release._journal",
+    "UndoOutcome": "mosaic_sdk.release._journal",
+    "UndoResult": "mosaic_sdk.release._journal",
     "PROMOTION_ORDER": "mosaic_sdk.release._promotion",
     "BlueGreenState": "mosaic_sdk.release._promotion",
     "Promotion": "mosaic_sdk.release._sync.promotion",
@@ -198,6 +209,7 @@ __all__ = [
     "EvidenceFiles",
     "EvidenceItem",
     "HealthCheck",
+    "JournalEntry",
     "MetricGate",
     "NamePattern",
     "NoDataPolicy",
@@ -214,6 +226,7 @@ __all__ = [
     "ReleaseStep",
     "ReleaseStrategy",
     "Restoration",
+    "RetentionJournal",
     "RetentionPlan",
     "RetentionPolicy",
     "RetentionResult",
@@ -226,6 +239,8 @@ __all__ = [
     "TargetCandidate",
     "TargetKind",
     "TargetSelection",
+    "UndoOutcome",
+    "UndoResult",
     "ValidationContext",
     "ValidationReport",
     "Verdict",

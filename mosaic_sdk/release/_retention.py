@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import os
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -59,6 +60,7 @@ from mosaic_sdk.registry._models import (
 )
 from mosaic_sdk.registry._names import validate_repository
 from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+from mosaic_sdk.release._journal import RetentionJournal
 from mosaic_sdk.values import (
     ENVIRONMENT_TAGS,
     SLOT_TAGS,
@@ -739,6 +741,7 @@ class RetentionPlan(JSONResult):
         *,
         progress: ProgressCallback | None = None,
         concurrency: int = 8,
+        journal: RetentionJournal | str | os.PathLike[str] | None = None,
     ) -> RetentionResult:
         """Delete the planned digests, re-checking each one right before deleting it.
 
@@ -761,6 +764,14 @@ class RetentionPlan(JSONResult):
             registry: the registry the plan was made from.
             progress: called as ``progress(done, total, outcome)`` after each digest.
             concurrency: parallel HEADs for the initial re-read of the tags.
+            journal: a folder (or :class:`~mosaic_sdk.release.RetentionJournal`) to
+                write the undo journal to: before the first DELETE, every planned
+                manifest's exact bytes and tags go there (an OCI image layout);
+                ``RetentionJournal(path).restore(registry)`` puts them back while the
+                registry still has their blobs. ``None`` (the default) writes none.
+
+        Raises:
+            RetentionError: the journal could not be written; nothing was deleted.
 
         Returns:
             The :class:`RetentionResult`; check ``result.ok`` and ``result.skipped``.
@@ -769,7 +780,7 @@ class RetentionPlan(JSONResult):
 
         _check_registry(registry)
         _check_apply_args(progress, concurrency)
-        return Applier(self, registry, progress, concurrency).run()
+        return Applier(self, registry, progress, concurrency, _journal_arg(journal)).run()
 
     async def aapply(
         self,
@@ -777,12 +788,14 @@ class RetentionPlan(JSONResult):
         *,
         progress: ProgressCallback | None = None,
         concurrency: int = 8,
+        journal: RetentionJournal | str | os.PathLike[str] | None = None,
     ) -> RetentionResult:
         """The asynchronous :meth:`apply`: the same re-checks, order, stops and
         :class:`RetentionResult`, awaited on an
         :class:`~mosaic_sdk.registry.AsyncImageRegistry` (``AsyncRegistryClient``,
         ``AsyncOCILayout``). The initial re-read runs ``concurrency`` requests at once as
-        tasks of the running event loop; ``progress`` is called in the loop.
+        tasks of the running event loop; ``progress`` is called in the loop; the
+        ``journal`` is written in a worker thread.
 
         Raises:
             InvalidValueError: ``registry`` is not an async registry (a blocking
@@ -792,7 +805,19 @@ class RetentionPlan(JSONResult):
 
         target = _async_registry(registry, "aapply")
         _check_apply_args(progress, concurrency)
-        return await AsyncApplier(self, target, progress, concurrency).run()
+        return await AsyncApplier(self, target, progress, concurrency, _journal_arg(journal)).run()
+
+
+def _journal_arg(journal: object) -> RetentionJournal | None:
+    if journal is None or isinstance(journal, RetentionJournal):
+        return journal
+    if isinstance(journal, (str, os.PathLike)):
+        return RetentionJournal(journal)
+    raise InvalidValueError(
+        type(journal).__name__,
+        "journal must be a folder path or a RetentionJournal",
+        "pass journal='retention-journal/' (or RetentionJournal.new()), or None",
+    )
 
 
 def _check_apply_args(progress: object, concurrency: object) -> None:

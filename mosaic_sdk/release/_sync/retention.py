@@ -15,6 +15,7 @@ each with the caller's context, so the correlation id reaches every request.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -34,6 +35,7 @@ from mosaic_sdk.errors import (
 from mosaic_sdk.registry._cache import BlobCache
 from mosaic_sdk.registry._models import INDEX_MEDIA_TYPES, Manifest
 from mosaic_sdk.registry._protocol import ImageRegistry
+from mosaic_sdk.release._journal import JournalStatus, RetentionJournal
 from mosaic_sdk.release._retention import (
     _CONFIG_TYPES,
     _POINTER_TAGS,
@@ -71,6 +73,8 @@ __all__ = ["Applier", "Planner"]
 
 T = TypeVar("T")
 K = TypeVar("K")
+
+logger = logging.getLogger("mosaic_sdk.release")
 
 
 def _pmap(
@@ -360,11 +364,13 @@ class Applier:
         registry: ImageRegistry,
         progress: ProgressCallback | None,
         concurrency: int,
+        journal: RetentionJournal | None = None,
     ) -> None:
         self.plan = plan
         self.registry = registry
         self.progress = progress
         self.concurrency = concurrency
+        self.journal = journal
         self.repository = plan.repository
         # Manifests are immutable by digest: what the plan read, plus what apply fetches.
         self.known: dict[Digest, Manifest | None] = dict(plan.manifests)
@@ -484,6 +490,8 @@ class Applier:
         except MosaicError as exc:
             survivors = {}
             stopped = f"not attempted: re-reading the tags before deleting failed ({exc})"
+        if self.journal is not None and items and stopped is None:
+            self._record(items)  # raises (nothing deleted) when it cannot be written
         failed: list[DigestDeletion] = []
         for done, item in enumerate(items, start=1):
             orphan = self._failed_referrer(item, failed)
@@ -509,7 +517,43 @@ class Applier:
             outcomes.append(outcome)
             if self.progress is not None:
                 self.progress(done, total, outcome)
+        if self.journal is not None and items and self.journal.exists():
+            self._mark(outcomes)
         return RetentionResult(repository=self.repository, outcomes=tuple(outcomes))
+
+    def _record(self, items: Sequence[DigestDeletion]) -> None:
+        """Write every planned manifest (exact bytes) and its tags to the journal before
+        the first DELETE; a manifest already gone is left out (apply skips it)."""
+        assert self.journal is not None
+        pairs: list[tuple[Manifest, tuple[str, ...]]] = []
+        for item in items:
+            try:
+                manifest = self._manifest(item.digest)
+            except MosaicError as exc:
+                raise RetentionError(
+                    f"cannot write {item.digest} to the journal {self.journal.path}: reading "
+                    f"it failed ({exc}); nothing was deleted - apply again"
+                ) from None
+            if manifest is not None:
+                pairs.append((manifest, item.tags))
+        run_blocking(self.journal.record, self.repository, pairs)
+
+    def _mark(self, outcomes: Sequence[DeletionOutcome]) -> None:
+        """What became of each journal entry: deleted, failed (it may be gone), or
+        dropped (skipped: nothing to undo)."""
+        assert self.journal is not None
+        statuses: dict[Digest, JournalStatus | None] = {}
+        for outcome in outcomes:
+            if outcome.status == "deleted":
+                statuses[outcome.digest] = "deleted"
+            elif outcome.status == "failed":
+                statuses[outcome.digest] = "failed"
+            else:
+                statuses[outcome.digest] = None
+        try:
+            run_blocking(self.journal.mark, self.repository, statuses)
+        except RetentionError as exc:
+            logger.warning("%s", exc)
 
     def _failed_referrer(
         self, item: DigestDeletion, failed: Sequence[DigestDeletion]

@@ -347,7 +347,7 @@ def test_retention_apply_draws_the_bar_on_a_terminal(
 def test_retention_json_output_is_one_document(cli: CLI, images: Images) -> None:
     run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
     document = json.loads(run.out)
-    assert set(document) == {"ok", "plan", "result"}
+    assert set(document) == {"ok", "plan", "result", "journal"}
 
 
 def _config_only_images(images: Images) -> set[str]:
@@ -452,3 +452,63 @@ def test_idle_slot_never_takes_the_slot_holding_the_previous_prod_release(
     deployed = cli("promote", "v1.4.0-rc.2", "--idle-slot", "--force", *images.args, "--json")
     assert deployed.json()["tag"] == "green"
     assert images.layout().resolve(images.repository, "blue") == images.rc1.digest
+
+
+def test_retention_apply_writes_a_journal_and_undo_puts_everything_back(
+    cli: CLI, images: Images, journal_dir: Path
+) -> None:
+    layout = images.layout()
+    before = {t: layout.resolve(images.repository, t) for t in layout.list_tags(images.repository)}
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--json")
+    assert run.code == EXIT_OK
+    journal = Path(run.json()["journal"])
+    assert journal.parent == journal_dir
+    assert journal.name.startswith("retention-journal-")
+    assert f"journal: {journal}; undo with: mosaic retention undo {journal}" in run.err
+    assert "sha-0000000" not in layout.list_tags(images.repository)
+
+    undo = cli("retention", "undo", str(journal), "--registry", str(images.root))
+    assert undo.code == EXIT_OK, undo.err
+    assert undo.out.startswith("undo ")
+    assert "restored 4, already there 0, unrestorable 0 (of 4 manifests)" in undo.out
+    after = {t: layout.resolve(images.repository, t) for t in layout.list_tags(images.repository)}
+    assert after == before
+
+    again = cli("retention", "undo", str(journal), "--registry", str(images.root), "--json")
+    assert again.code == EXIT_OK
+    assert {o["status"] for o in again.json()["outcomes"]} == {"present"}
+
+
+def test_retention_undo_reports_manifests_whose_blobs_are_gone(
+    cli: CLI, images: Images, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal"
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z",
+              "--journal", str(journal))  # fmt: skip
+    assert run.code == EXIT_OK
+    config = images.old_shas[0].config_digest
+    assert config is not None
+    (images.root / images.repository / "blobs" / "sha256" / config.hex).unlink()
+
+    undo = cli("retention", "undo", str(journal), "--registry", str(images.root))
+    assert undo.code == EXIT_FAILURE
+    assert "unrestorable 1, not attempted 3" in undo.out
+    assert "garbage-collected" in undo.out
+    assert "sha-0000001" not in images.layout().list_tags(images.repository)
+
+    partial = cli("retention", "undo", str(journal), "--registry", str(images.root), "--partial")
+    assert partial.code == EXIT_FAILURE
+    assert "restored 3, already there 0, unrestorable 1" in partial.out
+    assert "sha-0000001" in images.layout().list_tags(images.repository)
+
+
+def test_retention_apply_no_journal_writes_none(
+    cli: CLI, images: Images, journal_dir: Path
+) -> None:
+    run = cli("retention", "apply", *images.args, "--now", "2024-06-01T12:00:00Z", "--no-journal")
+    assert run.code == EXIT_OK
+    assert "journal" not in run.err
+    assert list(journal_dir.iterdir()) == []
+    bad = cli("retention", "undo", str(journal_dir / "missing"), "--registry", str(images.root))
+    assert bad.code == EXIT_USAGE
+    assert "is not a retention journal" in bad.err
