@@ -20,18 +20,25 @@ asynchronous source                    generated synchronous code
 Both twins carry the caller's :mod:`contextvars` (the correlation id, above all) into
 the work they start: tasks copy the context by themselves, and the thread pool of
 :func:`map_bounded` runs each call in a copy of the submitting context.
+
+:mod:`asyncio` is imported by the asynchronous functions when they first run, and
+:class:`~concurrent.futures.ThreadPoolExecutor` by :func:`map_bounded`: synchronous code
+(``mosaic promote``, a script) starts without either (tests/unit/cli/test_cli_startup.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    # Only the type: a function that needs asyncio at run time imports it itself (and
+    # mypy reports an `asyncio.` without that import).
+    from asyncio import Lock as _AsyncioLock
 
 __all__ = [
     "AsyncLock",
@@ -64,8 +71,19 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 
 #: The lock of synchronous code: :class:`threading.Lock`.
 Lock = threading.Lock
-#: The lock of asynchronous code: :class:`asyncio.Lock`.
-AsyncLock = asyncio.Lock
+if TYPE_CHECKING:
+    #: The lock of asynchronous code: :class:`asyncio.Lock`.
+    AsyncLock = _AsyncioLock
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncLock is asyncio.Lock itself, looked up on first use (PEP 562) so that
+    # importing this module does not import asyncio.
+    if name == "AsyncLock":
+        import asyncio
+
+        return asyncio.Lock
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sleep(seconds: float) -> None:
@@ -75,6 +93,8 @@ def sleep(seconds: float) -> None:
 
 async def asleep(seconds: float) -> None:
     """Wait ``seconds`` without blocking the event loop (:func:`asyncio.sleep`)."""
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -84,6 +104,8 @@ def checkpoint() -> None:
 
 async def acheckpoint() -> None:
     """Give other tasks a turn, and be a point where cancellation lands."""
+    import asyncio
+
     await asyncio.sleep(0)
 
 
@@ -98,6 +120,8 @@ async def arun_blocking(func: Callable[P, R], /, *args: P.args, **kwargs: P.kwar
     Cancelling the awaiting task stops the wait, not ``func``: a thread cannot be
     interrupted, so the call runs to its end and its result is dropped.
     """
+    import asyncio
+
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
@@ -135,6 +159,8 @@ async def arun_within(
 ) -> R:
     """``await func(*args, **kwargs)``, cancelled with :class:`TimeoutError` once
     ``seconds`` have passed (:func:`asyncio.wait_for`)."""
+    import asyncio
+
     return await asyncio.wait_for(func(*args, **kwargs), seconds)
 
 
@@ -148,6 +174,8 @@ def map_bounded(func: Callable[[T], R], items: Iterable[T], limit: int) -> list[
     work = list(items)
     if limit <= 1 or len(work) <= 1:
         return [func(item) for item in work]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(limit, len(work))) as pool:
         futures = [
             pool.submit(contextvars.copy_context().run, functools.partial(func, item))
@@ -168,6 +196,8 @@ async def amap_bounded(
     work = list(items)
     if limit <= 1 or len(work) <= 1:
         return [await func(item) for item in work]
+    import asyncio
+
     semaphore = asyncio.Semaphore(limit)
 
     async def bounded(item: T) -> R:
@@ -210,6 +240,8 @@ async def arun_to_boundary(
     an ordinary cancellation. A second cancellation while waiting for the boundary
     cancels ``body`` at once (its current await is interrupted).
     """
+    import asyncio
+
     task = asyncio.ensure_future(body())
     try:
         return await asyncio.shield(task)

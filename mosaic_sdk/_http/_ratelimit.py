@@ -9,7 +9,6 @@ and tasks that share one limiter never overshoot, whatever order they wake up in
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 import math
 import threading
@@ -17,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import ClassVar
 
+from mosaic_sdk._core._concurrency import asleep
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 
 __all__ = ["RateLimit"]
@@ -132,7 +132,7 @@ class RateLimit:
             sleep(delay)
         return delay
 
-    async def aacquire(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> float:
+    async def aacquire(self, sleep: Callable[[float], Awaitable[None]] = asleep) -> float:
         """Async twin of :meth:`acquire`."""
         delay = self.reserve()
         if delay > 0:

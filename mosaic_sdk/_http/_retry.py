@@ -7,7 +7,6 @@ default sleep functions.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import math
@@ -20,6 +19,7 @@ from typing import Any
 import attrs
 import tenacity
 
+from mosaic_sdk._core._concurrency import asleep
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     APIConnectionError,
@@ -63,7 +63,7 @@ def _default_sleep(seconds: float) -> None:
 
 async def _default_async_sleep(seconds: float) -> None:
     if _waits_enabled and seconds > 0:
-        await asyncio.sleep(seconds)
+        await asleep(seconds)
 
 
 @contextmanager

@@ -319,7 +319,7 @@ def open_registry_from_args(args: argparse.Namespace) -> Any:
         ConfigurationError: no registry given, or a layout directory that does not exist.
         InvalidValueError: a location that is neither a URL nor a path.
     """
-    from mosaic_sdk.registry import OCILayout, RegistryClient, layout_root
+    from mosaic_sdk.registry import layout_root
 
     location = _setting(args, "registry", "MOSAIC_REGISTRY", "registry", "https://registry:5000")
     root = layout_root(location)
@@ -329,7 +329,11 @@ def open_registry_from_args(args: argparse.Namespace) -> Any:
                 f"the OCI layout root {str(root)!r} is not a directory; pass the directory "
                 "that holds the repositories (e.g. ./oci), or an http(s):// registry URL"
             )
+        from mosaic_sdk.registry import OCILayout
+
         return OCILayout(root)
+    from mosaic_sdk.registry import RegistryClient
+
     username = args.username or os.environ.get("MOSAIC_REGISTRY_USERNAME") or None
     password = read_secret(
         env_var="MOSAIC_REGISTRY_PASSWORD", file=args.password_file, what="registry password"

@@ -22,8 +22,9 @@
   checked concurrently, each with its own timeout; a :class:`StackHealthReport` per run.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mosaic_sdk._core._lazy import lazy_exports
 from mosaic_sdk._core._redact import MASK, register_secret, registered_secrets
 from mosaic_sdk.observability._context import (
     CORRELATION_ID_HEADER,
@@ -191,16 +192,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mosaic_sdk.observability' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

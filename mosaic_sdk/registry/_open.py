@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mosaic_sdk.errors import InvalidValueError
-from mosaic_sdk.registry._adapters import AsyncOCILayout
-from mosaic_sdk.registry._async.client import AsyncRegistryClient
-from mosaic_sdk.registry._layout import OCILayout
 from mosaic_sdk.registry._names import validate_repository, validate_tag
-from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
-from mosaic_sdk.registry._sync.client import RegistryClient
-from mosaic_sdk.values import Digest
+
+if TYPE_CHECKING:
+    from mosaic_sdk.registry._protocol import AsyncImageRegistry, ImageRegistry
+    from mosaic_sdk.values import Digest
 
 __all__ = ["copy_image", "layout_root", "open_async_registry", "open_registry"]
 
@@ -78,9 +76,14 @@ def open_registry(location: str | os.PathLike[str], **options: Any) -> ImageRegi
     Raises :class:`~mosaic_sdk.errors.InvalidValueError` for anything else, such as a
     bare ``host:port`` (say which scheme).
     """
+    # Each kind is imported when it is opened: a client does not load the layout code.
     root = layout_root(location)
     if root is None:
+        from mosaic_sdk.registry._sync.client import RegistryClient
+
         return RegistryClient(str(location), **options)
+    from mosaic_sdk.registry._layout import OCILayout
+
     return OCILayout(root, **options)
 
 
@@ -89,7 +92,11 @@ def open_async_registry(location: str | os.PathLike[str], **options: Any) -> Asy
     :class:`AsyncOCILayout`."""
     root = layout_root(location)
     if root is None:
+        from mosaic_sdk.registry._async.client import AsyncRegistryClient
+
         return AsyncRegistryClient(str(location), **options)
+    from mosaic_sdk.registry._adapters import AsyncOCILayout
+
     return AsyncOCILayout(root, **options)
 
 

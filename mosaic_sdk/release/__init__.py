@@ -31,8 +31,9 @@
 # for the validation checks, the HTTP core or the evidence writers.
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mosaic_sdk._core._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
@@ -252,14 +253,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mosaic_sdk.release' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())

@@ -1,7 +1,9 @@
 """``mosaic --version`` and ``--help`` load only the parser; a command loads its module.
 
 The command table of ``mosaic_sdk.cli._text`` stands in for the command modules when
-``mosaic --help`` lists them, so it must say what the modules register.
+``mosaic --help`` lists them, so it must say what the modules register. ``mosaic
+promote`` loads neither asyncio nor the libraries and twins other commands use (with a
+registry URL: tests/integration/cli/test_cli_promote_startup.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ import pytest
 
 from mosaic_sdk.cli import build_parser, main
 from mosaic_sdk.cli._text import COMMANDS
+from tests._support.cli_helpers import (
+    PROMOTE_NEVER_IMPORTS,
+    Images,
+    loaded_under,
+    modules_loaded_by,
+)
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -70,6 +78,30 @@ def test_a_command_loads_its_own_module_and_not_the_others() -> None:
     assert "mosaic_sdk.cli._images" in loaded
     assert not {"mosaic_sdk.cli._vault", "mosaic_sdk.cli._release"} & set(loaded)
     assert not [name for name in loaded if name.startswith("mosaic_sdk.providers")]
+
+
+def test_promote_on_a_layout_loads_no_event_loop_http_or_other_commands(images: Images) -> None:
+    loaded = modules_loaded_by(["promote", "v1.4.0-rc.2", "--to", "testing", *images.args])
+    assert "mosaic_sdk.release._sync.promotion" in loaded  # the probe saw the promotion
+    assert loaded_under(loaded, [*PROMOTE_NEVER_IMPORTS, "httpx", "httpcore", "tenacity"]) == []
+
+
+def test_the_sync_registry_client_and_promotion_load_no_async_stack() -> None:
+    # What a script promoting over HTTP imports, without a server to talk to.
+    probe = (
+        "import json, sys\n"
+        "from mosaic_sdk import Promotion\n"
+        "from mosaic_sdk.registry import RegistryClient\n"
+        "with RegistryClient('http://127.0.0.1:9') as client:\n"
+        "    Promotion(client, 'team/api', actor='ci')\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = json.loads(done.stdout)
+    assert "httpx" in loaded  # the probe did build an HTTP client
+    assert loaded_under(loaded, PROMOTE_NEVER_IMPORTS) == []
 
 
 def test_help_lists_every_command_like_the_full_parser(
