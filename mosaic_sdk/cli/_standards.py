@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lint = command_parser(
         subparsers,
         "lint",
-        help="check Dockerfiles, compose, Kubernetes, CI pipelines and scratchpads",
+        help="check Dockerfiles, compose, Kubernetes, alert rules, CI pipelines and scratchpads",
         description=(
             "Lint files and directories (default: the current directory). Each finding has "
             "a rule id, severity, file, line, message and fix. Output as text, JSON or SARIF "

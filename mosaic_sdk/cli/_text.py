@@ -87,9 +87,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "_release",
         "run the whole release flow locally: promote, validate, blue-green, rollback",
     ),
+    "slo": (
+        "_slo",
+        "turn an SLO file into Prometheus recording and burn-rate alerting rules",
+    ),
     "lint": (
         "_standards",
-        "check Dockerfiles, compose, Kubernetes, CI pipelines and scratchpads",
+        "check Dockerfiles, compose, Kubernetes, alert rules, CI pipelines and scratchpads",
     ),
     "commit-msg": (
         "_standards",

@@ -24,6 +24,7 @@ import datetime as _dt
 import importlib
 import io
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,7 +38,7 @@ from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.observability._metrics import SLO, BurnRateWindow, format_duration
 
-__all__ = ["RECORDED_WINDOWS", "SLOSpec"]
+__all__ = ["RECORDED_WINDOWS", "SLO_FILE_FIELDS", "SLOSpec"]
 
 #: The windows Sloth records the error ratio over (for 30-day SLOs), shortest first;
 #: :meth:`SLOSpec.to_prometheus_rules` records those no longer than the SLO window and
@@ -729,6 +730,40 @@ class SLOSpec(FieldsRepr):
             "promql_expr_test": ratio_tests,
         }
 
+    @classmethod
+    def parse(cls, text: str, *, source: str = "slo.yaml") -> SLOSpec:
+        """Read an SLO file: YAML, or TOML when ``source`` ends in ``.toml``.
+
+        The fields are :data:`SLO_FILE_FIELDS`: ``name``, ``objective`` (``0.999`` or
+        ``"99.9%"``), ``window`` (default ``30d``), ``errors``, ``total``,
+        ``runbook_url``, optional ``labels`` and ``alerts``.
+
+        Raises:
+            InvalidValueError: the text does not parse, a field is missing, unknown or
+                wrong; the message names the file and the field, and says what to write.
+        """
+        if not isinstance(text, str):
+            raise InvalidValueError(text, "is not the text of an SLO file", "decode it first")
+        return _parse_spec(text, source)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> SLOSpec:
+        """:meth:`parse` the SLO file at ``path`` (at most 1 MiB, a regular file).
+
+        Raises:
+            InvalidValueError: the file is missing, unreadable or wrong (see :meth:`parse`).
+        """
+        from mosaic_sdk._files import read_text_capped
+
+        name = os.fspath(path)
+        try:
+            text = read_text_capped(name, max_bytes=1 << 20, what="SLO file")
+        except FileNotFoundError:
+            raise InvalidValueError(
+                name, "does not exist", "pass the path of a YAML or TOML SLO file"
+            ) from None
+        return cls.parse(text, source=name)
+
     def _expanded(self, alert: _Alert) -> dict[str, str]:
         # During the test's outage every request fails: $value (the long-window ratio) is 1.
         return {
@@ -756,3 +791,158 @@ def _dump(data: Mapping[str, Any]) -> str:
     buffer = io.StringIO()
     yaml.dump(literal(data), buffer)
     return buffer.getvalue()
+
+
+# -- SLO files --------------------------------------------------------------------------
+
+#: The fields of an SLO file (YAML or TOML), as :meth:`SLOSpec.parse` reads them.
+SLO_FILE_FIELDS: Mapping[str, str] = {
+    "name": "the SLO's name, e.g. checkout-availability (required)",
+    "objective": "the target success ratio, 0.999 or '99.9%' (required)",
+    "window": "the rolling window, a Prometheus duration (default 30d)",
+    "errors": 'selector of the failed-request counter, e.g. http_requests_total{code=~"5.."}',
+    "total": "selector of the all-request counter, e.g. http_requests_total (required)",
+    "runbook_url": "the http(s) page on-call follows (required)",
+    "labels": "extra labels on every rule, a mapping of strings (optional)",
+    "alerts": "alert windows [{long, short, burn_rate, severity}] (default: the workbook's)",
+}
+_REQUIRED = ("name", "objective", "errors", "total", "runbook_url")
+_ALERT_FIELDS = ("long", "short", "burn_rate", "severity")
+
+
+def _file_error(source: str, field: str, reason: str, fix: str) -> InvalidValueError:
+    return InvalidValueError(source, f"field {field!r} {reason}", fix)
+
+
+def _objective_of(source: str, value: object) -> float:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            value = float(value.strip()[:-1]) / 100
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise _file_error(
+            source,
+            "objective",
+            f"is {value!r}, not a success ratio strictly between 0 and 1",
+            "write 0.999 or '99.9%' for 99.9 %",
+        )
+    return round(float(value), 12)
+
+
+def _alerts_of(source: str, value: object) -> tuple[BurnRateWindow, ...]:
+    if not isinstance(value, list) or not value:
+        raise _file_error(
+            source,
+            "alerts",
+            "is not a list of alert windows",
+            "write e.g. alerts: [{long: 1h, short: 5m, burn_rate: 14.4, severity: page}], "
+            "or leave it out for the workbook's windows",
+        )
+    windows = []
+    for index, item in enumerate(value):
+        field = f"alerts[{index}]"
+        if not isinstance(item, Mapping) or set(item) - set(_ALERT_FIELDS):
+            raise _file_error(
+                source,
+                field,
+                "is not a mapping of " + ", ".join(_ALERT_FIELDS),
+                "write {long: 1h, short: 5m, burn_rate: 14.4, severity: page}",
+            )
+        try:
+            windows.append(
+                BurnRateWindow(
+                    long=item.get("long"),  # type: ignore[arg-type]
+                    short=item.get("short"),  # type: ignore[arg-type]
+                    burn_rate=item.get("burn_rate"),  # type: ignore[arg-type]
+                    severity=item.get("severity", "page"),
+                )
+            )
+        except (InvalidValueError, ValueError) as exc:
+            reason = exc.reason if isinstance(exc, InvalidValueError) else str(exc)
+            raise _file_error(
+                source,
+                field,
+                f"is not a valid alert window ({reason})",
+                "long and short are durations ('1h', '5m', short below long), burn_rate a "
+                "positive number, severity 'page' or 'ticket'",
+            ) from None
+    return tuple(windows)
+
+
+def _load_text(text: str, source: str) -> object:
+    if source.endswith(".toml"):
+        # tomllib from Python 3.11; its backport tomli (a dependency on 3.10) before.
+        tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidValueError(
+                source, f"is not valid TOML ({exc})", "fix the TOML syntax at that line"
+            ) from None
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InvalidValueError(
+            source, f"is not valid YAML{where}: {problem}", "fix the YAML syntax there"
+        ) from None
+
+
+def _spec_from_mapping(data: object, source: str) -> SLOSpec:
+    fields = ", ".join(SLO_FILE_FIELDS)
+    if not isinstance(data, Mapping):
+        raise InvalidValueError(
+            source, "does not hold a mapping of SLO fields", f"write the fields {fields}"
+        )
+    unknown = sorted(str(key) for key in data if key not in SLO_FILE_FIELDS)
+    if unknown:
+        raise _file_error(source, unknown[0], "is not an SLO file field", f"use {fields}")
+    for field in _REQUIRED:
+        if data.get(field) in (None, ""):
+            raise _file_error(source, field, "is missing", f"add {field}: {SLO_FILE_FIELDS[field]}")
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise _file_error(
+            source, "name", "is not a string", "write e.g. name: checkout-availability"
+        )
+    window = data.get("window", "30d")
+    kwargs: dict[str, Any] = {}
+    if "alerts" in data:
+        kwargs["alerts"] = _alerts_of(source, data["alerts"])
+    objective = _objective_of(source, data["objective"])
+    try:
+        slo = SLO(
+            objective=objective,
+            window=window,
+            name=name.strip(),
+            **kwargs,
+        )
+    except InvalidValueError as exc:
+        raise _file_error(
+            source, "window", f"is {window!r}: {exc.reason}", "write a duration such as 30d or 28d"
+        ) from None
+    built: dict[str, Any] = {"slo": slo}
+    for field in ("errors", "total", "runbook_url", "labels"):
+        built[field] = data.get(field)
+    try:
+        return SLOSpec(**built)
+    except InvalidValueError as exc:
+        field = next(
+            (f for f in ("errors", "total", "runbook_url", "labels") if exc.reason.startswith(f)),
+            "labels" if "label" in exc.reason else "slo",
+        )
+        if field == "slo":
+            field = "alerts" if "alert" in exc.reason else "name"
+        raise _file_error(source, field, f"is wrong: {exc.reason}", exc.fix) from None
+
+
+def _parse_spec(text: str, source: str) -> SLOSpec:
+    return _spec_from_mapping(_load_text(text, source), source)

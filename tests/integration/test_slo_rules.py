@@ -202,3 +202,39 @@ def test_fast_burn_alert_fires_and_resolves_on_a_real_prometheus(tmp_path: Path)
     )
     assert fired < 30
     assert resolved < 30
+
+
+def test_mosaic_slo_rules_output_passes_promtool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mosaic_sdk.cli import main
+
+    (tmp_path / "slo.toml").write_text(
+        'name = "checkout"\nobjective = "99.5%"\nwindow = "28d"\n'
+        'errors = \'http_requests_total{job="checkout",code=~"5..|429"}\'\n'
+        "total = 'http_requests_total{job=\"checkout\"}'\n"
+        'runbook_url = "https://runbooks.example.com/checkout"\n'
+    )
+    (tmp_path / "rules").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    code = main(
+        ["slo", "rules", "slo.toml", "--output", "rules/slo.yml", "--test-output", "slo.test.yml"]
+    )
+
+    assert code == 0
+    checked = _run("check", "rules", "rules/slo.yml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = _run("test", "rules", "slo.test.yml")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_the_example_files_pass_promtool(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[2] / "examples" / "slo")
+
+    checked = _run("check", "rules", "slo-rules.yml")
+    tested = _run("test", "rules", "slo-rules.test.yml")
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 12 rules found" in checked.stdout
+    assert tested.returncode == 0, tested.stdout + tested.stderr
