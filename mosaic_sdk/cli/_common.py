@@ -258,8 +258,11 @@ def read_secret(
     return value
 
 
-def add_registry_options(parser: argparse.ArgumentParser, *, repository: bool = True) -> None:
-    """``--registry``, ``--repository``, ``--username``, ``--password-file``, ``--ca-cert``."""
+def add_registry_options(
+    parser: argparse.ArgumentParser, *, repository: bool = True, ca_cert: bool = True
+) -> None:
+    """``--registry``, ``--repository``, ``--username``, ``--password-file``, ``--ca-cert``
+    (``ca_cert=False`` for a command that has its own ``--ca-cert``)."""
     group = parser.add_argument_group(
         "registry",
         "The registry is an http(s):// URL or an OCI layout directory (oci:/path or a\n"
@@ -287,11 +290,12 @@ def add_registry_options(parser: argparse.ArgumentParser, *, repository: bool = 
         metavar="FILE",
         help="file holding the registry password or token ('-' reads stdin)",
     )
-    group.add_argument(
-        "--ca-cert",
-        metavar="FILE",
-        help="CA bundle to verify the registry's TLS certificate with",
-    )
+    if ca_cert:
+        group.add_argument(
+            "--ca-cert",
+            metavar="FILE",
+            help="CA bundle to verify the registry's TLS certificate with",
+        )
 
 
 def _setting(args: argparse.Namespace, name: str, env_var: str, what: str, example: str) -> str:

@@ -295,6 +295,17 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     promote.add_argument(
         "--record", metavar="FILE", help="write the PromotionRecord as JSON to FILE"
     )
+    promote.add_argument(
+        "--require-evidence",
+        action="store_true",
+        help="refuse to move prod to a digest without a passing validation report from "
+        "testing attached in the registry ('mosaic validate --attach')",
+    )
+    promote.add_argument(
+        "--attach",
+        action="store_true",
+        help="attach the PromotionRecord to the promoted digest in the registry",
+    )
     add_registry_options(promote)
     add_json_flag(promote)
 
@@ -374,7 +385,11 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         promotion = Promotion(
-            registry, repository, actor=args.actor, environments=_environments(args)
+            registry,
+            repository,
+            actor=args.actor,
+            environments=_environments(args),
+            require_evidence=args.require_evidence,
         )
         record: PromotionRecord
         if args.switch is not None:
@@ -405,6 +420,13 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
                 console.result(f"dry run, nothing written:\n{plan}", data)
                 return EXIT_OK
             record = promotion.apply(plan)
+        if args.attach and record.changed:
+            from mosaic_sdk.release import RegistryEvidence
+
+            item = RegistryEvidence(registry, repository).attach_promotion(record)
+            console.note(
+                f"attached {item.kind} {item.digest} to {repository}@{record.digest_after}"
+            )
     if args.record:
         written = write_output_file(args.record, record.to_json(indent=2) + "\n")
         console.note(f"record written to {written}")

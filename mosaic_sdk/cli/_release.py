@@ -12,6 +12,7 @@ from mosaic_sdk.cli._common import (
     Console,
     UsageError,
     add_json_flag,
+    add_registry_options,
     command_parser,
     read_secret,
     write_output_file,
@@ -168,8 +169,17 @@ def _register_validate(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "--report", metavar="FILE", help="also write the report as Markdown to FILE"
     )
     validate.add_argument(
-        "--ca-cert", metavar="FILE", help="CA bundle to verify the checked endpoints with"
+        "--ca-cert",
+        metavar="FILE",
+        help="CA bundle to verify the checked endpoints (and the registry) with",
     )
+    validate.add_argument(
+        "--attach",
+        action="store_true",
+        help="attach the report to the image digest in the registry (--registry, or "
+        "$MOSAIC_REGISTRY), whatever its verdict; see 'mosaic evidence show'",
+    )
+    add_registry_options(validate, ca_cert=False)
     add_json_flag(validate)
 
 
@@ -308,6 +318,13 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         )
     if args.token_file and not args.running_on:
         raise UsageError("--token-file goes with --running-on KIND:SPEC (the provider's token)")
+    if args.attach and not (args.registry or os.environ.get("MOSAIC_REGISTRY")):
+        raise UsageError(
+            "--attach stores the report in the registry; pass --registry URL|PATH or set "
+            "MOSAIC_REGISTRY"
+        )
+    if args.attach and image.digest is None:
+        raise UsageError(f"--attach needs an image pinned by digest, not {args.image!r}")
     _selector(args.selector)  # bad selectors are reported before anything is contacted
     for text in args.gate:
         _parse_gate(text)
@@ -358,6 +375,10 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     if args.report:
         written = write_output_file(args.report, report.to_markdown())
         console.note(f"report written to {written}")
+    if args.attach:
+        from mosaic_sdk.cli._evidence import attach_report
+
+        attach_report(args, console, report)
     console.result(str(report), report.to_dict())
     if report.ok or (report.inconclusive and args.allow_inconclusive):
         return EXIT_OK

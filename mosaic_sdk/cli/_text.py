@@ -67,6 +67,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "_images",
         "plan, apply and undo registry cleanup that never removes a release",
     ),
+    "evidence": (
+        "_evidence",
+        "list the validation reports and promotion records attached to a digest",
+    ),
     "validate": (
         "_release",
         "post-deploy validation: health, version match and metric gates",
