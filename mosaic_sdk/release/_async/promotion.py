@@ -27,7 +27,6 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.registry._models import Manifest
 from mosaic_sdk.registry._protocol import AsyncImageRegistry
-from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
 from mosaic_sdk.release._promotion import (
     _PUT_ATTEMPTS,
     BlueGreenState,
@@ -266,6 +265,9 @@ class AsyncPromotion(_PromotionCore):
         digest has no passing validation report from ``testing`` attached."""
         if not self._needs_evidence(plan):
             return plan
+        # Imported here: a promotion that requires no evidence loads no validation code.
+        from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
+
         evidence = AsyncRegistryEvidence(self.registry, self.repository)
         report = await evidence.require_validation(
             plan.digest,

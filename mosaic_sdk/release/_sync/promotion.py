@@ -39,7 +39,6 @@ from mosaic_sdk.release._promotion import (
     _short,
     _Source,
 )
-from mosaic_sdk.release._sync.attached import RegistryEvidence
 from mosaic_sdk.values import Digest, ImageTag
 
 __all__ = ["Promotion"]
@@ -266,6 +265,9 @@ class Promotion(_PromotionCore):
         digest has no passing validation report from ``testing`` attached."""
         if not self._needs_evidence(plan):
             return plan
+        # Imported here: a promotion that requires no evidence loads no validation code.
+        from mosaic_sdk.release._sync.attached import RegistryEvidence
+
         evidence = RegistryEvidence(self.registry, self.repository)
         report = evidence.require_validation(
             plan.digest,
