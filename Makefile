@@ -3,8 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the real-server tests use; installed when running as root.
-# (openssl: the registry token-auth tests sign their JWTs with the openssl CLI.)
-APT_PACKAGES := docker-registry prometheus skopeo umoci openssl haproxy
+# (openssl: the registry token-auth tests sign their JWTs with the openssl CLI;
+# redis-server: the Redis backend of RateLimit and DeploymentLock.)
+APT_PACKAGES := docker-registry prometheus skopeo umoci openssl haproxy redis-server
 
 .PHONY: check generate demo test lint typecheck unit docs install system-deps bench clean cassettes
 

@@ -8,7 +8,15 @@ Three clients send the same burst of requests side by side:
   ``curl`` loop in a shell script uses (``sleep 0.3`` per call);
 * ``unthrottled``: sixteen clients with no limiter, counting the 429s they cause.
 
-Run: ``.venv/bin/python benchmarks/http_rate_limit.py [--total 1000] [--limit 200] [--window 1]``
+Then issue 17's case, four *processes* sending 250 requests each (the pipelines that
+share one Coolify token), figures from the server:
+
+* ``4 procs, file``: one ``RateLimit.file`` budget shared through a state file;
+* ``4 procs, redis``: one ``RateLimit.redis`` budget on a real ``redis-server``
+  (skipped when it is not installed);
+* ``4 procs, separate``: an in-process ``RateLimit`` each, what sharing nothing gives.
+
+Run: ``.venv/bin/python benchmarks/http_rate_limit.py [--total 1000] [--limit 200] [--window 2]``
 """
 
 from __future__ import annotations
@@ -110,6 +118,42 @@ def main() -> None:
             f"{name:<14}{ok:>7}{throttled:>7}{seconds:>9.2f}{rate:>9.1f}{rate / allowance:>13.1%}"
             f"   (server counted {seen['ok']} allowed, {seen['throttled']} throttled)"
         )
+    processes(args.limit, args.window)
+
+
+def processes(limit: int, window: float) -> None:
+    """Four processes x 250 requests, one shared budget (file, Redis) or none."""
+    import shutil
+    import tempfile
+
+    from tests._support.loopback import loopback_server
+    from tests._support.redis_server import RedisServer
+    from tests._support.shared_budget import measure
+
+    print(f"\n4 processes x 250 requests, server allowance {limit} per {window:g}s:")
+    print(f"{'budget':<20}{'200s':>7}{'429s':>7}{'seconds':>9}{'req/s':>9}{'of allowance':>14}")
+    folder = Path(tempfile.mkdtemp(prefix="mosaic-bench-"))
+    redis = RedisServer(folder).start() if shutil.which("redis-server") else None
+    try:
+        rows: list[tuple[str, tuple[object, ...]]] = [
+            ("4 procs, file", ("file", str(folder / "budget")))
+        ]
+        if redis is not None:
+            rows.append(("4 procs, redis", ("redis", redis.url, "bench:http_rate_limit")))
+        rows.append(("4 procs, separate", ("memory",)))
+        for name, budget in rows:
+            with loopback_server(limit=limit, window=window) as server:
+                f = measure(server, budget, client_limit=int(limit * 0.95))
+            print(
+                f"{name:<20}{f.allowed:>7}{f.throttled:>7}{f.seconds:>9.2f}{f.rate:>9.1f}"
+                f"{f.of_allowance:>13.1%}"
+            )
+        if redis is None:
+            print("4 procs, redis: skipped (redis-server is not installed)")
+    finally:
+        if redis is not None:
+            redis.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

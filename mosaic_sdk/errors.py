@@ -11,6 +11,11 @@ MosaicError(Exception)
 │   └── ForbiddenTagError                         `latest` / `dev` used as a deployment reference
 ├── ConfigurationError                            missing token/base URL, contradictory options
 ├── UnsupportedOperationError                     the server cannot do it; .workaround
+├── CoordinationError                             a shared budget or lock failed; .backend
+│   ├── CoordinationUnavailableError              Redis or the state file cannot be used
+│   └── LockError                                 .key
+│       ├── LockHeldError                         another holder kept it; .holder, .expires_in
+│       └── StaleLeaseError                       lease expired or superseded; .token, .current
 ├── APIError                                      .provider, .method, .url, .message
 │   ├── APIConnectionError                        DNS/connect/read failures
 │   │   └── APITimeoutError
@@ -66,12 +71,16 @@ __all__ = [
     "CheckAndSetError",
     "ConfigurationError",
     "ConflictError",
+    "CoordinationError",
+    "CoordinationUnavailableError",
     "DeploymentNotQueuedError",
     "DeploymentTimeoutError",
     "EvidenceMissingError",
     "ForbiddenTagError",
     "HAProxyCommandError",
     "InvalidValueError",
+    "LockError",
+    "LockHeldError",
     "MosaicError",
     "MountNotFoundError",
     "NotFoundError",
@@ -82,6 +91,7 @@ __all__ = [
     "RollbackError",
     "SecretNotFoundError",
     "ServerError",
+    "StaleLeaseError",
     "TrafficSplitMismatchError",
     "status_error_class",
     "UnprocessableEntityError",
@@ -197,6 +207,78 @@ class UnsupportedOperationError(MosaicError):
     def __init__(self, message: str, *, workaround: str = "") -> None:
         self.workaround = workaround
         super().__init__(f"{message}; workaround: {workaround}" if workaround else message)
+
+
+class CoordinationError(MosaicError):
+    """State shared between processes or machines (a :class:`~mosaic_sdk.RateLimit`
+    budget, a :class:`~mosaic_sdk.DeploymentLock`) could not be used.
+
+    Attributes:
+        backend: ``"memory"``, ``"file"`` or ``"redis"``.
+    """
+
+    def __init__(self, message: str, *, backend: str = "") -> None:
+        self.backend = backend
+        super().__init__(message)
+
+
+class CoordinationUnavailableError(CoordinationError):
+    """The backend cannot be reached or read: Redis is down, refuses the password or
+    times out; the state file's directory is missing or not writable; the state file is
+    not the SDK's. Nothing was sent or changed: a budget or lock that cannot be checked
+    is never skipped (fail closed)."""
+
+
+class LockError(CoordinationError):
+    """A :class:`~mosaic_sdk.DeploymentLock` refused a lease.
+
+    Attributes:
+        key: the locked key (``"team/app:prod"``).
+    """
+
+    def __init__(self, message: str, *, key: str, backend: str = "") -> None:
+        self.key = key
+        super().__init__(message, backend=backend)
+
+
+class LockHeldError(LockError):
+    """Another holder kept the key for the whole wait.
+
+    Attributes:
+        holder: who holds it (``host:pid``, plus the label it gave), never a secret.
+        expires_in: seconds until its lease expires unless it is renewed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str,
+        holder: str,
+        expires_in: float,
+        backend: str = "",
+    ) -> None:
+        self.holder = holder
+        self.expires_in = expires_in
+        super().__init__(message, key=key, backend=backend)
+
+
+class StaleLeaseError(LockError):
+    """A lease is no longer the key's current one: it expired and another holder took
+    the key (with a higher fencing token), or it was released. The work it guarded
+    must stop; nothing further was written under it.
+
+    Attributes:
+        token: the stale lease's fencing token.
+        current: the key's newest fencing token (higher when someone took over).
+    """
+
+    def __init__(
+        self, message: str, *, key: str, token: int, current: int, backend: str = ""
+    ) -> None:
+        self.token = token
+        self.current = current
+        super().__init__(message, key=key, backend=backend)
 
 
 class APIError(MosaicError):

@@ -61,6 +61,8 @@ NAMES: dict[str, str] = {
     # the HTTP core: RetryPolicy's tenacity driver and RateLimit's acquire
     "async_retrying": "retrying",
     "aacquire": "acquire",
+    "areserve": "reserve",
+    "aupdate_from_headers": "update_from_headers",
     # release/_rollback.py: reading a target's deploy history
     "_ahistory": "_history",
     "_atarget_running": "_target_running",

@@ -485,8 +485,8 @@ class _BaseHTTPClient:
         )
 
     def _check(self, response: HTTPResponse, allow_status: Collection[int]) -> HTTPResponse:
-        if self.rate_limit is not None:
-            self.rate_limit.update_from_headers(response.headers)
+        # The send loop has already corrected the rate limit from the headers (awaited
+        # in the asynchronous twin: a shared budget's correction is I/O).
         if response.status_code < 400 or response.status_code in allow_status:
             return response
         raise self._status_error(response)

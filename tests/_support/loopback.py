@@ -43,12 +43,18 @@ class LoopbackServer:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.limited_ok = 0
         self.limited_429 = 0
+        # Arrival times (time.monotonic) of the /limited requests allowed.
+        self.limited_times: list[float] = []
         self._window_start = 0.0
         self._window_count = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the second
+            # waits for the client's delayed ACK (40 ms on Linux) on a kept-alive
+            # connection, which capped a client at 25 requests per second.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -66,7 +72,12 @@ class LoopbackServer:
                     return
                 if path == "/stats":
                     with server._lock:
-                        stats = {"ok": server.limited_ok, "throttled": server.limited_429}
+                        times = server.limited_times
+                        stats = {
+                            "ok": server.limited_ok,
+                            "throttled": server.limited_429,
+                            "span": times[-1] - times[0] if times else 0.0,
+                        }
                     self._send(200, stats)
                     return
                 with server._lock:
@@ -91,6 +102,7 @@ class LoopbackServer:
                     allowed = server._window_count <= server.limit
                     if allowed:
                         server.limited_ok += 1
+                        server.limited_times.append(now)
                     else:
                         server.limited_429 += 1
                     reset = server.window - (now - server._window_start)

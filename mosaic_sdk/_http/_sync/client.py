@@ -148,7 +148,10 @@ class HTTPClient(Closing, _BaseHTTPClient):
             raise self._invalid_url(exc, url) from exc
         except httpx.HTTPError as exc:
             raise self._map_transport_error(exc, method, url) from exc
-        return self._check(self._to_response(raw, method), allow_status)
+        response = self._to_response(raw, method)
+        if self.rate_limit is not None:
+            self.rate_limit.update_from_headers(response.headers)
+        return self._check(response, allow_status)
 
     def _client_closed(self) -> bool:
         return self._client.is_closed

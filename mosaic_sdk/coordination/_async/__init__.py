@@ -1,0 +1,1 @@
+"""Budgets and locks, written once: asynchronous source; ``_sync/`` is generated."""

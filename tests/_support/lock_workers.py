@@ -1,0 +1,51 @@
+"""Processes that contend for one DeploymentLock (file or Redis backend).
+
+:func:`count_under_lock` is the mutual-exclusion probe: each process, holding the key,
+reads a counter file, waits a little and writes it back plus one. Without exclusion two
+processes read the same value and an increment is lost; with it the final count is
+exactly processes x rounds. :func:`hold_then_hang` takes a key and never lets go, for a
+test to kill the process and watch the lease expire.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from mosaic_sdk.coordination import DeploymentLock
+
+__all__ = ["count_under_lock", "hold_then_hang", "make_lock"]
+
+#: ``("file", path)`` or ``("redis", url, namespace)``.
+Backend = tuple[Any, ...]
+
+
+def make_lock(backend: Backend, **settings: Any) -> DeploymentLock:
+    if backend[0] == "file":
+        return DeploymentLock.file(backend[1], **settings)
+    if backend[0] == "redis":
+        return DeploymentLock.redis(backend[1], namespace=backend[2], **settings)
+    raise ValueError(f"unknown backend {backend[0]!r}")
+
+
+def count_under_lock(backend: Backend, counter: str, rounds: int, results: Any) -> None:
+    lock = make_lock(backend, ttl=30.0, wait=60.0)
+    tokens = []
+    path = Path(counter)
+    for _ in range(rounds):
+        with lock.hold("team/app:prod") as lease:
+            value = int(path.read_text() or "0")
+            time.sleep(0.005)
+            lock.renew(lease)  # the fencing check before the write
+            path.write_text(str(value + 1))
+            tokens.append(lease.token)
+    lock.close()
+    results.put(tokens)
+
+
+def hold_then_hang(backend: Backend, ttl: float, ready: Any) -> None:
+    lock = make_lock(backend, ttl=ttl)
+    lease = lock.acquire("team/app:prod")
+    ready.put(lease.token)
+    time.sleep(600)  # killed by the test long before
