@@ -173,6 +173,12 @@ def test_fast_burn_alert_fires_and_resolves_on_a_real_prometheus(tmp_path: Path)
                 assert time.monotonic() < deadline, "the recording rule never produced data"
                 time.sleep(0.2)
             assert client.value(ratio) == 0.0
+            # A full long window of clean traffic first, so the 30 s ratio starts at 0 over
+            # 30 s of history (with less, a few errors weigh more and it fires sooner).
+            history = 'count_over_time(up{job="app"}[30s])'
+            while (client.value(history) or 0) < 29:
+                assert time.monotonic() < deadline + 60, "no 30 s of scrapes"
+                time.sleep(0.5)
             assert not [a for a in alerts(prom.url) if a["labels"]["alertname"] == alertname]  # type: ignore[index]
 
             _SEEN.clear()
