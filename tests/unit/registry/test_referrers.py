@@ -269,7 +269,7 @@ def test_concurrent_attaches_to_a_layout_lose_no_entry(tmp_path: Path) -> None:
                     image.digest,
                     f'{{"n":{n}}}'.encode(),
                     artifact_type=REPORT,
-                    settle=0.2,
+                    settle=1.0,
                 )
             )
         except BaseException as exc:  # pragma: no cover - reported below
