@@ -8,7 +8,8 @@ constructors run every message through the redactor.
 ```
 MosaicError(Exception)
 ├── InvalidValueError(MosaicError, ValueError)   bad input text or argument; .value, .reason, .fix
-│   └── ForbiddenTagError                         `latest` / `dev` used as a deployment reference
+│   ├── ForbiddenTagError                         `latest` / `dev` used as a deployment reference
+│   └── ScanFileError                             bad scan report or waiver file; .path, .field
 ├── ConfigurationError                            missing token/base URL, contradictory options
 ├── UnsupportedOperationError                     the server cannot do it; .workaround
 ├── CoordinationError                             a shared budget or lock failed; .backend
@@ -46,7 +47,8 @@ MosaicError(Exception)
 │       └── VaultTimeoutError (+APITimeoutError)
 └── WorkflowError                                 .completed_steps
     ├── PromotionError
-    │   └── EvidenceMissingError                  no passing evidence attached; .digest, .missing
+    │   ├── EvidenceMissingError                  no passing evidence attached; .digest, .missing
+    │   └── ScanGateError                         findings block prod; .decision
     ├── ValidationFailedError
     ├── RollbackError
     └── RetentionError
@@ -89,6 +91,8 @@ __all__ = [
     "RateLimitError",
     "RetentionError",
     "RollbackError",
+    "ScanFileError",
+    "ScanGateError",
     "SecretNotFoundError",
     "ServerError",
     "StaleLeaseError",
@@ -189,6 +193,22 @@ class ForbiddenTagError(InvalidValueError):
     These tags move without notice, so a deployment that names them cannot be reproduced
     or rolled back. Use a digest, ``sha-<commit>``, ``vX.Y.Z-rc.N`` or ``vX.Y.Z``.
     """
+
+
+class ScanFileError(InvalidValueError):
+    """A vulnerability report (Trivy JSON, Grype JSON, SARIF) or a waiver file is
+    missing, unreadable or malformed.
+
+    Attributes:
+        path: the file (or the name the text was given as).
+        field: the offending field (``Results[0].Vulnerabilities[3].Severity``,
+            ``waivers[1].expires``), ``""`` when the file as a whole is wrong.
+    """
+
+    def __init__(self, path: str, field: str, reason: str, fix: str = "") -> None:
+        self.path = path
+        self.field = field
+        super().__init__(path, f"field {field} {reason}" if field else reason, fix)
 
 
 class ConfigurationError(MosaicError):
@@ -679,6 +699,22 @@ class EvidenceMissingError(PromotionError):
     ) -> None:
         self.digest = digest
         self.missing = tuple(missing)
+        super().__init__(message, completed_steps=completed_steps)
+
+
+class ScanGateError(PromotionError):
+    """A scan gate refused a promotion: no vulnerability report is for the digest, or
+    findings at or above the gate's severity are not waived. The message lists each
+    finding (CVE, package, installed and fixed version) and the expired waivers.
+
+    Attributes:
+        decision: the gate's ``ScanDecision`` (blocking findings, waivers, reports).
+    """
+
+    def __init__(
+        self, message: str, *, decision: Any = None, completed_steps: Sequence[str] = ()
+    ) -> None:
+        self.decision = decision
         super().__init__(message, completed_steps=completed_steps)
 
 

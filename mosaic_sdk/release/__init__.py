@@ -23,6 +23,9 @@
 * :class:`Rollback` (and :class:`AsyncRollback`): restore the previous digest (from a
   promotion record or the target's history), verify it runs, record the evidence; safe to
   repeat.
+* :class:`ScanGate`: refuse promotions to ``prod`` while a vulnerability report of the
+  digest (:class:`ScanReport`: Trivy JSON, Grype JSON, SARIF) has unwaived findings at or
+  above a severity (:class:`Waivers`, :class:`ScanDecision`).
 * :func:`select_deployment_target`: decide from a repository's docs, configuration and CI
   where it deploys (:class:`TargetSelection`).
 """
@@ -87,6 +90,15 @@ if TYPE_CHECKING:
         parse_created,
     )
     from mosaic_sdk.release._rollback import DeployHistory, RollbackPlan, RollbackResult
+    from mosaic_sdk.release._scan import (
+        ScanDecision,
+        ScanFinding,
+        ScanGate,
+        ScanReport,
+        ScanSeverity,
+        Waiver,
+        Waivers,
+    )
     from mosaic_sdk.release._selection import (
         TargetCandidate,
         TargetKind,
@@ -158,6 +170,13 @@ _LAZY: dict[str, str] = {
     "AsyncRollback": "mosaic_sdk.release._async.rollback",
     "RollbackPlan": "mosaic_sdk.release._rollback",
     "RollbackResult": "mosaic_sdk.release._rollback",
+    "ScanDecision": "mosaic_sdk.release._scan",
+    "ScanFinding": "mosaic_sdk.release._scan",
+    "ScanGate": "mosaic_sdk.release._scan",
+    "ScanReport": "mosaic_sdk.release._scan",
+    "ScanSeverity": "mosaic_sdk.release._scan",
+    "Waiver": "mosaic_sdk.release._scan",
+    "Waivers": "mosaic_sdk.release._scan",
     "TargetCandidate": "mosaic_sdk.release._selection",
     "TargetKind": "mosaic_sdk.release._selection",
     "TargetSelection": "mosaic_sdk.release._selection",
@@ -234,6 +253,11 @@ __all__ = [
     "Rollback",
     "RollbackPlan",
     "RollbackResult",
+    "ScanDecision",
+    "ScanFinding",
+    "ScanGate",
+    "ScanReport",
+    "ScanSeverity",
     "SmokeStep",
     "SmokeTest",
     "TagDecision",
@@ -246,6 +270,8 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "VersionMatch",
+    "Waiver",
+    "Waivers",
     "arelease",
     "parse_created",
     "release",

@@ -102,6 +102,7 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.registry._models import Manifest
 from mosaic_sdk.registry._names import validate_repository
+from mosaic_sdk.release._scan import ScanGate
 from mosaic_sdk.values import (
     ENVIRONMENT_TAGS,
     FORBIDDEN_TAGS,
@@ -510,6 +511,7 @@ class _PromotionCore:
     verify: Literal["put", "resolve"]
     environments: tuple[str, ...] | None
     require_evidence: bool
+    scan_gate: ScanGate | None
     _clock: Callable[[], datetime]
 
     def _configure(
@@ -521,6 +523,7 @@ class _PromotionCore:
         verify: Literal["put", "resolve"],
         environments: Sequence[str] | None,
         require_evidence: bool = False,
+        scan_gate: ScanGate | None = None,
     ) -> None:
         if verify not in ("put", "resolve"):
             raise InvalidValueError(verify, "is not a verification mode", "use 'put' or 'resolve'")
@@ -536,6 +539,13 @@ class _PromotionCore:
                 require_evidence, "require_evidence must be True or False", "pass True"
             )
         self.require_evidence = require_evidence
+        if scan_gate is not None and not isinstance(scan_gate, ScanGate):
+            raise InvalidValueError(
+                type(scan_gate).__name__,
+                "is not a ScanGate",
+                "pass scan_gate=ScanGate(reports=['trivy.json'], min_severity='high')",
+            )
+        self.scan_gate = scan_gate
 
     def _needs_evidence(self, plan: PromotionPlan) -> bool:
         """Whether ``plan`` moves ``prod`` under ``require_evidence``."""
@@ -548,6 +558,19 @@ class _PromotionCore:
             f"{plan.digest} ({report.headline()})"
         )
         return attrs.evolve(plan, checks=(*plan.checks, check))
+
+    def _check_scan(self, target: str, digest: Digest) -> str | None:
+        """The scan gate's line for the plan's checks when it guards ``target``, ``None``
+        when there is no gate or it does not guard ``target``.
+
+        Raises:
+            ScanGateError: the gate refuses ``digest``.
+        """
+        if self.scan_gate is None or not self.scan_gate.applies_to(target):
+            return None
+        today = _as_utc(self._clock(), "clock()").date()
+        where = f"{digest} to {target} in {self.repository!r}"
+        return self.scan_gate.check(digest, today=today, where=where).summary()
 
     def _check_plan(self, plan: object) -> PromotionPlan:
         if not isinstance(plan, PromotionPlan):
@@ -692,7 +715,12 @@ class _PromotionCore:
         checks: tuple[str, ...],
         force: bool,
         manifest: Manifest | None,
+        *,
+        gate: bool = True,
     ) -> PromotionPlan:
+        if gate and before != digest:  # a no-op moves nothing, so there is nothing to gate
+            line = self._check_scan(target, digest)
+            checks = checks if line is None else (*checks, line)
         return PromotionPlan(
             repository=self.repository,
             tag=target,

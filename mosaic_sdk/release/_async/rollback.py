@@ -11,6 +11,8 @@ and the argument checks live in ``mosaic_sdk.release._rollback``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mosaic_sdk._core._concurrency import arun_blocking
 from mosaic_sdk.errors import RollbackError
 from mosaic_sdk.providers._protocol import AsyncDeploymentTarget, Deployment
@@ -143,7 +145,12 @@ class AsyncRollback(_RollbackCore):
             current = await self.promotion.current(plan.pointer)
             if current == restore:
                 done.append(f"pointer {plan.pointer} already at {_short(restore)}")
-            pointer_record = await self.promotion.promote(restore, to=plan.pointer, force=True)
+            promotion: Any = self.promotion  # the promotion, or a stand-in with its methods
+            if isinstance(promotion, AsyncPromotion):
+                # A rollback restores what ran before: no order check, no scan gate.
+                pointer_record = await promotion._restore(restore, to=plan.pointer)
+            else:
+                pointer_record = await promotion.promote(restore, to=plan.pointer, force=True)
             if not pointer_record.noop:
                 done.append(f"moved pointer {plan.pointer} back to {_short(restore)}")
         deployment_done: Deployment | None = None

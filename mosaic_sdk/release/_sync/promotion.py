@@ -39,6 +39,7 @@ from mosaic_sdk.release._promotion import (
     _short,
     _Source,
 )
+from mosaic_sdk.release._scan import ScanGate
 from mosaic_sdk.values import Digest, ImageTag
 
 __all__ = ["Promotion"]
@@ -89,6 +90,13 @@ class Promotion(_PromotionCore):
             raises :class:`~mosaic_sdk.errors.EvidenceMissingError`, naming the digest,
             what is missing and how to attach it. Costs the reads of the referrers list
             and of each attached report (2 requests per report on a registry).
+        scan_gate: a :class:`~mosaic_sdk.release.ScanGate`: planning a move of ``prod``
+            (or of a ``blue``/``green`` slot) to a digest raises
+            :class:`~mosaic_sdk.errors.ScanGateError` while the digest's vulnerability
+            report has unwaived findings at or above the gate's severity, and adds the
+            gate's verdict to the plan's checks. ``force`` does not skip it;
+            :meth:`switch` is not gated (the slot was checked when the digest was deployed
+            to it), and neither is a rollback, which restores a digest that ran before.
 
     Example (the module documentation of ``mosaic_sdk.release._promotion`` runs it)::
 
@@ -108,6 +116,7 @@ class Promotion(_PromotionCore):
         verify: Literal["put", "resolve"] = "put",
         environments: Sequence[str] | None = None,
         require_evidence: bool = False,
+        scan_gate: ScanGate | None = None,
     ) -> None:
         self.registry = _check_registry(registry)
         self._configure(
@@ -117,12 +126,16 @@ class Promotion(_PromotionCore):
             verify=verify,
             environments=environments,
             require_evidence=require_evidence,
+            scan_gate=scan_gate,
         )
 
     def __repr__(self) -> str:
         declared = "" if self.environments is None else f", environments={self.environments!r}"
+        gated = "" if self.scan_gate is None else f", scan_gate={self.scan_gate!r}"
         name = type(self).__name__
-        return f"{name}({self.registry!r}, {self.repository!r}, actor={self.actor!r}{declared})"
+        return (
+            f"{name}({self.registry!r}, {self.repository!r}, actor={self.actor!r}{declared}{gated})"
+        )
 
     # -- public API --------------------------------------------------------------------
 
@@ -151,6 +164,8 @@ class Promotion(_PromotionCore):
             PromotionError: a pointer tag as ``source``; the order check failed (the
                 message names the environment to promote to first); a source that does
                 not exist.
+            ScanGateError: the promotion's scan gate refuses the digest (the message
+                lists each blocking CVE with its package, installed and fixed version).
         """
         if not isinstance(force, bool):
             raise InvalidValueError(force, "force must be True or False", "pass force=True")
@@ -291,8 +306,25 @@ class Promotion(_PromotionCore):
                 "check the digest/tag (list_tags)"
             ) from None
 
+    def _restore(self, digest: Digest, *, to: str) -> PromotionRecord:
+        """Move pointer ``to`` back to ``digest`` for a rollback: the order check and the
+        scan gate are skipped, as the digest ran there before (``require_evidence`` still
+        applies, as it does to ``promote(..., force=True)``)."""
+        target = self._target(to)
+        src = self._source(digest, None, target)
+        self._check_declared(target, None)
+        before = self._current(target)
+        plan = self._plan(src, target, force=True, before=before, gate=False)
+        return self.apply(self._evidence_checked(plan))
+
     def _plan(
-        self, src: _Source, target: str, *, force: bool, before: Digest | None
+        self,
+        src: _Source,
+        target: str,
+        *,
+        force: bool,
+        before: Digest | None,
+        gate: bool = True,
     ) -> PromotionPlan:
         preds = () if force else self._predecessors(target)
         checks: list[str] = []
@@ -302,7 +334,7 @@ class Promotion(_PromotionCore):
         if src.digest is not None:
             digest = src.digest
             if before == digest:
-                return self._make(src, target, digest, before, (), force, None)
+                return self._make(src, target, digest, before, (), force, None, gate=gate)
             manifest = None
             for pred in preds:
                 try:
@@ -330,7 +362,9 @@ class Promotion(_PromotionCore):
             if src.pointer is not None:
                 checks.append(f"{src.pointer} points to {digest}")
             if before == digest:
-                return self._make(src, target, digest, before, tuple(checks), force, None)
+                return self._make(
+                    src, target, digest, before, tuple(checks), force, None, gate=gate
+                )
             for pred in preds:
                 if pred == src.pointer:
                     break
@@ -342,7 +376,7 @@ class Promotion(_PromotionCore):
                     raise self._refuse(src.label, digest, target, pred, found_digest)
                 checks.append(f"{pred} points to {digest}")
                 break
-        return self._make(src, target, digest, before, tuple(checks), force, manifest)
+        return self._make(src, target, digest, before, tuple(checks), force, manifest, gate=gate)
 
     def apply(self, plan: PromotionPlan) -> PromotionRecord:
         """Write the pointer ``plan`` moves (one ``put_manifest``) and return the record.

@@ -13,6 +13,8 @@ and the argument checks live in ``mosaic_sdk.release._rollback``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mosaic_sdk._core._concurrency import run_blocking
 from mosaic_sdk.errors import RollbackError
 from mosaic_sdk.providers._protocol import Deployment, DeploymentTarget
@@ -145,7 +147,12 @@ class Rollback(_RollbackCore):
             current = self.promotion.current(plan.pointer)
             if current == restore:
                 done.append(f"pointer {plan.pointer} already at {_short(restore)}")
-            pointer_record = self.promotion.promote(restore, to=plan.pointer, force=True)
+            promotion: Any = self.promotion  # the promotion, or a stand-in with its methods
+            if isinstance(promotion, Promotion):
+                # A rollback restores what ran before: no order check, no scan gate.
+                pointer_record = promotion._restore(restore, to=plan.pointer)
+            else:
+                pointer_record = promotion.promote(restore, to=plan.pointer, force=True)
             if not pointer_record.noop:
                 done.append(f"moved pointer {plan.pointer} back to {_short(restore)}")
         deployment_done: Deployment | None = None

@@ -739,6 +739,9 @@ def release(
             (a 400 ``bad_data`` from one query per gate); raised before anything is
             deployed or recorded.
         UnsupportedOperationError: a canary on a target that cannot split traffic.
+        ScanGateError: the promotion's scan gate refuses the candidate (findings at or
+            above its severity, or no report for the digest); raised before anything is
+            deployed.
     """
     pinned_digest(image)
     chosen: ReleaseStrategy = strategy if strategy is not None else BlueGreen()
@@ -758,6 +761,7 @@ def release(
         )
     _check_base_urls(chosen, validation.checks, base_url)
     _check_promql(chosen, validation)
+    _check_scan(chosen, promotion, environment, pinned_digest(image))
     if deployment is None:
         where = promotion.repository if promotion is not None else (
             target.name if target is not None else image.name
@@ -808,6 +812,22 @@ def _attach_evidence(
     if on_step is not None:
         on_step(step)
     return attrs.evolve(result, steps=(*result.steps, step))
+
+
+def _check_scan(
+    strategy: ReleaseStrategy,
+    promotion: Promotion | None,
+    environment: str,
+    digest: Digest,
+) -> None:
+    """Ask the promotion's scan gate before anything deploys: a refusal after a canary
+    ran in prod, or after the idle slot was deployed, would come too late."""
+    if promotion is None or getattr(promotion, "scan_gate", None) is None:
+        return
+    pointers = [environment, *(SLOT_TAGS if isinstance(strategy, BlueGreen) else ())]
+    for pointer in pointers:
+        if promotion._check_scan(pointer, digest) is not None:
+            return  # one verdict is enough: the gate decides per digest
 
 
 def _check_colours(
