@@ -249,14 +249,20 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
             "points to now. --switch SLOT moves prod to a blue/green slot; --idle-slot "
             "deploys SOURCE to the slot prod does not use. --dry-run checks and prints the "
             "plan without writing. --record FILE stores the PromotionRecord for a later "
-            "rollback."
+            "rollback. --scan-report FILE gates prod (and the blue/green slots): a Trivy "
+            "JSON, Grype JSON or SARIF report of the digest, whose findings at or above "
+            "--min-severity (default high) refuse the promotion unless --waivers FILE "
+            "waives them until a date."
         ),
         examples=(
             "  export MOSAIC_REGISTRY=https://registry:5000 MOSAIC_REPOSITORY=team/api\n"
             "  mosaic promote v1.4.0-rc.3 --to testing\n"
             "  mosaic promote --from testing --to staging --record staging.json\n"
             "  mosaic promote sha256:9f86d08... --to prod --dry-run\n"
-            "  mosaic promote v1.4.0-rc.3 --idle-slot && mosaic promote --switch green"
+            "  mosaic promote v1.4.0-rc.3 --idle-slot && mosaic promote --switch green\n"
+            "  trivy image --format json -o trivy.json registry:5000/team/api@sha256:9f86d08...\n"
+            "  mosaic promote --from staging --to prod --scan-report trivy.json "
+            "--waivers waivers.yaml"
         ),
         handler=_promote,
     )
@@ -306,11 +312,70 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         action="store_true",
         help="attach the PromotionRecord to the promoted digest in the registry",
     )
+    promote.add_argument(
+        "--scan-report",
+        metavar="FILE",
+        action="append",
+        help=(
+            "a vulnerability report of the digest (Trivy JSON, Grype JSON or SARIF); "
+            "promoting to prod or a slot is refused while it has unwaived findings at or "
+            "above --min-severity; repeat for several reports"
+        ),
+    )
+    promote.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="a waiver file (YAML, or TOML by its .toml suffix): id, package, reason, expires",
+    )
+    promote.add_argument(
+        "--min-severity",
+        metavar="LEVEL",
+        choices=_SEVERITIES,
+        help="the lowest severity that blocks: " + ", ".join(_SEVERITIES) + " (default: high)",
+    )
     add_registry_options(promote)
     add_json_flag(promote)
 
 
+#: ``--min-severity`` choices (mosaic_sdk.release._scan.THRESHOLDS, not imported here so
+#: ``mosaic --help`` stays cheap; tests/unit/cli/test_cli_images.py checks they agree).
+_SEVERITIES = ("negligible", "low", "medium", "high", "critical")
+
+
+def _check_scan_args(args: argparse.Namespace) -> None:
+    if not args.scan_report:
+        given = {"--waivers": args.waivers, "--min-severity": args.min_severity}
+        extra = [flag for flag, value in given.items() if value is not None]
+        if extra:
+            raise UsageError(
+                f"{' and '.join(extra)} configure the scan gate, which needs "
+                "--scan-report FILE (a Trivy JSON, Grype JSON or SARIF report of the digest)"
+            )
+    elif args.switch is not None:
+        raise UsageError(
+            "--switch is not gated: it moves prod between slots, and the scan gate checked "
+            "the digest when it was deployed to the slot; pass --scan-report with "
+            "--idle-slot, or with --to prod"
+        )
+
+
+def _scan_gate(args: argparse.Namespace, console: Console) -> Any:
+    """The ScanGate of --scan-report/--waivers/--min-severity, or None."""
+    if not args.scan_report:
+        return None
+    from mosaic_sdk.release import ScanGate
+
+    gate = ScanGate(
+        reports=args.scan_report, min_severity=args.min_severity or "high", waivers=args.waivers
+    )
+    target = "blue" if args.idle_slot else args.to
+    if target is not None and not gate.applies_to(str(target).lower()):
+        console.note(f"scan gate: guards prod and its slots; {target} is not checked")
+    return gate
+
+
 def _check_promote_args(args: argparse.Namespace) -> None:
+    _check_scan_args(args)
     if args.switch is not None:
         extra = [
             flag
@@ -383,6 +448,7 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
 
     _check_promote_args(args)
     repository = repository_from_args(args)
+    gate = _scan_gate(args, console)  # the reports are read before the registry is
     with contextlib.closing(open_registry_from_args(args)) as registry:
         promotion = Promotion(
             registry,
@@ -390,6 +456,7 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
             actor=args.actor,
             environments=_environments(args),
             require_evidence=args.require_evidence,
+            scan_gate=gate,
         )
         record: PromotionRecord
         if args.switch is not None:
