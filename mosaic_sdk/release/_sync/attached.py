@@ -168,19 +168,21 @@ class RegistryEvidence:
         items = AttachedEvidence.from_descriptors(self.repository, subject, descriptors).items
         reports: list[ValidationReport] = []
         for item in reversed(items):
-            report = self._read_report(item.digest)
-            if report is not None and report_subject(report) == subject:
+            report = self._read_report(item.digest, subject)
+            if report is not None:
                 reports.append(report)
         return reports
 
-    def _read_report(self, artifact: Digest) -> ValidationReport | None:
+    def _read_report(self, artifact: Digest, subject: Digest) -> ValidationReport | None:
+        """The report artifact ``artifact`` holds, when it is one and validated ``subject``."""
         try:
             manifest = self.registry.get_manifest(self.repository, str(artifact))
             layers = manifest.layers
             if len(layers) != 1:
                 return None
             data = self.registry.get_blob(self.repository, layers[0].digest)
-            return ValidationReport.from_json(data)
+            report = ValidationReport.from_json(data)
+            return report if report_subject(report) == subject else None
         except (NotFoundError, InvalidValueError):
             return None
 

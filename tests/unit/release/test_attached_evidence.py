@@ -306,3 +306,18 @@ def test_release_attach_needs_a_promotion(tmp_path: Path) -> None:
             slots=world.slots,
             attach_evidence=True,
         )
+
+
+def test_unreadable_artifacts_are_skipped_not_fatal(registry: InMemoryRegistry) -> None:
+    promotion, digest = _ready(registry)
+    from mosaic_sdk.registry import attach_artifact
+
+    unpinned = attrs.evolve(report_for(digest), image="team/app:v1")
+    for junk in (b"not json", unpinned.to_json().encode()):
+        attach_artifact(
+            registry, REPO, digest, junk, artifact_type=VALIDATION_REPORT_TYPE, settle=0
+        )
+    with pytest.raises(EvidenceMissingError, match="no validation report is attached"):
+        promotion.promote(digest, to="prod")
+    RegistryEvidence(registry, REPO, settle=0).attach_validation(report_for(digest))
+    assert promotion.promote(digest, to="prod").digest_after == digest
