@@ -101,6 +101,19 @@ class _Selector:
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _refuse_control(what: str, value: str) -> None:
+    # A YAML stream may not hold raw control characters, and no label needs one.
+    if _CONTROL.search(value):
+        raise InvalidValueError(
+            value,
+            f"{what} contains a control character",
+            "use printable text (write a newline in a PromQL string as \\n)",
+        )
+
+
 def _selector_error(field: str, text: str, reason: str, fix: str = "") -> InvalidValueError:
     return InvalidValueError(
         text,
@@ -114,6 +127,7 @@ def _parse_selector(field: str, value: object) -> _Selector:
     if not isinstance(value, str) or not value.strip():
         raise _selector_error(field, repr(value), "is not a PromQL counter selector")
     text = value.strip()
+    _refuse_control(field, text)
     if "\n" in text:
         raise _selector_error(field, text, "spans several lines", "write it on one line")
     pos = 0
@@ -316,6 +330,7 @@ def _check_runbook(value: object) -> str:
             "e.g. 'https://runbooks.example.com/checkout/availability'",
         )
     url = value.strip()
+    _refuse_control("runbook_url", url)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidValueError(
@@ -366,6 +381,7 @@ def _check_labels(value: object) -> tuple[tuple[str, str], ...]:
                 f"the value of label {name!r} is not a non-empty string",
                 "quote it, e.g. '2' instead of 2",
             )
+        _refuse_control(f"the value of label {name!r}", label_value)
         pairs.append((name, label_value))
     return tuple(sorted(pairs))
 
@@ -379,6 +395,7 @@ def _check_slo(value: object) -> SLO:
             "the SLO has no name, and every rule is labelled with it",
             "give it one: SLO(objective=0.999, name='checkout-availability')",
         )
+    _refuse_control("the SLO name", value.name)
     if not value.alerts:
         raise InvalidValueError(
             value.alerts,

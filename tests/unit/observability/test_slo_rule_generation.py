@@ -194,6 +194,9 @@ BAD_INPUTS = [
     ({"labels": {"slo": "other"}}, "the generated rules set themselves"),
     ({"labels": {"tier": 1}}, "is not a non-empty string"),
     ({"labels": ["team"]}, "labels is not a mapping"),
+    ({"labels": {"team": "a\x1fb"}}, "contains a control character"),
+    ({"errors": 'http_requests_total{code="5\x00"}'}, "errors contains a control character"),
+    ({"runbook_url": "https://x.example.com/\x07"}, "runbook_url contains a control character"),
 ]
 
 
@@ -215,6 +218,10 @@ def test_an_slo_without_a_name_or_windows_is_refused() -> None:
     assert "name='checkout-availability'" in caught.value.fix
     with pytest.raises(InvalidValueError, match="no alert windows"):
         SLO(objective=0.999, window="30m", name="x").to_prometheus_rules(
+            errors=ERRORS, total=TOTAL, runbook_url=RUNBOOK
+        )
+    with pytest.raises(InvalidValueError, match="the SLO name contains a control character"):
+        SLO(objective=0.999, name="a\x1bb").to_prometheus_rules(
             errors=ERRORS, total=TOTAL, runbook_url=RUNBOOK
         )
     twice = BurnRateWindow(long="1h", short="5m", burn_rate=14.4)
@@ -335,3 +342,37 @@ def test_no_example_for_look_arounds_or_back_references() -> None:
     assert _example("(?=5)5..") is None
     assert _example("(a)\\1") is None
     assert _example("[") is None
+
+
+# -- invariants -------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mosaic_sdk.observability._slo_rules import _parse_selector  # noqa: E402
+
+_VALUES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@settings(max_examples=25, deadline=None)
+@given(job=_VALUES, team=_VALUES)
+def test_any_label_value_survives_selectors_rules_and_test_series(job: str, team: str) -> None:
+    spec = SLOSpec(
+        slo=SLO(0.999, name="c"),
+        errors=f'http_requests_total{{job={_quoted(job)},code="500"}}',
+        total=f"http_requests_total{{job={_quoted(job)}}}",
+        runbook_url=RUNBOOK,
+        labels={"team": team},
+    )
+
+    assert yaml.safe_load(spec.to_prometheus_rules()) == spec.rule_groups()
+    alert = next(r for r in spec.rule_groups()["groups"][0]["rules"] if "alert" in r)
+    first_matcher = _parse_selector("expr", alert["expr"].splitlines()[0].split(" > ")[0])
+    assert ("team", "=", team) in [(m.label, m.op, m.value) for m in first_matcher.matchers]
+    series = yaml.safe_load(spec.to_promtool_test())["tests"][0]["input_series"]
+    bad = _parse_selector("series", series[0]["series"])
+    assert ("job", "=", job) in [(m.label, m.op, m.value) for m in bad.matchers]
