@@ -44,7 +44,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
@@ -67,6 +67,10 @@ from mosaic_sdk.values import (
     Digest,
     signature_subject,
 )
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
+    from mosaic_sdk.coordination._sync.lock import DeploymentLock
 
 __all__ = [
     "DeletionOutcome",
@@ -742,6 +746,7 @@ class RetentionPlan(JSONResult):
         progress: ProgressCallback | None = None,
         concurrency: int = 8,
         journal: RetentionJournal | str | os.PathLike[str] | None = None,
+        lock: DeploymentLock | None = None,
     ) -> RetentionResult:
         """Delete the planned digests, re-checking each one right before deleting it.
 
@@ -769,9 +774,17 @@ class RetentionPlan(JSONResult):
                 manifest's exact bytes and tags go there (an OCI image layout);
                 ``RetentionJournal(path).restore(registry)`` puts them back while the
                 registry still has their blobs. ``None`` (the default) writes none.
+            lock: a :class:`~mosaic_sdk.DeploymentLock`: the run holds every
+                environment and slot key of the repository (``"<repository>:prod"``...
+                ``":green"``), the keys a :class:`~mosaic_sdk.release.Promotion` with
+                the same lock holds while it writes, so no pointer moves between the
+                re-checks and the deletes; the leases are renewed (their fencing
+                tokens checked) before each DELETE, and a lost lease stops the run.
 
         Raises:
             RetentionError: the journal could not be written; nothing was deleted.
+            LockHeldError: a promotion (or another apply) holds one of the keys past
+                the lock's ``wait``; nothing was deleted.
 
         Returns:
             The :class:`RetentionResult`; check ``result.ok`` and ``result.skipped``.
@@ -780,7 +793,10 @@ class RetentionPlan(JSONResult):
 
         _check_registry(registry)
         _check_apply_args(progress, concurrency)
-        return Applier(self, registry, progress, concurrency, _journal_arg(journal)).run()
+        _check_lock(lock, "DeploymentLock")
+        return Applier(
+            self, registry, progress, concurrency, _journal_arg(journal), lock=lock
+        ).run()
 
     async def aapply(
         self,
@@ -789,6 +805,7 @@ class RetentionPlan(JSONResult):
         progress: ProgressCallback | None = None,
         concurrency: int = 8,
         journal: RetentionJournal | str | os.PathLike[str] | None = None,
+        lock: AsyncDeploymentLock | None = None,
     ) -> RetentionResult:
         """The asynchronous :meth:`apply`: the same re-checks, order, stops and
         :class:`RetentionResult`, awaited on an
@@ -805,7 +822,23 @@ class RetentionPlan(JSONResult):
 
         target = _async_registry(registry, "aapply")
         _check_apply_args(progress, concurrency)
-        return await AsyncApplier(self, target, progress, concurrency, _journal_arg(journal)).run()
+        _check_lock(lock, "AsyncDeploymentLock")
+        return await AsyncApplier(
+            self, target, progress, concurrency, _journal_arg(journal), lock=lock
+        ).run()
+
+
+def _check_lock(lock: object, kind: str) -> None:
+    if lock is None:
+        return
+    module = "_async" if kind.startswith("Async") else "_sync"
+    wanted = getattr(importlib.import_module(f"mosaic_sdk.coordination.{module}.lock"), kind)
+    if not isinstance(lock, wanted):
+        raise InvalidValueError(
+            type(lock).__name__,
+            f"lock= is not a {kind}",
+            f"pass {kind}(), {kind}.file(path) or {kind}.redis(url), or None",
+        )
 
 
 def _journal_arg(journal: object) -> RetentionJournal | None:

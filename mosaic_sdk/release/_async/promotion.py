@@ -11,9 +11,10 @@ request table and the pure values (:class:`~mosaic_sdk.release.PromotionPlan`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mosaic_sdk.errors import (
     APIConnectionError,
@@ -40,7 +41,27 @@ from mosaic_sdk.release._promotion import (
 from mosaic_sdk.release._scan import ScanGate
 from mosaic_sdk.values import Digest, ImageTag
 
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
+    from mosaic_sdk.coordination._lease import Lease
+
 __all__ = ["AsyncPromotion"]
+
+
+def _check_lock(lock: object) -> AsyncDeploymentLock | None:
+    """``lock`` when it is ``None`` or an :class:`~mosaic_sdk.AsyncDeploymentLock`."""
+    if lock is None:
+        return None
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
+
+    if not isinstance(lock, AsyncDeploymentLock):
+        raise InvalidValueError(
+            type(lock).__name__,
+            "lock= is not an AsyncDeploymentLock",
+            "pass AsyncDeploymentLock(), AsyncDeploymentLock.file(path) or "
+            "AsyncDeploymentLock.redis(url), or None",
+        )
+    return lock
 
 
 def _check_registry(registry: object) -> AsyncImageRegistry:
@@ -82,6 +103,14 @@ class AsyncPromotion(_PromotionCore):
             request to find ``staging`` absent. Declared, the order is enforced as given:
             promoting to an undeclared ``staging`` is refused, and a declared ``staging``
             that has no image blocks ``prod``.
+        lock: an :class:`~mosaic_sdk.AsyncDeploymentLock`: every write holds the key
+            ``"<repository>:<tag>"`` (:meth:`promote` from the plan to the PUT,
+            :meth:`deploy_to_idle_slot` both slots), so two pipelines never move one
+            pointer at once and a retention apply holding the repository waits; the
+            lease is renewed, which checks its fencing token, right before the PUT.
+            :class:`~mosaic_sdk.errors.LockHeldError` when another holder keeps the
+            key past the lock's ``wait``; :class:`~mosaic_sdk.errors.StaleLeaseError`
+            (nothing written) when the lease was lost.
         require_evidence: refuse to move ``prod`` (a promotion or a slot switch) to a
             digest that has no passing validation report from ``testing`` attached in
             the registry (:class:`~mosaic_sdk.release.AsyncRegistryEvidence`): planning
@@ -115,8 +144,10 @@ class AsyncPromotion(_PromotionCore):
         environments: Sequence[str] | None = None,
         require_evidence: bool = False,
         scan_gate: ScanGate | None = None,
+        lock: AsyncDeploymentLock | None = None,
     ) -> None:
         self.registry = _check_registry(registry)
+        self.lock = _check_lock(lock)
         self._configure(
             repository,
             actor=actor,
@@ -186,10 +217,11 @@ class AsyncPromotion(_PromotionCore):
         Same arguments and errors as :meth:`plan_promotion`; a repeat is a no-op whose
         record has ``noop=True``. See the module documentation for the request sequence.
         """
-        plan = await self.plan_promotion(
-            source, to=to, from_environment=from_environment, force=force
-        )
-        return await self.apply(plan)
+        async with self._holding(self._target(to)):
+            plan = await self.plan_promotion(
+                source, to=to, from_environment=from_environment, force=force
+            )
+            return await self.apply(plan)
 
     async def promote_environment(
         self, from_environment: str, to: str, *, force: bool = False
@@ -222,6 +254,12 @@ class AsyncPromotion(_PromotionCore):
         """
         if not isinstance(force, bool):
             raise InvalidValueError(force, "force must be True or False", "pass force=True")
+        async with self._holding("blue", "green"):
+            return await self._deploy_to_idle_slot(source, force)
+
+    async def _deploy_to_idle_slot(
+        self, source: Digest | ImageTag | str, force: bool
+    ) -> PromotionRecord:
         prod = await self._current("prod")
         blue = await self._current("blue")
         # The idle slot is known from prod and blue alone when blue is live or empty;
@@ -247,6 +285,10 @@ class AsyncPromotion(_PromotionCore):
             PromotionError: the slot has no image yet (deploy to it first).
         """
         slot = str(ImageTag.slot(to_slot))
+        async with self._holding("prod"):
+            return await self._switch(slot)
+
+    async def _switch(self, slot: str) -> PromotionRecord:
         before = await self._current("prod")
         try:
             manifest = await self.registry.get_manifest(self.repository, slot)
@@ -273,6 +315,17 @@ class AsyncPromotion(_PromotionCore):
         return await self.switch(slot)
 
     # -- internals ---------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, *tags: str) -> AsyncIterator[tuple[Lease, ...]]:
+        """Hold ``"<repository>:<tag>"`` for each tag through :attr:`lock` (re-entrant;
+        nothing without a lock)."""
+        if self.lock is None:
+            yield ()
+            return
+        keys = [self.lock.key(self.repository, tag) for tag in tags]
+        async with self.lock.hold_all(keys) as leases:
+            yield leases
 
     async def _evidence_checked(self, plan: PromotionPlan) -> PromotionPlan:
         """``plan``, with the evidence check added when it moves ``prod`` under
@@ -403,7 +456,15 @@ class AsyncPromotion(_PromotionCore):
         plan = self._check_plan(plan)
         if plan.noop or plan.manifest is None:
             return self._record(plan, noop=True)
-        written = await self._put(plan, plan.manifest)
+        async with self._holding(plan.tag) as leases:
+            return await self._apply(plan, plan.manifest, leases)
+
+    async def _apply(
+        self, plan: PromotionPlan, manifest: Manifest, leases: tuple[Lease, ...]
+    ) -> PromotionRecord:
+        if self.lock is not None:
+            await self.lock.renew_all(leases)  # the fencing check: a lost lease writes nothing
+        written = await self._put(plan, manifest)
         if written != plan.digest:
             raise PromotionError(
                 f"{plan.repository}:{plan.tag} was written as {written}, not {plan.digest}; the "

@@ -17,7 +17,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mosaic_sdk._core._concurrency import AsyncLock, amap_bounded, arun_blocking
 from mosaic_sdk.errors import (
@@ -28,6 +28,7 @@ from mosaic_sdk.errors import (
     RateLimitError,
     RetentionError,
     ServerError,
+    StaleLeaseError,
     UnsupportedOperationError,
 )
 from mosaic_sdk.registry._cache import BlobCache
@@ -66,6 +67,10 @@ from mosaic_sdk.release._retention_rules import (
     _subject,
 )
 from mosaic_sdk.values import Digest, signature_subject
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
+    from mosaic_sdk.coordination._lease import Lease
 
 __all__ = ["AsyncApplier", "AsyncPlanner"]
 
@@ -363,12 +368,16 @@ class AsyncApplier:
         progress: ProgressCallback | None,
         concurrency: int,
         journal: RetentionJournal | None = None,
+        *,
+        lock: AsyncDeploymentLock | None = None,
     ) -> None:
         self.plan = plan
         self.registry = registry
         self.progress = progress
         self.concurrency = concurrency
         self.journal = journal
+        self.lock = lock
+        self.leases: tuple[Lease, ...] = ()
         self.repository = plan.repository
         # Manifests are immutable by digest: what the plan read, plus what apply fetches.
         self.known: dict[Digest, Manifest | None] = dict(plan.manifests)
@@ -479,6 +488,15 @@ class AsyncApplier:
         return why, pointers
 
     async def run(self) -> RetentionResult:
+        if self.lock is None or not self.plan.deletions:
+            return await self._run()
+        # Every key a promotion of this repository holds while it moves a pointer.
+        keys = [self.lock.key(self.repository, tag) for tag in sorted(_POINTER_TAGS)]
+        async with self.lock.hold_all(keys) as leases:
+            self.leases = leases
+            return await self._run()
+
+    async def _run(self) -> RetentionResult:
         items = self.plan.deletions
         total = len(items)
         outcomes: list[DeletionOutcome] = []
@@ -580,6 +598,11 @@ class AsyncApplier:
                 return outcome("failed", f"re-check failed, not deleted: {exc}"), False
             if why is not None:
                 return outcome("skipped", why), False
+            if self.lock is not None:
+                try:
+                    await self.lock.renew_all(self.leases)  # the fencing check
+                except StaleLeaseError as exc:
+                    return outcome("skipped", f"not deleted: {exc}"), True
             try:
                 await self.registry.delete_manifest(self.repository, item.digest)
             except NotFoundError:

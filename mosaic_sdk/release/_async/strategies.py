@@ -22,7 +22,7 @@ progress at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
@@ -68,6 +68,9 @@ from mosaic_sdk.release._strategies import (
 )
 from mosaic_sdk.release._validation import ValidationContext, ValidationReport
 from mosaic_sdk.values import SLOT_TAGS, Digest, ImageReference
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
 
 __all__ = [
     "AsyncBlueGreen",
@@ -700,6 +703,7 @@ async def arelease(
     next_step: str = "",
     on_step: Callable[[ReleaseStep], None] | None = None,
     attach_evidence: bool = False,
+    lock: AsyncDeploymentLock | None = None,
 ) -> ReleaseResult:
     """Release ``image`` with ``strategy`` (blue/green by default) and return the record.
 
@@ -726,6 +730,11 @@ async def arelease(
             (:class:`~mosaic_sdk.release.AsyncRegistryEvidence` of ``promotion``'s
             repository), as a last step ``attach evidence``; a failure to attach is that
             step failed, never an exception. Needs ``promotion``.
+        lock: an :class:`~mosaic_sdk.AsyncDeploymentLock` held for the whole release on
+            ``"<repository>:<environment>"`` (and ``:blue``/``:green`` for blue/green),
+            so two pipelines never release the same service at once. Give the same lock
+            to ``promotion`` (``lock=``) and each pointer write also checks the lease's
+            fencing token first (re-entrant: the keys are taken once).
 
     Returns:
         Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
@@ -744,6 +753,8 @@ async def arelease(
         ScanGateError: the promotion's scan gate refuses the candidate (findings at or
             above its severity, or no report for the digest); raised before anything is
             deployed.
+        LockHeldError: another release or promotion holds one of the keys past the
+            lock's ``wait``; nothing was deployed.
     """
     pinned_digest(image)
     chosen: AsyncReleaseStrategy = strategy if strategy is not None else AsyncBlueGreen()
@@ -783,10 +794,30 @@ async def arelease(
         next_step=next_step,
         on_step=on_step,
     )
-    result = await chosen.execute(request)
+    if lock is None:
+        result = await chosen.execute(request)
+    else:
+        tags = [environment, *(("blue", "green") if isinstance(chosen, AsyncBlueGreen) else ())]
+        repository = promotion.repository if promotion is not None else image.repository
+        keys = [_check_release_lock(lock).key(repository, tag) for tag in tags]
+        async with lock.hold_all(keys):
+            result = await chosen.execute(request)
     if attach_evidence and promotion is not None:
         result = await _attach_evidence(result, promotion, on_step)
     return result
+
+
+def _check_release_lock(lock: object) -> AsyncDeploymentLock:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
+
+    if not isinstance(lock, AsyncDeploymentLock):
+        raise InvalidValueError(
+            type(lock).__name__,
+            "lock= is not an AsyncDeploymentLock",
+            "pass AsyncDeploymentLock(), AsyncDeploymentLock.file(path) or "
+            "AsyncDeploymentLock.redis(url), or None",
+        )
+    return lock
 
 
 async def _attach_evidence(

@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mosaic_sdk._core._concurrency import Lock, map_bounded, run_blocking
 from mosaic_sdk.errors import (
@@ -30,6 +30,7 @@ from mosaic_sdk.errors import (
     RateLimitError,
     RetentionError,
     ServerError,
+    StaleLeaseError,
     UnsupportedOperationError,
 )
 from mosaic_sdk.registry._cache import BlobCache
@@ -68,6 +69,10 @@ from mosaic_sdk.release._retention_rules import (
     _subject,
 )
 from mosaic_sdk.values import Digest, signature_subject
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._lease import Lease
+    from mosaic_sdk.coordination._sync.lock import DeploymentLock
 
 __all__ = ["Applier", "Planner"]
 
@@ -365,12 +370,16 @@ class Applier:
         progress: ProgressCallback | None,
         concurrency: int,
         journal: RetentionJournal | None = None,
+        *,
+        lock: DeploymentLock | None = None,
     ) -> None:
         self.plan = plan
         self.registry = registry
         self.progress = progress
         self.concurrency = concurrency
         self.journal = journal
+        self.lock = lock
+        self.leases: tuple[Lease, ...] = ()
         self.repository = plan.repository
         # Manifests are immutable by digest: what the plan read, plus what apply fetches.
         self.known: dict[Digest, Manifest | None] = dict(plan.manifests)
@@ -481,6 +490,15 @@ class Applier:
         return why, pointers
 
     def run(self) -> RetentionResult:
+        if self.lock is None or not self.plan.deletions:
+            return self._run()
+        # Every key a promotion of this repository holds while it moves a pointer.
+        keys = [self.lock.key(self.repository, tag) for tag in sorted(_POINTER_TAGS)]
+        with self.lock.hold_all(keys) as leases:
+            self.leases = leases
+            return self._run()
+
+    def _run(self) -> RetentionResult:
         items = self.plan.deletions
         total = len(items)
         outcomes: list[DeletionOutcome] = []
@@ -582,6 +600,11 @@ class Applier:
                 return outcome("failed", f"re-check failed, not deleted: {exc}"), False
             if why is not None:
                 return outcome("skipped", why), False
+            if self.lock is not None:
+                try:
+                    self.lock.renew_all(self.leases)  # the fencing check
+                except StaleLeaseError as exc:
+                    return outcome("skipped", f"not deleted: {exc}"), True
             try:
                 self.registry.delete_manifest(self.repository, item.digest)
             except NotFoundError:

@@ -24,7 +24,7 @@ progress at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
@@ -70,6 +70,9 @@ from mosaic_sdk.release._sync.rollback import Rollback
 from mosaic_sdk.release._sync.validation import PostDeployValidation
 from mosaic_sdk.release._validation import ValidationContext, ValidationReport
 from mosaic_sdk.values import SLOT_TAGS, Digest, ImageReference
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._sync.lock import DeploymentLock
 
 __all__ = [
     "BlueGreen",
@@ -698,6 +701,7 @@ def release(
     next_step: str = "",
     on_step: Callable[[ReleaseStep], None] | None = None,
     attach_evidence: bool = False,
+    lock: DeploymentLock | None = None,
 ) -> ReleaseResult:
     """Release ``image`` with ``strategy`` (blue/green by default) and return the record.
 
@@ -724,6 +728,11 @@ def release(
             (:class:`~mosaic_sdk.release.RegistryEvidence` of ``promotion``'s
             repository), as a last step ``attach evidence``; a failure to attach is that
             step failed, never an exception. Needs ``promotion``.
+        lock: an :class:`~mosaic_sdk.DeploymentLock` held for the whole release on
+            ``"<repository>:<environment>"`` (and ``:blue``/``:green`` for blue/green),
+            so two pipelines never release the same service at once. Give the same lock
+            to ``promotion`` (``lock=``) and each pointer write also checks the lease's
+            fencing token first (re-entrant: the keys are taken once).
 
     Returns:
         Always a :class:`ReleaseResult`, also when validation fails or a rollback cannot
@@ -742,6 +751,8 @@ def release(
         ScanGateError: the promotion's scan gate refuses the candidate (findings at or
             above its severity, or no report for the digest); raised before anything is
             deployed.
+        LockHeldError: another release or promotion holds one of the keys past the
+            lock's ``wait``; nothing was deployed.
     """
     pinned_digest(image)
     chosen: ReleaseStrategy = strategy if strategy is not None else BlueGreen()
@@ -781,10 +792,30 @@ def release(
         next_step=next_step,
         on_step=on_step,
     )
-    result = chosen.execute(request)
+    if lock is None:
+        result = chosen.execute(request)
+    else:
+        tags = [environment, *(("blue", "green") if isinstance(chosen, BlueGreen) else ())]
+        repository = promotion.repository if promotion is not None else image.repository
+        keys = [_check_release_lock(lock).key(repository, tag) for tag in tags]
+        with lock.hold_all(keys):
+            result = chosen.execute(request)
     if attach_evidence and promotion is not None:
         result = _attach_evidence(result, promotion, on_step)
     return result
+
+
+def _check_release_lock(lock: object) -> DeploymentLock:
+    from mosaic_sdk.coordination._sync.lock import DeploymentLock
+
+    if not isinstance(lock, DeploymentLock):
+        raise InvalidValueError(
+            type(lock).__name__,
+            "lock= is not an DeploymentLock",
+            "pass DeploymentLock(), DeploymentLock.file(path) or "
+            "DeploymentLock.redis(url), or None",
+        )
+    return lock
 
 
 def _attach_evidence(
