@@ -63,6 +63,9 @@ NAMES: dict[str, str] = {
     "aacquire": "acquire",
     "areserve": "reserve",
     "aupdate_from_headers": "update_from_headers",
+    # the TLS context: the async client takes a cached one, the blocking one builds it
+    "cached_tls_context": "tls_context",
+    "prepare_async_transport": "tls_context",
     # release/_rollback.py: reading a target's deploy history
     "_ahistory": "_history",
     "_atarget_running": "_target_running",

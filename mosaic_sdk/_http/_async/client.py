@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from mosaic_sdk._core._async.closing import AsyncClosing
-from mosaic_sdk._core._concurrency import asleep
+from mosaic_sdk._core._concurrency import arun_blocking, asleep
 from mosaic_sdk._http._base import (
     DEFAULT_TIMEOUT,
     HTTPResponse,
@@ -25,6 +25,7 @@ from mosaic_sdk._http._base import (
 )
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import RetryPolicy
+from mosaic_sdk._http._tls import cached_tls_context, prepare_async_transport
 
 __all__ = ["AsyncHTTPClient"]
 
@@ -79,16 +80,45 @@ class AsyncHTTPClient(AsyncClosing, _BaseHTTPClient):
         )
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise wrong_transport(transport, httpx.AsyncBaseTransport)
+        self._transport = transport
+        self._closed = False
+        self._client: httpx.AsyncClient | None = None
+        # Blocking code builds (or reuses) the TLS context now; asynchronous code takes a
+        # cached one only and leaves a new one to _open, which loads it in a worker thread.
+        context: ssl.SSLContext | bool | str | None = self._verify
+        if transport is None:
+            try:
+                context = cached_tls_context(self._verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise tls_setup_error(self._verify, exc) from exc
+        if context is not None:
+            self._client = self._new_client(context)
+
+    def _new_client(self, verify: ssl.SSLContext | bool | str) -> httpx.AsyncClient:
         try:
-            self._client = httpx.AsyncClient(
+            return httpx.AsyncClient(
                 timeout=self._timeout,
-                verify=self._verify,
-                transport=transport,
+                verify=verify,
+                transport=self._transport,
                 follow_redirects=True,
                 event_hooks={"request": [_strip_secrets_hook]},
             )
         except (OSError, ssl.SSLError) as exc:
             raise tls_setup_error(self._verify, exc) from exc
+
+    async def _open(self) -> httpx.AsyncClient:
+        """The httpx client; built on first use when its TLS context is new, which is
+        loaded in a worker thread (loading a CA bundle takes tens of milliseconds)."""
+        if self._client is None:
+            try:
+                context = await arun_blocking(prepare_async_transport, self._verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise tls_setup_error(self._verify, exc) from exc
+            if self._client is None:
+                self._client = self._new_client(context)
+                if self._closed:
+                    await self._client.aclose()
+        return self._client
 
     async def request(
         self,
@@ -132,8 +162,9 @@ class AsyncHTTPClient(AsyncClosing, _BaseHTTPClient):
     ) -> HTTPResponse:
         if self.rate_limit is not None:
             await self.rate_limit.aacquire(asleep)
+        client = await self._open()
         try:
-            raw = await self._client.request(
+            raw = await client.request(
                 method,
                 url,
                 params=params,
@@ -152,8 +183,10 @@ class AsyncHTTPClient(AsyncClosing, _BaseHTTPClient):
         return self._check(response, allow_status)
 
     def _client_closed(self) -> bool:
-        return self._client.is_closed
+        return self._closed if self._client is None else self._client.is_closed
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._client.aclose()
+        self._closed = True
+        if self._client is not None:
+            await self._client.aclose()

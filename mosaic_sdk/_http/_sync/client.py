@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mosaic_sdk._core._concurrency import sleep
+from mosaic_sdk._core._concurrency import run_blocking, sleep
 from mosaic_sdk._core._sync.closing import Closing
 from mosaic_sdk._http._base import (
     DEFAULT_TIMEOUT,
@@ -27,6 +27,7 @@ from mosaic_sdk._http._base import (
 )
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import RetryPolicy
+from mosaic_sdk._http._tls import tls_context
 
 __all__ = ["HTTPClient"]
 
@@ -81,16 +82,45 @@ class HTTPClient(Closing, _BaseHTTPClient):
         )
         if transport is not None and not isinstance(transport, httpx.BaseTransport):
             raise wrong_transport(transport, httpx.BaseTransport)
+        self._transport = transport
+        self._closed = False
+        self._client: httpx.Client | None = None
+        # Blocking code builds (or reuses) the TLS context now; asynchronous code takes a
+        # cached one only and leaves a new one to _open, which loads it in a worker thread.
+        context: ssl.SSLContext | bool | str | None = self._verify
+        if transport is None:
+            try:
+                context = tls_context(self._verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise tls_setup_error(self._verify, exc) from exc
+        if context is not None:
+            self._client = self._new_client(context)
+
+    def _new_client(self, verify: ssl.SSLContext | bool | str) -> httpx.Client:
         try:
-            self._client = httpx.Client(
+            return httpx.Client(
                 timeout=self._timeout,
-                verify=self._verify,
-                transport=transport,
+                verify=verify,
+                transport=self._transport,
                 follow_redirects=True,
                 event_hooks={"request": [_strip_secrets_hook]},
             )
         except (OSError, ssl.SSLError) as exc:
             raise tls_setup_error(self._verify, exc) from exc
+
+    def _open(self) -> httpx.Client:
+        """The httpx client; built on first use when its TLS context is new, which is
+        loaded in a worker thread (loading a CA bundle takes tens of milliseconds)."""
+        if self._client is None:
+            try:
+                context = run_blocking(tls_context, self._verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise tls_setup_error(self._verify, exc) from exc
+            if self._client is None:
+                self._client = self._new_client(context)
+                if self._closed:
+                    self._client.close()
+        return self._client
 
     def request(
         self,
@@ -134,8 +164,9 @@ class HTTPClient(Closing, _BaseHTTPClient):
     ) -> HTTPResponse:
         if self.rate_limit is not None:
             self.rate_limit.acquire(sleep)
+        client = self._open()
         try:
-            raw = self._client.request(
+            raw = client.request(
                 method,
                 url,
                 params=params,
@@ -154,8 +185,10 @@ class HTTPClient(Closing, _BaseHTTPClient):
         return self._check(response, allow_status)
 
     def _client_closed(self) -> bool:
-        return self._client.is_closed
+        return self._closed if self._client is None else self._client.is_closed
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._client.close()
+        self._closed = True
+        if self._client is not None:
+            self._client.close()

@@ -34,11 +34,13 @@ from mosaic_sdk._core._concurrency import (
 )
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
+    BadRequestError,
     ConfigurationError,
     InvalidValueError,
     MosaicError,
     UnsupportedOperationError,
 )
+from mosaic_sdk.observability import AsyncPrometheusClient
 from mosaic_sdk.providers._protocol import (
     AsyncDeploymentTarget,
     AsyncTrafficSplitter,
@@ -904,9 +906,6 @@ async def _check_promql(
     """Ask Prometheus to parse each gate's PromQL before anything deploys: a syntax
     error is bad configuration, not a failed validation that rolls a good release back.
     (Gates reading another source are checked when they run.)"""
-    from mosaic_sdk.errors import BadRequestError
-    from mosaic_sdk.observability import AsyncPrometheusClient
-
     gates = [c for c in validation.checks if isinstance(c, MetricGate)]
     gates += list(getattr(strategy, "gates", ()))
     for gate in gates:

@@ -36,11 +36,13 @@ from mosaic_sdk._core._concurrency import (
 )
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
+    BadRequestError,
     ConfigurationError,
     InvalidValueError,
     MosaicError,
     UnsupportedOperationError,
 )
+from mosaic_sdk.observability import PrometheusClient
 from mosaic_sdk.providers._protocol import (
     DeploymentTarget,
     TrafficSplitter,
@@ -900,9 +902,6 @@ def _check_promql(strategy: ReleaseStrategy, validation: PostDeployValidation) -
     """Ask Prometheus to parse each gate's PromQL before anything deploys: a syntax
     error is bad configuration, not a failed validation that rolls a good release back.
     (Gates reading another source are checked when they run.)"""
-    from mosaic_sdk.errors import BadRequestError
-    from mosaic_sdk.observability import PrometheusClient
-
     gates = [c for c in validation.checks if isinstance(c, MetricGate)]
     gates += list(getattr(strategy, "gates", ()))
     for gate in gates:

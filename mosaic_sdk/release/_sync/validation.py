@@ -15,6 +15,9 @@ from __future__ import annotations
 import inspect
 import time
 
+# The built-in checks' I/O: imported with the validation, not inside the event loop on
+# the first check.
+import mosaic_sdk.release._sync.checks  # noqa: F401
 from mosaic_sdk._core._concurrency import run_blocking
 from mosaic_sdk.release._validation import (
     Check,

@@ -430,40 +430,59 @@ def test_the_stall_detector_sees_a_blocked_loop(tmp_path: Path) -> None:
     assert asyncio.run(main()) > 0.1
 
 
-def test_a_whole_blue_green_release_never_stalls_the_loop_50_ms(tmp_path: Path) -> None:
-    world = AsyncWorld(tmp_path)
-    (tmp_path / "repo").mkdir()
-    evidence = ReleaseEvidence(tmp_path / "repo", issue=15, short_name="web")
+def calm_run(scenario: Callable[[], tuple[StallDetector, Any]], attempts: int = 2) -> Any:
+    """Run ``scenario`` until its worst stall is under 50 ms, at most ``attempts`` times.
 
-    async def main() -> tuple[StallDetector, list[ReleaseResult]]:
-        results = []
-        async with StallDetector() as detector:
-            for which, verdict in (
-                ("good1", Verdict.PASSED),
-                ("good2", Verdict.PASSED),
-                ("bad", Verdict.FAILED),
-            ):
-                results.append(
-                    await arelease(
-                        await world.to_testing(which),
-                        validation=AsyncPostDeployValidation([AsyncScripted(verdict)]),
-                        promotion=world.promotion,
-                        slots=world.slots,
-                        base_url=URLS,
-                        evidence=evidence,
+    A stall the SDK causes (blocking work on the loop) comes back on every run; a late
+    timer because the machine was busy elsewhere does not. The worst stall of each run is
+    in the failure message."""
+    worst: list[float] = []
+    for _ in range(attempts):
+        detector, outcome = scenario()
+        assert detector.ticks > 0
+        worst.append(detector.worst)
+        if detector.worst < 0.05:
+            return outcome
+    raise AssertionError(f"the loop stalled on every run: {[f'{w * 1000:.0f} ms' for w in worst]}")
+
+
+def test_a_whole_blue_green_release_never_stalls_the_loop_50_ms(tmp_path: Path) -> None:
+    def scenario() -> tuple[StallDetector, list[ReleaseResult]]:
+        root = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+        world = AsyncWorld(root / "world")
+        (root / "repo").mkdir()
+        evidence = ReleaseEvidence(root / "repo", issue=15, short_name="web")
+
+        async def main() -> tuple[StallDetector, list[ReleaseResult]]:
+            results = []
+            async with StallDetector() as detector:
+                for which, verdict in (
+                    ("good1", Verdict.PASSED),
+                    ("good2", Verdict.PASSED),
+                    ("bad", Verdict.FAILED),
+                ):
+                    results.append(
+                        await arelease(
+                            await world.to_testing(which),
+                            validation=AsyncPostDeployValidation([AsyncScripted(verdict)]),
+                            promotion=world.promotion,
+                            slots=world.slots,
+                            base_url=URLS,
+                            evidence=evidence,
+                        )
                     )
-                )
+            return detector, results
+
+        detector, results = asyncio.run(main())
+        assert "BLOCKED" in (root / "repo" / "docs" / "TASKS.md").read_text()
         return detector, results
 
-    detector, results = asyncio.run(main())
+    results = calm_run(scenario)
     assert [r.outcome for r in results] == [
         ReleaseOutcome.RELEASED,
         ReleaseOutcome.RELEASED,
         ReleaseOutcome.ROLLED_BACK,
     ]
-    assert "BLOCKED" in (tmp_path / "repo" / "docs" / "TASKS.md").read_text()
-    assert detector.ticks > 0
-    assert detector.worst < 0.05, f"the loop stalled {detector.worst * 1000:.0f} ms"
 
 
 # -- cancellation stops at a step boundary ---------------------------------------------
