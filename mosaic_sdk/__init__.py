@@ -297,6 +297,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.release import (
         PROMOTION_ORDER,
         PROMOTION_RECORD_TYPE,
+        SCAN_REPORT_TYPE,
         VALIDATION_REPORT_TYPE,
         AsyncBlueGreen,
         AsyncCanary,
@@ -753,6 +754,7 @@ _LAZY: dict[str, str] = {
     "AsyncReleaseStrategy": "mosaic_sdk.release",
     "arelease": "mosaic_sdk.release",
     "PROMOTION_RECORD_TYPE": "mosaic_sdk.release",
+    "SCAN_REPORT_TYPE": "mosaic_sdk.release",
     "VALIDATION_REPORT_TYPE": "mosaic_sdk.release",
     "AttachedEvidence": "mosaic_sdk.release",
     "EvidenceItem": "mosaic_sdk.release",
@@ -1132,6 +1134,7 @@ __all__ = [
     "RunningRelease",
     "Sample",
     "sanitize_url",
+    "SCAN_REPORT_TYPE",
     "ScanDecision",
     "ScanFileError",
     "ScanFinding",

@@ -305,12 +305,14 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "--require-evidence",
         action="store_true",
         help="refuse to move prod to a digest without a passing validation report from "
-        "testing attached in the registry ('mosaic validate --attach')",
+        "testing attached in the registry ('mosaic validate --attach'), and with "
+        "--scan-report without an attached scan report of it",
     )
     promote.add_argument(
         "--attach",
         action="store_true",
-        help="attach the PromotionRecord to the promoted digest in the registry",
+        help="attach the PromotionRecord (and each --scan-report of the digest) to the "
+        "promoted digest in the registry",
     )
     promote.add_argument(
         "--scan-report",
@@ -488,17 +490,32 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
                 return EXIT_OK
             record = promotion.apply(plan)
         if args.attach and record.changed:
-            from mosaic_sdk.release import RegistryEvidence
-
-            item = RegistryEvidence(registry, repository).attach_promotion(record)
-            console.note(
-                f"attached {item.kind} {item.digest} to {repository}@{record.digest_after}"
-            )
+            _attach_promotion(args, console, registry, repository, record)
     if args.record:
         written = write_output_file(args.record, record.to_json(indent=2) + "\n")
         console.note(f"record written to {written}")
     console.result(record.message, record.to_dict())
     return EXIT_OK
+
+
+def _attach_promotion(
+    args: argparse.Namespace, console: Console, registry: Any, repository: str, record: Any
+) -> None:
+    """``--attach``: the record, and each ``--scan-report`` that names the digest."""
+    from mosaic_sdk._files import read_bytes_capped
+    from mosaic_sdk.release import RegistryEvidence, ScanReport
+
+    evidence = RegistryEvidence(registry, repository)
+    subject = record.digest_after
+    items = [evidence.attach_promotion(record)]
+    for path in args.scan_report or ():
+        data = read_bytes_capped(path, max_bytes=64 * 1024 * 1024, what="scan report")
+        if ScanReport.parse(data, source=str(path)).names(subject):
+            items.append(evidence.attach_scan(data, digest=subject, source=str(path)))
+        else:
+            console.note(f"scan report {path} is not of {subject}: not attached")
+    for item in items:
+        console.note(f"attached {item.kind} {item.digest} to {repository}@{subject}")
 
 
 # -- retention ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
     from mosaic_sdk.release._attached import (
         PROMOTION_RECORD_TYPE,
+        SCAN_REPORT_TYPE,
         VALIDATION_REPORT_TYPE,
         AttachedEvidence,
         EvidenceItem,
@@ -132,6 +133,7 @@ if TYPE_CHECKING:
 
 _LAZY: dict[str, str] = {
     "PROMOTION_RECORD_TYPE": "mosaic_sdk.release._attached",
+    "SCAN_REPORT_TYPE": "mosaic_sdk.release._attached",
     "VALIDATION_REPORT_TYPE": "mosaic_sdk.release._attached",
     "AttachedEvidence": "mosaic_sdk.release._attached",
     "EvidenceItem": "mosaic_sdk.release._attached",
@@ -211,6 +213,7 @@ __all__ = [
     "AsyncReleaseRequest",
     "AsyncReleaseStrategy",
     "PROMOTION_RECORD_TYPE",
+    "SCAN_REPORT_TYPE",
     "VALIDATION_REPORT_TYPE",
     "AsyncPostDeployValidation",
     "AsyncPromotion",

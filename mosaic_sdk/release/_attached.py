@@ -11,7 +11,11 @@ artifact                    ``artifactType`` (and the layer's media type)       
 ==========================  ===================================================  ========
 validation report           ``application/vnd.mosaic.validation-report.v1+json``  its JSON
 promotion record            ``application/vnd.mosaic.promotion-record.v1+json``   its JSON
+scan report                 ``application/vnd.mosaic.scan-report.v1+json``        as read
 ==========================  ===================================================  ========
+
+A scan report is the scanner's own output (Trivy JSON, Grype JSON or SARIF), byte for
+byte; ``vnd.mosaic.scanner`` names the format.
 
 Each artifact manifest carries annotations, which the referrers list repeats, so a
 listing needs no blob reads: ``org.opencontainers.image.created`` (when it was
@@ -37,11 +41,13 @@ from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape, md_ta
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.registry._models import ANNOTATION_CREATED, Descriptor
 from mosaic_sdk.release._promotion import PromotionRecord
+from mosaic_sdk.release._scan import ScanReport
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.values import Digest, ImageReference
 
 __all__ = [
     "PROMOTION_RECORD_TYPE",
+    "SCAN_REPORT_TYPE",
     "VALIDATION_REPORT_TYPE",
     "AttachedEvidence",
     "EvidenceItem",
@@ -51,14 +57,18 @@ __all__ = [
 VALIDATION_REPORT_TYPE = "application/vnd.mosaic.validation-report.v1+json"
 #: ``artifactType`` of an attached :class:`~mosaic_sdk.release.PromotionRecord`.
 PROMOTION_RECORD_TYPE = "application/vnd.mosaic.promotion-record.v1+json"
+#: ``artifactType`` of an attached vulnerability report (Trivy, Grype or SARIF, as written).
+SCAN_REPORT_TYPE = "application/vnd.mosaic.scan-report.v1+json"
 
 ANNOTATION_SUMMARY = "vnd.mosaic.summary"
 ANNOTATION_ENVIRONMENT = "vnd.mosaic.environment"
 ANNOTATION_VERDICT = "vnd.mosaic.verdict"
+ANNOTATION_SCANNER = "vnd.mosaic.scanner"
 
 KINDS: Mapping[str, str] = {
     VALIDATION_REPORT_TYPE: "validation report",
     PROMOTION_RECORD_TYPE: "promotion record",
+    SCAN_REPORT_TYPE: "scan report",
 }
 
 
@@ -87,6 +97,43 @@ def report_annotations(report: ValidationReport) -> dict[str, str]:
     if report.environment:
         notes[ANNOTATION_ENVIRONMENT] = report.environment
     return notes
+
+
+def scan_annotations(report: ScanReport) -> dict[str, str]:
+    """The annotations of an attached scan report: the format and a count by severity."""
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+    by = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    found = f"{len(report.findings)} findings ({by})" if by else "no findings"
+    return {
+        ANNOTATION_SUMMARY: f"{report.format} report by {report.scanner}: {found}",
+        ANNOTATION_SCANNER: report.format,
+    }
+
+
+def scan_subject(report: ScanReport, digest: Digest | None) -> Digest:
+    """The digest a scan report is attached to: ``digest`` (which the report must name),
+    else the one digest it names.
+
+    Raises:
+        InvalidValueError: the report does not name ``digest``, or names none or several.
+    """
+    if digest is not None:
+        if not report.names(digest):
+            raise InvalidValueError(
+                str(digest),
+                f"the scan report {report.source} is for {report.identity()}",
+                "attach a report to the digest it scanned",
+            )
+        return digest
+    if len(set(report.digests)) != 1:
+        raise InvalidValueError(
+            report.source,
+            f"the scan report names {len(set(report.digests))} image digests",
+            "pass digest= to say which image it is attached to",
+        )
+    return report.digests[0]
 
 
 def record_annotations(record: PromotionRecord) -> dict[str, str]:

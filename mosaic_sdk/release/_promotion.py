@@ -552,12 +552,14 @@ class _PromotionCore:
         return self.require_evidence and plan.tag == "prod" and not plan.noop
 
     @staticmethod
-    def _with_evidence(plan: PromotionPlan, report: Any) -> PromotionPlan:
-        check = (
+    def _with_evidence(plan: PromotionPlan, report: Any, scan: Any = None) -> PromotionPlan:
+        checks = [
             f"a passing validation report from {report.environment} is attached to "
             f"{plan.digest} ({report.headline()})"
-        )
-        return attrs.evolve(plan, checks=(*plan.checks, check))
+        ]
+        if scan is not None:
+            checks.append(f"a {scan.format} scan report of {plan.digest} is attached")
+        return attrs.evolve(plan, checks=(*plan.checks, *checks))
 
     def _check_scan(self, target: str, digest: Digest) -> str | None:
         """The scan gate's line for the plan's checks when it guards ``target``, ``None``

@@ -23,14 +23,18 @@ from mosaic_sdk.registry._names import as_digest, validate_repository
 from mosaic_sdk.registry._protocol import AsyncImageRegistry
 from mosaic_sdk.release._attached import (
     PROMOTION_RECORD_TYPE,
+    SCAN_REPORT_TYPE,
     VALIDATION_REPORT_TYPE,
     AttachedEvidence,
     EvidenceItem,
     record_annotations,
     report_annotations,
     report_subject,
+    scan_annotations,
+    scan_subject,
 )
 from mosaic_sdk.release._promotion import PromotionRecord, _utc_now
+from mosaic_sdk.release._scan import ScanReport
 from mosaic_sdk.release._validation import ValidationReport
 from mosaic_sdk.values import Digest
 
@@ -143,6 +147,32 @@ class AsyncRegistryEvidence:
             record.digest_after, data, PROMOTION_RECORD_TYPE, record_annotations(record)
         )
 
+    async def attach_scan(
+        self,
+        data: bytes | str,
+        *,
+        digest: Digest | str | None = None,
+        source: str = "<report>",
+    ) -> EvidenceItem:
+        """Attach a vulnerability report - Trivy JSON, Grype JSON or SARIF, the bytes the
+        scanner wrote - to the digest it scanned and return the entry.
+
+        Args:
+            data: the report's text or bytes (checked with
+                :meth:`~mosaic_sdk.release.ScanReport.parse`, stored unchanged).
+            digest: the image digest; defaults to the one digest the report names.
+            source: the report's name in errors (a file name).
+
+        Raises:
+            ScanFileError: not a report of one of the three formats.
+            InvalidValueError: the report does not name ``digest`` (or names no single
+                digest and none is given).
+        """
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        report = ScanReport.parse(raw, source=source)
+        subject = scan_subject(report, None if digest is None else as_digest(digest))
+        return await self._attach(subject, raw, SCAN_REPORT_TYPE, scan_annotations(report))
+
     async def referrers(
         self, digest: Digest | str, *, artifact_type: str | None = None
     ) -> list[Descriptor]:
@@ -162,27 +192,47 @@ class AsyncRegistryEvidence:
         """The validation reports attached to ``digest``, read from their blobs (newest
         first); an artifact that cannot be read or names another digest is skipped."""
         subject = as_digest(digest)
-        descriptors = await self.referrers(subject, artifact_type=VALIDATION_REPORT_TYPE)
-        items = AttachedEvidence.from_descriptors(self.repository, subject, descriptors).items
         reports: list[ValidationReport] = []
-        for item in reversed(items):
-            report = await self._read_report(item.digest, subject)
-            if report is not None:
+        for data in await self._payloads(subject, VALIDATION_REPORT_TYPE):
+            try:
+                report = ValidationReport.from_json(data)
+                if report_subject(report) == subject:
+                    reports.append(report)
+            except InvalidValueError:
+                continue
+        return reports
+
+    async def scan_reports(self, digest: Digest | str) -> list[ScanReport]:
+        """The scan reports attached to ``digest`` that name it, parsed (newest first);
+        an artifact that cannot be read is skipped."""
+        subject = as_digest(digest)
+        reports: list[ScanReport] = []
+        for data in await self._payloads(subject, SCAN_REPORT_TYPE):
+            try:
+                report = ScanReport.parse(data, source=f"scan report attached to {subject}")
+            except InvalidValueError:
+                continue
+            if report.names(subject):
                 reports.append(report)
         return reports
 
-    async def _read_report(self, artifact: Digest, subject: Digest) -> ValidationReport | None:
-        """The report artifact ``artifact`` holds, when it is one and validated ``subject``."""
-        try:
-            manifest = await self.registry.get_manifest(self.repository, str(artifact))
-            layers = manifest.layers
-            if len(layers) != 1:
-                return None
-            data = await self.registry.get_blob(self.repository, layers[0].digest)
-            report = ValidationReport.from_json(data)
-            return report if report_subject(report) == subject else None
-        except (NotFoundError, InvalidValueError):
-            return None
+    async def _payloads(self, subject: Digest, artifact_type: str) -> list[bytes]:
+        """The layer bytes of each artifact of ``artifact_type`` attached to ``subject``,
+        newest first; artifacts that are not one-layer manifests are skipped."""
+        descriptors = await self.referrers(subject, artifact_type=artifact_type)
+        items = AttachedEvidence.from_descriptors(self.repository, subject, descriptors).items
+        found: list[bytes] = []
+        for item in reversed(items):
+            try:
+                manifest = await self.registry.get_manifest(self.repository, str(item.digest))
+                if len(manifest.layers) != 1:
+                    continue
+                found.append(
+                    await self.registry.get_blob(self.repository, manifest.layers[0].digest)
+                )
+            except (NotFoundError, InvalidValueError):
+                continue
+        return found
 
     async def require_validation(
         self, digest: Digest | str, *, environment: str = "testing", action: str = ""
@@ -194,28 +244,72 @@ class AsyncRegistryEvidence:
             EvidenceMissingError: there is none; the message lists what is attached and
                 how to attach a report.
         """
+        report, _ = await self.require(digest, environment=environment, action=action)
+        assert report is not None
+        return report
+
+    async def require(
+        self,
+        digest: Digest | str,
+        *,
+        environment: str = "testing",
+        scan: bool = False,
+        action: str = "",
+    ) -> tuple[ValidationReport, ScanReport | None]:
+        """The evidence a move to prod needs: the newest passing validation report from
+        ``environment``, and with ``scan`` a scan report naming the digest.
+
+        Raises:
+            EvidenceMissingError: something is missing; one error names all of it, what
+                is attached instead, and how to attach each.
+        """
         subject = as_digest(digest)
+        image = f"{self.repository}@{subject}"
+        lead = f"{action or 'no evidence for'} {image}"
+        needs = [f"a passing validation report from {environment}"]
+        if scan:
+            needs.append("a scan report naming the digest")
         try:
             reports = await self.validation_reports(subject)
+            scans = await self.scan_reports(subject) if scan else []
         except MosaicError as exc:
             raise EvidenceMissingError(
-                f"{action or 'cannot check'} {self.repository}@{subject}: the attached "
-                f"evidence could not be read ({exc}); check the registry and try again",
+                f"{lead}: the attached evidence could not be read ({exc}); check the "
+                "registry and try again",
                 digest=subject,
-                missing=(f"a passing validation report from {environment}",),
+                missing=tuple(needs),
             ) from exc
-        for report in reports:
-            if report.ok and report.environment == environment:
-                return report
-        seen = [f"{r.verdict.value} from {r.environment or '(no environment)'}" for r in reports]
-        found = f"attached: {', '.join(seen)}" if seen else "no validation report is attached"
-        image = f"{self.repository}@{subject}"
-        raise EvidenceMissingError(
-            f"{action or 'no evidence for'} {image}: it needs a passing validation report "
-            f"from {environment} attached to the digest ({found}); validate it in "
-            f"{environment} and attach the report: 'mosaic validate {image} --environment "
-            f"{environment} ... --attach --registry URL', or "
-            "RegistryEvidence(registry, repository).attach_validation(report)",
-            digest=subject,
-            missing=(f"a passing validation report from {environment}",),
-        )
+        report = next((r for r in reports if r.ok and r.environment == environment), None)
+        missing: list[str] = []
+        found: list[str] = []
+        fixes: list[str] = []
+        if report is None:
+            missing.append(needs[0])
+            seen = [
+                f"{r.verdict.value} from {r.environment or '(no environment)'}" for r in reports
+            ]
+            found.append(
+                f"attached: {', '.join(seen)}" if seen else "no validation report is attached"
+            )
+            fixes.append(
+                f"validate it in {environment} and attach the report: 'mosaic validate "
+                f"{image} --environment {environment} ... --attach --registry URL', or "
+                "RegistryEvidence(registry, repository).attach_validation(report)"
+            )
+        if scan and not scans:
+            missing.append(needs[1])
+            found.append("no scan report naming it is attached")
+            fixes.append(
+                f"scan it and attach the report: 'mosaic promote {subject} --to testing "
+                "--scan-report trivy.json --attach', or "
+                "RegistryEvidence(registry, repository).attach_scan(report_bytes)"
+            )
+        if missing:
+            raise EvidenceMissingError(
+                f"{lead}: it needs {' and '.join(missing)} attached to the digest "
+                f"({'; '.join(found)}); {'; '.join(fixes)}",
+                digest=subject,
+                missing=tuple(missing),
+            )
+        assert report is not None
+        return report, scans[0] if scans else None

@@ -115,8 +115,10 @@ class AsyncPromotion(_PromotionCore):
             digest that has no passing validation report from ``testing`` attached in
             the registry (:class:`~mosaic_sdk.release.AsyncRegistryEvidence`): planning
             raises :class:`~mosaic_sdk.errors.EvidenceMissingError`, naming the digest,
-            what is missing and how to attach it. Costs the reads of the referrers list
-            and of each attached report (2 requests per report on a registry).
+            what is missing and how to attach it. With a ``scan_gate`` guarding ``prod``,
+            a scan report naming the digest must be attached too. Costs the reads of the
+            referrers list and of each attached report (2 requests per report on a
+            registry).
         scan_gate: a :class:`~mosaic_sdk.release.ScanGate`: planning a move of ``prod``
             (or of a ``blue``/``green`` slot) to a digest raises
             :class:`~mosaic_sdk.errors.ScanGateError` while the digest's vulnerability
@@ -330,19 +332,21 @@ class AsyncPromotion(_PromotionCore):
     async def _evidence_checked(self, plan: PromotionPlan) -> PromotionPlan:
         """``plan``, with the evidence check added when it moves ``prod`` under
         ``require_evidence``; :class:`~mosaic_sdk.errors.EvidenceMissingError` when the
-        digest has no passing validation report from ``testing`` attached."""
+        digest has no passing validation report from ``testing`` attached - or, with a
+        scan gate guarding ``prod``, no scan report naming it."""
         if not self._needs_evidence(plan):
             return plan
         # Imported here: a promotion that requires no evidence loads no validation code.
         from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
 
         evidence = AsyncRegistryEvidence(self.registry, self.repository)
-        report = await evidence.require_validation(
+        report, scan = await evidence.require(
             plan.digest,
             environment="testing",
+            scan=self.scan_gate is not None and self.scan_gate.applies_to(plan.tag),
             action=f"refusing to move {self.repository}:prod to",
         )
-        return self._with_evidence(plan, report)
+        return self._with_evidence(plan, report, scan)
 
     async def _current(self, tag: str) -> Digest | None:
         try:

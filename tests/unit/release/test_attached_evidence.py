@@ -28,6 +28,9 @@ from mosaic_sdk import (
     PromotionError,
     RegistryEvidence,
     ReleaseResult,
+    ScanFileError,
+    ScanGate,
+    ScanReport,
     ValidationReport,
     Verdict,
 )
@@ -36,6 +39,7 @@ from mosaic_sdk.release import release
 from mosaic_sdk.testing import InMemoryRegistry, push_image
 from mosaic_sdk.values import Digest
 from tests._support.release_fakes import Scripted, World, validation_report
+from tests._support.scan_fixtures import Vuln, trivy_json
 
 REPO = "team/app"
 T0 = datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc)
@@ -321,3 +325,52 @@ def test_unreadable_artifacts_are_skipped_not_fatal(registry: InMemoryRegistry) 
         promotion.promote(digest, to="prod")
     RegistryEvidence(registry, REPO, settle=0).attach_validation(report_for(digest))
     assert promotion.promote(digest, to="prod").digest_after == digest
+
+
+# -- with a scan gate: a scan report must be attached too ---------------------------------
+
+
+def _trivy(digest: Digest, *vulns: Vuln) -> bytes:
+    return json.dumps(trivy_json(f"registry.example/{REPO}", str(digest), vulns)).encode()
+
+
+def test_with_a_scan_gate_prod_also_needs_an_attached_scan_report(
+    registry: InMemoryRegistry,
+) -> None:
+    _, digest = _ready(registry)
+    clean = _trivy(digest, Vuln("CVE-2024-0001", "zlib", "1.3", "1.3.1", "LOW"))
+    gate = ScanGate(reports=[ScanReport.parse(clean, source="trivy.json")])
+    promotion = Promotion(registry, REPO, actor="ci", require_evidence=True, scan_gate=gate)
+    with pytest.raises(EvidenceMissingError) as caught:
+        promotion.plan_promotion(digest, to="prod")
+    assert caught.value.missing == (
+        "a passing validation report from testing",
+        "a scan report naming the digest",
+    )
+    assert "attach_scan(report_bytes)" in str(caught.value)
+
+    evidence = RegistryEvidence(registry, REPO, settle=0)
+    evidence.attach_validation(report_for(digest))
+    with pytest.raises(EvidenceMissingError, match="no scan report naming it is attached") as only:
+        promotion.plan_promotion(digest, to="prod")
+    assert only.value.missing == ("a scan report naming the digest",)
+
+    item = evidence.attach_scan(clean, source="trivy.json")
+    assert item.kind == "scan report"
+    assert item.summary.startswith("trivy report by Trivy ")
+    assert item.summary.endswith(": 1 findings (1 low)")
+    plan = promotion.plan_promotion(digest, to="prod")
+    assert plan.checks[-1] == f"a trivy scan report of {digest} is attached"
+    assert promotion.apply(plan).digest_after == digest
+    (stored,) = evidence.scan_reports(digest)
+    assert stored.names(digest)
+
+
+def test_a_scan_report_of_another_digest_is_refused(registry: InMemoryRegistry) -> None:
+    image = push_image(registry, REPO, "sha-1234567")
+    other = push_image(registry, REPO, "sha-7654321")
+    evidence = RegistryEvidence(registry, REPO, settle=0)
+    with pytest.raises(InvalidValueError, match="attach a report to the digest it scanned"):
+        evidence.attach_scan(_trivy(other.digest), digest=image.digest)
+    with pytest.raises(ScanFileError):
+        evidence.attach_scan(b'{"not": "a report"}')
