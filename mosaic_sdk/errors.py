@@ -11,6 +11,7 @@ MosaicError(Exception)
 │   ├── ForbiddenTagError                         `latest` / `dev` used as a deployment reference
 │   └── ScanFileError                             bad scan report or waiver file; .path, .field
 ├── ConfigurationError                            missing token/base URL, contradictory options
+│   └── PolicyFileError                           a bad retention config file; .path, .key, .fix
 ├── UnsupportedOperationError                     the server cannot do it; .workaround
 ├── CoordinationError                             a shared budget or lock failed; .backend
 │   ├── CoordinationUnavailableError              Redis or the state file cannot be used
@@ -87,6 +88,7 @@ __all__ = [
     "MountNotFoundError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PolicyFileError",
     "PromotionError",
     "RateLimitError",
     "RetentionError",
@@ -215,6 +217,25 @@ class ConfigurationError(MosaicError):
     """The SDK was set up inconsistently: a missing token or base URL, conflicting
     options, or a workflow built without what it needs (for example a canary without
     metric gates)."""
+
+
+class PolicyFileError(ConfigurationError):
+    """A retention configuration file (TOML or YAML) is unreadable or wrong: an unknown
+    key, a value of the wrong kind, a bad duration or pattern.
+
+    Attributes:
+        path: the file, as given.
+        key: where in the file, e.g. ``overrides[1].sha_max_age`` (``""`` for the whole
+            file).
+        fix: what to write instead.
+    """
+
+    def __init__(self, path: str, key: str, problem: str, fix: str) -> None:
+        self.path = path
+        self.key = key
+        self.fix = fix
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem}; {fix}")
 
 
 class UnsupportedOperationError(MosaicError):

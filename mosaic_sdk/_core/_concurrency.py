@@ -14,6 +14,7 @@ asynchronous source                    generated synchronous code
 ``await acheckpoint()``                ``checkpoint()`` (nothing to do)
 ``await arun_to_boundary(f, stop, d)`` ``run_to_boundary(f, stop, d)`` (a plain call)
 ``AsyncLock()``                        ``Lock()`` (:class:`threading.Lock`)
+``AsyncSemaphore(n)``                  ``Semaphore(n)`` (:class:`threading.Semaphore`)
 ``AsyncSleep``                         ``Sleep`` (the type of a sleep function)
 =====================================  =========================================
 
@@ -39,12 +40,15 @@ if TYPE_CHECKING:
     # Only the type: a function that needs asyncio at run time imports it itself (and
     # mypy reports an `asyncio.` without that import).
     from asyncio import Lock as _AsyncioLock
+    from asyncio import Semaphore as _AsyncioSemaphore
 
 __all__ = [
     "AsyncLock",
+    "AsyncSemaphore",
     "StopAtBoundary",
     "AsyncSleep",
     "Lock",
+    "Semaphore",
     "Sleep",
     "acheckpoint",
     "amap_bounded",
@@ -71,18 +75,22 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 
 #: The lock of synchronous code: :class:`threading.Lock`.
 Lock = threading.Lock
+#: A counting semaphore of synchronous code (a budget shared by threads).
+Semaphore = threading.Semaphore
 if TYPE_CHECKING:
     #: The lock of asynchronous code: :class:`asyncio.Lock`.
     AsyncLock = _AsyncioLock
+    #: A counting semaphore of asynchronous code (a budget shared by tasks).
+    AsyncSemaphore = _AsyncioSemaphore
 
 
 def __getattr__(name: str) -> Any:
-    # AsyncLock is asyncio.Lock itself, looked up on first use (PEP 562) so that
+    # AsyncLock and AsyncSemaphore are asyncio's own, looked up on first use (PEP 562) so that
     # importing this module does not import asyncio.
-    if name == "AsyncLock":
+    if name in ("AsyncLock", "AsyncSemaphore"):
         import asyncio
 
-        return asyncio.Lock
+        return asyncio.Lock if name == "AsyncLock" else asyncio.Semaphore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

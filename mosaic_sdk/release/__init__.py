@@ -40,6 +40,7 @@ from mosaic_sdk._core._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
+    from mosaic_sdk.release._async.fleet import AsyncRetentionFleet
     from mosaic_sdk.release._async.promotion import AsyncPromotion
     from mosaic_sdk.release._async.rollback import AsyncRollback
     from mosaic_sdk.release._async.strategies import (
@@ -66,6 +67,15 @@ if TYPE_CHECKING:
         VersionMatch,
     )
     from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
+    from mosaic_sdk.release._fleet import (
+        FleetConfig,
+        FleetOutcome,
+        FleetPlan,
+        FleetResult,
+        FleetSection,
+        PolicyOverride,
+        Protection,
+    )
     from mosaic_sdk.release._journal import (
         JournalEntry,
         RetentionJournal,
@@ -113,6 +123,7 @@ if TYPE_CHECKING:
         ReleaseStep,
     )
     from mosaic_sdk.release._sync.attached import RegistryEvidence
+    from mosaic_sdk.release._sync.fleet import RetentionFleet
     from mosaic_sdk.release._sync.promotion import Promotion
     from mosaic_sdk.release._sync.rollback import Rollback
     from mosaic_sdk.release._sync.strategies import (
@@ -163,6 +174,15 @@ _LAZY: dict[str, str] = {
     "Restoration": "mosaic_sdk.release._retention",
     "RetentionPlan": "mosaic_sdk.release._retention",
     "NamePattern": "mosaic_sdk.release._retention",
+    "FleetConfig": "mosaic_sdk.release._fleet",
+    "FleetOutcome": "mosaic_sdk.release._fleet",
+    "FleetPlan": "mosaic_sdk.release._fleet",
+    "FleetResult": "mosaic_sdk.release._fleet",
+    "FleetSection": "mosaic_sdk.release._fleet",
+    "PolicyOverride": "mosaic_sdk.release._fleet",
+    "Protection": "mosaic_sdk.release._fleet",
+    "AsyncRetentionFleet": "mosaic_sdk.release._async.fleet",
+    "RetentionFleet": "mosaic_sdk.release._sync.fleet",
     "RetentionPolicy": "mosaic_sdk.release._retention",
     "RetentionResult": "mosaic_sdk.release._retention",
     "TagDecision": "mosaic_sdk.release._retention",
@@ -215,6 +235,7 @@ __all__ = [
     "PROMOTION_RECORD_TYPE",
     "SCAN_REPORT_TYPE",
     "VALIDATION_REPORT_TYPE",
+    "AsyncRetentionFleet",
     "AsyncPostDeployValidation",
     "AsyncPromotion",
     "AsyncRegistryEvidence",
@@ -231,17 +252,24 @@ __all__ = [
     "DigestDeletion",
     "EvidenceFiles",
     "EvidenceItem",
+    "FleetConfig",
+    "FleetOutcome",
+    "FleetPlan",
+    "FleetResult",
+    "FleetSection",
     "HealthCheck",
     "JournalEntry",
     "MetricGate",
     "NamePattern",
     "NoDataPolicy",
     "PlanReads",
+    "PolicyOverride",
     "PostDeployValidation",
     "Promotion",
     "PromotionPlan",
     "PromotionRecord",
     "RegistryEvidence",
+    "Protection",
     "ReleaseEvidence",
     "ReleaseOutcome",
     "ReleaseRequest",
@@ -249,6 +277,7 @@ __all__ = [
     "ReleaseStep",
     "ReleaseStrategy",
     "Restoration",
+    "RetentionFleet",
     "RetentionJournal",
     "RetentionPlan",
     "RetentionPolicy",
