@@ -535,7 +535,9 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
             "  mosaic retention plan --registry ./oci --repository team/api\n"
             "  mosaic retention apply --registry https://registry:5000 --repository team/api \\\n"
             "      --sha-max-age 7d --keep-latest-rcs 2 --protect sha256:9f86d08...\n"
-            "  mosaic retention undo retention-journal-20261202T101500Z --registry https://registry:5000"
+            "  mosaic retention undo retention-journal-20261202T101500Z --registry https://registry:5000\n"
+            "  mosaic retention plan --all --config retention.toml \\\n"
+            "      --protect-running compose:deploy/compose.yaml#web --records records/"
         ),
     )
     actions = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
@@ -547,7 +549,8 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         examples=(
             "  mosaic retention plan --registry ./oci --repository team/api\n"
             "  mosaic retention plan --repository team/api --only delete --json > plan.json\n"
-            "  mosaic retention plan --repository team/api --markdown >> $GITHUB_STEP_SUMMARY"
+            "  mosaic retention plan --repository team/api --markdown >> $GITHUB_STEP_SUMMARY\n"
+            "  mosaic retention plan --all --exclude 'legacy/**' --config retention.toml"
         ),
         handler=_retention_plan,
     )
@@ -572,7 +575,9 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         ),
         examples=(
             "  mosaic retention apply --registry https://registry:5000 --repository team/api\n"
-            "  mosaic retention apply --repository team/api --protect sha256:9f86d08... --json"
+            "  mosaic retention apply --repository team/api --protect sha256:9f86d08... --json\n"
+            "  mosaic retention apply --all --config retention.toml --records records/ \\\n"
+            "      --rollback-window 30d"
         ),
         handler=_retention_apply,
     )
@@ -591,22 +596,37 @@ def _retention_options(parser: argparse.ArgumentParser) -> None:
     policy = parser.add_argument_group("policy")
     policy.add_argument(
         "--sha-max-age",
-        default="14d",
         metavar="AGE",
         help="delete sha- tags older than this (default 14d; 'never' keeps them)",
     )
     policy.add_argument(
         "--rc-max-age",
-        default="30d",
         metavar="AGE",
         help="delete older release candidates beyond the newest N (default 30d; 'never')",
     )
     policy.add_argument(
         "--keep-latest-rcs",
         type=int,
-        default=3,
         metavar="N",
         help="always keep the newest N candidates of each version (default 3)",
+    )
+    policy.add_argument(
+        "--keep-finals-per-major",
+        type=int,
+        metavar="N",
+        help="keep only the newest N final releases of each major version (default: all)",
+    )
+    policy.add_argument(
+        "--keep-pattern",
+        action="append",
+        metavar="PATTERN",
+        help="keep tags matching this glob or 're:' regex, whatever else applies (repeat)",
+    )
+    policy.add_argument(
+        "--delete-pattern",
+        action="append",
+        metavar="PATTERN",
+        help="delete tags the SDK does not manage that match this glob or 're:' regex (repeat)",
     )
     policy.add_argument(
         "--protect",
@@ -634,23 +654,39 @@ def _retention_options(parser: argparse.ArgumentParser) -> None:
     cache.add_argument(
         "--no-cache", action="store_true", help="read every config from the registry"
     )
+    from mosaic_sdk.cli._fleet import add_fleet_options
+
+    add_fleet_options(parser)
     add_registry_options(parser)
     add_json_flag(parser)
 
 
-def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
-    from mosaic_sdk.registry import BlobCache, default_cache_directory
+def policy_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~mosaic_sdk.release.RetentionPolicy` the policy options describe."""
     from mosaic_sdk.release import RetentionPolicy
 
-    cache = None
-    if not args.no_cache:
-        cache = BlobCache(args.cache_dir or default_cache_directory())
-
-    policy = RetentionPolicy(
-        sha_max_age=parse_age(args.sha_max_age, "--sha-max-age"),
-        rc_max_age=parse_age(args.rc_max_age, "--rc-max-age"),
-        keep_latest_rcs=args.keep_latest_rcs,
+    return RetentionPolicy(
+        sha_max_age=parse_age(args.sha_max_age or "14d", "--sha-max-age"),
+        rc_max_age=parse_age(args.rc_max_age or "30d", "--rc-max-age"),
+        keep_latest_rcs=3 if args.keep_latest_rcs is None else args.keep_latest_rcs,
+        keep_finals_per_major=args.keep_finals_per_major,
+        keep_patterns=args.keep_pattern or (),
+        delete_patterns=args.delete_pattern or (),
     )
+
+
+def cache_from_args(args: argparse.Namespace) -> Any:
+    """The config-blob cache of ``--cache-dir``/``--no-cache``."""
+    from mosaic_sdk.registry import BlobCache, default_cache_directory
+
+    if args.no_cache:
+        return None
+    return BlobCache(args.cache_dir or default_cache_directory())
+
+
+def _make_plan(args: argparse.Namespace, registry: Any, repository: str) -> Any:
+    cache = cache_from_args(args)
+    policy = policy_from_args(args)
     return policy.plan(
         registry,
         repository,
@@ -677,6 +713,10 @@ def _make_plan_or_usage(args: argparse.Namespace, registry: Any, repository: str
 def _retention_plan(args: argparse.Namespace, console: Console) -> int:
     if args.markdown and args.json:
         raise UsageError("choose one of --markdown and --json")
+    from mosaic_sdk.cli._fleet import fleet_mode, fleet_plan
+
+    if fleet_mode(args):
+        return fleet_plan(args, console)
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan_or_usage(args, registry, repository)
@@ -694,6 +734,10 @@ def _retention_plan(args: argparse.Namespace, console: Console) -> int:
 
 
 def _retention_apply(args: argparse.Namespace, console: Console) -> int:
+    from mosaic_sdk.cli._fleet import fleet_apply, fleet_mode
+
+    if fleet_mode(args):
+        return fleet_apply(args, console)
     repository = repository_from_args(args)
     with contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan_or_usage(args, registry, repository)

@@ -205,7 +205,8 @@ class TokenServer:
     Issues RS256 JWTs signed with a throwaway key (``openssl`` CLI; the certificate goes
     in the token's ``x5c`` header and in the registry's ``rootcertbundle``). Policy:
     ``alice``/``s3cret-pw`` gets every requested action; anonymous callers get ``pull``
-    only; a wrong password gets 401. Every token request is recorded in ``requests``.
+    only; a wrong password gets 401; actions in ``refused`` are granted to nobody. Every
+    token request is recorded in ``requests``.
     """
 
     service = "mosaic-test-registry"
@@ -219,6 +220,9 @@ class TokenServer:
         self.expires_in = expires_in
         self.requests: list[dict[str, Any]] = []
         self.users = {HTPASSWD_USER: HTPASSWD_PASSWORD}
+        #: Actions refused to everyone, by repository name (``{"team/web": {"delete"}}``):
+        #: an ACL that lets a user pull and push a repository but not delete from it.
+        self.refused: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         subprocess.run(
             [
@@ -319,6 +323,7 @@ class TokenServer:
             name, _, actions = rest.rpartition(":")
             wanted = [a for a in actions.split(",") if a]
             granted = wanted if user else [a for a in wanted if a == "pull"]
+            granted = [a for a in granted if a not in self.refused.get(name, set())]
             access.append({"type": kind, "name": name, "actions": granted})
         token = self.issue(user or "anonymous", access)
         self._send(handler, 200, {"token": token, "expires_in": self.expires_in})
