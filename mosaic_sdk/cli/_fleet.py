@@ -217,9 +217,13 @@ def fleet_apply(args: argparse.Namespace, console: Console) -> int:
             def progress(done: int, total: int, repository: str, outcome: Any) -> None:
                 bar(done, total, f"{repository} {outcome.status} {outcome.digest.short}")
 
-        result = fleet.apply(plan, progress=progress)
+        from mosaic_sdk.cli._undo import journal_from_args
+
+        journal = journal_from_args(args, console, plan)
+        result = fleet.apply(plan, progress=progress, journal=journal)
     for outcome in result.failed:
         console.note(f"mosaic: {outcome.repository}: {outcome.summary()}")
     data = {"ok": result.ok, "plan": plan.to_dict(), "result": result.to_dict()}
+    data["journal"] = None if journal is None else str(journal.path)
     console.result(str(result), data)
     return EXIT_OK if result.ok else EXIT_FAILURE

@@ -53,6 +53,7 @@ from mosaic_sdk.errors import InvalidValueError, PolicyFileError, RetentionError
 from mosaic_sdk.release._promotion import PromotionRecord
 from mosaic_sdk.release._retention import (
     DeletionOutcome,
+    DigestDeletion,
     NamePattern,
     RetentionPlan,
     RetentionPolicy,
@@ -559,6 +560,11 @@ class FleetPlan(JSONResult):
     def plans(self) -> tuple[RetentionPlan, ...]:
         """The plans of the repositories that were planned."""
         return tuple(s.plan for s in self.sections if s.plan is not None)
+
+    @property
+    def deletions(self) -> tuple[DigestDeletion, ...]:
+        """Every planned deletion of the fleet, repository by repository."""
+        return tuple(d for p in self.plans for d in p.deletions)
 
     @property
     def failed(self) -> tuple[FleetSection, ...]:

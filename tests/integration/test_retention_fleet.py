@@ -210,9 +210,17 @@ def test_mosaic_retention_all_with_a_config_protections_and_a_progress_bar(
     assert len(client.list_tags(web)) == 5
 
     tokens.refused.clear()
-    code = mosaic(["retention", "apply", *common, "--no-progress", "--json"])
+    journal = tmp_path / "journal"
+    code = mosaic(["retention", "apply", *common, "--no-progress", "--json",
+                   "--journal", str(journal)])  # fmt: skip
     captured = capsys.readouterr()
     assert code == EXIT_OK
     assert "deleting [" not in captured.err
+    assert f"undo with: mosaic retention undo {journal}" in captured.err
     assert json.loads(captured.out)["result"]["totals"]["deleted_digests"] == 2
     assert sorted(client.list_tags(web)) == ["sha-0000002", "sha-0000003", "v1.0.0"]
+    # One journal holds the fleet's deletions: the undo puts web's tags back.
+    code = mosaic(["retention", "undo", str(journal)])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert len(client.list_tags(web)) == 5
+    assert client.resolve(web, "pr-12") == digests[web]["pr-12"]

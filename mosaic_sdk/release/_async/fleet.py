@@ -40,9 +40,11 @@ from mosaic_sdk.release._fleet import (
     record_protections,
     registry_label,
 )
+from mosaic_sdk.release._journal import RetentionJournal
 from mosaic_sdk.release._retention import (
     _check_concurrency,
     _days,
+    _journal_arg,
     protection_map,
 )
 from mosaic_sdk.values import Digest
@@ -297,7 +299,13 @@ class AsyncRetentionFleet:
 
     # -- applying -----------------------------------------------------------------------
 
-    async def apply(self, plan: FleetPlan, *, progress: FleetProgress | None = None) -> FleetResult:
+    async def apply(
+        self,
+        plan: FleetPlan,
+        *,
+        progress: FleetProgress | None = None,
+        journal: RetentionJournal | str | os.PathLike[str] | None = None,
+    ) -> FleetResult:
         """Apply every repository's plan (each with the re-checks of
         :meth:`~mosaic_sdk.release.RetentionPlan.apply`), ``concurrency`` repositories
         and requests at a time. A repository whose plan failed, or whose apply stops
@@ -307,12 +315,18 @@ class AsyncRetentionFleet:
             plan: a :class:`~mosaic_sdk.release.FleetPlan` of this fleet.
             progress: called as ``progress(done, total, repository, outcome)`` after
                 each digest; ``done``/``total`` count digests over the whole fleet.
+            journal: one undo journal folder (or
+                :class:`~mosaic_sdk.release.RetentionJournal`) for the whole fleet: each
+                repository writes its manifests there before its first DELETE (a
+                repository whose entries cannot be written deletes nothing and is
+                reported); ``mosaic retention undo`` puts them all back.
         """
         if not isinstance(plan, FleetPlan):
             raise InvalidValueError(
                 type(plan).__name__, "is not a FleetPlan", "pass the result of fleet.plan()"
             )
         check_progress(progress)
+        undo = _journal_arg(journal)
         counter = FleetCounter(progress, sum(len(p.deletions) for p in plan.plans))
 
         async def one(section: FleetSection) -> FleetOutcome:
@@ -325,6 +339,7 @@ class AsyncRetentionFleet:
                 self._budgeted,
                 counter.for_repository(section.repository),
                 self.concurrency,
+                undo,
             )
             try:
                 result = await applier.run()

@@ -21,6 +21,7 @@ from mosaic_sdk import (
     PromotionRecord,
     RetentionError,
     RetentionFleet,
+    RetentionJournal,
     RetentionPolicy,
 )
 from mosaic_sdk.errors import PermissionDeniedError
@@ -294,3 +295,17 @@ def test_bad_arguments_are_refused(registry: InMemoryRegistry) -> None:
     fleet = RetentionFleet(registry)
     with pytest.raises(ValueError, match="is not a FleetPlan"):
         fleet.apply("plan")  # type: ignore[arg-type]
+
+
+def test_one_journal_undoes_the_whole_fleet(registry: InMemoryRegistry, tmp_path: Path) -> None:
+    digests = fill(registry)
+    fleet = RetentionFleet(registry)
+    plan = fleet.plan(now=NOW)
+    assert len(plan.deletions) == 4
+    result = fleet.apply(plan, journal=tmp_path / "journal")
+    assert result.ok
+    assert all("sha-0000001" not in registry.list_tags(repo) for repo in REPOS)
+    undo = RetentionJournal(tmp_path / "journal").restore(registry)
+    assert undo.ok
+    for repo in REPOS:
+        assert registry.resolve(repo, "sha-0000001") == digests[repo]["sha-0000001"]
