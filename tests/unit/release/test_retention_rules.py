@@ -3,9 +3,12 @@ major version, keep winning over delete, and the rule named in every decision.""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mosaic_sdk import RetentionPlan, RetentionPolicy
 from mosaic_sdk.errors import InvalidValueError
@@ -194,3 +197,63 @@ def test_every_decision_names_a_rule_and_the_table_shows_it() -> None:
     }
     assert "RULE" in plan.table().splitlines()[0]
     assert all(d["rule"] for d in plan.to_dict()["decisions"])
+
+
+# -- property: keep wins, protection holds, patterns never decide managed tags ----------
+
+_TAG_POOL = (
+    "pr-1", "pr-2", "pr-33", "nightly", "nightly-20250101", "lts-2024", "latest", "ci-9",
+    "v1.0.0", "v1.1.0", "v1.2.0", "v2.0.0", "v2.1.0", "v3.0.0",
+    "sha-aaaaaaa", "sha-bbbbbbb", "v1.3.0-rc.1", "v1.3.0-rc.2", "prod", "staging",
+)  # fmt: skip
+_PATTERN_POOL = ("pr-*", "re:pr-[0-9]+", "nightly*", "lts-*", "**", "v1.*", "re:ci-.*", "sha-*")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tags=st.lists(st.sampled_from(_TAG_POOL), min_size=1, max_size=12, unique=True),
+    images=st.integers(min_value=1, max_value=6),
+    seed=st.integers(min_value=0, max_value=2**16),
+    keep=st.lists(st.sampled_from(_PATTERN_POOL), max_size=2),
+    delete=st.lists(st.sampled_from(_PATTERN_POOL), max_size=3),
+    finals=st.one_of(st.none(), st.integers(min_value=1, max_value=3)),
+    protect=st.integers(min_value=0, max_value=2),
+)
+def test_keep_patterns_and_protection_always_hold(
+    tags: list[str],
+    images: int,
+    seed: int,
+    keep: list[str],
+    delete: list[str],
+    finals: int | None,
+    protect: int,
+) -> None:
+    rnd = random.Random(seed)
+    registry = InMemoryRegistry()
+    manifests = [push_image(registry, REPO, created=ago(rnd.randint(0, 90))) for _ in range(images)]
+    where = {}
+    for tag in tags:
+        manifest = rnd.choice(manifests)
+        registry.put_manifest(REPO, tag, manifest)
+        where[tag] = manifest.digest
+    protected = {m.digest: "runs on target t" for m in rnd.sample(manifests, min(protect, images))}
+    policy = RetentionPolicy(
+        keep_patterns=keep, delete_patterns=delete, keep_finals_per_major=finals
+    )
+    plan = policy.plan(registry, REPO, now=NOW, protected_digests=protected, concurrency=1)
+    for decision in plan.decisions:
+        assert decision.rule, decision
+        if decision.rule.startswith("delete_pattern:"):
+            assert decision.category == "unmanaged", decision
+    result = plan.apply(registry)
+    assert result.ok
+    remaining = set(registry.list_tags(REPO)) if registry.repositories() else set()
+    assert remaining == set(plan.to_keep)
+    kept_by_pattern = [t for t in tags if any(NamePattern.parse(p).matches(t) for p in keep)]
+    for tag in kept_by_pattern:
+        assert tag in remaining, f"{tag} matches a keep pattern but was deleted"
+    for digest in protected:
+        assert registry.resolve(REPO, str(digest)) == digest
+    for tag, digest in where.items():
+        if digest in protected:
+            assert tag in remaining, f"{tag} is on a protected digest but was deleted"
