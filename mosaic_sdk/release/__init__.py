@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from mosaic_sdk._core._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from mosaic_sdk.release._analysis import Analysis, BaselineGate, CanaryState, CanaryTiming
     from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
     from mosaic_sdk.release._async.fleet import AsyncRetentionFleet
     from mosaic_sdk.release._async.promotion import AsyncPromotion
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
         EvidenceItem,
     )
     from mosaic_sdk.release._checks import (
+        FailurePolicy,
         HealthCheck,
         MetricGate,
         NoDataPolicy,
@@ -143,6 +145,11 @@ if TYPE_CHECKING:
     )
 
 _LAZY: dict[str, str] = {
+    "Analysis": "mosaic_sdk.release._analysis",
+    "BaselineGate": "mosaic_sdk.release._analysis",
+    "CanaryState": "mosaic_sdk.release._analysis",
+    "CanaryTiming": "mosaic_sdk.release._analysis",
+    "FailurePolicy": "mosaic_sdk.release._checks",
     "PROMOTION_RECORD_TYPE": "mosaic_sdk.release._attached",
     "SCAN_REPORT_TYPE": "mosaic_sdk.release._attached",
     "VALIDATION_REPORT_TYPE": "mosaic_sdk.release._attached",
@@ -227,24 +234,25 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "PROMOTION_ORDER",
+    "Analysis",
+    "arelease",
     "AsyncBlueGreen",
     "AsyncCanary",
-    "AsyncReleaseRequest",
-    "AsyncReleaseStrategy",
-    "PROMOTION_RECORD_TYPE",
-    "SCAN_REPORT_TYPE",
-    "VALIDATION_REPORT_TYPE",
-    "AsyncRetentionFleet",
     "AsyncPostDeployValidation",
     "AsyncPromotion",
     "AsyncRegistryEvidence",
+    "AsyncReleaseRequest",
+    "AsyncReleaseStrategy",
+    "AsyncRetentionFleet",
     "AsyncRollback",
     "AttachedEvidence",
     "AutoRollback",
+    "BaselineGate",
     "BlueGreen",
     "BlueGreenState",
     "Canary",
+    "CanaryState",
+    "CanaryTiming",
     "Check",
     "CheckResult",
     "DeletionOutcome",
@@ -252,6 +260,7 @@ __all__ = [
     "DigestDeletion",
     "EvidenceFiles",
     "EvidenceItem",
+    "FailurePolicy",
     "FleetConfig",
     "FleetOutcome",
     "FleetPlan",
@@ -262,14 +271,18 @@ __all__ = [
     "MetricGate",
     "NamePattern",
     "NoDataPolicy",
+    "parse_created",
     "PlanReads",
     "PolicyOverride",
     "PostDeployValidation",
     "Promotion",
+    "PROMOTION_ORDER",
+    "PROMOTION_RECORD_TYPE",
     "PromotionPlan",
     "PromotionRecord",
-    "RegistryEvidence",
     "Protection",
+    "RegistryEvidence",
+    "release",
     "ReleaseEvidence",
     "ReleaseOutcome",
     "ReleaseRequest",
@@ -285,11 +298,13 @@ __all__ = [
     "Rollback",
     "RollbackPlan",
     "RollbackResult",
+    "SCAN_REPORT_TYPE",
     "ScanDecision",
     "ScanFinding",
     "ScanGate",
     "ScanReport",
     "ScanSeverity",
+    "select_deployment_target",
     "SmokeStep",
     "SmokeTest",
     "TagDecision",
@@ -298,16 +313,13 @@ __all__ = [
     "TargetSelection",
     "UndoOutcome",
     "UndoResult",
+    "VALIDATION_REPORT_TYPE",
     "ValidationContext",
     "ValidationReport",
     "Verdict",
     "VersionMatch",
     "Waiver",
     "Waivers",
-    "arelease",
-    "parse_created",
-    "release",
-    "select_deployment_target",
 ]
 
 

@@ -41,6 +41,7 @@ from mosaic_sdk.release._validation import CheckResult, ValidationContext, Verdi
 from mosaic_sdk.values import Digest
 
 __all__ = [
+    "FailurePolicy",
     "HealthCheck",
     "MetricGate",
     "NoDataPolicy",
@@ -454,6 +455,42 @@ class NoDataPolicy(TextRepr, enum.Enum):
     PASS = "pass"  # noqa: S105 - a policy name, not a password
 
 
+class FailurePolicy(TextRepr, enum.Enum):
+    """What a canary does when one of its gates fails (or, as an analysis's
+    ``on_inconclusive``, when the step's analysis is inconclusive).
+
+    ``ROLLBACK`` (the default): all traffic back to the stable release, the candidate
+    rolled back. ``PAUSE``: keep the current weight, write a resumable state file and
+    return a ``paused`` result; a human resumes (:meth:`Canary.resume`,
+    ``mosaic release resume``) or aborts (:meth:`Canary.abort`, ``mosaic release
+    abort``). ``HOLD``: keep the current weight and return a ``held`` result (nothing to
+    resume: the next release decides).
+    """
+
+    ROLLBACK = "rollback"
+    PAUSE = "pause"
+    HOLD = "hold"
+
+    @property
+    def severity(self) -> int:
+        """Rollback 2, pause 1, hold 0: several gates failing apply the most severe."""
+        return {"rollback": 2, "pause": 1, "hold": 0}[self.value]
+
+
+def failure_policy(value: FailurePolicy | str) -> FailurePolicy:
+    """``value`` as a :class:`FailurePolicy`.
+
+    Raises:
+        InvalidValueError: not a policy name.
+    """
+    try:
+        return FailurePolicy(value)
+    except ValueError:
+        raise InvalidValueError(
+            value, "is not a failure policy", "use 'rollback', 'pause' or 'hold'"
+        ) from None
+
+
 def _policy(value: NoDataPolicy | str) -> NoDataPolicy:
     try:
         return NoDataPolicy(value)
@@ -501,6 +538,8 @@ class MetricGate:
             applies - a fresh deployment's series appear only after a scrape or two.
         data_retry: seconds between those re-measurements.
         failure_limit: failed measurements tolerated.
+        on_failure: what a :class:`~mosaic_sdk.release.Canary` does when this gate
+            fails: :class:`FailurePolicy` ``rollback`` (default), ``pause`` or ``hold``.
         sleep: the sleep function.
 
     Raises:
@@ -525,9 +564,11 @@ class MetricGate:
         data_deadline: float = 0.0,
         data_retry: float = 1.0,
         failure_limit: int = 0,
+        on_failure: FailurePolicy | str = FailurePolicy.ROLLBACK,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.on_failure = failure_policy(on_failure)
         self.query: MetricQuery = PromQL(query) if isinstance(query, str) else query
         if not isinstance(self.query, MetricQuery):
             raise InvalidValueError(

@@ -36,6 +36,7 @@ import enum
 import html
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -44,7 +45,8 @@ from mosaic_sdk._core._concurrency import StopAtBoundary
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
 from mosaic_sdk.providers._protocol import Deployment, pinned_digest
-from mosaic_sdk.release._checks import MetricGate
+from mosaic_sdk.release._analysis import Analysis, BaselineGate, CanaryTiming
+from mosaic_sdk.release._checks import FailurePolicy, MetricGate
 from mosaic_sdk.release._evidence import EvidenceFiles
 from mosaic_sdk.release._promotion import PromotionRecord
 from mosaic_sdk.release._rollback import RollbackResult
@@ -89,6 +91,11 @@ class ReleaseOutcome(TextRepr, enum.Enum):
     #: validation failed and the rollback could not restore the previous release: the
     #: result's steps and evidence say how far it got; a human must act.
     FAILED = "failed"
+    #: a canary gate with the ``pause`` policy failed (or its analysis was inconclusive
+    #: under ``on_inconclusive="pause"``): the candidate keeps its weight and the
+    #: result's ``state_file`` can be resumed or aborted (``Canary.resume``/``abort``,
+    #: ``mosaic release resume|abort``).
+    PAUSED = "paused"
 
 
 StepStatus = Literal["done", "failed", "skipped"]
@@ -176,6 +183,10 @@ class ReleaseResult(JSONResult):
         noop: True when the candidate was already live (a retried release): nothing was
             deployed, switched or written, and the idle slot kept the previous release.
         error: why the rollback could not proceed (outcome ``failed``), else ``None``.
+        timing: a canary's :class:`~mosaic_sdk.release.CanaryTiming`: from the
+            candidate's first traffic to the first bad measurement and to the rollback.
+        state_file: where a paused canary's resumable state was written (outcome
+            ``paused``).
     """
 
     strategy: str
@@ -191,6 +202,8 @@ class ReleaseResult(JSONResult):
     traffic: tuple[int, ...] = ()
     noop: bool = False
     error: str | None = None
+    timing: CanaryTiming | None = None
+    state_file: Path | None = None
 
     @property
     def released(self) -> bool:
@@ -223,6 +236,8 @@ class ReleaseResult(JSONResult):
             why = ": already live, nothing to do"
         elif self.error:
             why = f": the rollback could not proceed ({self.error})"
+        if self.state_file is not None:
+            why += f"; resume or abort with the state in {self.state_file}"
         return f"{self.strategy} release of {name}: {self.outcome.value}{where}{why}"
 
     def raise_for_outcome(self) -> ReleaseResult:
@@ -363,11 +378,11 @@ def _weights(steps: Sequence[int]) -> tuple[int, ...]:
 
 
 def _canary_settings(
-    gates: Sequence[MetricGate],
+    gates: Sequence[MetricGate | BaselineGate],
     auto_rollback: AutoRollback | None,
     steps: Sequence[int],
     pause: float,
-) -> tuple[tuple[MetricGate, ...], AutoRollback, tuple[int, ...], float]:
+) -> tuple[tuple[MetricGate | BaselineGate, ...], AutoRollback, tuple[int, ...], float]:
     """Check a canary's arguments (both twins): the gates, trigger, steps and pause."""
     gates = tuple(gates)
     missing = []
@@ -383,15 +398,39 @@ def _canary_settings(
             "BlueGreen() when you cannot gate on metrics"
         )
     for gate in gates:
-        if not isinstance(gate, MetricGate):
+        if not isinstance(gate, (MetricGate, BaselineGate)):
             raise ConfigurationError(
-                f"{gate!r} is not a MetricGate; canary gates are metric thresholds "
-                "(put other checks in the release's validation)"
+                f"{gate!r} is not a MetricGate or BaselineGate; canary gates are metric "
+                "thresholds and baseline comparisons (put other checks in the release's "
+                "validation)"
             )
     if isinstance(pause, bool) or not isinstance(pause, (int, float)) or pause < 0:
         raise InvalidValueError(pause, "is not a pause in seconds", "use e.g. 60")
     assert auto_rollback is not None
     return gates, auto_rollback, _weights(steps), float(pause)
+
+
+def _analysis_settings(
+    gates: Sequence[MetricGate | BaselineGate],
+    analysis: Analysis | None,
+    state_file: str | Path | None,
+) -> tuple[Analysis | None, Path | None]:
+    """Check the analysis and the state file: a policy that can pause needs a file to
+    write the paused state to."""
+    if analysis is not None and not isinstance(analysis, Analysis):
+        raise ConfigurationError(f"{analysis!r} is not an Analysis; pass Analysis(count=3, ...)")
+    if analysis is None and any(isinstance(g, BaselineGate) for g in gates):
+        analysis = Analysis()
+    pauses = [g.name for g in gates if g.on_failure is FailurePolicy.PAUSE]
+    if analysis is not None and analysis.on_inconclusive is FailurePolicy.PAUSE:
+        pauses.append("the analysis's on_inconclusive")
+    path = None if state_file is None else Path(state_file)
+    if pauses and path is None:
+        raise ConfigurationError(
+            f"{', '.join(map(repr, pauses))} can pause the canary, which needs a file for its "
+            "resumable state; pass state_file='canary-state.json'"
+        )
+    return analysis, path
 
 
 def _needs_base_url(value: object, depth: int = 0) -> str | None:

@@ -21,7 +21,9 @@ progress at once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -47,11 +49,21 @@ from mosaic_sdk.providers._protocol import (
     pinned_digest,
     validate_traffic_weights,
 )
+from mosaic_sdk.release._analysis import (
+    Analysis,
+    BaselineGate,
+    CanaryState,
+    CanaryTiming,
+    _Clock,
+    analysis_spec,
+    gate_spec,
+)
+from mosaic_sdk.release._async.analysis import run_step_analysis
 from mosaic_sdk.release._async.attached import AsyncRegistryEvidence
 from mosaic_sdk.release._async.promotion import AsyncPromotion
 from mosaic_sdk.release._async.rollback import AsyncRollback
 from mosaic_sdk.release._async.validation import AsyncPostDeployValidation
-from mosaic_sdk.release._checks import MetricGate
+from mosaic_sdk.release._checks import FailurePolicy, MetricGate
 from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
 from mosaic_sdk.release._promotion import PromotionRecord
 from mosaic_sdk.release._rollback import RollbackResult, _check_promotion, _check_twin
@@ -60,6 +72,7 @@ from mosaic_sdk.release._strategies import (
     ReleaseOutcome,
     ReleaseResult,
     ReleaseStep,
+    _analysis_settings,
     _canary_settings,
     _check_base_urls,
     _deployed,
@@ -67,8 +80,9 @@ from mosaic_sdk.release._strategies import (
     _RequestMethods,
     _short,
     _Steps,
+    _utc_now,
 )
-from mosaic_sdk.release._validation import ValidationContext, ValidationReport
+from mosaic_sdk.release._validation import ValidationContext, ValidationReport, Verdict
 from mosaic_sdk.values import SLOT_TAGS, Digest, ImageReference
 
 if TYPE_CHECKING:
@@ -90,7 +104,8 @@ class AsyncReleaseRequest(_RequestMethods, FieldsRepr):
     Attributes:
         image: the candidate, pinned by digest.
         version: its version, when known.
-        validation: the checks to run against the candidate.
+        validation: the checks to run against the candidate (``None`` only when a
+            paused canary is resumed without checks of its own: its gates still run).
         environment: the environment released to (``prod``).
         promotion: the repository's :class:`~mosaic_sdk.release.AsyncPromotion`.
         slots: blue/green slot targets, keyed ``blue`` and ``green``.
@@ -104,7 +119,7 @@ class AsyncReleaseRequest(_RequestMethods, FieldsRepr):
 
     image: ImageReference
     version: str | None
-    validation: AsyncPostDeployValidation
+    validation: AsyncPostDeployValidation | None
     environment: str = "prod"
     promotion: AsyncPromotion | None = None
     slots: Mapping[str, AsyncDeploymentTarget] | None = None
@@ -222,6 +237,7 @@ class AsyncBlueGreen:
             slot=idle,
             base_url=request.url_for(idle),
         )
+        assert request.validation is not None  # arelease() always passes one
         report = await request.validation.run(context)
         reports.append(report)
         if report.inconclusive:
@@ -475,17 +491,32 @@ class AsyncCanary:
     in :func:`release`. The target must keep the stable release serving when it deploys
     the candidate; ``set_traffic`` then moves the shares.
 
+    Without ``analysis`` and baseline gates, each step runs the release's validation with
+    the gates once (as before). With an :class:`~mosaic_sdk.release.Analysis` (or any
+    :class:`~mosaic_sdk.release.BaselineGate`, which implies ``Analysis()``), each step
+    runs the release's other checks once, then measures the gates as the analysis says:
+    ``count`` times ``interval`` apart, deciding a gate at once when it exceeds
+    ``failure_limit`` or ``consecutive_error_limit``. A failed gate applies its own
+    ``on_failure`` (:class:`~mosaic_sdk.release.FailurePolicy`: ``rollback``, ``pause``
+    or ``hold``); when several apply, the most severe wins.
+
     Args:
-        gates: the :class:`~mosaic_sdk.release.MetricGate` checks evaluated at every step
-            (with the release's other checks). Required.
+        gates: the :class:`~mosaic_sdk.release.MetricGate` and
+            :class:`~mosaic_sdk.release.BaselineGate` checks evaluated at every step.
+            Required.
         auto_rollback: the :class:`AutoRollback` trigger. Required.
         steps: the candidate's traffic shares in percent; 100 is appended when missing.
         pause: seconds to let traffic flow at each share before evaluating the gates.
+        analysis: the per-step :class:`~mosaic_sdk.release.Analysis`, optional.
+        state_file: where a paused canary writes its resumable state; required when a
+            gate (or the analysis's ``on_inconclusive``) can pause.
         sleep: the sleep function (tests inject one).
+        clock: monotonic seconds, for :attr:`ReleaseResult.timing`.
 
     Raises:
         ConfigurationError: no metric gates and/or no auto-rollback trigger (the message
-            says which are missing), or a gate that is not a MetricGate.
+            says which are missing), a gate of another kind, or a pause policy without
+            ``state_file``.
         InvalidValueError: malformed steps.
     """
 
@@ -494,16 +525,21 @@ class AsyncCanary:
     def __init__(
         self,
         *,
-        gates: Sequence[MetricGate] = (),
+        gates: Sequence[MetricGate | BaselineGate] = (),
         auto_rollback: AutoRollback | None = None,
         steps: Sequence[int] = (10, 25, 50, 100),
         pause: float = 0.0,
+        analysis: Analysis | None = None,
+        state_file: str | Path | None = None,
         sleep: AsyncSleep = asleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gates, self.auto_rollback, self.steps, self.pause = _canary_settings(
             gates, auto_rollback, steps, pause
         )
+        self.analysis, self.state_file = _analysis_settings(self.gates, analysis, state_file)
         self._sleep = sleep
+        self._clock = clock
 
     def __repr__(self) -> str:
         return f"AsyncCanary(steps={self.steps}, gates={len(self.gates)})"
@@ -547,10 +583,8 @@ class AsyncCanary:
         splitter: AsyncTrafficSplitter,
         steps: _Steps,
     ) -> ReleaseResult:
-        records: list[PromotionRecord] = []
-        reports: list[ValidationReport] = []
-        reached: list[int] = []
-        stable = (await target.running()).digest
+        running = await target.running()
+        stable = running.digest
         if stable is None:
             raise ConfigurationError(
                 f"{target.name} runs no known release to compare the canary with; release the "
@@ -568,6 +602,7 @@ class AsyncCanary:
                 outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), noop=True,
             )  # fmt: skip
         steps.done("read the stable release", f"{target.name} runs {_short(stable)}")
+        run = _CanaryRun(request, target, splitter, steps, stable, running.version, self._clock)
         deployment = await target.deploy(request.image)
         if not deployment.succeeded:
             steps.failed(
@@ -575,37 +610,40 @@ class AsyncCanary:
                 f"{_deployed(deployment)}: {deployment.detail}",
             )
             reason = f"deploy ended {deployment.status.value}"
-            return await self._roll_back(
-                request, steps, records, reports, reached, target, splitter, stable, reason
-            )
+            return await self._roll_back(run, reason)
         steps.done(f"deploy the canary to {target.name}", _deployed(deployment))
-        validation = request.validation.with_checks(*self.gates)
-        for weight in self.steps:
+        return await self._step_through(run, self.steps)
+
+    async def _step_through(self, run: _CanaryRun, weights: Sequence[int]) -> ReleaseResult:
+        request, steps, stable, candidate = (
+            run.request,
+            run.steps,
+            run.stable,
+            request_digest(run.request),
+        )
+        for weight in weights:
             split = {candidate: 100} if weight == 100 else {stable: 100 - weight, candidate: weight}
-            await splitter.set_traffic(validate_traffic_weights(split))
-            reached.append(weight)
+            await run.splitter.set_traffic(validate_traffic_weights(split))
+            run.clock.expose()
+            run.reached.append(weight)
             steps.done(f"send {weight}% of traffic to the canary", f"stable {100 - weight}%")
             if self.pause:
                 await self._sleep(self.pause)
-            report = await validation.run(
-                ValidationContext(
-                    image=request.image, version=request.version, target=target,
-                    environment=request.environment, slot="canary",
-                    base_url=request.url_for("canary"),
-                )
-            )  # fmt: skip
-            reports.append(report)
+            report, policy = await self._measure(run)
+            run.reports.append(report)
             if report.ok:
                 steps.done(f"gates at {weight}%", report.headline())
                 continue
             steps.failed(f"gates at {weight}%", report.headline())
-            if self.auto_rollback.triggers(report.verdict):
-                return await self._roll_back(request, steps, records, reports, reached, target,
-                                       splitter, stable, report.headline())  # fmt: skip
-            return await self._hold(request, steps, records, reports, reached, weight)
+            if policy is FailurePolicy.ROLLBACK:
+                return await self._roll_back(run, report.headline())
+            if policy is FailurePolicy.PAUSE:
+                rest = tuple(w for w in self.steps if w > weight)
+                return await self._paused(run, rest, report.headline())
+            return await self._hold(run, weight)
         if request.promotion is not None:
             record = await request.promotion.promote(candidate, to=request.environment)
-            records.append(record)
+            run.records.append(record)
             steps.done(f"point {request.environment} at the candidate", _moved(record))
         files = None
         if request.evidence is not None:
@@ -613,63 +651,102 @@ class AsyncCanary:
                 request.evidence.record_success,
                 deployment=request.deployment,
                 release=request.label,
-                summary=f"canary through {', '.join(f'{w}%' for w in reached)}, gates passed",
+                summary=f"canary through {', '.join(f'{w}%' for w in run.reached)}, gates passed",
             )
             steps.done("record release notes", ", ".join(p.name for p in files.paths))
-        return ReleaseResult(
-            strategy=self.name, image=request.image, version=request.version,
-            outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), reports=tuple(reports),
-            promotions=tuple(records), evidence=files, traffic=tuple(reached),
-        )  # fmt: skip
+        return run.result(self.name, ReleaseOutcome.RELEASED, evidence=files,
+                          timing=run.timing(self._flagger()))  # fmt: skip
 
-    async def _roll_back(
-        self,
-        request: AsyncReleaseRequest,
-        steps: _Steps,
-        records: list[PromotionRecord],
-        reports: list[ValidationReport],
-        reached: list[int],
-        target: AsyncDeploymentTarget,
-        splitter: AsyncTrafficSplitter,
-        stable: Digest,
-        reason: str,
-    ) -> ReleaseResult:
+    def _flagger(self) -> float | None:
+        return None if self.analysis is None else self.analysis.flagger_seconds
+
+    def _inconclusive_policy(self) -> FailurePolicy:
+        chosen = None if self.analysis is None else self.analysis.on_inconclusive
+        if chosen is not None:
+            return chosen
+        return FailurePolicy.ROLLBACK if self.auto_rollback.on_inconclusive else FailurePolicy.HOLD
+
+    async def _measure(self, run: _CanaryRun) -> tuple[ValidationReport, FailurePolicy | None]:
+        request = run.request
+        context = ValidationContext(
+            image=request.image, version=request.version, target=run.target,
+            environment=request.environment, slot="canary", base_url=request.url_for("canary"),
+        )  # fmt: skip
+        if self.analysis is None:
+            plain = [g for g in self.gates if isinstance(g, MetricGate)]  # no baseline here
+            validation = (
+                AsyncPostDeployValidation(plain)
+                if request.validation is None
+                else request.validation.with_checks(*plain)
+            )
+            report = await validation.run(context)
+            run.note_bad(report)
+            return report, _report_policy(report, self.gates, self.auto_rollback)
+        started, begin = _utc_now(), self._clock()
+        report = (
+            ValidationReport(
+                name="canary analysis", image=str(context.image), version=context.version,
+                where=context.where, results=(), started_at=started, finished_at=started,
+                duration_seconds=0.0, environment=context.environment,
+            )
+            if request.validation is None
+            else await request.validation.run(context)
+        )  # fmt: skip
+        versions = (
+            (run.stable_version or "", run.stable.short),
+            (request.version or "", request.digest.short),
+        )
+        found = await run_step_analysis(
+            self.gates, self.analysis, context, versions,
+            on_inconclusive=self._inconclusive_policy(),
+            on_failed_allowed=self.auto_rollback.on_failed, sleep=self._sleep, clock=self._clock,
+        )  # fmt: skip
+        if found.first_bad_at is not None and run.first_bad is None:
+            run.first_bad = found.first_bad_at
+        combined = attrs.evolve(
+            report,
+            results=(*report.results, *found.results),
+            finished_at=_utc_now(),
+            duration_seconds=self._clock() - begin,
+        )
+        if not report.ok:  # the release's own checks failed: the canary's trigger decides
+            policy = _report_policy(report, (), self.auto_rollback)
+            if found.policy is not None and found.policy.severity > policy.severity:
+                policy = found.policy
+            return combined, policy
+        return combined, found.policy
+
+    async def _roll_back(self, run: _CanaryRun, reason: str) -> ReleaseResult:
+        request, steps, stable = run.request, run.steps, run.stable
         try:
-            await splitter.set_traffic({stable: 100})
+            await run.splitter.set_traffic({stable: 100})
+            rolled_back = self._clock()
             steps.done("send all traffic back to the stable release", f"{_short(stable)} 100%")
-            rollback = await AsyncRollback(target, failed=request.image, to=stable).execute(
+            rollback = await AsyncRollback(run.target, failed=request.image, to=stable).execute(
                 reason=reason,
                 evidence=request.evidence,
                 deployment=request.deployment,
                 release=request.label,
                 next_step=request.failure_next_step(),
-                report=reports[-1] if reports else None,
+                report=run.reports[-1] if run.reports else None,
             )
         except MosaicError as exc:
             return await _rollback_failed(
-                self.name, request, steps, records, reports, exc, "roll back automatically",
-                f"the canary had {reached[-1] if reached else 0}% of traffic",
-                traffic=tuple(reached),
+                self.name, request, steps, run.records, run.reports, exc,
+                "roll back automatically",
+                f"the canary had {run.reached[-1] if run.reached else 0}% of traffic",
+                traffic=tuple(run.reached),
             )  # fmt: skip
         steps.done("roll back automatically", rollback.message)
         if rollback.evidence is not None:
             steps.done("record evidence", ", ".join(p.name for p in rollback.evidence.paths))
-        return ReleaseResult(
-            strategy=self.name, image=request.image, version=request.version,
-            outcome=ReleaseOutcome.ROLLED_BACK, steps=tuple(steps.items), reports=tuple(reports),
-            promotions=tuple(records), rollback=rollback, evidence=rollback.evidence,
-            traffic=tuple(reached),
+        return run.result(
+            self.name, ReleaseOutcome.ROLLED_BACK, rollback=rollback, evidence=rollback.evidence,
+            timing=run.timing(self._flagger(), rolled_back),
         )  # fmt: skip
 
-    async def _hold(
-        self,
-        request: AsyncReleaseRequest,
-        steps: _Steps,
-        records: list[PromotionRecord],
-        reports: list[ValidationReport],
-        reached: list[int],
-        weight: int,
-    ) -> ReleaseResult:
+    async def _hold(self, run: _CanaryRun, weight: int) -> ReleaseResult:
+        request, reports = run.request, run.reports
         files = None
         if request.evidence is not None:
             files = await arun_blocking(
@@ -679,14 +756,217 @@ class AsyncCanary:
                 reason=reports[-1].headline(),
                 next_step=f"read the report; raise the canary past {weight}% or roll it back",
                 report=reports[-1],
-                actions=[f"held the canary at {weight}%: validation inconclusive"],
+                actions=[f"held the canary at {weight}%: {reports[-1].verdict.value}"],
             )
-            steps.done("record evidence", ", ".join(p.name for p in files.paths))
-        return ReleaseResult(
-            strategy=self.name, image=request.image, version=request.version,
-            outcome=ReleaseOutcome.HELD, steps=tuple(steps.items), reports=tuple(reports),
-            promotions=tuple(records), evidence=files, traffic=tuple(reached),
+            run.steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        return run.result(self.name, ReleaseOutcome.HELD, evidence=files,
+                          timing=run.timing(self._flagger()))  # fmt: skip
+
+    async def _paused(self, run: _CanaryRun, rest: tuple[int, ...], reason: str) -> ReleaseResult:
+        assert self.state_file is not None  # _analysis_settings requires it for pause
+        request = run.request
+        state = CanaryState(
+            image=str(request.image), version=request.version, stable=str(run.stable),
+            stable_version=run.stable_version, reached=tuple(run.reached), remaining=rest,
+            reason=reason, environment=request.environment, deployment=request.deployment,
+            target=_target_spec(run.target), gates=_gate_specs(self.gates),
+            analysis={} if self.analysis is None else analysis_spec(self.analysis),
+            source=_source_url(self.gates),
         )  # fmt: skip
+        path = await arun_blocking(state.save, self.state_file)
+        weight = state.weight
+        run.steps.done(
+            f"pause at {weight}%",
+            f"{reason}; the canary keeps {weight}% until resumed or aborted ({path})",
+        )
+        if request.evidence is not None:
+            files = await arun_blocking(
+                request.evidence.record_failure,
+                deployment=request.deployment,
+                release=request.label,
+                reason=reason,
+                next_step=(
+                    f"decide: `mosaic release resume {path}` or `mosaic release abort {path}`"
+                ),
+                report=run.reports[-1],
+                actions=[f"paused the canary at {weight}%"],
+            )
+            run.steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        return run.result(self.name, ReleaseOutcome.PAUSED, state_file=path,
+                          timing=run.timing(self._flagger()))  # fmt: skip
+
+    async def resume(
+        self,
+        state_file: str | Path,
+        *,
+        target: AsyncDeploymentTarget,
+        validation: AsyncPostDeployValidation | None = None,
+        promotion: AsyncPromotion | None = None,
+        evidence: ReleaseEvidence | None = None,
+        on_step: Callable[[ReleaseStep], None] | None = None,
+    ) -> ReleaseResult:
+        """Continue a paused canary: a human judged the step it paused at good, so the
+        next weight is set and its gates measured, as in a release.
+
+        Raises:
+            ConfigurationError: the state file is missing, damaged or not paused any
+                more, or ``target`` no longer runs its stable release.
+        """
+        run, state = await self._reopen(state_file, target, validation, promotion, evidence,
+                                        on_step, "resumed")  # fmt: skip
+        await arun_blocking(attrs.evolve(state, status="resumed").save, state_file)
+        run.steps.done("resume the canary", f"from {state.weight}% ({state_file})")
+        return await self._step_through(run, state.remaining or (100,))
+
+    async def abort(
+        self,
+        state_file: str | Path,
+        *,
+        target: AsyncDeploymentTarget,
+        evidence: ReleaseEvidence | None = None,
+        on_step: Callable[[ReleaseStep], None] | None = None,
+    ) -> ReleaseResult:
+        """Abort a paused canary: all traffic back to the stable release, and the
+        candidate rolled back.
+
+        Raises:
+            ConfigurationError: the state file is missing, damaged or not paused any more.
+        """
+        run, state = await self._reopen(state_file, target, None, None, evidence, on_step,
+                                        "aborted")  # fmt: skip
+        await arun_blocking(attrs.evolve(state, status="aborted").save, state_file)
+        run.steps.done("abort the canary", f"at {state.weight}% ({state_file})")
+        return await self._roll_back(run, f"aborted by hand: {state.reason}")
+
+    async def _reopen(
+        self,
+        state_file: str | Path,
+        target: AsyncDeploymentTarget,
+        validation: AsyncPostDeployValidation | None,
+        promotion: AsyncPromotion | None,
+        evidence: ReleaseEvidence | None,
+        on_step: Callable[[ReleaseStep], None] | None,
+        verb: str,
+    ) -> tuple[_CanaryRun, CanaryState]:
+        state = await arun_blocking(CanaryState.load, state_file)
+        state.require_paused(state_file, verb)
+        image = ImageReference.parse(state.image)
+        request = AsyncReleaseRequest(
+            image=image, version=state.version,
+            validation=validation,
+            environment=state.environment, promotion=promotion, target=target,
+            evidence=evidence, deployment=state.deployment, on_step=on_step,
+        )  # fmt: skip
+        fake = attrs.evolve(request, target=target)
+        checked, splitter = self._splitter(fake)
+        stable = Digest.parse(state.stable)
+        running = await checked.running()
+        if running.digest is not None and running.digest != stable:
+            raise ConfigurationError(
+                f"{checked.name} runs {_short(running.digest)}, not the stable release "
+                f"{_short(stable)} the paused canary recorded; it was changed by hand, so "
+                f"it cannot be {verb}"
+            )
+        run = _CanaryRun(request, checked, splitter, _Steps(on_step), stable,
+                         state.stable_version, self._clock)  # fmt: skip
+        run.reached.extend(state.reached)
+        return run, state
+
+
+def request_digest(request: AsyncReleaseRequest) -> Digest:
+    """The candidate's digest (a function so the twins read alike)."""
+    return request.digest
+
+
+class _CanaryRun:
+    """What one canary run has done so far: reached weights, reports, records, timing."""
+
+    def __init__(
+        self,
+        request: AsyncReleaseRequest,
+        target: AsyncDeploymentTarget,
+        splitter: AsyncTrafficSplitter,
+        steps: _Steps,
+        stable: Digest,
+        stable_version: str | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.request = request
+        self.target = target
+        self.splitter = splitter
+        self.steps = steps
+        self.stable = stable
+        self.stable_version = stable_version
+        self.records: list[PromotionRecord] = []
+        self.reports: list[ValidationReport] = []
+        self.reached: list[int] = []
+        self.clock = _Clock(clock)
+        self.first_bad: float | None = None
+
+    def note_bad(self, report: ValidationReport) -> None:
+        if report.failed and self.first_bad is None:
+            self.first_bad = self.clock.now()
+
+    def timing(
+        self, flagger: float | None, rolled_back: float | None = None
+    ) -> CanaryTiming | None:
+        return self.clock.timing(self.first_bad, rolled_back, flagger)
+
+    def result(
+        self,
+        strategy: str,
+        outcome: ReleaseOutcome,
+        *,
+        rollback: RollbackResult | None = None,
+        evidence: EvidenceFiles | None = None,
+        timing: CanaryTiming | None = None,
+        state_file: Path | None = None,
+    ) -> ReleaseResult:
+        return ReleaseResult(
+            strategy=strategy, image=self.request.image, version=self.request.version,
+            outcome=outcome, steps=tuple(self.steps.items), reports=tuple(self.reports),
+            promotions=tuple(self.records), rollback=rollback, evidence=evidence,
+            traffic=tuple(self.reached), timing=timing, state_file=state_file,
+        )  # fmt: skip
+
+
+def _report_policy(
+    report: ValidationReport, gates: Sequence[MetricGate | BaselineGate], trigger: AutoRollback
+) -> FailurePolicy:
+    """The policy for a failed or inconclusive report of the plain (single validation)
+    path: failed gates apply their ``on_failure``; other failures and inconclusive
+    results follow the :class:`AutoRollback` trigger."""
+    by_name = {g.name: g.on_failure for g in gates}
+    policies: list[FailurePolicy] = []
+    for result in report.results:
+        if result.verdict is Verdict.PASSED:
+            continue
+        if result.name in by_name and result.verdict is Verdict.FAILED:
+            chosen = by_name[result.name]
+            if chosen is FailurePolicy.ROLLBACK and not trigger.on_failed:
+                chosen = FailurePolicy.HOLD
+        else:
+            chosen = (
+                FailurePolicy.ROLLBACK if trigger.triggers(result.verdict) else FailurePolicy.HOLD
+            )
+        policies.append(chosen)
+    return max(policies, key=lambda p: p.severity) if policies else FailurePolicy.HOLD
+
+
+def _target_spec(target: AsyncDeploymentTarget) -> dict[str, object]:
+    """How the CLI can reach ``target`` again, when it can say (``state_spec()``)."""
+    spec = getattr(target, "state_spec", None)
+    return dict(spec()) if callable(spec) else {"name": target.name}
+
+
+def _gate_specs(gates: Sequence[MetricGate | BaselineGate]) -> tuple[dict[str, object], ...]:
+    specs = [gate_spec(g) for g in gates]
+    return tuple(s for s in specs if s is not None) if all(s is not None for s in specs) else ()
+
+
+def _source_url(gates: Sequence[MetricGate | BaselineGate]) -> str:
+    urls = {str(getattr(g.source, "base_url", "")) for g in gates}
+    return urls.pop() if len(urls) == 1 else ""
 
 
 async def arelease(
@@ -906,19 +1186,25 @@ async def _check_promql(
     """Ask Prometheus to parse each gate's PromQL before anything deploys: a syntax
     error is bad configuration, not a failed validation that rolls a good release back.
     (Gates reading another source are checked when they run.)"""
-    gates = [c for c in validation.checks if isinstance(c, MetricGate)]
+    gates: list[MetricGate | BaselineGate] = [
+        c for c in validation.checks if isinstance(c, MetricGate)
+    ]
     gates += list(getattr(strategy, "gates", ()))
     for gate in gates:
         source = getattr(gate, "source", None)
         if not isinstance(source, AsyncPrometheusClient):
             continue
-        promql = gate.query.promql
-        for token in ("{slot}", "{environment}", "{version}", "{base_url}"):
-            promql = promql.replace(token, "x")
-        try:
-            await source.query(promql)
-        except BadRequestError as exc:
-            raise ConfigurationError(
-                f"metric gate {gate.name!r}: Prometheus cannot parse its PromQL {promql!r} "
-                f"({exc}); fix the expression. Nothing was deployed"
-            ) from None
+        if isinstance(gate, BaselineGate):
+            expressions = list(gate.queries("x", "x").values())
+        else:
+            expressions = [gate.query.promql]
+        for promql in expressions:
+            for token in ("{slot}", "{environment}", "{version}", "{base_url}"):
+                promql = promql.replace(token, "x")
+            try:
+                await source.query(promql)
+            except BadRequestError as exc:
+                raise ConfigurationError(
+                    f"metric gate {gate.name!r}: Prometheus cannot parse its PromQL "
+                    f"{promql!r} ({exc}); fix the expression. Nothing was deployed"
+                ) from None

@@ -93,6 +93,7 @@ def _plain(result: ReleaseResult, world: World, root: Path | None = None) -> obj
     for step in data["steps"]:
         step.pop("at")
     data.pop("reports")
+    data.pop("timing")  # wall-clock seconds: each twin measures its own
     text = json.dumps(data, sort_keys=True, default=str)
     text = re.sub(r'"(at|created|started_at|finished_at|recorded_at)": "[^"]*"', r'"\1": "-"', text)
     if root is not None:
