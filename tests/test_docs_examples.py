@@ -171,6 +171,16 @@ def docs_haproxy() -> Iterator[StandIn]:
 
 
 @pytest.fixture(scope="module")
+def docs_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
+    """Debian's ``redis-server`` with a password, for
+    ``redis://:PASSWORD@redis.internal:6379/0``."""
+    from tests._support.redis_server import RedisServer
+
+    with RedisServer(tmp_path_factory.mktemp("docs-redis")) as server:
+        yield StandIn(replace={"redis://:PASSWORD@redis.internal:6379/0": server.url})
+
+
+@pytest.fixture(scope="module")
 def docs_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandIn]:
     """Debian's ``docker-registry`` with htpasswd Basic auth, holding ``team/app:v1.4.0``,
     for ``https://registry.example.com``; user ``ci`` becomes the registry's user and
@@ -267,6 +277,7 @@ def docs_portainer() -> Iterator[StandIn]:
 
 STAND_INS = (
     "vault", "prometheus", "registry", "logging", "vercel", "coolify", "portainer", "haproxy",
+    "redis",
 )  # fmt: skip
 
 
