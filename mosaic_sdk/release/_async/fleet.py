@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from mosaic_sdk._core._concurrency import AsyncSemaphore, amap_bounded, arun_blocking
 from mosaic_sdk.errors import InvalidValueError, MosaicError, RetentionError
@@ -43,11 +44,15 @@ from mosaic_sdk.release._fleet import (
 from mosaic_sdk.release._journal import RetentionJournal
 from mosaic_sdk.release._retention import (
     _check_concurrency,
+    _check_lock,
     _days,
     _journal_arg,
     protection_map,
 )
 from mosaic_sdk.values import Digest
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._async.lock import AsyncDeploymentLock
 
 __all__ = ["AsyncRetentionFleet"]
 
@@ -305,6 +310,7 @@ class AsyncRetentionFleet:
         *,
         progress: FleetProgress | None = None,
         journal: RetentionJournal | str | os.PathLike[str] | None = None,
+        lock: AsyncDeploymentLock | None = None,
     ) -> FleetResult:
         """Apply every repository's plan (each with the re-checks of
         :meth:`~mosaic_sdk.release.RetentionPlan.apply`), ``concurrency`` repositories
@@ -320,12 +326,18 @@ class AsyncRetentionFleet:
                 repository writes its manifests there before its first DELETE (a
                 repository whose entries cannot be written deletes nothing and is
                 reported); ``mosaic retention undo`` puts them all back.
+            lock: an :class:`~mosaic_sdk.AsyncDeploymentLock`: each repository's apply
+                holds that repository's environment and slot keys while it deletes (see
+                :meth:`~mosaic_sdk.release.RetentionPlan.aapply`), so no promotion of
+                it runs meanwhile; a repository whose keys another holder keeps past the
+                lock's ``wait`` deletes nothing and is reported, the others go on.
         """
         if not isinstance(plan, FleetPlan):
             raise InvalidValueError(
                 type(plan).__name__, "is not a FleetPlan", "pass the result of fleet.plan()"
             )
         check_progress(progress)
+        _check_lock(lock, "AsyncDeploymentLock")
         undo = _journal_arg(journal)
         counter = FleetCounter(progress, sum(len(p.deletions) for p in plan.plans))
 
@@ -340,6 +352,7 @@ class AsyncRetentionFleet:
                 counter.for_repository(section.repository),
                 self.concurrency,
                 undo,
+                lock=lock,
             )
             try:
                 result = await applier.run()

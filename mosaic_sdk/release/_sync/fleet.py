@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from mosaic_sdk._core._concurrency import Semaphore, map_bounded, run_blocking
 from mosaic_sdk.errors import InvalidValueError, MosaicError, RetentionError
@@ -44,12 +45,16 @@ from mosaic_sdk.release._fleet import (
 from mosaic_sdk.release._journal import RetentionJournal
 from mosaic_sdk.release._retention import (
     _check_concurrency,
+    _check_lock,
     _days,
     _journal_arg,
     protection_map,
 )
 from mosaic_sdk.release._sync.retention import Applier, Planner
 from mosaic_sdk.values import Digest
+
+if TYPE_CHECKING:
+    from mosaic_sdk.coordination._sync.lock import DeploymentLock
 
 __all__ = ["RetentionFleet"]
 
@@ -307,6 +312,7 @@ class RetentionFleet:
         *,
         progress: FleetProgress | None = None,
         journal: RetentionJournal | str | os.PathLike[str] | None = None,
+        lock: DeploymentLock | None = None,
     ) -> FleetResult:
         """Apply every repository's plan (each with the re-checks of
         :meth:`~mosaic_sdk.release.RetentionPlan.apply`), ``concurrency`` repositories
@@ -322,12 +328,18 @@ class RetentionFleet:
                 repository writes its manifests there before its first DELETE (a
                 repository whose entries cannot be written deletes nothing and is
                 reported); ``mosaic retention undo`` puts them all back.
+            lock: an :class:`~mosaic_sdk.DeploymentLock`: each repository's apply
+                holds that repository's environment and slot keys while it deletes (see
+                :meth:`~mosaic_sdk.release.RetentionPlan.apply`), so no promotion of
+                it runs meanwhile; a repository whose keys another holder keeps past the
+                lock's ``wait`` deletes nothing and is reported, the others go on.
         """
         if not isinstance(plan, FleetPlan):
             raise InvalidValueError(
                 type(plan).__name__, "is not a FleetPlan", "pass the result of fleet.plan()"
             )
         check_progress(progress)
+        _check_lock(lock, "DeploymentLock")
         undo = _journal_arg(journal)
         counter = FleetCounter(progress, sum(len(p.deletions) for p in plan.plans))
 
@@ -342,6 +354,7 @@ class RetentionFleet:
                 counter.for_repository(section.repository),
                 self.concurrency,
                 undo,
+                lock=lock,
             )
             try:
                 result = applier.run()

@@ -16,6 +16,7 @@ import pytest
 
 from mosaic_sdk import (
     AsyncRetentionFleet,
+    DeploymentLock,
     FleetConfig,
     FleetPlan,
     PromotionRecord,
@@ -309,3 +310,21 @@ def test_one_journal_undoes_the_whole_fleet(registry: InMemoryRegistry, tmp_path
     assert undo.ok
     for repo in REPOS:
         assert registry.resolve(repo, "sha-0000001") == digests[repo]["sha-0000001"]
+
+
+def test_a_repository_a_promotion_holds_is_reported_and_the_others_apply(
+    registry: InMemoryRegistry, tmp_path: Path
+) -> None:
+    fill(registry)
+    ours = DeploymentLock.file(tmp_path / "locks", label="retention")
+    theirs = DeploymentLock.file(tmp_path / "locks", label="promotion")
+    held = theirs.acquire(DeploymentLock.key("team/web", "prod"))
+    fleet = RetentionFleet(registry)
+    result = fleet.apply(fleet.plan(now=NOW), lock=ours)
+    assert [o.repository for o in result.failed] == ["team/web"]
+    assert "promotion@" in str(result.outcome("team/web").error)
+    assert "sha-0000001" in registry.list_tags("team/web")
+    assert all("sha-0000001" not in registry.list_tags(r) for r in REPOS if r != "team/web")
+    assert theirs.release(held)
+    with pytest.raises(ValueError, match="lock= is not a DeploymentLock"):
+        fleet.apply(fleet.plan(now=NOW), lock="team/web")  # type: ignore[arg-type]
