@@ -49,3 +49,25 @@ def hold_then_hang(backend: Backend, ttl: float, ready: Any) -> None:
     lease = lock.acquire("team/app:prod")
     ready.put(lease.token)
     time.sleep(600)  # killed by the test long before
+
+
+def promote_under_lock(
+    backend: Backend, registry_url: str, repository: str, digests: list[str], results: Any
+) -> None:
+    """Promote each digest to ``testing`` through a locked Promotion; under the lock,
+    read the pointer back and report whether it was still this process's digest."""
+    from mosaic_sdk.registry import RegistryClient
+    from mosaic_sdk.release import Promotion
+    from mosaic_sdk.values import Digest
+
+    lock = make_lock(backend, ttl=30.0, wait=60.0)
+    seen: list[tuple[int, bool]] = []
+    with RegistryClient(registry_url) as client:
+        promotion = Promotion(client, repository, actor="worker", lock=lock)
+        for digest in digests:
+            with lock.hold(DeploymentLock.key(repository, "testing")) as lease:
+                promotion.promote(Digest.parse(digest), to="testing")
+                time.sleep(0.01)  # a window for another pipeline to move it, were it unlocked
+                seen.append((lease.token, str(promotion.current("testing")) == digest))
+    lock.close()
+    results.put(seen)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import signal
 import time
 from pathlib import Path
@@ -20,9 +21,15 @@ from pathlib import Path
 import pytest
 
 from mosaic_sdk.errors import CoordinationUnavailableError, LockHeldError, StaleLeaseError
-from tests._support.lock_workers import count_under_lock, hold_then_hang, make_lock
+from tests._support.images import image, push
+from tests._support.lock_workers import (
+    count_under_lock,
+    hold_then_hang,
+    make_lock,
+    promote_under_lock,
+)
 from tests._support.redis_server import RedisServer
-from tests._support.servers import free_port
+from tests._support.servers import RegistryServer, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -54,6 +61,33 @@ def test_concurrent_processes_never_hold_the_key_together(
         worker.join(timeout=30)
     assert int(counter.read_text()) == 40
     assert len(set(tokens)) == 40
+
+
+def test_promotions_from_concurrent_processes_never_interleave(
+    backend: tuple[str, ...], registry_server: RegistryServer, registry: object, repo: str
+) -> None:
+    # Four pipelines (processes) promote their own images to testing on a real
+    # docker-registry, each holding the lock for the promotion and a read-back: with the
+    # lock, no other pipeline's PUT lands in between, so every read-back is its own.
+    rng = random.Random(repo)
+    digests = [str(push(registry, repo, image(rng), f"sha-{n:07d}")) for n in range(8)]  # type: ignore[arg-type]
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=promote_under_lock,
+            args=(backend, registry_server.url, repo, digests[2 * i : 2 * i + 2], results),
+        )
+        for i in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    seen = [item for _ in workers for item in results.get(timeout=120)]
+    for worker in workers:
+        worker.join(timeout=30)
+    assert len(seen) == 8
+    assert all(own for _, own in seen)
+    assert len({token for token, _ in seen}) == 8
 
 
 def test_a_killed_holders_lease_expires(backend: tuple[str, ...]) -> None:
