@@ -39,3 +39,13 @@ def test_contributing_draws_the_layers_of_the_contract() -> None:
     for layer in contract["layers"]:
         for package in layer.split("|"):
             assert package.strip().removeprefix("mosaic_sdk.") in drawing, package
+
+
+def test_no_two_test_modules_share_a_basename() -> None:
+    # pytest imports test modules by basename (rootdir-relative, no packages): two files of
+    # one name stop the whole collection with "import file mismatch".
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in Path(__file__).resolve().parents[1].rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
