@@ -13,11 +13,13 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["alive", "haproxy_processes", "serve_counts", "short_workdir"]
+__all__ = ["Users", "alive", "haproxy_processes", "serve_counts", "short_workdir"]
 
 
 @contextlib.contextmanager
@@ -68,3 +70,38 @@ def haproxy_processes(config: Path) -> list[int]:
         if ours and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
+
+
+class Users:
+    """Synthetic users: ``GET <url>/api`` in ``threads`` background threads (a new
+    connection each) until the context ends; ``sent`` counts the requests."""
+
+    def __init__(self, url: str, *, threads: int = 2, pause: float = 0.002) -> None:
+        self.url = url
+        self.sent = 0
+        self.pause = pause
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(threads)]
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                urllib.request.urlopen(f"{self.url}/api", timeout=5).close()  # noqa: S310
+            except urllib.error.HTTPError as exc:
+                exc.close()  # a bad release's 500s: an unclosed one leaks its socket
+            except OSError:
+                pass
+            with self._lock:
+                self.sent += 1
+            self._stop.wait(self.pause)
+
+    def __enter__(self) -> Users:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)

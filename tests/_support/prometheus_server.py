@@ -4,7 +4,9 @@
 interval, keeps its TSDB in ``workdir``, starts the binary on a free 127.0.0.1 port and
 waits for ``/-/ready``; ``server.wait_for(query)`` waits until a query answers a non-zero
 value (the first scrapes are in). ``rule_files=[path]`` loads rule files (evaluated every
-``evaluation_interval``, the scrape interval by default); :func:`alerts` reads
+``evaluation_interval``, the scrape interval by default); ``labels={"job": {"version":
+"v1"}}`` attaches target labels to a job's samples (how a canary's baseline comparison
+tells the releases apart); :func:`alerts` reads
 ``/api/v1/alerts``. Missing binary: skip, or fail under ``MOSAIC_REQUIRE_SERVERS=1``
 (``require_binary``).
 """
@@ -63,7 +65,9 @@ class PrometheusServer:
         scrape_interval: str = "1s",
         rule_files: Sequence[Path] = (),
         evaluation_interval: str | None = None,
+        labels: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        self.labels = {job: dict(values) for job, values in (labels or {}).items()}
         self.binary = require_binary("prometheus")
         self.workdir = workdir
         self.targets = dict(targets)
@@ -93,6 +97,9 @@ class PrometheusServer:
                 "    static_configs:",
                 f'      - targets: ["{target}"]',
             ]
+            if self.labels.get(job):
+                lines.append("        labels:")
+                lines += [f"          {k}: {json.dumps(v)}" for k, v in self.labels[job].items()]
         return "\n".join(lines) + "\n"
 
     def start(self) -> PrometheusServer:
