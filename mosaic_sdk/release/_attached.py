@@ -212,7 +212,7 @@ def _order(item: EvidenceItem) -> tuple[bool, str]:
 
 
 @attrs.frozen
-class AttachedEvidence(JSONResult):
+class AttachedEvidence(FieldsRepr, JSONResult):
     """What is attached to one digest, oldest first (undated artifacts last).
 
     Attributes:

@@ -48,7 +48,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._files import read_text_capped
-from mosaic_sdk._render import JSONResult, html_table, md_escape, md_table
+from mosaic_sdk._render import FieldsRepr, JSONResult, html_table, md_escape, md_table
 from mosaic_sdk.errors import InvalidValueError, PolicyFileError, RetentionError
 from mosaic_sdk.release._promotion import PromotionRecord
 from mosaic_sdk.release._retention import (
@@ -186,7 +186,7 @@ def _settings(path: str, where: str, table: Mapping[str, Any]) -> dict[str, Any]
 
 
 @attrs.frozen
-class PolicyOverride:
+class PolicyOverride(FieldsRepr):
     """One ``[[overrides]]`` entry: the repositories it applies to and what it sets.
 
     Attributes:
@@ -225,7 +225,7 @@ def _override_tuple(items: Iterable[PolicyOverride]) -> tuple[PolicyOverride, ..
 
 
 @attrs.frozen
-class FleetConfig:
+class FleetConfig(FieldsRepr):
     """Which repositories a fleet plan covers and the policy of each.
 
     Attributes:
@@ -394,7 +394,7 @@ def _policy(
 
 
 @attrs.frozen
-class Protection:
+class Protection(FieldsRepr):
     """A digest retention must keep, and who says so.
 
     Attributes:
@@ -506,7 +506,7 @@ def protections_for(protections: Iterable[Protection], repository: str) -> dict[
 
 
 @attrs.frozen
-class FleetSection:
+class FleetSection(FieldsRepr):
     """One repository of a fleet plan: its plan, or why it has none.
 
     Attributes:
@@ -722,7 +722,7 @@ class FleetPlan(JSONResult):
 
 
 @attrs.frozen
-class FleetOutcome:
+class FleetOutcome(FieldsRepr):
     """What a fleet apply did in one repository.
 
     Attributes:
@@ -841,6 +841,11 @@ class FleetResult(JSONResult):
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.summary())}</b></p>" + html_table(
+            [h.lower() for h in self._HEADERS], self._rows()
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: totals and each repository's result document."""

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
-from mosaic_sdk._render import FieldsRepr, JSONResult, html_table, md_escape, md_table
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, html_table, md_escape, md_table
 from mosaic_sdk.errors import (
     InvalidValueError,
 )
@@ -202,7 +202,7 @@ _GLOB_PART = re.compile(r"\*\*|\*|\?|[^*?]+")
 
 
 @attrs.frozen
-class NamePattern:
+class NamePattern(TextRepr):
     """A pattern for tag or repository names: a glob, or a regular expression.
 
     ``NamePattern.parse("ci-*")`` is a glob: ``*`` matches any characters except ``/``,

@@ -80,7 +80,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._files import read_text_capped
-from mosaic_sdk._render import JSONResult
+from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
@@ -108,7 +108,7 @@ _PINNED = re.compile(r"@(sha256:[0-9a-f]{64})(?![0-9a-f])")
 _BARE = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-class ScanSeverity(enum.Enum):
+class ScanSeverity(TextRepr, enum.Enum):
     """A finding's severity, in rank order (``ScanSeverity.HIGH.rank > ScanSeverity.LOW.rank``).
 
     ``NEGLIGIBLE`` is Grype's rank below ``LOW``; ``UNKNOWN`` is a finding nobody has
@@ -157,7 +157,7 @@ THRESHOLDS: tuple[str, ...] = ("negligible", "low", "medium", "high", "critical"
 
 
 @attrs.frozen
-class ScanFinding:
+class ScanFinding(FieldsRepr):
     """One vulnerability in one package of the scanned image.
 
     Attributes:
@@ -211,7 +211,7 @@ ReportFormat = Literal["trivy", "grype", "sarif"]
 
 
 @attrs.frozen
-class ScanReport:
+class ScanReport(FieldsRepr):
     """The findings of one vulnerability scan, and which image it scanned.
 
     Build one with :meth:`parse` (text or an already-decoded JSON object) or
@@ -750,7 +750,7 @@ _WAIVER_KEYS = ("id", "package", "reason", "expires")
 
 
 @attrs.frozen
-class Waiver:
+class Waiver(FieldsRepr):
     """An accepted risk: finding ``id`` (in ``package``, or in any package) does not
     block until ``expires``.
 
@@ -796,7 +796,7 @@ class Waiver:
 
 
 @attrs.frozen
-class Waivers:
+class Waivers(FieldsRepr):
     """The entries of a waiver file (YAML or TOML).
 
     The file holds a list ``waivers``, each entry with ``id``, ``reason``, ``expires``
@@ -958,7 +958,7 @@ def _load_toml(text: str, source: str) -> object:
 
 
 @attrs.frozen
-class ScanDecision(JSONResult):
+class ScanDecision(FieldsRepr, JSONResult):
     """What a :class:`ScanGate` decided for one digest.
 
     Attributes:
