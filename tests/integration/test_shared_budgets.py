@@ -28,6 +28,12 @@ pytestmark = pytest.mark.integration
 LIMIT, WINDOW = 200, 3.0
 
 
+def _waits(delay: float, expected: float) -> bool:
+    """``delay`` is the wait of a booking made ``expected`` seconds ahead, less the
+    time the test took to get there (seconds on a loaded machine)."""
+    return expected - 3.0 < delay <= expected + 0.01
+
+
 @pytest.mark.parametrize("kind", ["file", "redis"])
 def test_four_processes_sharing_a_budget_get_no_429_and_use_the_allowance(
     kind: str, tmp_path: Path, redis_server: RedisServer
@@ -59,10 +65,10 @@ def test_the_redis_budget_books_like_the_in_process_one(redis_server: RedisServe
     try:
         delays = [limit.reserve() for _ in range(5)]
         assert delays[:3] == [0.0, 0.0, 0.0]
-        assert delays[3] == pytest.approx(30.0, abs=0.5)
-        assert delays[4] == pytest.approx(30.0, abs=0.5)
+        assert _waits(delays[3], 30.0)
+        assert _waits(delays[4], 30.0)
         other = RateLimit.redis(redis_server.url, "test:books", 3, 30.0)
-        assert other.reserve() == pytest.approx(30.0, abs=0.5)
+        assert _waits(other.reserve(), 30.0)
         other.close()
     finally:
         limit.close()
@@ -74,10 +80,10 @@ def test_server_headers_correct_the_redis_budget(redis_server: RedisServer) -> N
         limit.reserve()
         limit.update_from_headers({"X-RateLimit-Remaining": "2"})
         assert [limit.reserve() for _ in range(2)] == [0.0, 0.0]
-        assert limit.reserve() == pytest.approx(60.0, abs=0.5)
+        assert _waits(limit.reserve(), 60.0)
         blocked = RateLimit.redis(redis_server.url, "test:reset", 100, 60.0)
         blocked.update_from_headers({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "5"})
-        assert blocked.reserve() == pytest.approx(5.0, abs=0.5)
+        assert _waits(blocked.reserve(), 5.0)
         blocked.close()
     finally:
         limit.close()
@@ -97,14 +103,14 @@ def test_the_async_send_loop_awaits_the_redis_budget(redis_server: RedisServer) 
             codes = [(await c.request("GET", "/limited")).status_code for _ in range(4)]
         delay = await limit.areserve()
         await limit.aclose()
-        assert delay == pytest.approx(30.0, abs=0.5)
+        assert _waits(delay, 30.0)
         return codes
 
     with loopback_server(limit=100, window=1.0) as server:
         server.script("/x", [])
         assert asyncio.run(main()) == [200, 200, 200, 200]
     # The blocking client shares the same Redis bookings: the window is spent.
-    assert limit.reserve() == pytest.approx(30.0, abs=0.5)
+    assert _waits(limit.reserve(), 30.0)
     limit.close()
 
 
@@ -117,7 +123,7 @@ def test_a_blocking_client_reads_the_servers_headers_into_redis(
         server._scripts["/h"][0].headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4"}
         with HTTPClient(server.url, rate_limit=limit, retry=RetryPolicy.none()) as client:
             client.request("GET", "/h")
-    assert limit.reserve() == pytest.approx(4.0, abs=0.5)
+    assert _waits(limit.reserve(), 4.0)
     limit.close()
 
 
