@@ -32,10 +32,38 @@ Implemented:
   ``GET /v1/projects/{id}/promote/aliases?failedOnly=true`` (SDK shape, ``alias`` a
   string: ``projectsListPromoteAliases.ts:102``, spec) and by the CLI's ``/v9`` path
   (``alias`` an object: ``status.ts:22-29,218``).
-* Rolling releases: with ``rolling_release_stages`` set, the project carries a
-  ``rollingRelease`` config and a promote starts a release whose ``activeStage`` is the
-  first stage; ``GET /v1/projects/{id}/rolling-release`` answers ``{"rollingRelease":
-  ...}`` (``commands/rolling-release/request-rolling-release.ts:24-26``; spec).
+* Rolling releases (a state machine: configure, start, approve, complete, abort):
+
+  - Configure: ``PATCH /v1/projects/{id}/rolling-release/config`` takes the CLI's body
+    ``{enabled, advancementType, stages}`` (``commands/rolling-release/
+    configure-rolling-release.ts:323-335``; the stored spec documents no body), stages
+    ascending (``:85-91``) with the last at 100 (``:270``; docs "the last stage must always
+    be 100%", https://vercel.com/docs/rolling-releases); ``enabled: false`` disables. It
+    answers ``{"rollingRelease": {stages}}`` (spec, second ``oneOf`` shape).
+    ``GET .../config`` answers ``{"rollingRelease": {target, stages} | null}`` and
+    ``DELETE .../config`` ``{"rollingRelease": null}`` (spec). A ``manual-approval``
+    stage carries ``requireApproval: true`` and no ``duration``
+    (``configure-rolling-release.ts:58-63``). Setting ``rolling_release_stages`` directly
+    configures ``rolling_release_advancement`` (``automatic`` by default).
+  - Start: a promote of a production deployment, or ``POST .../rolling-release/start
+    {canaryDeploymentId}`` (``start-rolling-release.ts:78-85``), starts a release at
+    stage 0 with ``currentDeployment`` the production deployment; production keeps
+    serving it until the release completes (docs: "the rest of your traffic will be
+    routed to your previous production deployment"). ``GET .../rolling-release``
+    answers ``{"rollingRelease": ...}`` (``request-rolling-release.ts:24-26``; spec).
+  - Approve: ``POST .../rolling-release/approve-stage {nextStageIndex,
+    canaryDeploymentId}`` (spec; the CLI sends ``nextStageIndex: activeStageIndex + 1``,
+    ``approve-rolling-release.ts:29-40``) moves to that stage; reaching the final
+    (100 %) stage completes the release. A wrong canary, a stage index other than the
+    next one, or no active release answers 400 (assumed: the spec lists 400 but not
+    the cases).
+  - Complete: ``POST .../rolling-release/complete {canaryDeploymentId}`` (spec;
+    ``complete-rolling-release.ts:28-35``): ``state`` ``COMPLETE``, production serves
+    the canary.
+  - Abort: an instant rollback while a release is active (``vercel rr abort`` posts
+    ``/v9/projects/{id}/rollback/{deploymentId}`` with ``{}``,
+    ``abort-rolling-release.ts:28-34``; the SDK's ``/v1`` path is answered the same):
+    ``state`` ``ABORTED``, production serves the deployment rolled back to.
 * Aliases: ``POST /v2/deployments/{id}/aliases``; an alias already on that deployment
   answers 409 with ``uid``/``alias`` in the error (``util/alias/create-alias.ts:68-69``);
   a domain without a certificate 400 ``cert_missing`` (``util/index.ts:249``,
@@ -102,6 +130,10 @@ class FakeVercel:
         self._alias_job_reads = 0
         #: Stages (target percentages) of the project's rolling-release config, or None.
         self.rolling_release_stages: list[int] | None = None
+        #: ``automatic`` (stages on a timer) or ``manual-approval``.
+        self.rolling_release_advancement = "automatic"
+        #: Minutes per stage with automatic advancement.
+        self.rolling_release_duration: int | None = 10
         self.rolling_release: dict[str, Any] | None = None
         self.production_id: str | None = None
         self.aliases: dict[str, list[dict[str, Any]]] = {}
@@ -212,7 +244,14 @@ class FakeVercel:
             ("GET", r"/v1/projects/([^/]+)/promote/aliases", self._promote_aliases_v1),
             ("GET", r"/v9/projects/([^/]+)/promote/aliases", self._promote_aliases_v9),
             ("GET", r"/v1/projects/([^/]+)/rolling-release", self._get_rolling_release),
+            ("GET", r"/v1/projects/([^/]+)/rolling-release/config", self._get_rr_config),
+            ("PATCH", r"/v1/projects/([^/]+)/rolling-release/config", self._patch_rr_config),
+            ("DELETE", r"/v1/projects/([^/]+)/rolling-release/config", self._delete_rr_config),
+            ("POST", r"/v1/projects/([^/]+)/rolling-release/start", self._start_rr),
+            ("POST", r"/v1/projects/([^/]+)/rolling-release/approve-stage", self._approve_rr),
+            ("POST", r"/v1/projects/([^/]+)/rolling-release/complete", self._complete_rr),
             ("POST", r"/v1/projects/([^/]+)/rollback/([^/]+)", self._rollback),
+            ("POST", r"/v9/projects/([^/]+)/rollback/([^/]+)", self._rollback),
             ("POST", r"/v2/deployments/([^/]+)/aliases", self._assign_alias),
             ("GET", r"/v2/deployments/([^/]+)/aliases", self._list_aliases),
             ("POST", r"/v8/certs", self._issue_cert),
@@ -378,23 +417,7 @@ class FakeVercel:
             return FakeResponse(202, None)
         now = int(time.time() * 1000)
         if self.rolling_release_stages:
-            stages = [
-                {"targetPercentage": p, "requireApproval": False, "duration": 10}
-                for p in self.rolling_release_stages
-            ]
-            self.rolling_release = {
-                "state": "ACTIVE",
-                "currentDeployment": self._summary(self.production_id or ""),
-                "canaryDeployment": self._summary(deployment_id),
-                "queuedDeploymentId": None,
-                "advancementType": "automatic",
-                "stages": stages,
-                "activeStage": {"index": 0, "isFinalStage": len(stages) == 1, **stages[0]},
-                "nextStage": None,
-                "startedAt": now,
-                "updatedAt": now,
-            }
-            deployment["readySubstate"] = "ROLLING"
+            self._start_release(deployment_id)
             return FakeResponse(201, None)
         self.last_alias_request = {
             "fromDeploymentId": self.production_id,
@@ -405,6 +428,170 @@ class FakeVercel:
         }
         self._alias_job_reads = 0
         return FakeResponse(201, None)
+
+    def _config_stages(self) -> list[dict[str, Any]]:
+        manual = self.rolling_release_advancement == "manual-approval"
+        stages = self.rolling_release_stages or []
+        return [
+            {
+                "targetPercentage": p,
+                "requireApproval": manual and n < len(stages) - 1,
+                "duration": None
+                if manual or n == len(stages) - 1
+                else self.rolling_release_duration,
+                "linearShift": False,
+            }
+            for n, p in enumerate(stages)
+        ]
+
+    def _stage(self, index: int) -> dict[str, Any] | None:
+        assert self.rolling_release is not None
+        stages = self.rolling_release["stages"]
+        if not 0 <= index < len(stages):
+            return None
+        return dict(stages[index])
+
+    def _start_release(self, deployment_id: str) -> None:
+        now = int(time.time() * 1000)
+        stages = [
+            {"index": n, "isFinalStage": n == len(self._config_stages()) - 1, **stage}
+            for n, stage in enumerate(self._config_stages())
+        ]
+        self.rolling_release = {
+            "state": "ACTIVE",
+            "currentDeployment": self._summary(self.production_id or ""),
+            "canaryDeployment": self._summary(deployment_id),
+            "queuedDeploymentId": None,
+            "advancementType": self.rolling_release_advancement,
+            "stages": stages,
+            "activeStage": None,
+            "nextStage": None,
+            "startedAt": now,
+            "updatedAt": now,
+        }
+        self._move_to(0)
+        self.deployments[deployment_id]["readySubstate"] = "ROLLING"
+
+    def _move_to(self, index: int) -> None:
+        release = self.rolling_release
+        assert release is not None
+        release["activeStage"] = self._stage(index)
+        release["nextStage"] = self._stage(index + 1)
+        release["updatedAt"] = int(time.time() * 1000)
+        if release["activeStage"] and release["activeStage"]["isFinalStage"]:
+            self._finish("COMPLETE", release["canaryDeployment"]["id"])
+
+    def _finish(self, state: str, production_id: str) -> None:
+        release = self.rolling_release
+        assert release is not None
+        release["state"] = state
+        release["activeStage"] = None
+        release["nextStage"] = None
+        canary = self.deployments[release["canaryDeployment"]["id"]]
+        canary["readySubstate"] = "PROMOTED" if state == "COMPLETE" else "STAGED"
+        self.production_id = production_id
+        if state == "COMPLETE":
+            canary["readySubstate"] = "PROMOTED"
+
+    def _rr_project(self, project_id: str) -> FakeResponse | None:
+        if project_id not in (PROJECT_ID, "shop"):
+            return self._error(404, "not_found", "Project not found")
+        return None
+
+    def _active_canary(
+        self, request: FakeRequest
+    ) -> tuple[dict[str, Any] | None, FakeResponse | None]:
+        body = request.json() if request.body else None
+        release = self.rolling_release
+        if not isinstance(body, dict) or not isinstance(body.get("canaryDeploymentId"), str):
+            return None, self._error(400, "bad_request", "canaryDeploymentId is required")
+        if release is None or release["state"] != "ACTIVE":
+            return None, self._error(400, "bad_request", "No active rolling release")
+        if release["canaryDeployment"]["id"] != body["canaryDeploymentId"]:
+            return None, self._error(
+                400, "bad_request", "canaryDeploymentId is not the active canary"
+            )
+        return body, None
+
+    def _get_rr_config(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        if not self.rolling_release_stages:
+            return FakeResponse(200, {"rollingRelease": None})
+        config = {"target": "production", "stages": self._config_stages()}
+        return FakeResponse(200, {"rollingRelease": config})
+
+    def _patch_rr_config(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        body = request.json() if request.body else None
+        if not isinstance(body, dict):
+            return self._error(400, "bad_request", "Invalid request body")
+        if not body.get("enabled"):
+            self.rolling_release_stages = None
+            return FakeResponse(200, {"rollingRelease": None})
+        stages = body.get("stages")
+        if not isinstance(stages, list) or not stages:
+            return self._error(400, "bad_request", "stages are required")
+        percentages = [s.get("targetPercentage") for s in stages if isinstance(s, dict)]
+        if (
+            len(percentages) != len(stages)
+            or percentages[-1] != 100
+            or any(b <= a for a, b in itertools.pairwise(percentages))
+        ):
+            return self._error(400, "bad_request", "stages must ascend and the last must be 100")
+        advancement = body.get("advancementType")
+        if advancement not in ("automatic", "manual-approval"):
+            return self._error(400, "bad_request", "Invalid advancementType")
+        self.rolling_release_stages = [int(p) for p in percentages]
+        self.rolling_release_advancement = advancement
+        self.rolling_release_duration = stages[0].get("duration")
+        return FakeResponse(200, {"rollingRelease": {"stages": self._config_stages()}})
+
+    def _delete_rr_config(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        self.rolling_release_stages = None
+        return FakeResponse(200, {"rollingRelease": None})
+
+    def _start_rr(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        body = request.json() if request.body else None
+        dep_id = body.get("canaryDeploymentId") if isinstance(body, dict) else None
+        deployment = self._find(dep_id) if isinstance(dep_id, str) else None
+        if deployment is None:
+            return self._error(404, "not_found", "Deployment not found")
+        if not self.rolling_release_stages:
+            return self._error(400, "bad_request", "Rolling releases are not enabled")
+        if self.rolling_release is not None and self.rolling_release["state"] == "ACTIVE":
+            return self._error(400, "bad_request", "A rolling release is already active")
+        self._start_release(deployment["id"])
+        return FakeResponse(200, {"rollingRelease": copy.deepcopy(self.rolling_release)})
+
+    def _approve_rr(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        body, error = self._active_canary(request)
+        if error is not None:
+            return error
+        assert body is not None
+        assert self.rolling_release is not None
+        active = self.rolling_release["activeStage"]["index"]
+        if body.get("nextStageIndex") != active + 1:
+            return self._error(400, "bad_request", f"nextStageIndex must be {active + 1}")
+        self._move_to(active + 1)
+        return FakeResponse(200, {"rollingRelease": copy.deepcopy(self.rolling_release)})
+
+    def _complete_rr(self, request: FakeRequest, project_id: str) -> FakeResponse:
+        if (missing := self._rr_project(project_id)) is not None:
+            return missing
+        _, error = self._active_canary(request)
+        if error is not None:
+            return error
+        assert self.rolling_release is not None
+        self._finish("COMPLETE", self.rolling_release["canaryDeployment"]["id"])
+        return FakeResponse(200, {"rollingRelease": copy.deepcopy(self.rolling_release)})
 
     def _summary(self, dep_id: str) -> dict[str, Any] | None:
         deployment = self.deployments.get(dep_id)
@@ -477,6 +664,10 @@ class FakeVercel:
         deployment = self._find(deployment_id)
         if project_id != PROJECT_ID or deployment is None:
             return self._error(404, "not_found", "Deployment not found")
+        release = self.rolling_release
+        if release is not None and release["state"] == "ACTIVE":
+            # abort-rolling-release.ts:28-34: an instant rollback aborts the release.
+            self._finish("ABORTED", deployment_id)
         self.production_id = deployment_id
         return FakeResponse(201, None)
 
@@ -625,7 +816,7 @@ class FakeVercel:
         project["rollingRelease"] = (
             {
                 "target": "production",
-                "stages": [{"targetPercentage": p} for p in self.rolling_release_stages],
+                "stages": self._config_stages(),
             }
             if self.rolling_release_stages
             else None

@@ -40,6 +40,17 @@ VERCEL_EXEMPT = {
         "instant rollback is absent from the stored spec (vercel/sdk 1aada4a8, Oct 2025); "
         "path from vercel/sdk HEAD src/funcs/projectsRequestRollback.ts"
     ),
+    re.compile(r"^/v1/projects/[^/]+/rolling-release/config$"): (
+        # PATCH only: GET and DELETE take no body and stay checked.
+        ("PATCH",),
+        "the stored spec documents no body for PATCH rolling-release/config; the body is "
+        "the CLI's (packages/cli/src/commands/rolling-release/configure-rolling-release.ts"
+        ":323-335)",
+    ),
+    re.compile(r"^/v1/projects/[^/]+/rolling-release/start$"): (
+        "absent from the stored spec; path and body from the CLI "
+        "(packages/cli/src/commands/rolling-release/start-rolling-release.ts:78-85)"
+    ),
 }
 EXEMPT = {"portainer": PORTAINER_EXEMPT, "vercel": VERCEL_EXEMPT}
 
@@ -78,7 +89,10 @@ class Exempting(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def _is_exempt(self, request: httpx.Request) -> bool:
-        for pattern, reason in self.exempt.items():
+        for pattern, entry in self.exempt.items():
+            methods, reason = entry if isinstance(entry, tuple) else (None, entry)
+            if methods is not None and request.method not in methods:
+                continue
             if pattern.search(request.url.path):
                 assert reason
                 self.exempted.add(f"{request.method} {pattern.pattern}")

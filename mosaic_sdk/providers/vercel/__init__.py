@@ -9,7 +9,10 @@ shape, Deployment Protection and how an image digest maps to a Vercel deployment
 """
 
 from mosaic_sdk.providers.vercel._async.client import AsyncVercelClient
-from mosaic_sdk.providers.vercel._async.target import AsyncVercelDeploymentTarget
+from mosaic_sdk.providers.vercel._async.target import (
+    AsyncVercelDeploymentTarget,
+    AsyncVercelRollingReleaseTarget,
+)
 from mosaic_sdk.providers.vercel._models import (
     PROTECTION_BYPASS_HEADER,
     AliasAssignment,
@@ -25,6 +28,8 @@ from mosaic_sdk.providers.vercel._models import (
     ProtectionBypass,
     ReadyState,
     RollingRelease,
+    RollingReleaseConfig,
+    RollingReleaseStage,
     VercelAlias,
     VercelCert,
     VercelDeployment,
@@ -34,7 +39,10 @@ from mosaic_sdk.providers.vercel._models import (
 )
 from mosaic_sdk.providers.vercel._requests import DEFAULT_BASE_URL, PATHS, rate_limit_wait
 from mosaic_sdk.providers.vercel._sync.client import VercelClient
-from mosaic_sdk.providers.vercel._sync.target import VercelDeploymentTarget
+from mosaic_sdk.providers.vercel._sync.target import (
+    VercelDeploymentTarget,
+    VercelRollingReleaseTarget,
+)
 from mosaic_sdk.providers.vercel._target import DIGEST_META_KEY, IMAGE_META_KEY, VERSION_META_KEY
 
 __all__ = [
@@ -48,6 +56,7 @@ __all__ = [
     "AliasJobStatus",
     "AsyncVercelClient",
     "AsyncVercelDeploymentTarget",
+    "AsyncVercelRollingReleaseTarget",
     "BuildEvent",
     "DeploymentPage",
     "EnvType",
@@ -59,6 +68,8 @@ __all__ = [
     "ProtectionBypass",
     "ReadyState",
     "RollingRelease",
+    "RollingReleaseConfig",
+    "RollingReleaseStage",
     "VercelAlias",
     "VercelCert",
     "VercelClient",
@@ -67,5 +78,6 @@ __all__ = [
     "VercelEnvVar",
     "VercelEnvVarInfo",
     "VercelProject",
+    "VercelRollingReleaseTarget",
     "rate_limit_wait",
 ]

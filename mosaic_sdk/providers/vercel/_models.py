@@ -35,6 +35,8 @@ __all__ = [
     "ProtectionBypass",
     "ReadyState",
     "RollingRelease",
+    "RollingReleaseConfig",
+    "RollingReleaseStage",
     "VercelAlias",
     "VercelCert",
     "VercelDeployment",
@@ -323,6 +325,86 @@ class LastAliasRequest(FieldsRepr):
 
 
 @attrs.frozen
+class RollingReleaseStage(FieldsRepr):
+    """One stage of a rolling release (an item of ``stages`` in the rolling-release
+    config and document; spec schema of ``GET /v1/projects/{idOrName}/rolling-release``).
+
+    Attributes:
+        target_percentage: the share of traffic the canary gets in this stage (0..100).
+        require_approval: whether leaving this stage waits for ``approve-stage``.
+        duration: minutes before Vercel advances by itself (``None``: no timer).
+        index: the stage's position, when Vercel reports it.
+    """
+
+    target_percentage: float
+    require_approval: bool = False
+    duration: float | None = None
+    index: int | None = None
+
+    @property
+    def advances_by_itself(self) -> bool:
+        """True when Vercel moves past this stage on a timer, without an approval."""
+        return not self.require_approval and self.duration is not None
+
+    @classmethod
+    def from_api(cls, raw: Any) -> RollingReleaseStage:
+        """Parse one stage object."""
+        data = _mapping(raw, "a rolling release stage")
+        percentage: Any = data.get("targetPercentage")
+        if not _is_number(percentage):
+            raise _invalid("a rolling release stage", raw)
+        duration: Any = data.get("duration")
+        index: Any = data.get("index")
+        return cls(
+            target_percentage=float(percentage),
+            require_approval=bool(data.get("requireApproval")),
+            duration=float(duration) if _is_number(duration) else None,
+            index=int(index) if _is_number(index) else None,
+        )
+
+
+@attrs.frozen
+class RollingReleaseConfig(FieldsRepr):
+    """A project's rolling-release template
+    (``GET /v1/projects/{idOrName}/rolling-release/config``).
+
+    The stages are fixed per project: every rolling release started by a promote
+    walks these stages, and only their percentages are reachable. Changing the config
+    "never alters a rollout that's already in-flight" (spec, ``updateRollingReleaseConfig``).
+
+    Attributes:
+        stages: the stages in order; the last one is 100 %.
+        target: the environment (``production``).
+    """
+
+    stages: tuple[RollingReleaseStage, ...] = ()
+    target: str = "production"
+
+    @property
+    def percentages(self) -> tuple[int, ...]:
+        """The stage percentages, in order (the last is 100)."""
+        return tuple(round(stage.target_percentage) for stage in self.stages)
+
+    @property
+    def manual(self) -> bool:
+        """True when no stage before the last advances on a timer."""
+        return not any(stage.advances_by_itself for stage in self.stages[:-1])
+
+    @classmethod
+    def from_api(cls, raw: Any) -> RollingReleaseConfig:
+        """Parse the ``rollingRelease`` object of the config answer."""
+        data = _mapping(raw, "a rolling release config")
+        stages = data.get("stages")
+        return cls(
+            stages=tuple(
+                RollingReleaseStage.from_api(s)
+                for s in (stages if isinstance(stages, list) else [])
+            ),
+            target=str(data.get("target") or "production"),
+        )
+
+
+@attrs.frozen
 class RollingRelease(FieldsRepr):
     """A project's rolling release (``GET /v1/projects/{idOrName}/rolling-release``).
 
@@ -333,6 +415,8 @@ class RollingRelease(FieldsRepr):
         active_stage_index: zero-based index of the active stage, if any.
         active_percentage: traffic share of the canary in the active stage, if any.
         stage_count: how many stages the release has.
+        stages: the release's stages (copied from the project config when it started).
+        advancement_type: ``automatic`` or ``manual-approval``, when reported.
     """
 
     state: str
@@ -341,6 +425,8 @@ class RollingRelease(FieldsRepr):
     active_stage_index: int | None = None
     active_percentage: float | None = None
     stage_count: int = 0
+    stages: tuple[RollingReleaseStage, ...] = ()
+    advancement_type: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -369,6 +455,11 @@ class RollingRelease(FieldsRepr):
             active_stage_index=int(index) if _is_number(index) else None,
             active_percentage=float(percentage) if _is_number(percentage) else None,
             stage_count=len(stages) if isinstance(stages, list) else 0,
+            stages=tuple(
+                RollingReleaseStage.from_api(item)
+                for item in (stages if isinstance(stages, list) else [])
+            ),
+            advancement_type=_opt_str(data.get("advancementType")),
         )
 
 

@@ -12,6 +12,7 @@ so moving to a newer version is a one-line change checked by the spec tests.
 from __future__ import annotations
 
 import functools
+import itertools
 import json as jsonlib
 import os
 import time
@@ -49,6 +50,7 @@ from mosaic_sdk.providers.vercel._models import (
     PromotionState,
     ReadyState,
     RollingRelease,
+    RollingReleaseConfig,
     VercelAlias,
     VercelCert,
     VercelDeployment,
@@ -90,6 +92,10 @@ PATHS: Mapping[str, str] = {
     "promote": "/v10/projects/{project_id}/promote/{deployment_id}",
     "promote_aliases": "/v1/projects/{project_id}/promote/aliases",
     "rolling_release": "/v1/projects/{id_or_name}/rolling-release",
+    "rolling_release_config": "/v1/projects/{id_or_name}/rolling-release/config",
+    "rolling_release_start": "/v1/projects/{id_or_name}/rolling-release/start",
+    "rolling_release_approve": "/v1/projects/{id_or_name}/rolling-release/approve-stage",
+    "rolling_release_complete": "/v1/projects/{id_or_name}/rolling-release/complete",
     "rollback": "/v1/projects/{project_id}/rollback/{deployment_id}",
     "aliases": "/v2/deployments/{deployment_id}/aliases",
     "certs": "/v8/certs",
@@ -469,6 +475,161 @@ def parse_rolling_release(response: HTTPResponse) -> RollingRelease | None:
     body = response.json()
     raw = body.get("rollingRelease") if isinstance(body, dict) else None
     return RollingRelease.from_api(raw) if isinstance(raw, dict) else None
+
+
+ADVANCEMENT_TYPES = ("manual-approval", "automatic")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def rolling_release_stages(stages: Sequence[int]) -> list[int]:
+    """Check the stage percentages of a rolling-release config and append the final 100.
+
+    The rules are the CLI's (``packages/cli/src/commands/rolling-release/
+    configure-rolling-release.ts:50-55`` each stage 1..99, ``:85-91`` strictly ascending,
+    ``:270`` the final ``{targetPercentage: 100}`` appended) and the docs' ("each stage
+    must send a larger fraction of traffic ... the last stage must always be 100%",
+    https://vercel.com/docs/rolling-releases).
+
+    Raises:
+        InvalidValueError: no stage, a stage outside 1..99, or stages not ascending.
+    """
+    found = list(stages)
+    if found and found[-1] == 100:
+        found = found[:-1]
+    if not found:
+        raise InvalidValueError(
+            list(stages), "a rolling release needs at least one stage below 100%",
+            "pass e.g. stages=[10, 25, 50] (100 is appended)",
+        )  # fmt: skip
+    for percentage in found:
+        if (
+            not isinstance(percentage, int)
+            or isinstance(percentage, bool)
+            or not 1 <= percentage <= 99
+        ):
+            raise InvalidValueError(
+                percentage, "a stage percentage must be a whole number from 1 to 99",
+                "pass e.g. stages=[10, 25, 50] (100 is appended)",
+            )  # fmt: skip
+    if any(b <= a for a, b in itertools.pairwise(found)):
+        raise InvalidValueError(
+            found, "stage percentages must be in ascending order",
+            "sort them, e.g. stages=[10, 25, 50]",
+        )  # fmt: skip
+    return [*found, 100]
+
+
+def configure_rolling_release_call(
+    id_or_name: str, stages: Sequence[int], *, advancement_type: str, duration: int | None
+) -> Call:
+    """The call of :meth:`VercelClient.configure_rolling_release`: the CLI's body
+    ``{enabled, advancementType, stages}`` (``configure-rolling-release.ts:266-271,
+    323-335``; the stored spec documents no body for this PATCH)."""
+    path = PATHS["rolling_release_config"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    if advancement_type not in ADVANCEMENT_TYPES:
+        raise InvalidValueError(
+            advancement_type, "is not a rolling-release advancement type",
+            "use 'manual-approval' (each stage waits for approve-stage) or 'automatic'",
+        )  # fmt: skip
+    if advancement_type == "automatic" and (not isinstance(duration, int) or duration < 1):
+        raise InvalidValueError(
+            duration, "automatic advancement needs a stage duration in whole minutes",
+            "pass duration=5 (minutes), or advancement_type='manual-approval'",
+        )  # fmt: skip
+    if advancement_type == "manual-approval" and duration is not None:
+        # configure-rolling-release.ts:58-63: no duration with manual approval.
+        raise InvalidValueError(
+            duration, "manual-approval stages take no duration",
+            "drop duration=, or use advancement_type='automatic'",
+        )  # fmt: skip
+    checked = rolling_release_stages(stages)
+    body_stages: list[dict[str, int]] = []
+    for percentage in checked:
+        stage = {"targetPercentage": percentage}
+        if duration is not None and percentage != 100:
+            stage["duration"] = duration
+        body_stages.append(stage)
+    body = {"enabled": True, "advancementType": advancement_type, "stages": body_stages}
+    return Call("PATCH", path, json=body, idempotent=True)
+
+
+def disable_rolling_release_call(id_or_name: str) -> Call:
+    """The call of :meth:`VercelClient.disable_rolling_release`
+    (``DELETE /v1/projects/{idOrName}/rolling-release/config``, spec)."""
+    path = PATHS["rolling_release_config"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    return Call("DELETE", path, idempotent=True)
+
+
+def get_rolling_release_config_call(id_or_name: str) -> Call:
+    """The call of :meth:`VercelClient.get_rolling_release_config`."""
+    path = PATHS["rolling_release_config"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    return Call("GET", path)
+
+
+def parse_rolling_release_config(response: HTTPResponse) -> RollingReleaseConfig | None:
+    """``{"rollingRelease": {...} | null}``: the config, or ``None`` when disabled."""
+    body = response.json()
+    raw = body.get("rollingRelease") if isinstance(body, dict) else None
+    if not isinstance(raw, dict):
+        return None
+    config = RollingReleaseConfig.from_api(raw)
+    return config if config.stages else None
+
+
+def start_rolling_release_call(id_or_name: str, canary_deployment_id: str) -> Call:
+    """The call of :meth:`VercelClient.start_rolling_release`: the CLI's
+    ``POST /v1/projects/{id}/rolling-release/start {canaryDeploymentId}``
+    (``commands/rolling-release/start-rolling-release.ts:78-85``; not in the stored spec)."""
+    path = PATHS["rolling_release_start"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    body = {"canaryDeploymentId": _text(canary_deployment_id, "deployment id", "dpl_123")}
+    return Call("POST", path, json=body, idempotent=False)
+
+
+def approve_rolling_release_stage_call(
+    id_or_name: str, canary_deployment_id: str, next_stage_index: int
+) -> Call:
+    """The call of :meth:`VercelClient.approve_rolling_release_stage`: the spec's body
+    ``{nextStageIndex, canaryDeploymentId}`` (both required; the CLI sends the same plus
+    ``activeStageIndex``, ``approve-rolling-release.ts:29-40``). Not idempotent: a retry
+    after a lost answer could skip a stage."""
+    path = PATHS["rolling_release_approve"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    if (
+        not isinstance(next_stage_index, int)
+        or isinstance(next_stage_index, bool)
+        or next_stage_index < 1
+    ):
+        raise InvalidValueError(
+            next_stage_index, "the next stage index must be 1 or more",
+            "pass the active stage's index + 1",
+        )  # fmt: skip
+    body = {
+        "nextStageIndex": next_stage_index,
+        "canaryDeploymentId": _text(canary_deployment_id, "deployment id", "dpl_123"),
+    }
+    return Call("POST", path, json=body, idempotent=False)
+
+
+def complete_rolling_release_call(id_or_name: str, canary_deployment_id: str) -> Call:
+    """The call of :meth:`VercelClient.complete_rolling_release`: ``{canaryDeploymentId}``
+    (spec; ``complete-rolling-release.ts:28-35``)."""
+    path = PATHS["rolling_release_complete"].format(
+        id_or_name=_seg(id_or_name, "project id or name", "prj_123")
+    )
+    body = {"canaryDeploymentId": _text(canary_deployment_id, "deployment id", "dpl_123")}
+    return Call("POST", path, json=body, idempotent=False)
 
 
 def promote_aliases_call(project_id: str, *, failed_only: bool, until: int | None) -> Call:

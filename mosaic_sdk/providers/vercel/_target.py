@@ -35,7 +35,13 @@ from datetime import datetime, timezone
 
 import attrs
 
-from mosaic_sdk.errors import DeploymentTimeoutError, InvalidValueError, UnsupportedOperationError
+from mosaic_sdk.errors import (
+    ConfigurationError,
+    DeploymentTimeoutError,
+    InvalidValueError,
+    TrafficSplitMismatchError,
+    UnsupportedOperationError,
+)
 from mosaic_sdk.providers._protocol import (
     Deployment,
     DeploymentStatus,
@@ -48,6 +54,8 @@ from mosaic_sdk.providers.vercel._models import (
     PromotionState,
     ProtectionBypass,
     ReadyState,
+    RollingRelease,
+    RollingReleaseConfig,
     VercelDeployment,
     VercelProject,
 )
@@ -77,6 +85,9 @@ def _now() -> datetime:
 
 
 class _TargetCore:
+    #: What ``supports_traffic_split`` is set to (True on the rolling-release target).
+    _splits_traffic = False
+
     def __init__(
         self,
         project_id: str,
@@ -129,7 +140,7 @@ class _TargetCore:
         self.promote_timeout = promote_timeout
         self.poll_interval = poll_interval
         self.name = f"vercel:{project_id}"
-        self.supports_traffic_split = False
+        self.supports_traffic_split = self._splits_traffic
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -289,3 +300,169 @@ def _probed_status(status: TargetStatus, ok: bool, detail: str) -> TargetStatus:
     if ok:
         return TargetStatus(status.state, f"{status.detail}; {detail}")
     return TargetStatus(TargetState.DEGRADED, f"{status.detail}, but {detail}")
+
+
+# -- rolling releases as a traffic splitter --------------------------------------------------
+
+_CONFIGURE_HOW = (
+    "VercelClient.configure_rolling_release({project!r}, [10, 25, 50]) (manual approval; "
+    "100 is appended), or `vercel rolling-release configure --enable "
+    "--advancement-type=manual-approval --stage=10 --stage=25 --stage=50`; a new config "
+    "applies to the next release, never to one in flight"
+)
+
+
+@attrs.frozen
+class TrafficPlan:
+    """What ``set_traffic`` will do to the project's rolling release (I/O-free).
+
+    Attributes:
+        action: ``serving`` (no release in flight and production already serves the
+            one digest asked for), ``hold`` (the split is already in place), ``approve`` (advance to
+            ``stage_index``), ``complete`` (100 % to the canary) or ``abort`` (instant
+            rollback to the current deployment).
+        stage_index: the stage the release must reach (``approve``/``hold``).
+        percentage: the canary's share after the action.
+        deployment_id: the canary (approve, complete) or the deployment rolled back to.
+    """
+
+    action: str
+    stage_index: int | None
+    percentage: int
+    deployment_id: str
+
+
+class _RollingCore:
+    """The checks of the rolling-release splitter, shared by both twins."""
+
+    project_id: str
+    name: str
+
+    def checked_config(self, config: RollingReleaseConfig | None) -> RollingReleaseConfig:
+        """The project's stage model, or why it cannot back a traffic splitter.
+
+        Raises:
+            ConfigurationError: rolling releases are disabled, or a stage advances on
+                Vercel's timer (the split would move without ``set_traffic``).
+        """
+        how = _CONFIGURE_HOW.format(project=self.project_id)
+        if config is None or not config.stages:
+            raise ConfigurationError(
+                f"project {self.project_id!r} has no rolling releases configured, so "
+                f"{self.name} cannot split traffic (a promote would move 100% at once); "
+                f"configure its stages with {how}"
+            )
+        if not config.manual:
+            raise ConfigurationError(
+                f"project {self.project_id!r} advances its rolling-release stages "
+                f"{list(config.percentages)} on a timer, so a traffic split set by the SDK "
+                "would move by itself while the gates run; reconfigure with manual "
+                f"approval: {how}"
+            )
+        return config
+
+    def unknown_digest(
+        self, split: dict[Digest, int], known: dict[str, Digest | None]
+    ) -> InvalidValueError:
+        """A split naming a digest that is neither the canary nor the current release."""
+        names = ", ".join(f"{role} {digest}" for role, digest in known.items() if digest)
+        return InvalidValueError(
+            {str(d): w for d, w in split.items()},
+            f"names a digest that is not in the rolling release of {self.project_id!r} "
+            f"({names or 'none'})",
+            "deploy the candidate first (its promote starts the rolling release), then "
+            "split between the current and the candidate digest",
+        )
+
+    def plan(
+        self,
+        split: dict[Digest, int],
+        release: RollingRelease | None,
+        canary: Digest | None,
+        current: Digest | None,
+        stages: tuple[int, ...],
+        production: Digest | None,
+    ) -> TrafficPlan:
+        """Map ``split`` onto the release's fixed stages.
+
+        Raises:
+            InvalidValueError: a weight that is not a configured stage (naming the stages
+                and how to configure them), a step backwards, or a digest outside the
+                release.
+        """
+        shares = {d: w for d, w in split.items() if w > 0}
+        active = release is not None and release.state.upper() == "ACTIVE"
+        if not active or release is None:
+            if production is not None and shares == {production: 100}:
+                return TrafficPlan("serving", None, 0, "")
+            raise self.unknown_digest(split, {"production": production})
+        known = {"current": current, "canary": canary}
+        if any(d not in (canary, current) for d in shares):
+            raise self.unknown_digest(split, known)
+        canary_id = release.canary_deployment_id or ""
+        if shares == {current: 100}:
+            return TrafficPlan("abort", None, 0, release.current_deployment_id or "")
+        if shares == {canary: 100}:
+            return TrafficPlan("complete", None, 100, canary_id)
+        weight = shares.get(canary, 0) if canary is not None else 0
+        reachable = [p for p in stages if p != 100]
+        if weight not in reachable:
+            raise InvalidValueError(
+                weight,
+                f"is not a stage of the rolling release of {self.project_id!r}: Vercel "
+                f"fixes the stages per project and only {reachable} (then 100 to complete, "
+                "or 0 to abort) can be reached",
+                "use those shares as the canary steps, or change the stages with "
+                + _CONFIGURE_HOW.format(project=self.project_id),
+            )
+        index = stages.index(weight)
+        now = release.active_stage_index
+        if now is not None and index < now:
+            raise InvalidValueError(
+                weight,
+                f"would move the rolling release of {self.project_id!r} back from stage "
+                f"{now + 1} ({stages[now]}%): Vercel's stages only advance",
+                "send all traffic back with set_traffic({stable: 100}) (an instant "
+                "rollback), or keep the share",
+            )
+        action = "hold" if index == now else "approve"
+        return TrafficPlan(action, index, weight, canary_id)
+
+    def mismatch(self, plan: TrafficPlan, release: RollingRelease | None, serving: str) -> None:
+        """Compare the release read back with the plan; raise when they differ.
+
+        Raises:
+            TrafficSplitMismatchError: the release is not where ``plan`` put it.
+        """
+        if plan.action in ("hold", "approve"):
+            ok = (
+                release is not None
+                and release.is_active
+                and release.canary_deployment_id == plan.deployment_id
+                and release.active_stage_index == plan.stage_index
+                and release.active_percentage == plan.percentage
+            )
+        else:
+            ok = (release is None or release.state.upper() != "ACTIVE") and (
+                serving == plan.deployment_id
+            )
+        if ok:
+            return
+        got = (
+            f"{release.state} at {release.active_percentage:g}% to {release.canary_deployment_id}"
+            if release is not None and release.active_percentage is not None
+            else (release.state if release is not None else "no rolling release")
+        )
+        expected = {"canary": plan.percentage}
+        actual = {
+            "canary": round(release.active_percentage)
+            if release is not None and release.is_active and release.active_percentage is not None
+            else (100 if serving == plan.deployment_id and plan.action == "complete" else 0)
+        }
+        raise TrafficSplitMismatchError(
+            f"{self.name}: after {plan.action} the rolling release reads {got} and production "
+            f"serves {serving}, not the {plan.percentage}% asked for; another writer or "
+            "Vercel's own timer moved it: read it with VercelClient.get_rolling_release",
+            expected=expected,
+            actual=actual,
+        )

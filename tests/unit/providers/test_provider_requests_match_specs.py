@@ -268,6 +268,26 @@ VERCEL_CALLS: dict[str, list[Callable[[Any], Any]]] = {
         lambda c: c.list_promote_aliases(PROJECT_ID, failed_only=False),
     ],
     "get_rolling_release": [lambda c: c.get_rolling_release(PROJECT_ID)],
+    "configure_rolling_release": [
+        lambda c: c.configure_rolling_release(PROJECT_ID, [10, 50]),
+        lambda c: c.configure_rolling_release(
+            "shop", [5], advancement_type="automatic", duration=10
+        ),
+    ],
+    "get_rolling_release_config": [lambda c: c.get_rolling_release_config(PROJECT_ID)],
+    "disable_rolling_release": [lambda c: c.disable_rolling_release(PROJECT_ID)],
+    "start_rolling_release": [
+        lambda c: (
+            c.configure_rolling_release(PROJECT_ID, [10, 50]),
+            c.start_rolling_release(PROJECT_ID, "dpl_0000000000000000000000000002"),
+        )
+    ],
+    "approve_rolling_release_stage": [
+        lambda c: c.approve_rolling_release_stage(PROJECT_ID, "dpl_0000000000000000000000000002", 1)
+    ],
+    "complete_rolling_release": [
+        lambda c: c.complete_rolling_release(PROJECT_ID, "dpl_0000000000000000000000000002")
+    ],
     "issue_cert": [lambda c: c.issue_cert(["shop.example.com"])],
     "edit_env": [
         lambda c: c.edit_env(
@@ -297,6 +317,10 @@ VERCEL_OPERATIONS = {
     "PATCH /v12/deployments/{id}/cancel",
     "GET /v1/projects/{projectId}/promote/aliases",
     "GET /v1/projects/{idOrName}/rolling-release",
+    "POST /v1/projects/{idOrName}/rolling-release/approve-stage",
+    "POST /v1/projects/{idOrName}/rolling-release/complete",
+    "GET /v1/projects/{idOrName}/rolling-release/config",
+    "DELETE /v1/projects/{idOrName}/rolling-release/config",
     "POST /v8/certs",
     "PATCH /v9/projects/{idOrName}/env/{id}",
     "DELETE /v9/projects/{idOrName}/env/{id}",
@@ -324,7 +348,11 @@ def test_every_vercel_request_matches_the_openapi_spec() -> None:
             call(client)
     transport.assert_clean()
     assert transport.operations == VERCEL_OPERATIONS
-    assert transport.exempted == {"POST ^/v1/projects/[^/]+/rollback/[^/]+$"}
+    assert transport.exempted == {
+        "POST ^/v1/projects/[^/]+/rollback/[^/]+$",
+        "PATCH ^/v1/projects/[^/]+/rolling-release/config$",
+        "POST ^/v1/projects/[^/]+/rolling-release/start$",
+    }
 
 
 def test_async_vercel_requests_match_the_openapi_spec() -> None:

@@ -26,6 +26,7 @@ from mosaic_sdk.providers.vercel._models import (
     PromotionOutcome,
     ReadyState,
     RollingRelease,
+    RollingReleaseConfig,
     VercelAlias,
     VercelCert,
     VercelDeployment,
@@ -45,6 +46,7 @@ from mosaic_sdk.providers.vercel._requests import (
     _from_env,
     _VercelBase,
     alias_among,
+    approve_rolling_release_stage_call,
     assign_alias_call,
     assigned_alias,
     build_events_call,
@@ -53,14 +55,18 @@ from mosaic_sdk.providers.vercel._requests import (
     check_deployment_wait,
     check_max_items,
     check_promotion_wait,
+    complete_rolling_release_call,
+    configure_rolling_release_call,
     create_deployment_call,
     delete_env_call,
     deployment_timeout,
+    disable_rolling_release_call,
     edit_env_call,
     failed_promotion,
     get_deployment_call,
     get_project_call,
     get_rolling_release_call,
+    get_rolling_release_config_call,
     issue_cert_call,
     job_outcome,
     list_aliases_call,
@@ -79,6 +85,7 @@ from mosaic_sdk.providers.vercel._requests import (
     parse_promote_aliases,
     parse_removed_env,
     parse_rolling_release,
+    parse_rolling_release_config,
     promote_aliases_call,
     promote_call,
     promote_job,
@@ -88,6 +95,7 @@ from mosaic_sdk.providers.vercel._requests import (
     rollback_call,
     rolling_outcome,
     serving,
+    start_rolling_release_call,
     upsert_env_call,
     with_build_log,
 )
@@ -433,6 +441,74 @@ class AsyncVercelClient(AsyncPooled[AsyncHTTPClient], _VercelBase):
         """The project's rolling release, or ``None``
         (``GET /v1/projects/{idOrName}/rolling-release``)."""
         return parse_rolling_release(await self._send(get_rolling_release_call(id_or_name)))
+
+    async def configure_rolling_release(
+        self,
+        id_or_name: str,
+        stages: Sequence[int],
+        *,
+        advancement_type: str = "manual-approval",
+        duration: int | None = None,
+    ) -> RollingReleaseConfig | None:
+        """Enable rolling releases with these stages
+        (``PATCH /v1/projects/{idOrName}/rolling-release/config``).
+
+        ``stages`` are the canary's percentages, ascending, each 1..99; the final 100 is
+        appended. The stages are fixed per project: every later promote walks them, and
+        the change "never alters a rollout that's already in-flight" (spec). Returns the
+        config read back with :meth:`get_rolling_release_config`.
+
+        Args:
+            advancement_type: ``manual-approval`` (each stage waits for
+                :meth:`approve_rolling_release_stage`; what a canary driven by metric
+                gates needs) or ``automatic`` (Vercel advances after ``duration``).
+            duration: minutes per stage, only with ``automatic``.
+
+        Raises:
+            InvalidValueError: malformed stages or advancement settings (nothing is sent).
+        """
+        call = configure_rolling_release_call(
+            id_or_name, stages, advancement_type=advancement_type, duration=duration
+        )
+        await self._send(call)
+        return await self.get_rolling_release_config(id_or_name)
+
+    async def get_rolling_release_config(self, id_or_name: str) -> RollingReleaseConfig | None:
+        """The project's rolling-release stages, or ``None`` when rolling releases are
+        disabled (``GET /v1/projects/{idOrName}/rolling-release/config``)."""
+        call = get_rolling_release_config_call(id_or_name)
+        return parse_rolling_release_config(await self._send(call))
+
+    async def disable_rolling_release(self, id_or_name: str) -> None:
+        """Disable rolling releases for future promotes; an active release keeps going
+        until completed or aborted (``DELETE /v1/projects/{idOrName}/rolling-release/config``)."""
+        await self._send(disable_rolling_release_call(id_or_name))
+
+    async def start_rolling_release(self, id_or_name: str, canary_deployment_id: str) -> None:
+        """Start a rolling release of a production deployment, as ``vercel rr start``
+        does (``POST /v1/projects/{idOrName}/rolling-release/start``; absent from the
+        stored spec, path and body from the CLI). A promote of a production deployment
+        on a project with rolling releases starts one too."""
+        await self._send(start_rolling_release_call(id_or_name, canary_deployment_id))
+
+    async def approve_rolling_release_stage(
+        self, id_or_name: str, canary_deployment_id: str, next_stage_index: int
+    ) -> RollingRelease | None:
+        """Move the active rolling release to stage ``next_stage_index``
+        (``POST /v1/projects/{idOrName}/rolling-release/approve-stage``). Not retried: a
+        repeated approval could skip a stage. Returns the release Vercel answers with."""
+        call = approve_rolling_release_stage_call(
+            id_or_name, canary_deployment_id, next_stage_index
+        )
+        return parse_rolling_release(await self._send(call))
+
+    async def complete_rolling_release(
+        self, id_or_name: str, canary_deployment_id: str
+    ) -> RollingRelease | None:
+        """Send 100 % of traffic to the canary and end the release
+        (``POST /v1/projects/{idOrName}/rolling-release/complete``)."""
+        call = complete_rolling_release_call(id_or_name, canary_deployment_id)
+        return parse_rolling_release(await self._send(call))
 
     async def rollback(
         self, project_id: str, deployment_id: str, *, description: str | None = None

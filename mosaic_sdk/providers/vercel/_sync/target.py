@@ -8,6 +8,7 @@ holds the I/O-free checks and reports; this module sends the requests, in order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from mosaic_sdk._http import HTTPClient, RetryPolicy
@@ -17,8 +18,15 @@ from mosaic_sdk.providers._protocol import (
     RunningRelease,
     TargetStatus,
     pinned_digest,
+    validate_traffic_weights,
 )
-from mosaic_sdk.providers.vercel._models import ProtectionBypass, ReadyState, VercelDeployment
+from mosaic_sdk.providers.vercel._models import (
+    ProtectionBypass,
+    ReadyState,
+    RollingRelease,
+    RollingReleaseConfig,
+    VercelDeployment,
+)
 from mosaic_sdk.providers.vercel._sync.client import VercelClient
 from mosaic_sdk.providers.vercel._target import (
     ANY_STATUS,
@@ -30,8 +38,10 @@ from mosaic_sdk.providers.vercel._target import (
     IMAGE_META_KEY,
     PROBE_TIMEOUT,
     VERSION_META_KEY,
+    TrafficPlan,
     _now,
     _probed_status,
+    _RollingCore,
     _TargetCore,
 )
 from mosaic_sdk.values import Digest, ImageReference
@@ -39,7 +49,7 @@ from mosaic_sdk.values import Digest, ImageReference
 if TYPE_CHECKING:
     from mosaic_sdk._http import BaseTransport
 
-__all__ = ["VercelDeploymentTarget"]
+__all__ = ["VercelDeploymentTarget", "VercelRollingReleaseTarget"]
 
 
 class VercelDeploymentTarget(_TargetCore):
@@ -215,3 +225,112 @@ class VercelDeploymentTarget(_TargetCore):
             return status
         ok, detail = self._probe(production, once=True)
         return _probed_status(status, ok, detail)
+
+
+class VercelRollingReleaseTarget(VercelDeploymentTarget, _RollingCore):
+    """A Vercel project with Rolling Releases as an
+    :class:`~mosaic_sdk.providers.TrafficSplitter` (for :class:`Canary`).
+
+    Vercel's own canary: once rolling releases are configured, promoting a production
+    deployment starts a *rolling release* that serves the first stage's share of
+    traffic to it and the rest to the current deployment (https://vercel.com/docs/rolling-releases).
+    The stages are **fixed per project** (``PATCH .../rolling-release/config``), so
+    :meth:`set_traffic` can only reach them:
+
+    * ``{stable: 100 - w, candidate: w}`` with ``w`` a configured stage: approves the
+      stages up to ``w`` (``POST .../rolling-release/approve-stage``), forward only;
+    * ``{candidate: 100}``: completes the release (``POST .../rolling-release/complete``);
+    * ``{stable: 100}``: aborts it with an instant rollback to the current deployment
+      (``POST /v1/projects/{id}/rollback/{deploymentId}``, as ``vercel rr abort`` does).
+
+    Each call reads the release back (``GET .../rolling-release``) and raises
+    :class:`~mosaic_sdk.errors.TrafficSplitMismatchError` when it is not where it was
+    put. A share that is not a stage, or a step backwards, is an
+    :class:`~mosaic_sdk.errors.InvalidValueError` naming the stages and how to change them.
+
+    ``deploy`` first checks that the project has rolling releases with manual approval
+    (``GET .../rolling-release/config``): without them a promote would move 100 % of
+    traffic at once, and with a timer Vercel would advance the stages while the canary's
+    gates run. Either raises :class:`~mosaic_sdk.errors.ConfigurationError` before
+    anything changes. Takes the arguments of :class:`VercelDeploymentTarget`.
+    """
+
+    _splits_traffic = True
+
+    def rolling_release_config(self) -> RollingReleaseConfig:
+        """The project's stage model (``GET /v1/projects/{id}/rolling-release/config``).
+
+        Raises:
+            ConfigurationError: rolling releases are off, or advance on a timer.
+        """
+        return self.checked_config(self.client.get_rolling_release_config(self.project_id))
+
+    def deploy(self, image: ImageReference) -> Deployment:
+        """Check the stage model, then promote as :meth:`VercelDeploymentTarget.deploy`
+        does; the promote starts the rolling release at its first stage.
+
+        Raises:
+            InvalidValueError: ``image`` is not pinned by digest (nothing is called).
+            ConfigurationError: no rolling releases with manual approval (nothing changed).
+        """
+        pinned_digest(image)
+        self.rolling_release_config()
+        return super().deploy(image)
+
+    def _digest_of(self, deployment_id: str | None) -> Digest | None:
+        if not deployment_id:
+            return None
+        return self.release_of(self.client.get_deployment(deployment_id)).digest
+
+    def _serving(self) -> str:
+        project = self.client.get_project(self.project_id)
+        return project.production.id if project.production is not None else "nothing"
+
+    def set_traffic(self, weights: Mapping[Digest, int]) -> None:
+        """Move the rolling release to the stage ``weights`` name, then verify it.
+
+        Raises:
+            InvalidValueError: malformed weights, a share that is not a configured stage,
+                a step backwards, or a digest outside the release.
+            ConfigurationError: the project has no rolling releases with manual approval.
+            TrafficSplitMismatchError: the release read back is not where it was put.
+        """
+        split = validate_traffic_weights(weights)
+        config = self.rolling_release_config()
+        release = self.client.get_rolling_release(self.project_id)
+        active = release is not None and release.state.upper() == "ACTIVE"
+        canary = self._digest_of(release.canary_deployment_id) if active and release else None
+        current = self._digest_of(release.current_deployment_id) if active and release else None
+        production = None if active else (self.running()).digest
+        stages = self._stages(release, config)
+        plan = self.plan(split, release, canary, current, stages, production)
+        if plan.action == "serving":
+            return
+        self._apply(plan, release)
+        after = self.client.get_rolling_release(self.project_id)
+        serving = "" if plan.action in ("hold", "approve") else self._serving()
+        self.mismatch(plan, after, serving)
+
+    @staticmethod
+    def _stages(release: RollingRelease | None, config: RollingReleaseConfig) -> tuple[int, ...]:
+        # A release in flight keeps the stages it started with (the spec: a new config
+        # "never alters a rollout that's already in-flight").
+        if release is not None and release.stages:
+            return tuple(round(stage.target_percentage) for stage in release.stages)
+        return config.percentages
+
+    def _apply(self, plan: TrafficPlan, release: RollingRelease | None) -> None:
+        assert release is not None
+        if plan.action == "abort":
+            self.client.rollback(
+                self.project_id, plan.deployment_id, description="mosaic: abort rolling release"
+            )
+        elif plan.action == "complete":
+            self.client.complete_rolling_release(self.project_id, plan.deployment_id)
+        elif plan.action == "approve":
+            assert plan.stage_index is not None
+            start = (release.active_stage_index or 0) + 1
+            for index in range(start, plan.stage_index + 1):
+                self.client.approve_rolling_release_stage(
+                    self.project_id, plan.deployment_id, index
+                )
