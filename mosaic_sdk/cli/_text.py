@@ -91,6 +91,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "_release",
         "run the whole release flow locally: promote, validate, blue-green, rollback",
     ),
+    "release": (
+        "_canary",
+        "resume or abort a paused canary from its state file",
+    ),
     "slo": (
         "_slo",
         "turn an SLO file into Prometheus recording and burn-rate alerting rules",

@@ -144,3 +144,64 @@ def test_a_bad_candidate_is_caught_by_the_baseline_and_rolled_back(stack: Stack)
     assert counts == {str(STABLE.digest): 300}
     assert stack.candidate._served == after  # and nothing after the rollback
     print(f"bad candidate: {served} requests, {timing}")
+
+
+def _paused(stack: Stack, state_file: Path) -> object:
+    stack.stable.fail_ratio = 0.02
+    with PrometheusClient(stack.prometheus.url) as source:
+        gate = BaselineGate.error_ratio(source, window="10s", on_failure="pause")
+        canary = Canary(
+            gates=[gate], auto_rollback=AutoRollback(), steps=(10, 50),
+            analysis=Analysis(count=4, interval=1, initial_delay=3, inconclusive_limit=3),
+            state_file=state_file,
+        )  # fmt: skip
+        return release(
+            CANDIDATE,
+            validation=PostDeployValidation([HealthCheck("{base_url}/health")]),
+            strategy=canary,
+            target=stack.splitter,
+            base_url={"canary": stack.candidate.url},
+        )
+
+
+def test_mosaic_release_abort_rolls_a_paused_canary_back(
+    stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mosaic_sdk.cli import main
+
+    stack.candidate.fail_ratio = 0.5
+    state_file = tmp_path / "canary.json"
+    with Users(stack.url, threads=3):
+        stack.prometheus.wait_for('sum(rate(http_requests_total{version="v1.0.0"}[5s]))')
+        result = _paused(stack, state_file)
+        assert result.outcome is ReleaseOutcome.PAUSED, result  # type: ignore[attr-defined]
+        assert stack.splitter.traffic() == {STABLE.digest: 90, CANDIDATE.digest: 10}
+        assert main(["release", "abort", str(state_file), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"outcome": "rolled_back"' in out
+    after = stack.candidate._served
+    assert serve_counts(stack.url, 200) == {str(STABLE.digest): 200}
+    assert stack.candidate._served == after
+    assert main(["release", "abort", str(state_file)]) == 2  # aborted already
+
+
+def test_mosaic_release_resume_continues_a_paused_canary(
+    stack: Stack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    from mosaic_sdk.cli import main
+
+    stack.candidate.fail_ratio = 0.5
+    state_file = tmp_path / "canary.json"
+    with Users(stack.url, threads=3):
+        stack.prometheus.wait_for('sum(rate(http_requests_total{version="v1.0.0"}[5s]))')
+        result = _paused(stack, state_file)
+        assert result.outcome is ReleaseOutcome.PAUSED, result  # type: ignore[attr-defined]
+        stack.candidate.fail_ratio = 0.02  # a human fixed the cause (a bad config flag)
+        time.sleep(11)  # the 10 s window forgets the bad minute
+        assert main(["release", "resume", str(state_file)]) == 0
+    out = capsys.readouterr().out
+    assert "canary release of v1.1.0: released" in out
+    assert stack.splitter.running().digest == CANDIDATE.digest
+    assert serve_counts(stack.url, 100) == {str(CANDIDATE.digest): 100}

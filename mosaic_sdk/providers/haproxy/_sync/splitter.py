@@ -339,6 +339,23 @@ class HAProxySplitter:
             digest=stable.digest, version=stable.version, image=stable.image, detail=detail
         )
 
+    def state_spec(self) -> dict[str, object]:
+        """How another process reaches this HAProxy again (a paused canary's state file
+        keeps it for ``mosaic release resume|abort``): the working directory, the admin
+        socket, the backend and, for :class:`StaticServices`, the service addresses."""
+        spec: dict[str, object] = {
+            "kind": "haproxy",
+            "name": self.name,
+            "workdir": str(self.workdir.absolute()),
+            "admin_socket": str(self.socket_path),
+            "backend": self.backend,
+            "frontend": self.frontend,
+        }
+        addresses = getattr(self.deployer, "addresses", None)
+        if isinstance(addresses, dict):
+            spec["addresses"] = {str(d): str(a) for d, a in addresses.items()}
+        return spec
+
     def status(self) -> TargetStatus:
         """Health from HAProxy's view of the two servers.
 
