@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import itertools
 import json
 import os
 import random
@@ -74,6 +75,7 @@ from mosaic_sdk.release import (
     Promotion,
     ReleaseEvidence,
     ReleaseResult,
+    ReleaseStep,
     ValidationReport,
     VersionMatch,
     release,
@@ -170,6 +172,8 @@ class DemoResult:
         scratchpad: the scratchpad with the evidence.
         changelog: ``CHANGELOG.md``.
         seconds: how long the demo took.
+        canary: what the canary act measured, or ``None`` when it was skipped (no
+            haproxy or no prometheus binary).
     """
 
     workdir: Path
@@ -188,6 +192,7 @@ class DemoResult:
     scratchpad: Path
     changelog: Path
     seconds: float
+    canary: CanaryAct | None = None
 
 
 # -- images --------------------------------------------------------------------------------
@@ -452,16 +457,34 @@ def find_prometheus() -> str | None:
     return "/usr/bin/prometheus" if os.access("/usr/bin/prometheus", os.X_OK) else None
 
 
+def find_haproxy() -> str | None:
+    """The HAProxy binary (``$PATH`` or ``/usr/sbin/haproxy``), or ``None``."""
+    found = shutil.which("haproxy")
+    if found:
+        return found
+    return "/usr/sbin/haproxy" if os.access("/usr/sbin/haproxy", os.X_OK) else None
+
+
 @contextmanager
 def _prometheus(binary: str, workdir: Path, runtime: _Runtime) -> Iterator[PrometheusClient]:
+    ports = {name: service.port for name, service in runtime.services.items()}
+    with _prometheus_for(binary, workdir, ports) as client:
+        yield client
+
+
+@contextmanager
+def _prometheus_for(
+    binary: str, workdir: Path, ports: dict[str, int]
+) -> Iterator[PrometheusClient]:
+    """Prometheus scraping ``ports`` (job name -> port on 127.0.0.1) every second."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     lines = ["global:", "  scrape_interval: 1s", "  evaluation_interval: 1s", "scrape_configs:"]
-    for name, service in runtime.services.items():
+    for name, service_port in ports.items():
         lines += [
             f"  - job_name: {name}",
             "    static_configs:",
-            f'      - targets: ["127.0.0.1:{service.port}"]',
+            f'      - targets: ["127.0.0.1:{service_port}"]',
         ]
     config = workdir / "prometheus.yml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -490,7 +513,7 @@ def _prometheus(binary: str, workdir: Path, runtime: _Runtime) -> Iterator[Prome
             time.sleep(0.2)
         # Prometheus applies new scrape targets a few seconds after start-up; wait until
         # it has scraped every service once, so the first gates have data to read.
-        while (client.value("count(up == 1)") or 0) < len(runtime.services):
+        while (client.value("count(up == 1)") or 0) < len(ports):
             if time.monotonic() > deadline:
                 raise ConfigurationError(
                     f"Prometheus did not scrape the services; see {workdir / 'prometheus.log'}"
@@ -530,6 +553,275 @@ def _scraper(runtime: _Runtime) -> Iterator[ScrapeMetricsSource]:
         stop.set()
         thread.join(timeout=5)
         source.close()
+
+
+# -- the canary act ------------------------------------------------------------------------
+
+
+_CANARY_RELEASES = (
+    _Release("v1.2.0-rc.1", "healthy", "a good candidate for the canary"),
+    _Release("v1.3.0-rc.1", "faulty", "a canary candidate with the same bug: 1 in 3 orders fail"),
+)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    # HAProxy's health check closes with a reset once it has read the status line: no
+    # error of the app, so no traceback.
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _CanaryApp:
+    """One release behind HAProxy: ``/api/orders`` (counted), ``/health``, ``/version``,
+    ``/metrics`` (requests and latency labelled with its version)."""
+
+    def __init__(self, digest: Digest, version: str, behaviour: str) -> None:
+        self.digest, self.version, self.behaviour = digest, version, behaviour
+        self.metrics = _Metrics()
+        self.served = 0
+        self._lock = threading.Lock()
+        app = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                app.handle(self)
+
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port: int = self.httpd.server_address[1]
+        self.host = f"127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0]
+        if path == "/metrics":
+            self._send(handler, 200, self.metrics.exposition().encode())
+        elif path == "/health":
+            self._send(handler, 200, b"ok")
+        elif path == "/version":
+            body = json.dumps({"digest": str(self.digest), "version": self.version})
+            self._send(handler, 200, body.encode())
+        elif path == "/api/orders":
+            start = time.perf_counter()
+            with self._lock:
+                self.served += 1
+                n = self.served
+            status = 500 if self.behaviour == "faulty" and n % 3 == 0 else 200
+            self.metrics.observe(self.version, status, time.perf_counter() - start)
+            self._send(handler, status, b"order" if status == 200 else b"order lost")
+        else:
+            self._send(handler, 404, b"not found")
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Users:
+    """Synthetic users sending orders through HAProxy's frontend."""
+
+    def __init__(self, url: str, threads: int = 3) -> None:
+        self.url = url
+        self.sent = 0
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(threads)]
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/orders", timeout=5):  # noqa: S310
+                    pass
+            except urllib.error.HTTPError as exc:
+                exc.close()
+            except OSError:
+                pass
+            self.sent += 1
+            self._stop.wait(0.003)
+
+    def __enter__(self) -> _Users:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+
+@attrs.frozen
+class CanaryAct:
+    """What the demo's canary act measured.
+
+    Attributes:
+        good: the canary release of the good candidate (10 -> 25 -> 50 -> 100 %).
+        bad: the canary release of the bad candidate (rolled back at 10 %).
+        shares: for each weight of the good canary, the measured share (percent) of the
+            requests each version served while it held that weight.
+        bad_requests: the requests the bad candidate served.
+        bad_requests_after: the requests it served after the rollback (0).
+    """
+
+    good: ReleaseResult
+    bad: ReleaseResult
+    shares: dict[int, dict[str, float]]
+    bad_requests: int
+    bad_requests_after: int
+
+
+def _canary_act(
+    say: _Printer,
+    layout: OCILayout,
+    prometheus_binary: str | None,
+    root: Path,
+    stable: ImageReference,
+) -> CanaryAct | None:
+    """Step a good candidate through a real HAProxy, then catch a bad one at 10 %."""
+    from mosaic_sdk.providers.haproxy import HAProxySplitter, StaticServices
+
+    haproxy = find_haproxy()
+    missing = [n for n, b in (("haproxy", haproxy), ("prometheus", prometheus_binary)) if not b]
+    if missing:
+        say.say(
+            f"Skipped: this act needs {' and '.join(missing)} (Debian: apt-get install "
+            f"{' '.join(missing)}); the baseline comparison asks Prometheus PromQL, and "
+            "HAProxy splits the traffic."
+        )
+        return None
+    assert haproxy is not None
+    assert prometheus_binary is not None
+    manifests = {r.tag: _push_image(layout, r) for r in _CANARY_RELEASES}
+    good = _pinned(manifests["v1.2.0-rc.1"], "v1.2.0-rc.1")
+    bad = _pinned(manifests["v1.3.0-rc.1"], "v1.3.0-rc.1")
+    images = {"stable": stable, "good": good, "bad": bad}
+    behaviours = {"stable": "healthy", "good": "healthy", "bad": "faulty"}
+    apps = {
+        name: _CanaryApp(image.digest, image.tag or "", behaviours[name])  # type: ignore[arg-type]
+        for name, image in images.items()
+    }
+    socket_dir = Path(tempfile.mkdtemp(prefix="mosaic-hx-", dir="/tmp"))  # a short socket path
+    try:
+        with _prometheus_for(
+            prometheus_binary,
+            root / "prometheus-canary",
+            {f"canary-{n}": a.port for n, a in apps.items()},
+        ) as prom:
+            splitter = HAProxySplitter(
+                socket_dir,
+                deployer=StaticServices({images[n].digest: a.host for n, a in apps.items()}),  # type: ignore[misc]
+                listen=f"127.0.0.1:{_free_port()}",
+                health_check="/health",
+                binary=haproxy,
+            )
+            splitter.deploy(stable)
+            splitter.start()
+            try:
+                return _canary_steps(say, splitter, prom, apps, images)
+            finally:
+                splitter.stop()
+    finally:
+        for app in apps.values():
+            app.stop()
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def _canary_steps(
+    say: _Printer,
+    splitter: Any,
+    prom: PrometheusClient,
+    apps: dict[str, _CanaryApp],
+    images: dict[str, ImageReference],
+) -> CanaryAct:
+    from mosaic_sdk.release import Analysis, AutoRollback, BaselineGate, Canary
+
+    url = f"http://{splitter.listen}"
+    say.say(
+        f"Three releases answer behind one HAProxy backend at {url}: {images['stable'].tag} "
+        f"(stable), {images['good'].tag} and {images['bad'].tag}. Synthetic users send "
+        "orders through HAProxy; Prometheus scrapes each release's requests by version. "
+        "At each step the candidate's error ratio is compared with the stable release's "
+        "over the same 10 s window (BaselineGate); under 50 requests on either side the "
+        "verdict is 'insufficient data', never a pass."
+    )
+
+    def canary() -> Canary:
+        gate = BaselineGate.error_ratio(prom, window=WINDOW, max_increase=0.02)
+        return Canary(
+            gates=[gate], auto_rollback=AutoRollback(), steps=(10, 25, 50),
+            analysis=Analysis(count=3, interval=1, initial_delay=3, inconclusive_limit=2),
+        )  # fmt: skip
+
+    marks: list[tuple[str, dict[str, int]]] = []
+
+    def on_step(step: ReleaseStep) -> None:
+        marks.append((step.name, {n: a.served for n, a in apps.items()}))
+
+    checks = PostDeployValidation([HealthCheck(f"http://{apps['good'].host}/health")])
+    with _Users(url):
+        deadline = time.monotonic() + 30
+        stable_requests = f'sum(http_requests_total{{version="{images["stable"].tag}"}})'
+        while (prom.value(stable_requests) or 0) < 50:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        good = release(images["good"], validation=checks, strategy=canary(), target=splitter,
+                       on_step=on_step)  # fmt: skip
+        good_marks = list(marks)
+        marks.clear()
+        checks = PostDeployValidation([HealthCheck(f"http://{apps['bad'].host}/health")])
+        bad = release(images["bad"], validation=checks, strategy=canary(), target=splitter,
+                      on_step=on_step)  # fmt: skip
+    shares: dict[int, dict[str, float]] = {}
+    for (name, before), (_, after) in itertools.pairwise(good_marks):
+        if name.startswith("send ") and name.endswith("of traffic to the canary"):
+            weight = int(name.split()[1].rstrip("%"))
+            delta = {n: after[n] - before[n] for n in ("stable", "good")}
+            total = sum(delta.values()) or 1
+            shares[weight] = {images[n].tag or n: 100 * v / total for n, v in delta.items()}
+    say.say(f"Canary of {images['good'].tag}: {good.outcome.value}, traffic {good.traffic}")
+    say.lines(
+        [
+            f"at {w:>3}%: " + ", ".join(f"{v} served {p:.1f}%" for v, p in s.items())
+            for w, s in shares.items()
+        ]
+    )
+    bad_seen = apps["bad"].served
+    say.say(f"Canary of {images['bad'].tag}: {bad.outcome.value} at {bad.traffic[-1]}%")
+    if bad.reports:
+        say.lines([bad.reports[-1].headline()])
+    timing = bad.timing
+    say.say(
+        f"The bad candidate saw {bad_seen} requests"
+        + (
+            f"; it had traffic for {timing.seconds_to_rollback:.1f} s before the rollback"
+            if timing is not None and timing.seconds_to_rollback is not None
+            else ""
+        )
+        + ". After the rollback HAProxy sends it nothing:"
+    )
+    for _ in range(200):
+        with urllib.request.urlopen(f"{url}/version", timeout=5):  # noqa: S310 - loopback
+            pass
+    late = apps["bad"].served - bad_seen
+    say.lines([f"200 more requests: {late} reached {images['bad'].tag}"])
+    return CanaryAct(good=good, bad=bad, shares=shares, bad_requests=bad_seen,
+                     bad_requests_after=late)  # fmt: skip
 
 
 # -- output --------------------------------------------------------------------------------
@@ -834,7 +1126,11 @@ def run_demo(
         )
         say.lines([str(promotion.slots())])
 
-        # Step 8 - evidence
+        # Step 8 - canary through HAProxy
+        say.title("Canary through a real HAProxy: step by step, judged against the stable")
+        canary_act = _canary_act(say, layout, binary, root, candidate)
+
+        # Step 9 - evidence
         say.title("The evidence left for the team")
         tasks, pad, notes = evidence.tasks_path, evidence.scratchpad_path, evidence.changelog_path
         say.say(f"{tasks.relative_to(root)}: the deployment is marked blocked (other tasks kept):")
@@ -875,5 +1171,6 @@ def run_demo(
             scratchpad=pad,
             changelog=notes,
             seconds=seconds,
+            canary=canary_act,
         )
     raise AssertionError("unreachable")  # pragma: no cover

@@ -56,7 +56,7 @@ def check_outcome(result: demo.DemoResult, lines: list[str]) -> None:
     assert "### Added\n\n- First public release of the shop." in notes
     # Output a newcomer can follow: numbered steps, what and why.
     steps = [line for line in lines if line.startswith("Step ")]
-    assert [s.split(".")[0] for s in steps] == [f"Step {n}" for n in range(1, 9)]
+    assert [s.split(".")[0] for s in steps] == [f"Step {n}" for n in range(1, 10)]
     text = "\n".join(lines)
     assert "A failed validation never switches" in text
     assert "violates <= 0.05" in text
@@ -70,6 +70,28 @@ def test_demo_with_real_prometheus(tmp_path: Path) -> None:
     assert result.metrics_source.startswith("prometheus http://127.0.0.1:")
     check_outcome(result, lines)
     assert any("Metrics: Prometheus" in line for line in lines)
+    check_canary_act(result, lines)
+
+
+def check_canary_act(result: demo.DemoResult, lines: list[str]) -> None:
+    require_binary("haproxy")
+    act = result.canary
+    assert act is not None
+    assert act.good.outcome is ReleaseOutcome.RELEASED, act.good
+    assert act.good.traffic == (10, 25, 50, 100)
+    # Measured shares of real requests through HAProxy, within 5 points of each weight.
+    assert sorted(act.shares) == [10, 25, 50, 100]
+    for weight, shares in act.shares.items():
+        assert abs(shares["v1.2.0-rc.1"] - weight) <= 5, act.shares
+    # The bad candidate is caught at the first step by the baseline comparison.
+    assert act.bad.outcome is ReleaseOutcome.ROLLED_BACK, act.bad
+    assert act.bad.traffic == (10,)
+    assert "vs stable" in act.bad.reports[-1].headline()
+    assert act.bad_requests > 0
+    assert act.bad_requests_after == 0
+    text = "\n".join(lines)
+    assert f"The bad candidate saw {act.bad_requests} requests" in text
+    assert "200 more requests: 0 reached v1.3.0-rc.1" in text
 
 
 def test_demo_falls_back_to_scraped_pages(tmp_path: Path) -> None:
@@ -78,6 +100,18 @@ def test_demo_falls_back_to_scraped_pages(tmp_path: Path) -> None:
     assert result.metrics_source.startswith("scrape http://127.0.0.1:")
     check_outcome(result, lines)
     assert any("no Prometheus here" in line for line in lines)
+    assert result.canary is None  # the baseline comparison needs Prometheus: skipped
+    assert any("Skipped: this act needs prometheus" in line for line in lines)
+
+
+def test_the_canary_act_says_so_and_skips_without_haproxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo, "find_haproxy", lambda: None)
+    result, lines = run(tmp_path / "demo", prometheus=False)
+    assert result.canary is None
+    assert any("Skipped: this act needs haproxy and prometheus" in line for line in lines)
+    check_outcome(result, lines)
 
 
 def test_demo_images_are_valid_oci_images(tmp_path: Path) -> None:
