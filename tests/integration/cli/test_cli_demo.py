@@ -1,4 +1,5 @@
-"""``mosaic demo``: the whole release flow, from the command line."""
+"""``mosaic demo``: the whole release flow, from the command line (it starts loopback
+services, so it runs with the integration tier)."""
 
 from __future__ import annotations
 
