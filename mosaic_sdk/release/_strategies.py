@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import enum
 import html
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,6 +60,8 @@ __all__ = [
     "ReleaseResult",
     "ReleaseStep",
 ]
+
+logger = logging.getLogger("mosaic_sdk.release")
 
 
 def _utc_now() -> datetime:
@@ -306,7 +309,14 @@ class _Steps:
     def _record(self, step: ReleaseStep) -> None:
         self.items.append(step)
         if self._on_step is not None:
-            self._on_step(step)
+            try:
+                self._on_step(step)
+            except Exception as exc:  # a progress display must not stop a release midway
+                logger.warning(
+                    "on_step callback raised %s on step %r; the release goes on",
+                    type(exc).__name__,
+                    step.name,
+                )
         if self._stop:
             raise StopAtBoundary(self.describe())
 

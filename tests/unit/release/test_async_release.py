@@ -628,3 +628,26 @@ def test_on_step_sees_every_step_of_the_synchronous_twin_too(tmp_path: Path) -> 
         on_step=seen.append,
     )
     assert seen == list(result.steps)
+
+
+def test_a_failing_on_step_callback_does_not_stop_the_release(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = World(tmp_path)
+
+    def broken(step: ReleaseStep) -> None:
+        raise RuntimeError("display gone")
+
+    result = release(
+        world.to_testing("good1"),
+        validation=PostDeployValidation([Scripted(Verdict.PASSED)]),
+        promotion=world.promotion,
+        slots=world.slots,
+        base_url=URLS,
+        on_step=broken,
+    )
+    assert result.released
+    assert world.registry.resolve(REPO, "prod") == world.image("good1").digest
+    warnings = [r.getMessage() for r in caplog.records if r.name == "mosaic_sdk.release"]
+    assert len(warnings) == len(result.steps)
+    assert "RuntimeError" in warnings[0]
