@@ -2,26 +2,26 @@
 bare ``httpx`` client sending the same requests, on loopback and behind a 20 ms proxy.
 
 A local Debian ``docker-registry`` (started here, free 127.0.0.1 port) gets ``--repos``
-repositories of ``--tags`` tags each. They are built fast: per repository the blobs of one
-small image (a config and a 4 KiB layer) are uploaded once, then ``--manifests`` distinct
-manifests that share those blobs (each with its own ``org.opencontainers.image.created``
-annotation, 0-114 days old) are PUT once each, by their first tag; every other tag (per
-repository 120 ``sha-*`` tags, 60 release candidates, 15 releases and the five pointer tags
-in all) is written into the registry's filesystem storage as the two link files a manifest
-PUT by tag writes (``_manifests/tags/<tag>/current/link`` and ``index/sha256/<hex>/link``),
-which the registry serves at once: no cache is configured. ``--populate api`` PUTs every
-tag instead (10,000 PUTs: about two minutes on a busy two-core machine). Side by side, in
-one run:
+repositories of ``--tags`` tags each: a repository's history (:func:`_tags_of`) of
+``--manifests`` (20) images 0-114 days old by their ``org.opencontainers.image.created``
+annotation, carrying 60 % ``sha-*`` tags, 30 % release candidates, 7.5 % finals and the
+five pointers, so the default policy deletes 8 of 20 digests (72 of 200 tags) per
+repository. They are built fast: per repository the blobs of one small image (a config
+and a 4 KiB layer) are uploaded once, each manifest is PUT once, by its first tag, and
+every other tag is written into the registry's filesystem storage as the two link files a
+manifest PUT by tag writes (``_manifests/tags/<tag>/current/link`` and
+``index/sha256/<hex>/link``), which the registry serves at once: no cache is configured.
+``--populate api`` PUTs every tag instead (10,000 PUTs: about two minutes on a busy
+two-core machine). Side by side, in one run:
 
-* ``mosaic fleet plan``: every repository planned with one shared budget of
-  ``--concurrency`` requests in flight - ``AsyncRetentionFleet(client,
-  concurrency=N).plan(now=...)`` when the fleet API is there, else each repository's
-  ``RetentionPolicy().aplan(...)`` with the repositories ``N/4`` at a time and 4 requests
-  each (the script says which it used). It lists the catalog, each repository's tags and
-  GETs each tag's manifest; no config is read (the ages are in the annotations);
+* ``mosaic fleet plan``: ``AsyncRetentionFleet(client, concurrency=N).plan(now=...)``,
+  every repository planned under one shared budget of ``--concurrency`` requests in
+  flight. It lists the catalog, each repository's tags and GETs each tag's manifest
+  (digest-checked and parsed); no config is read (the ages are in the annotations);
 * ``httpx alone, same requests``: the exact request list the SDK sent (recorded by an
-  httpx transport in a first, untimed run) replayed by a bare ``httpx.AsyncClient`` with
-  the same ``--concurrency`` - the floor of the HTTP stack, to show what the SDK adds;
+  httpx transport in a first, untimed run that also warms the registry) replayed by a
+  bare ``httpx.AsyncClient`` with the same ``--concurrency``, bodies read but not
+  parsed: the floor of the HTTP stack, to show what the SDK adds;
 * ``skopeo loop``: ``skopeo list-tags`` per repository and ``skopeo inspect --raw`` per
   tag, one after another, as a shell script would read the same manifests. It is timed on
   a random sample (``--skopeo-sample`` inspects, 5 listings) and extrapolated to every tag
@@ -30,12 +30,14 @@ one run:
 
 Both on loopback and behind ``benchmarks/_latency_proxy.py`` (its own process), which
 delays every request by ``--delay-ms`` (20): a registry across the internet. Requests per
-tag come from the registry's access log. The mosaic and httpx rows run ``--repeat`` times,
-interleaved, and report the median. Goals (issue #17): behind the proxy at least 20x the
-skopeo loop, and the SDK within 1.2x of bare httpx for the same requests.
+tag come from the registry's access log. The mosaic and httpx rows run ``--repeat`` (3)
+times, interleaved, and report the median wall time and the median CPU time of this
+process (the client's own cost, steadier than wall time on a busy machine). Goals (issue
+#17): behind the proxy at least 20x the skopeo loop, and the SDK within 1.2x of bare httpx
+for the same requests.
 
 Run: ``.venv/bin/python benchmarks/retention_fleet.py [--repos 50] [--tags 200]
-[--concurrency 16] [--repeat 1] [--skopeo-sample 150] [--delay-ms 20]``
+[--concurrency 16] [--repeat 3] [--skopeo-sample 150] [--delay-ms 20]``
 """
 
 from __future__ import annotations
@@ -61,7 +63,6 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from mosaic_sdk import RetentionPolicy  # noqa: E402
 from mosaic_sdk.registry import (  # noqa: E402
     OCI_CONFIG,
     OCI_LAYER_GZIP,
@@ -70,12 +71,8 @@ from mosaic_sdk.registry import (  # noqa: E402
     Manifest,
     RegistryClient,
 )
+from mosaic_sdk.release import AsyncRetentionFleet  # noqa: E402
 from tests._support.servers import RegistryServer  # noqa: E402
-
-try:  # the fleet API (issue #17), when this checkout has it
-    from mosaic_sdk.release import AsyncRetentionFleet  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the checkout
-    AsyncRetentionFleet = None
 
 POINTERS = ("testing", "staging", "prod", "blue", "green")
 
@@ -83,17 +80,28 @@ POINTERS = ("testing", "staging", "prod", "blue", "green")
 # -- the registry --------------------------------------------------------------------------
 
 
-def _tags_of(repo_index: int, count: int) -> list[tuple[str, int]]:
-    """(tag, image index) pairs: 60 % sha-, 30 % RCs, the rest releases and pointers; the
-    releases and pointers name the five newest images, so the old ones are deleted."""
+def _tags_of(repo_index: int, count: int, manifests: int) -> list[tuple[str, int]]:
+    """(tag, image index) pairs of one repository's history; image 0 is the newest and
+    image ``n`` is ``6n`` days old (see :func:`populate`).
+
+    60 % are ``sha-*`` tags spread evenly over the images, 30 % release candidates
+    (``v1.B.0-rc.1`` ... ``rc.6``: base ``B`` has rc.1-3 on one image and rc.4-6 on the next
+    newer one, newer bases on newer images), 7.5 % finals on every fourth image, and the
+    five pointers on the newest images. With the default policy (``sha-*`` 14 days, RCs 30
+    days, the newest 3 RCs of each base kept) the old images that carry only ``sha-*`` tags
+    and the three oldest RCs of a base are deleted: 8 of 20 digests and 72 of 200 tags."""
     n_pointer = len(POINTERS)
     n_release = max(1, count * 15 // 200)
     n_rc = count * 60 // 200
     n_sha = count - n_pointer - n_release - n_rc
-    out = [(f"sha-{repo_index:02x}{n:05x}", n) for n in range(n_sha)]
-    out += [(f"v1.{n // 6}.0-rc.{n % 6 + 1}", n * 7) for n in range(n_rc)]
-    out += [(f"v{k + 2}.0.0", k % 5) for k in range(n_release)]
-    out += [(p, k) for k, p in enumerate(POINTERS)]
+    bases = max(1, n_rc // 6)
+    out = [(f"sha-{repo_index:02x}{n:05x}", n % manifests) for n in range(n_sha)]
+    for n in range(n_rc):
+        base, rc = divmod(n, 6)
+        image = 2 * (bases - 1 - base) + (1 if rc < 3 else 0)
+        out.append((f"v1.{base}.0-rc.{rc + 1}", image % manifests))
+    out += [(f"v{k + 2}.0.0", (k * 4) % manifests) for k in range(n_release)]
+    out += [(p, k % manifests) for k, p in enumerate(POINTERS)]
     return out
 
 
@@ -160,14 +168,14 @@ def populate(
                         }
                     )
                 )
-            pairs = _tags_of(index, tags)
+            pairs = _tags_of(index, tags, manifests)
             first: dict[int, str] = {}
             for tag, image in pairs:
-                if image % manifests in first and storage is not None:
-                    _link_tag(storage, repo, first[image % manifests], tag)
+                if image in first and storage is not None:
+                    _link_tag(storage, repo, first[image], tag)
                     continue
-                client.put_manifest(repo, tag, images[image % manifests])
-                first.setdefault(image % manifests, tag)
+                client.put_manifest(repo, tag, images[image])
+                first.setdefault(image, tag)
             return len(pairs)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -216,43 +224,32 @@ def _limits(concurrency: int) -> httpx.Limits:
 
 
 async def _fleet_plan(client: AsyncRegistryClient, now: datetime, concurrency: int) -> str:
-    if AsyncRetentionFleet is not None:
-        fleet = AsyncRetentionFleet(client, concurrency=concurrency)
-        plan = await fleet.plan(now=now)
-        return str(plan.summary())
-    repos = await client.repositories()
-    per_repo = 4 if concurrency >= 4 else concurrency
-    gate = asyncio.Semaphore(max(1, concurrency // per_repo))
-    policy = RetentionPolicy()
+    plan = await AsyncRetentionFleet(client, concurrency=concurrency).plan(now=now)
+    return str(plan.summary())
 
-    async def one(repo: str) -> Any:
-        async with gate:
-            return await policy.aplan(client, repo, now=now, concurrency=per_repo)
 
-    plans = await asyncio.gather(*(one(r) for r in repos))
-    tags = sum(len(p.decisions) for p in plans)
-    deletes = sum(len(p.deletions) for p in plans)
-    return f"{len(plans)} repositories, {tags} tags, delete {deletes} digests"
+#: (wall seconds, CPU seconds of this process) of one timed run.
+Timing = tuple[float, float]
 
 
 async def timed_sdk(
     url: str, now: datetime, concurrency: int, record: bool = False
-) -> tuple[float, int, list[tuple[str, str, str | None]], str]:
+) -> tuple[Timing, int, list[tuple[str, str, str | None]], str]:
     transport = RecordingTransport(limits=_limits(concurrency)) if record else None
     if transport is None:
         transport = httpx.AsyncHTTPTransport(limits=_limits(concurrency))
     async with AsyncRegistryClient(url, transport=transport) as client:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = await _fleet_plan(client, now, concurrency)
-        elapsed = time.perf_counter() - started
+        timing = (time.perf_counter() - started, time.process_time() - cpu)
         count = client.request_count
     sent = transport.sent if isinstance(transport, RecordingTransport) else []
-    return elapsed, count, sent, summary
+    return timing, count, sent, summary
 
 
 async def timed_httpx(
     url: str, requests: Sequence[tuple[str, str, str | None]], concurrency: int
-) -> float:
+) -> Timing:
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url, limits=_limits(concurrency)) as client:
 
@@ -262,9 +259,9 @@ async def timed_httpx(
                 response = await client.request(method, path, headers=headers)
                 response.raise_for_status()
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(send(*r) for r in requests))
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
 def timed_skopeo(
@@ -321,14 +318,14 @@ def measure(
     repos: Sequence[str],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
-    # The first mosaic run also records the request list the httpx rows replay (an
-    # append per request: nothing to measure next to a request).
+    # An untimed first run records the request list the httpx rows replay and warms
+    # the registry (its first read of each link file); then the timed runs, interleaved.
     before = _logged(server)
-    first, count, sent, summary = asyncio.run(timed_sdk(url, now, args.concurrency, record=True))
+    _, count, sent, summary = asyncio.run(timed_sdk(url, now, args.concurrency, record=True))
     seen = _wait_logged(server, before + count) - before
-    sdk: list[float] = [first]
-    floor: list[float] = [asyncio.run(timed_httpx(url, sent, args.concurrency))]
-    for _ in range(args.repeat - 1):
+    sdk: list[Timing] = []
+    floor: list[Timing] = []
+    for _ in range(args.repeat):
         floor.append(asyncio.run(timed_httpx(url, sent, args.concurrency)))
         sdk.append(asyncio.run(timed_sdk(url, now, args.concurrency))[0])
 
@@ -360,39 +357,40 @@ def measure(
     }
 
 
+def _median(runs: Sequence[Timing], index: int) -> float:
+    return statistics.median(run[index] for run in runs)
+
+
 def report(rows: Sequence[dict[str, Any]], tags: int, repos: int, concurrency: int) -> None:
-    api = (
-        "AsyncRetentionFleet.plan"
-        if AsyncRetentionFleet is not None
-        else ("RetentionPolicy.aplan per repository (no fleet API in this checkout)")
-    )
-    print(f"\n{repos} repositories x {tags // repos} tags = {tags} tags; mosaic: {api}, "
-          f"{concurrency} requests in flight")  # fmt: skip
-    header = f"{'network':<22}{'method':<30}{'wall s':>9}{'req/tag':>9}  note"
+    print(f"\n{repos} repositories x {tags // repos} tags = {tags} tags; mosaic: "
+          f"AsyncRetentionFleet.plan, {concurrency} requests in flight")  # fmt: skip
+    header = f"{'network':<22}{'method':<30}{'wall s':>9}{'CPU s':>8}{'req/tag':>9}  note"
     print(header)
     print("-" * len(header))
     for row in rows:
-        sdk_s, floor_s = statistics.median(row["sdk"]), statistics.median(row["floor"])
         per_tag = row["requests"] / tags
-        runs = " ".join(f"{v:.2f}" for v in row["sdk"])
-        print(f"{row['label']:<22}{'mosaic fleet plan':<30}{sdk_s:>9.2f}{per_tag:>9.3f}  "
-              f"median of {len(row['sdk'])}: {runs}; {row['requests']} requests "
-              f"({row['logged']} in the registry log)")  # fmt: skip
-        runs = " ".join(f"{v:.2f}" for v in row["floor"])
-        print(f"{'':<22}{'httpx alone, same requests':<30}{floor_s:>9.2f}{per_tag:>9.3f}  "
-              f"median of {len(row['floor'])}: {runs}")  # fmt: skip
-        print(f"{'':<22}{'skopeo loop (sequential)':<30}{row['skopeo_s']:>9.2f}"
+        for name, runs, note in (
+            ("mosaic fleet plan", row["sdk"],
+             f"; {row['requests']} requests ({row['logged']} in the registry log)"),
+            ("httpx alone, same requests", row["floor"], ""),
+        ):  # fmt: skip
+            walls = " ".join(f"{w:.2f}" for w, _ in runs)
+            label = row["label"] if name.startswith("mosaic") else ""
+            print(f"{label:<22}{name:<30}{_median(runs, 0):>9.2f}{_median(runs, 1):>8.2f}"
+                  f"{per_tag:>9.3f}  median of {len(runs)} (wall {walls}){note}")  # fmt: skip
+        print(f"{'':<22}{'skopeo loop (sequential)':<30}{row['skopeo_s']:>9.2f}{'':>8}"
               f"{row['skopeo_per_tag']:>9.3f}  {row['skopeo_note']}")  # fmt: skip
     print()
     for row in rows:
-        sdk_s, floor_s = statistics.median(row["sdk"]), statistics.median(row["floor"])
+        sdk_s, floor_s = _median(row["sdk"], 0), _median(row["floor"], 0)
+        sdk_cpu, floor_cpu = _median(row["sdk"], 1), _median(row["floor"], 1)
         speedup = row["skopeo_s"] / sdk_s
-        overhead = sdk_s / floor_s
         goal = ""
         if "proxy" in row["label"]:
             goal = " -> " + ("OK, >= 20x" if speedup >= 20 else "BELOW the 20x goal")
+        overhead = sdk_s / floor_s
         print(f"{row['label']}: skopeo loop / mosaic = {speedup:.1f}x{goal}; "
-              f"mosaic / bare httpx = {overhead:.2f}x -> "
+              f"mosaic / bare httpx = {overhead:.2f}x wall, {sdk_cpu / floor_cpu:.2f}x CPU -> "
               f"{'OK, <= 1.2x' if overhead <= 1.2 else 'ABOVE the 1.2x goal'}")  # fmt: skip
     print(f"plan: {rows[0]['summary']}")
 
@@ -406,7 +404,7 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
-        "--repeat", type=int, default=1, help="timed runs of each mosaic/httpx row (interleaved)"
+        "--repeat", type=int, default=3, help="timed runs of each mosaic/httpx row (interleaved)"
     )
     parser.add_argument("--skopeo-sample", type=int, default=150, help="0 = every tag")
     parser.add_argument("--delay-ms", type=float, default=20.0)
@@ -433,7 +431,11 @@ def main() -> None:
             took = time.perf_counter() - started
             print(f"pushed {total} tags in {len(repos)} repositories "
                   f"({args.manifests} manifests each) in {took:.1f}s")  # fmt: skip
-            pairs = [(r, t) for i, r in enumerate(repos) for t, _ in _tags_of(i, args.tags)]
+            pairs = [
+                (r, t)
+                for i, r in enumerate(repos)
+                for t, _ in _tags_of(i, args.tags, args.manifests)
+            ]
             rows = [
                 measure(
                     "loopback", server.url, server.host, server, skopeo, now, pairs, repos, args
