@@ -252,10 +252,10 @@ class RetryPolicy(FieldsRepr):
             return float(retry_after) + skew
         return self.backoff(retry_number)
 
-    def _stop(self) -> tenacity.stop.stop_base:
+    def _stop(self, spent: float) -> tenacity.stop.stop_base:
         stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(self.max_retries + 1)
         if self.deadline is not None:
-            stop = stop | tenacity.stop_after_delay(self.deadline)
+            stop = stop | tenacity.stop_after_delay(max(0.0, self.deadline - spent))
         return stop
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
@@ -287,34 +287,36 @@ class RetryPolicy(FieldsRepr):
 
         return before_sleep
 
-    def retrying(
-        self, *, method: str, url: str, provider: str, idempotent: bool | None
-    ) -> tenacity.Retrying:
-        """A tenacity ``Retrying`` for one sync request."""
-        return tenacity.Retrying(
-            stop=self._stop(),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(
+    def _loop(
+        self, method: str, url: str, provider: str, idempotent: bool | None, spent: float
+    ) -> dict[str, Any]:
+        """What the sync and the async tenacity loop share."""
+        return {
+            "stop": self._stop(spent),
+            "wait": self._wait,
+            "retry": tenacity.retry_if_exception(
                 lambda e: self.is_retryable(e, method=method, idempotent=idempotent)
             ),
-            sleep=self.sleep,
-            reraise=True,
-            before_sleep=self._log_retry(method, url, provider),
+            "reraise": True,
+            "before_sleep": self._log_retry(method, url, provider),
+        }
+
+    def retrying(
+        self, *, method: str, url: str, provider: str, idempotent: bool | None, spent: float = 0.0
+    ) -> tenacity.Retrying:
+        """A tenacity ``Retrying`` for one sync request; ``spent`` is the seconds the
+        request already took outside it (counted against :attr:`deadline`)."""
+        return tenacity.Retrying(
+            sleep=self.sleep, **self._loop(method, url, provider, idempotent, spent)
         )
 
     def async_retrying(
-        self, *, method: str, url: str, provider: str, idempotent: bool | None
+        self, *, method: str, url: str, provider: str, idempotent: bool | None, spent: float = 0.0
     ) -> tenacity.AsyncRetrying:
-        """A tenacity ``AsyncRetrying`` for one async request."""
+        """A tenacity ``AsyncRetrying`` for one async request; ``spent`` is the seconds
+        the request already took outside it (counted against :attr:`deadline`)."""
         return tenacity.AsyncRetrying(
-            stop=self._stop(),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(
-                lambda e: self.is_retryable(e, method=method, idempotent=idempotent)
-            ),
-            sleep=self.async_sleep,
-            reraise=True,
-            before_sleep=self._log_retry(method, url, provider),
+            sleep=self.async_sleep, **self._loop(method, url, provider, idempotent, spent)
         )
 
 

@@ -8,6 +8,7 @@ to repeat. Everything without I/O is in :mod:`mosaic_sdk._http._base`.
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -144,11 +145,27 @@ class HTTPClient(Closing, _BaseHTTPClient):
         method, url, merged, allowed = self._prepare(
             method, path_or_url, json, content, headers, allow_status
         )
+        # The first attempt runs outside tenacity: setting up a retry loop costs about as
+        # much client CPU as the SDK's own work on a request, and most requests succeed
+        # at once. A failure is replayed into the loop as its first attempt, so the
+        # retry decision, waits, logging, attempt count and deadline are those of one loop.
+        started = time.monotonic()
+        try:
+            return self._send_once(method, url, params, json, content, merged, allowed)
+        except Exception as exc:  # handed to the retry loop unchanged
+            first: Exception | None = exc
         retrying = self.retry.retrying(
-            method=method, url=strip_query(url), provider=self.provider, idempotent=idempotent
+            method=method,
+            url=strip_query(url),
+            provider=self.provider,
+            idempotent=idempotent,
+            spent=time.monotonic() - started,
         )
         for attempt in retrying:
             with attempt:
+                if first is not None:
+                    failed, first = first, None
+                    raise failed
                 return self._send_once(method, url, params, json, content, merged, allowed)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 

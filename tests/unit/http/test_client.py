@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import httpx
@@ -229,24 +230,84 @@ def test_every_error_is_a_mosaic_error() -> None:
         _client(handler).request("GET", "/x")
 
 
-def test_async_twin_retries_and_maps() -> None:
-    answers = iter([500, 200])
-    sleeps: list[float] = []
+def _async_client(statuses: list[int], sleeps: list[float]) -> AsyncHTTPClient:
+    answers = iter(statuses)
 
     async def asleep(seconds: float) -> None:
         sleeps.append(seconds)
 
+    return AsyncHTTPClient(
+        "https://api.example.test",
+        transport=httpx.MockTransport(lambda r: httpx.Response(next(answers))),
+        retry=RetryPolicy(async_sleep=asleep),
+    )
+
+
+def test_async_twin_retries_and_maps() -> None:
+    sleeps: list[float] = []
+
     async def main() -> int:
-        async with AsyncHTTPClient(
-            "https://api.example.test",
-            transport=httpx.MockTransport(lambda r: httpx.Response(next(answers))),
-            retry=RetryPolicy(async_sleep=asleep),
-        ) as client:
+        async with _async_client([500, 200, 404], sleeps) as client:
             ok = (await client.request("GET", "/x")).status_code
             with pytest.raises(NotFoundError):
                 await client.request("GET", "/missing", params={"a": 1})
             return ok
 
-    answers = iter([500, 200, 404])
     assert asyncio.run(main()) == 200
     assert len(sleeps) == 1
+
+
+def test_the_deadline_counts_the_first_attempt() -> None:
+    # The first attempt runs outside the retry loop; its time still counts against
+    # the deadline: 0.3 s + 0.05 s wait + 0.3 s passes a 0.5 s deadline, so two attempts.
+    calls: list[float] = []
+
+    def slow_503(request: httpx.Request) -> httpx.Response:
+        calls.append(time.monotonic())
+        time.sleep(0.3)
+        return httpx.Response(503, json={"message": "busy"})
+
+    policy = RetryPolicy(
+        max_retries=5, initial_delay=0.05, jitter=0.0, deadline=0.5, sleep=time.sleep
+    )
+    with pytest.raises(ServerError, match="busy"):
+        _client(slow_503, retry=policy).request("GET", "/x")
+    assert len(calls) == 2
+
+
+def test_a_first_failure_is_retried_and_logged_as_attempt_1(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answers = iter([503, 503, 200])
+    sleeps: list[float] = []
+    client = _client(lambda r: httpx.Response(next(answers), json={}), sleeps)
+    with caplog.at_level("INFO", logger="mosaic_sdk"):
+        assert client.request("GET", "/x").status_code == 200
+    attempts = [r.attempt for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert attempts == [1, 2]
+    assert len(sleeps) == 2
+
+
+def test_a_success_at_once_sends_one_request_and_sleeps_never() -> None:
+    calls: list[int] = []
+    sleeps: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(200, json={})
+
+    assert _client(handler, sleeps).request("GET", "/x").status_code == 200
+    assert (len(calls), sleeps) == (1, [])
+
+
+def test_async_twin_gives_up_after_max_retries_with_the_last_error() -> None:
+    sleeps: list[float] = []
+
+    async def main() -> None:
+        async with _async_client([503, 502, 500], sleeps) as client:
+            await client.request("GET", "/x")
+
+    with pytest.raises(ServerError) as info:
+        asyncio.run(main())
+    assert info.value.status_code == 500
+    assert len(sleeps) == 2
