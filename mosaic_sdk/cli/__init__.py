@@ -14,7 +14,8 @@ code  meaning
 0     success
 1     the command ran and the answer is no: lint findings at or above
       ``--fail-on``, a failed validation, an unhealthy service, a refused
-      promotion, a failed rollback or retention deletion
+      promotion, a failed rollback or retention deletion, a ``--lock`` key
+      another run holds (:class:`~mosaic_sdk.errors.LockHeldError`)
 2     bad input or usage: a malformed value, an unknown option, a missing
       credential or setting (:class:`~mosaic_sdk.errors.InvalidValueError`,
       :class:`~mosaic_sdk.errors.ConfigurationError`); nothing was changed

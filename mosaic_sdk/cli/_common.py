@@ -27,6 +27,7 @@ from mosaic_sdk.cli._text import (
 from mosaic_sdk.errors import (
     ConfigurationError,
     InvalidValueError,
+    LockError,
     MosaicError,
     WorkflowError,
 )
@@ -59,7 +60,8 @@ class UsageError(Exception):
 
 def exit_code_for(error: MosaicError) -> int:
     """The exit code for an SDK error: 2 for bad input or setup, 1 for a workflow that
-    refused or failed, 3 for a remote system that failed. A handler that knows better
+    refused or failed (a deployment lock held by someone else too), 3 for a remote
+    system that failed. A handler that knows better
     (a missing repository named on the command line is bad input) sets ``exit_code`` on
     the error before re-raising it."""
     override = getattr(error, "exit_code", None)
@@ -67,7 +69,7 @@ def exit_code_for(error: MosaicError) -> int:
         return override
     if isinstance(error, (InvalidValueError, ConfigurationError)):
         return EXIT_USAGE
-    if isinstance(error, WorkflowError):
+    if isinstance(error, (WorkflowError, LockError)):
         return EXIT_FAILURE
     return EXIT_ERROR
 
@@ -172,6 +174,7 @@ _CREDENTIAL_HOMES: Mapping[str, str] = {
     "registry": "--username and $MOSAIC_REGISTRY_PASSWORD or --password-file",
     "prometheus": "--prometheus-token-file or $PROMETHEUS_TOKEN",
     "vault_addr": "--token-file or $VAULT_TOKEN",
+    "lock": "$MOSAIC_LOCK (the whole URL), $MOSAIC_LOCK_PASSWORD or --lock-password-file",
 }
 _NO_CREDENTIALS = (
     "these endpoints are checked without credentials; serve them without authentication "

@@ -24,6 +24,9 @@ from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 
 __all__ = ["add_fleet_options", "fleet_apply", "fleet_mode", "fleet_plan"]
 
+#: What a LockHeldError's message says (DeploymentLock.acquire), in a fleet outcome.
+_LOCKED = " is locked by "
+
 _POLICY_OPTIONS = (
     ("sha_max_age", "--sha-max-age"),
     ("rc_max_age", "--rc-max-age"),
@@ -203,7 +206,11 @@ def fleet_plan(args: argparse.Namespace, console: Console) -> int:
 def fleet_apply(args: argparse.Namespace, console: Console) -> int:
     """``mosaic retention apply`` over many repositories: one plan, then each
     repository's deletions with a progress bar on a terminal."""
+    from mosaic_sdk.cli._lock import lock_from_args, lock_refusals
+
+    lock = lock_from_args(args)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(lock_refusals(lock))
         registry = stack.enter_context(contextlib.closing(open_registry_from_args(args)))
         fleet, plan = _plan(args, registry, stack)
         console.note(f"plan: {plan.summary()}")
@@ -220,9 +227,15 @@ def fleet_apply(args: argparse.Namespace, console: Console) -> int:
         from mosaic_sdk.cli._undo import journal_from_args
 
         journal = journal_from_args(args, console, plan)
-        result = fleet.apply(plan, progress=progress, journal=journal)
+        result = fleet.apply(plan, progress=progress, journal=journal, lock=lock)
     for outcome in result.failed:
         console.note(f"mosaic: {outcome.repository}: {outcome.summary()}")
+    if any(_LOCKED in (outcome.error or "") for outcome in result.failed):
+        # The library speaks Python (wait=); say the same in command-line terms.
+        console.note(
+            "hint: a repository locked by another run deleted nothing; --lock-wait "
+            "DURATION queues behind the holder"
+        )
     data = {"ok": result.ok, "plan": plan.to_dict(), "result": result.to_dict()}
     data["journal"] = None if journal is None else str(journal.path)
     console.result(str(result), data)

@@ -21,6 +21,7 @@ from mosaic_sdk.cli._common import (
     wants_progress,
     write_output_file,
 )
+from mosaic_sdk.cli._lock import add_lock_options, lock_from_args, lock_refusals
 from mosaic_sdk.cli._text import EXIT_FAILURE, EXIT_OK
 from mosaic_sdk.cli._undo import add_journal_options, journal_from_args, register_undo
 from mosaic_sdk.values import ImageTag
@@ -262,7 +263,8 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
             "  mosaic promote v1.4.0-rc.3 --idle-slot && mosaic promote --switch green\n"
             "  trivy image --format json -o trivy.json registry:5000/team/api@sha256:9f86d08...\n"
             "  mosaic promote --from staging --to prod --scan-report trivy.json "
-            "--waivers waivers.yaml"
+            "--waivers waivers.yaml\n"
+            "  mosaic promote --from staging --to prod --lock file:/var/lib/mosaic/deploy.locks"
         ),
         handler=_promote,
     )
@@ -334,6 +336,11 @@ def _register_promote(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         metavar="LEVEL",
         choices=_SEVERITIES,
         help="the lowest severity that blocks: " + ", ".join(_SEVERITIES) + " (default: high)",
+    )
+    add_lock_options(
+        promote,
+        "Shared with other pipelines: holds REPOSITORY:POINTER from reading the pointer to\n"
+        "writing it (--idle-slot: both slots; --dry-run takes no lock), as ACTOR@HOST:PID.",
     )
     add_registry_options(promote)
     add_json_flag(promote)
@@ -451,7 +458,11 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
     _check_promote_args(args)
     repository = repository_from_args(args)
     gate = _scan_gate(args, console)  # the reports are read before the registry is
-    with contextlib.closing(open_registry_from_args(args)) as registry:
+    lock = lock_from_args(args)
+    with (
+        lock_refusals(lock),
+        contextlib.closing(open_registry_from_args(args)) as registry,
+    ):
         promotion = Promotion(
             registry,
             repository,
@@ -459,6 +470,7 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
             environments=_environments(args),
             require_evidence=args.require_evidence,
             scan_gate=gate,
+            lock=lock,
         )
         record: PromotionRecord
         if args.switch is not None:
@@ -466,29 +478,18 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
         elif args.idle_slot:
             record = promotion.deploy_to_idle_slot(args.source, force=args.force)
         else:
-            plan = promotion.plan_promotion(
-                args.source,
-                to=args.to,
-                from_environment=args.from_environment,
-                force=args.force,
+            # Held from the plan's reads to the PUT (the Promotion alone holds it for
+            # the PUT), so the plan cannot go stale under another locked pipeline.
+            held = (
+                contextlib.nullcontext()
+                if lock is None or args.dry_run  # a dry run writes nothing
+                else lock.hold(lock.key(repository, str(ImageTag.parse(args.to))))
             )
-            if args.dry_run:
-                data = {
-                    "dry_run": True,
-                    "repository": plan.repository,
-                    "tag": plan.tag,
-                    "source": plan.source,
-                    "digest": str(plan.digest),
-                    "digest_before": None
-                    if plan.digest_before is None
-                    else str(plan.digest_before),
-                    "noop": plan.noop,
-                    "forced": plan.forced,
-                    "checks": list(plan.checks),
-                }
-                console.result(f"dry run, nothing written:\n{plan}", data)
+            with held:
+                applied = _plan_and_apply(args, console, promotion)
+            if applied is None:
                 return EXIT_OK
-            record = promotion.apply(plan)
+            record = applied
         if args.attach and record.changed:
             _attach_promotion(args, console, registry, repository, record)
     if args.record:
@@ -496,6 +497,31 @@ def _run_promote(args: argparse.Namespace, console: Console) -> int:
         console.note(f"record written to {written}")
     console.result(record.message, record.to_dict())
     return EXIT_OK
+
+
+def _plan_and_apply(args: argparse.Namespace, console: Console, promotion: Any) -> Any | None:
+    """``--to``: plan, then apply; ``None`` after printing a ``--dry-run``'s plan."""
+    plan = promotion.plan_promotion(
+        args.source,
+        to=args.to,
+        from_environment=args.from_environment,
+        force=args.force,
+    )
+    if args.dry_run:
+        data = {
+            "dry_run": True,
+            "repository": plan.repository,
+            "tag": plan.tag,
+            "source": plan.source,
+            "digest": str(plan.digest),
+            "digest_before": None if plan.digest_before is None else str(plan.digest_before),
+            "noop": plan.noop,
+            "forced": plan.forced,
+            "checks": list(plan.checks),
+        }
+        console.result(f"dry run, nothing written:\n{plan}", data)
+        return None
+    return promotion.apply(plan)
 
 
 def _attach_promotion(
@@ -577,7 +603,9 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
             "  mosaic retention apply --registry https://registry:5000 --repository team/api\n"
             "  mosaic retention apply --repository team/api --protect sha256:9f86d08... --json\n"
             "  mosaic retention apply --all --config retention.toml --records records/ \\\n"
-            "      --rollback-window 30d"
+            "      --rollback-window 30d\n"
+            "  MOSAIC_LOCK=redis://redis.internal:6379/0 mosaic retention apply --repository "
+            "team/api"
         ),
         handler=_retention_apply,
     )
@@ -589,6 +617,11 @@ def _register_retention(subparsers: argparse._SubParsersAction[argparse.Argument
         help="draw a progress bar on stderr (default: when stderr is a terminal)",
     )
     add_journal_options(apply)
+    add_lock_options(
+        apply,
+        "Shared with other pipelines: while it deletes in a repository, holds its environment\n"
+        "and slot keys (REPOSITORY:testing ... :green), the keys 'mosaic promote --lock' holds.",
+    )
     register_undo(actions)
 
 
@@ -739,7 +772,8 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
     if fleet_mode(args):
         return fleet_apply(args, console)
     repository = repository_from_args(args)
-    with contextlib.closing(open_registry_from_args(args)) as registry:
+    lock = lock_from_args(args)
+    with lock_refusals(lock), contextlib.closing(open_registry_from_args(args)) as registry:
         plan = _make_plan_or_usage(args, registry, repository)
         console.note(f"plan: {plan.summary()}; {plan.reads}")
         progress = None
@@ -751,7 +785,7 @@ def _retention_apply(args: argparse.Namespace, console: Console) -> int:
 
         journal = journal_from_args(args, console, plan)
         result = plan.apply(
-            registry, progress=progress, concurrency=args.concurrency, journal=journal
+            registry, progress=progress, concurrency=args.concurrency, journal=journal, lock=lock
         )
     data = {"ok": result.ok, "plan": plan.to_dict(), "result": result.to_dict()}
     data["journal"] = None if journal is None else str(journal.path)

@@ -497,6 +497,13 @@ def _register_rollback(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     )
     evidence.add_argument("--next-step", metavar="TEXT", help="the next remediation step")
     rollback.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    from mosaic_sdk.cli._lock import add_lock_options
+
+    add_lock_options(
+        rollback,
+        "Shared with other pipelines: with --record and the registry options, holds\n"
+        "REPOSITORY:POINTER (the pointer it moves back) for the whole rollback, else nothing.",
+    )
     add_registry_options(rollback)
     add_json_flag(rollback)
 
@@ -552,6 +559,7 @@ def _plan_json(plan: Any) -> dict[str, Any]:
 
 def _rollback(args: argparse.Namespace, console: Console) -> int:
     from mosaic_sdk.cli._common import open_registry_from_args, repository_from_args
+    from mosaic_sdk.cli._lock import lock_from_args, lock_refusals
     from mosaic_sdk.cli._targets import open_target
     from mosaic_sdk.release import Promotion, ReleaseEvidence, Rollback
 
@@ -569,12 +577,14 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--issue and --short-name go with --evidence REPO_DIR")
     if args.evidence is not None and any(v is None for v in evidence_options):
         raise UsageError("--evidence needs --issue N and --short-name NAME (the scratchpad)")
+    lock = lock_from_args(args)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(lock_refusals(lock))
         target = open_target(args.target, args.token_file, stack)
         promotion = None
         if record is not None and (args.registry or os.environ.get("MOSAIC_REGISTRY")):
             registry = stack.enter_context(contextlib.closing(open_registry_from_args(args)))
-            promotion = Promotion(registry, repository_from_args(args))
+            promotion = Promotion(registry, repository_from_args(args), lock=lock)
         rollback = Rollback(
             target,
             failed=failed,
@@ -593,6 +603,13 @@ def _rollback(args: argparse.Namespace, console: Console) -> int:
             if args.evidence is not None
             else None
         )
+        if lock is not None and promotion is not None and plan.pointer is not None:
+            # The whole rollback, redeploy included, against a locked promotion of it.
+            stack.enter_context(lock.hold(lock.key(promotion.repository, plan.pointer)))
+        elif lock is not None:
+            console.note(
+                "lock: this rollback moves no pointer (no --record and registry); held nothing"
+            )
         result = rollback.execute(
             reason=args.reason, evidence=evidence, next_step=args.next_step, report=report
         )

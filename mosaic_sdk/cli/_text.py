@@ -21,7 +21,8 @@ __all__ = [
 #: Success: the command did what it was asked and the result is good.
 EXIT_OK = 0
 #: The command ran, and the answer is "no": lint findings at or above ``--fail-on``, a
-#: failed validation, an unhealthy service, a refused promotion, a failed rollback.
+#: failed validation, an unhealthy service, a refused promotion, a failed rollback, a
+#: deployment lock (``--lock``) another run holds.
 EXIT_FAILURE = 1
 #: Bad input or usage: an unknown option, a malformed tag/path/digest, a missing
 #: credential or setting. Nothing was changed.
@@ -39,7 +40,7 @@ EXIT_CODES_HELP = """\
 exit codes:
   0    success
   1    the command ran and the answer is no (findings, failed validation, unhealthy,
-       refused promotion, failed rollback)
+       refused promotion, failed rollback, a --lock key held by another run)
   2    bad input or usage (malformed value, unknown option, missing credential); nothing changed
   3    a registry, Vault or provider failed or could not be reached
   4    internal error (a bug: please report it with the output of -v)

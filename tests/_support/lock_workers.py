@@ -15,7 +15,7 @@ from typing import Any
 
 from mosaic_sdk.coordination import DeploymentLock
 
-__all__ = ["count_under_lock", "hold_then_hang", "make_lock"]
+__all__ = ["count_under_lock", "hold_then_hang", "hold_until_released", "make_lock"]
 
 #: ``("file", path)`` or ``("redis", url, namespace)``.
 Backend = tuple[Any, ...]
@@ -49,6 +49,16 @@ def hold_then_hang(backend: Backend, ttl: float, ready: Any) -> None:
     lease = lock.acquire("team/app:prod")
     ready.put(lease.token)
     time.sleep(600)  # killed by the test long before
+
+
+def hold_until_released(backend: Backend, key: str, ready: Any, release: Any) -> None:
+    """Another pipeline: hold ``key`` until the test sets ``release``, then let go."""
+    lock = make_lock(backend, ttl=120.0, label="other-pipeline")
+    lease = lock.acquire(key)
+    ready.put(lease.token)
+    release.wait(120)
+    lock.release(lease)
+    lock.close()
 
 
 def promote_under_lock(

@@ -250,3 +250,41 @@ def test_provider_targets_take_their_token_from_env_or_file(
     assert run.json()["target"].startswith(spec.split(":")[0])
     monkeypatch.setenv(token, "provider-token-6613")
     assert cli(*argv).code == EXIT_OK
+
+
+def test_a_locked_rollback_changes_nothing_while_another_run_holds_the_pointer(
+    cli: CLI, release: Release
+) -> None:
+    # --lock: the rollback holds team/api:prod for the whole rollback; held by another
+    # run, neither the pointer nor the compose file changes.
+    from mosaic_sdk.coordination import DeploymentLock
+
+    lock = DeploymentLock.file(release.root / "deploy.locks", label="a-release")
+    argv = ("rollback", "--target", "compose:compose.yaml#api", "--record", str(release.record))
+    argv += ("--lock", "file:deploy.locks")
+    with lock.hold("team/api:prod"):
+        refused = cli(*argv)
+    assert refused.code == EXIT_FAILURE
+    assert "team/api:prod is locked by a-release@" in refused.err
+    assert _pinned(release) == release.image(release.bad)
+    assert OCILayout(release.root / "oci").resolve("team/api", "prod") == release.bad.digest
+
+    done = cli(*argv)
+    assert done.code == EXIT_OK, done.err
+    assert _pinned(release) == release.image(release.good)
+    assert OCILayout(release.root / "oci").resolve("team/api", "prod") == release.good.digest
+
+
+def test_a_lock_on_a_rollback_without_a_pointer_holds_nothing(
+    cli: CLI, release: Release, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mosaic_sdk.coordination import DeploymentLock
+
+    monkeypatch.delenv("MOSAIC_REGISTRY")
+    lock = DeploymentLock.file(release.root / "deploy.locks", label="a-release")
+    argv = ("rollback", "--target", "compose:compose.yaml#api", "--record", str(release.record))
+    with lock.hold("team/api:prod"):
+        run = cli(*argv, "--lock", "file:deploy.locks")
+    assert run.code == EXIT_OK, run.err
+    assert "lock: this rollback moves no pointer" in run.err
+    assert _pinned(release) == release.image(release.good)
