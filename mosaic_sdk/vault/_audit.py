@@ -10,6 +10,7 @@ reports each departure with its fix. It never writes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import hvac.exceptions
@@ -23,12 +24,21 @@ from mosaic_sdk.values import (
     VaultPath,
     validate_field_name,
 )
-from mosaic_sdk.vault._errors import is_no_route, map_vault_error, mount_not_found
+from mosaic_sdk.vault._errors import (
+    DeadToken,
+    is_no_route,
+    map_vault_error,
+    mount_not_found,
+    token_invalid,
+)
 from mosaic_sdk.vault._fields import register_values
 from mosaic_sdk.vault._models import AuditFinding, AuditReport
 
 if TYPE_CHECKING:
     from mosaic_sdk.vault._store import SecretStore
+
+#: ``SecretStore._send``: one request with a live token (renewed, or logged in again).
+Send = Callable[..., Any]
 
 __all__ = ["audit_mount", "check_fields", "check_mount", "check_path"]
 
@@ -159,7 +169,7 @@ def _standard_for(field: str) -> str | None:
     return FIELD_ALIASES.get(key)
 
 
-def _walk(api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
+def _walk(send: Send, api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
     """Every leaf below ``mount`` (relative paths), and findings for unlistable folders."""
     leaves: list[str] = []
     findings: list[AuditFinding] = []
@@ -167,11 +177,13 @@ def _walk(api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
     while pending:
         prefix = pending.pop()
         try:
-            answer = api.list_secrets(path=prefix, mount_point=mount)
+            answer = send(api.list_secrets, path=prefix, mount_point=mount)
         except hvac.exceptions.InvalidPath as exc:
             if is_no_route(exc):
                 raise mount_not_found(mount, action="list", path=mount) from exc
             continue  # an empty folder
+        except DeadToken as exc:
+            raise token_invalid(action="list", path=f"{mount}/{prefix}") from exc
         except hvac.exceptions.Forbidden as exc:
             if not prefix:
                 raise map_vault_error(exc, action="list", path=mount) from exc
@@ -204,16 +216,19 @@ def _walk(api: Any, mount: str) -> tuple[list[str], list[AuditFinding]]:
 
 
 def _read_raw(
-    api: Any, kv_version: int, mount: str, relative: str
+    send: Send, api: Any, kv_version: int, mount: str, relative: str
 ) -> tuple[dict[str, Any] | None, AuditFinding | None]:
     full = f"{mount}/{relative}"
     try:
         if kv_version == 2:
-            answer = api.read_secret_version(
-                path=relative, mount_point=mount, raise_on_deleted_version=True
+            answer = send(
+                api.read_secret_version,
+                path=relative,
+                mount_point=mount,
+                raise_on_deleted_version=True,
             )
         else:
-            answer = api.read_secret(path=relative, mount_point=mount)
+            answer = send(api.read_secret, path=relative, mount_point=mount)
     except hvac.exceptions.InvalidPath:
         return None, AuditFinding(
             path=full,
@@ -221,6 +236,8 @@ def _read_raw(
             problem="its current version is deleted or destroyed",
             fix="undelete the version in use, or remove the path with SecretStore.destroy()",
         )
+    except DeadToken as exc:
+        raise token_invalid(action="read", path=full) from exc
     except hvac.exceptions.Forbidden:
         return None, AuditFinding(
             path=full,
@@ -252,12 +269,12 @@ def audit_mount(store: SecretStore, mount: str, *, read_values: bool = True) -> 
     mount_finding = check_mount(mount)
     if mount_finding is not None:
         findings.append(mount_finding)
-    leaves, walk_findings = _walk(api, mount)
+    leaves, walk_findings = _walk(store._send, api, mount)
     findings.extend(walk_findings)
     for relative in leaves:
         findings.extend(check_path(mount, relative))
         if read_values:
-            data, problem = _read_raw(api, kv_version, mount, relative)
+            data, problem = _read_raw(store._send, api, kv_version, mount, relative)
             if problem is not None:
                 findings.append(problem)
             if data is not None:

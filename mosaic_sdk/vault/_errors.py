@@ -35,6 +35,7 @@ from mosaic_sdk.vault._transport import (
 )
 
 __all__ = [
+    "DeadToken",
     "enable_command",
     "is_no_route",
     "is_token_denial",
@@ -56,6 +57,19 @@ _STATUS_OF: dict[type[Exception], int] = {
     hvac.exceptions.BadGateway: 502,
     hvac.exceptions.VaultDown: 503,
 }
+
+
+class DeadToken(hvac.exceptions.Forbidden):  # type: ignore[misc]  # hvac is untyped
+    """A 403 for a token Vault no longer knows (expired, revoked or never issued), as
+    ``auth/token/lookup-self`` confirmed, that logging in again did not cure or that no
+    login could cure (a store built from a token). Raised by ``SecretStore._send`` so
+    the mapping sites tell it from a policy denial without asking Vault again."""
+
+    @classmethod
+    def of(cls, exc: hvac.exceptions.Forbidden) -> DeadToken:
+        return cls(
+            exc.args[0] if exc.args else None, errors=exc.errors, method=exc.method, url=exc.url
+        )
 
 
 def _status(exc: hvac.exceptions.VaultError) -> int | None:

@@ -37,6 +37,7 @@ from mosaic_sdk.errors import (
 )
 from mosaic_sdk.values import Environment, VaultPath, validate_fields
 from mosaic_sdk.vault._errors import (
+    DeadToken,
     enable_command,
     is_no_route,
     is_token_denial,
@@ -220,15 +221,6 @@ def _version_from(number: int, meta: Mapping[str, Any], current: int | None) -> 
     )
 
 
-def _reraise(exc: BaseException) -> Callable[[], Any]:
-    """A callable that raises ``exc``, to route it through ``SecretStore._call``."""
-
-    def raise_it() -> Any:
-        raise exc
-
-    return raise_it
-
-
 def _gone(path: VaultPath, meta: Mapping[str, Any]) -> SecretNotFoundError:
     """The error for a deleted or destroyed version, from its metadata (never raw JSON)."""
     number = meta.get("version")
@@ -405,7 +397,11 @@ class SecretStore:
         ``role_id``, ``secret_id`` and the token Vault returns are registered as secrets.
         The store keeps its token valid for as long as it lives: before the token's TTL
         ends it renews it (``POST auth/token/renew-self``), and when the token cannot be
-        renewed (not renewable, or at its max TTL) it logs in again.
+        renewed (not renewable, or at its max TTL) it logs in again. When Vault still
+        refuses the token as unknown (``auth/token/lookup-self`` confirms it is dead: it
+        expired in flight or was revoked), the store logs in again once and sends the
+        request once more; a policy denial is raised as ``VaultPermissionError`` without
+        a login.
 
         Raises:
             ConfigurationError: an argument is empty.
@@ -513,10 +509,9 @@ class SecretStore:
         known = self._kv_versions.get(name)
         if known is not None:
             return known
-        self._ensure_token()
         action = "detect the KV version of"
         try:
-            answer = self._client.adapter.get(f"/v1/sys/internal/ui/mounts/{name}")
+            answer = self._send(self._client.adapter.get, url=f"/v1/sys/internal/ui/mounts/{name}")
         except hvac.exceptions.Forbidden as exc:
             raise self._mount_denied(exc, name) from exc
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
@@ -538,7 +533,7 @@ class SecretStore:
         (root and tokens with a grant there see "no handler for route" on a probe), or
         a token without any grant in the mount."""
         action = "detect the KV version of"
-        if self._token_is_invalid(exc):
+        if isinstance(exc, DeadToken):
             return token_invalid(action=action, path=name)
         try:
             self._client.adapter.list(f"/v1/{name}/")
@@ -556,11 +551,49 @@ class SecretStore:
 
     # ------------------------------------------------------------------ tokens
 
-    def _token_is_invalid(self, exc: BaseException) -> bool:
-        """True when Vault does not know the token (``auth/token/lookup-self`` answers
-        the single-line 403 of an unknown token)."""
+    def _send(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+        """``fn(**kwargs)``, one Vault request, sent with a live token.
+
+        Before it is sent, a login-based store renews its token or logs in again when
+        the token is near its end (:meth:`_ensure_token`). That check cannot promise the
+        token outlives the request (a slow answer, a paused process), so a 403 in the
+        shape Vault gives an unknown token (``permission denied`` on one line) is
+        checked with ``auth/token/lookup-self``:
+
+        * the token is valid: the 403 is a policy denial and is raised unchanged;
+        * the token is dead and the store logs in: it logs in once more and sends the
+          request once more (a 403 means Vault did not process it, so a write is never
+          applied twice); a second dead-token 403 is raised as :class:`DeadToken`;
+        * the token is dead and the store cannot log in: :class:`DeadToken`.
+
+        So a call costs at most one lookup, one login and one resend more; never a loop.
+        """
+        self._ensure_token()
+        used = self._client.token
+        try:
+            return fn(**kwargs)
+        except hvac.exceptions.Forbidden as exc:
+            if not self._rejected(exc, used):
+                raise
+            if self._approle is None:
+                raise DeadToken.of(exc) from exc
+        self._login_again(used)
+        try:
+            return fn(**kwargs)
+        except hvac.exceptions.Forbidden as exc:
+            if self._rejected(exc, self._client.token):
+                raise DeadToken.of(exc) from exc
+            raise
+
+    def _rejected(self, exc: hvac.exceptions.Forbidden, used: str | None) -> bool:
+        """True when ``exc`` refused the token ``used`` itself, not its policies: the
+        single-line 403 of an unknown token (a policy denial reads "1 error occurred:
+        * permission denied" and costs no request), confirmed by
+        ``auth/token/lookup-self`` unless another thread has logged in since."""
         if not is_token_denial(exc):
             return False
+        if self._approle is not None and self._client.token != used:
+            return True  # sent with a token this store has already replaced
         try:
             self._client.auth.token.lookup_self()
         except hvac.exceptions.Forbidden as lookup:
@@ -569,9 +602,28 @@ class SecretStore:
             return False
         return False
 
+    def _login_again(self, used: str | None) -> None:
+        """Log in after Vault refused the token ``used``, unless another thread already
+        replaced it."""
+        assert self._approle is not None
+        with self._token_lock:
+            if self._client.token != used:
+                return
+            logger.info(
+                "Vault refused the store's token as invalid or expired; logging in again "
+                "at auth/%s/login",
+                self._approle[2],
+                extra={"vault_auth_mount": self._approle[2]},
+            )
+            self._login()
+
     def _ensure_token(self) -> None:
         """Renew the AppRole token before its TTL ends, or log in again when it cannot
-        be renewed (not renewable, or its max TTL is reached)."""
+        be renewed (not renewable, or its max TTL is reached).
+
+        The deadline counts from when the renewal or login was *sent*, never from when
+        its answer arrived: Vault starts the TTL when it handles the request, so a slow
+        answer must not push the deadline past the token's real end."""
         if self._token_deadline is None or self._approle is None:
             return
         if self._clock() < self._token_deadline - self._token_margin:
@@ -580,6 +632,7 @@ class SecretStore:
             if self._clock() < self._token_deadline - self._token_margin:
                 return
             if self._token_renewable:
+                sent = self._clock()
                 try:
                     answer = self._client.auth.token.renew_self()
                 except (hvac.exceptions.VaultError, requests.exceptions.RequestException):
@@ -587,7 +640,7 @@ class SecretStore:
                 auth = answer.get("auth") if isinstance(answer, dict) else None
                 lease = auth.get("lease_duration") if isinstance(auth, dict) else None
                 if isinstance(lease, int) and lease > self._token_margin:
-                    self._token_deadline = self._clock() + lease
+                    self._token_deadline = sent + lease
                     logger.debug("renewed the Vault token for %ds", lease)
                     return
             self._login()
@@ -597,6 +650,7 @@ class SecretStore:
         assert self._approle is not None
         role_id, secret_id, mount_point = self._approle
         where = f"auth/{mount_point}/login"
+        sent = self._clock()
         try:
             answer = self._client.auth.approle.login(
                 role_id=role_id, secret_id=secret_id, mount_point=mount_point
@@ -626,7 +680,7 @@ class SecretStore:
         lease = auth.get("lease_duration")
         if isinstance(lease, int) and lease > 0:
             self._token_margin = max(1.0, min(60.0, lease / 3))
-            self._token_deadline = self._clock() + lease
+            self._token_deadline = sent + lease
         else:
             self._token_deadline = None
         self._token_renewable = bool(auth.get("renewable"))
@@ -645,30 +699,10 @@ class SecretStore:
     ) -> Any:
         """Call ``fn``; map failures. ``need`` is the capability and the KV v2 part
         (``data``, ``metadata``, ``delete``...; ``None`` on KV v1) the call needs."""
-        self._ensure_token()
         try:
-            return fn(**kwargs)
+            return self._send(fn, **kwargs)
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
-            capability, part = need
-            if isinstance(exc, hvac.exceptions.Forbidden) and self._token_is_invalid(exc):
-                raise token_invalid(action=action, path=str(path)) from exc
-            api_path = (
-                f"{path.mount}/{part}/{path.relative}" if part else f"{path.mount}/{path.relative}"
-            )
-            access = _access_for(capability, part)
-            hint = (
-                f"grant it with policy_for({path.service!r}, "
-                f"environments=[{path.environment.value!r}], access={access!r})"
-            )
-            raise map_vault_error(
-                exc,
-                action=action,
-                path=str(path),
-                hint=hint,
-                capability=capability,
-                api_path=api_path,
-                mount=path.mount,
-            ) from exc
+            raise _failure(exc, action, path, need) from exc
 
     def _kv(self, path: VaultPath) -> tuple[int, Any]:
         version = self.kv_version(path.environment)
@@ -708,21 +742,18 @@ class SecretStore:
             register_values(data)
             logger.debug("read secret %s", path, extra={"vault_path": str(path)})
             return Secret(path=path, data=SecretData(data))
-        self._ensure_token()
         try:
-            answer = api.read_secret_version(
+            answer = self._send(
+                api.read_secret_version,
                 path=path.relative,
                 version=version,
                 mount_point=path.mount,
                 raise_on_deleted_version=True,
             )
         except hvac.exceptions.InvalidPath as exc:
-            gone = _deleted_version(path, exc)
-            if gone is not None:
-                raise gone from exc
-            answer = self._call("read", path, _reraise(exc))
+            raise (_deleted_version(path, exc) or _failure(exc, "read", path)) from exc
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
-            answer = self._call("read", path, _reraise(exc))
+            raise _failure(exc, "read", path) from exc
         body = _data_of(answer, "read", str(path))
         raw, meta = body.get("data"), body.get("metadata")
         if not isinstance(meta, dict):
@@ -754,8 +785,10 @@ class SecretStore:
         """The current version from the secret's metadata, or ``None`` when the token may
         not read the metadata (then ``is_current`` of an explicit version is False)."""
         try:
-            answer = self._client.secrets.kv.v2.read_secret_metadata(
-                path=path.relative, mount_point=path.mount
+            answer = self._send(
+                self._client.secrets.kv.v2.read_secret_metadata,
+                path=path.relative,
+                mount_point=path.mount,
             )
         except (hvac.exceptions.VaultError, requests.exceptions.RequestException) as exc:
             logger.debug(
@@ -1095,15 +1128,14 @@ class SecretStore:
         api = self._client.secrets.kv.v2 if kv_version == 2 else self._client.secrets.kv.v1
         where = f"{mount}/{prefix}"
         api_path = f"{mount}/metadata/{prefix}" if kv_version == 2 else where
-        self._ensure_token()
         try:
-            answer = api.list_secrets(path=prefix, mount_point=mount)
+            answer = self._send(api.list_secrets, path=prefix, mount_point=mount)
         except hvac.exceptions.InvalidPath as exc:
             if is_no_route(exc):
                 raise mount_not_found(mount, action="list", path=where) from exc
             return []  # Vault answers 404 {"errors": []} for an empty folder
         except hvac.exceptions.Forbidden as exc:
-            if self._token_is_invalid(exc):
+            if isinstance(exc, DeadToken):
                 raise token_invalid(action="list", path=where) from exc
             service = prefix.split("/", 1)[0]
             if not prefix:
@@ -1328,6 +1360,33 @@ def _access_for(capability: str, part: str | None) -> str:
     if capability in ("read", "list"):
         return "read"
     return "read-write"
+
+
+def _failure(
+    exc: BaseException,
+    action: str,
+    path: VaultPath,
+    need: tuple[str, str | None] = ("read", "data"),
+) -> MosaicError:
+    """The SDK error for a failed request on ``path``; ``need`` as in ``SecretStore._call``."""
+    if isinstance(exc, DeadToken):
+        return token_invalid(action=action, path=str(path))
+    capability, part = need
+    api_path = f"{path.mount}/{part}/{path.relative}" if part else f"{path.mount}/{path.relative}"
+    access = _access_for(capability, part)
+    hint = (
+        f"grant it with policy_for({path.service!r}, "
+        f"environments=[{path.environment.value!r}], access={access!r})"
+    )
+    return map_vault_error(
+        exc,
+        action=action,
+        path=str(path),
+        hint=hint,
+        capability=capability,
+        api_path=api_path,
+        mount=path.mount,
+    )
 
 
 def _no_versions_on_v1(path: VaultPath, action: str) -> UnsupportedOperationError:

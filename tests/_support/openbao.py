@@ -272,7 +272,8 @@ class Relay:
     cannot be made to do: a proxy's 502, a redirect to another origin.
 
     Each request is recorded (method, path, headers). ``script`` queues answers per
-    path prefix: a status (JSON error body) or ``("redirect", code, url)``; a request with
+    path prefix: a status (JSON error body), ``("error", code, [Vault's error strings])``
+    or ``("redirect", code, url)``; a request with
     no queued answer is forwarded to ``upstream`` (or answered 404 without one).
     """
 
@@ -335,6 +336,11 @@ class Relay:
         if isinstance(answer, tuple) and answer[0] == "redirect":
             _, code, target = answer
             self._send(handler, code, b"", {"Location": target + handler.path})
+            return
+        if isinstance(answer, tuple) and answer[0] == "error":
+            _, code, errors = answer
+            data = json.dumps({"errors": list(errors)}).encode()
+            self._send(handler, code, data, {"Content-Type": "application/json"})
             return
         if isinstance(answer, int):
             data = json.dumps({"errors": [f"relay answered {answer}"]}).encode()

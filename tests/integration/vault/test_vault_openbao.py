@@ -5,6 +5,7 @@ Each numbered regression test names the defect of issue #11 it pins.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 
@@ -418,13 +419,6 @@ def test_regression_7_a_rejected_secret_id_is_explained(bao: OpenBaoServer) -> N
     assert "KV engine" not in text
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open: in the whole suite on a fresh CI clone (twice, 2026-12-02) OpenBao answered the "
-    "first request after an AppRole login with a 3 s token TTL as an invalid token (403); "
-    "it passes "
-    "alone and in tests/integration/vault. Kept running so a fix shows as XPASS.",
-)
 def test_regression_7_a_long_lived_store_keeps_a_valid_token(bao: OpenBaoServer) -> None:
     bao.put_policy("approle-short", policy_for("shortttl", ["prod"], access="read-write"))
     role_id, secret_id = bao.approle(
@@ -440,6 +434,99 @@ def test_regression_7_a_long_lived_store_keeps_a_valid_token(bao: OpenBaoServer)
             reads += 1
             time.sleep(0.7)
     assert reads >= 10
+
+
+def _logins(relay: Relay) -> int:
+    return sum(1 for method, path, _ in relay.seen if path == "/v1/auth/approle/login")
+
+
+@contextlib.contextmanager
+def _reader_behind_relay(
+    bao: OpenBaoServer, service: str
+) -> Iterator[tuple[Relay, SecretStore, str]]:
+    """An AppRole store that may read ``service``'s prod secrets, talking to ``bao``
+    through a recording :class:`Relay`; yields the relay, the store and its secret_id."""
+    bao.put_policy(f"approle-{service}", policy_for(service, ["prod"], access="read"))
+    role_id, secret_id = bao.approle(service, f"approle-{service}")
+    with (
+        Relay(upstream=bao.url) as relay,
+        SecretStore.from_approle(
+            relay.url, role_id, secret_id, retry=FAST, kv_versions={"prod": 2}
+        ) as store,
+    ):
+        yield relay, store, secret_id
+
+
+def test_regression_7_a_login_store_logs_in_again_when_its_token_dies(bao: OpenBaoServer) -> None:
+    """The store's token is revoked behind its back (as an expiry in flight would kill
+    it): every kind of request logs in once more and is sent again, once."""
+    bao.put_policy("approle-relogin", policy_for("relogin", ["prod"], access="read-write"))
+    bao.put_policy(
+        "approle-relogin-audit", 'path "secret-prod/*" { capabilities = ["read", "list"] }'
+    )
+    role_id, secret_id = bao.approle("relogin", "approle-relogin", "approle-relogin-audit")
+    path = PROD.path("relogin", "database", "app")
+    with (
+        Relay(upstream=bao.url) as relay,
+        SecretStore.from_approle(relay.url, role_id, secret_id, retry=FAST) as store,
+    ):
+        actions: list[Callable[[], object]] = [
+            lambda: store.kv_version("prod"),  # the first request after a login
+            lambda: store.write(path, {"password": "bao-relogin-pw-1"}),
+            lambda: store.read(path),
+            lambda: store.list("prod", "relogin"),
+            lambda: store.patch(path, {"password": "bao-relogin-pw-2"}),
+        ]
+        for number, action in enumerate(actions, start=2):
+            bao.ok("POST", "auth/token/revoke", {"token": store.client.token})
+            action()
+            assert _logins(relay) == number
+        assert store.read(path)["password"] == "bao-relogin-pw-2"
+        assert _logins(relay) == len(actions) + 1
+        bao.ok("POST", "auth/token/revoke", {"token": store.client.token})
+        report = store.audit("prod", read_values=True)  # walks with the store's token too
+        assert "secret-prod/relogin/database/app" in report.paths
+        assert not [f for f in report.findings if "permission denied" in f.problem]
+        assert _logins(relay) == len(actions) + 2
+
+
+def test_regression_7_a_token_refused_again_after_the_login_is_not_looped(
+    bao: OpenBaoServer,
+) -> None:
+    path = PROD.path("again", "database", "app")
+    dead = ("error", 403, ["permission denied"])  # OpenBao's answer to an unknown token
+    with _reader_behind_relay(bao, "again") as (relay, store, _):
+        relay.script("/v1/secret-prod/data/again/", dead, dead, dead)
+        relay.script("/v1/auth/token/lookup-self", dead, dead, dead)
+        with pytest.raises(VaultTokenError, match="token invalid or expired"):
+            store.read(path)
+        sent = [p for _, p, _ in relay.seen if p.startswith("/v1/secret-prod/data/again/")]
+        assert len(sent) == 2  # the read and one resend after one login
+        assert _logins(relay) == 2
+
+
+def test_regression_7_a_policy_denial_is_not_answered_with_a_login(bao: OpenBaoServer) -> None:
+    with _reader_behind_relay(bao, "narrow") as (relay, store, _):
+        before = len(relay.seen)
+        with pytest.raises(VaultPermissionError) as denied:
+            store.read(PROD.path("elsewhere", "database", "app"))
+        assert not isinstance(denied.value, VaultTokenError)
+        assert "log in again" not in str(denied.value)
+        assert len(relay.seen) - before <= 2  # the read, and at most one lookup-self
+        assert _logins(relay) == 1
+        with pytest.raises(VaultPermissionError):
+            store.write(PROD.path("narrow", "database", "app"), {"password": "bao-narrow-pw"})
+        assert _logins(relay) == 1
+
+
+def test_regression_7_dead_credentials_are_reported_once_not_looped(bao: OpenBaoServer) -> None:
+    with _reader_behind_relay(bao, "gone") as (relay, store, secret_id):
+        bao.ok("POST", "auth/approle/role/gone/secret-id/destroy", {"secret_id": secret_id})
+        bao.ok("POST", "auth/token/revoke", {"token": store.client.token})
+        with pytest.raises(VaultTokenError, match="role_id or secret_id") as refused:
+            store.read(PROD.path("gone", "database", "app"))
+        assert secret_id not in str(refused.value)
+        assert _logins(relay) == 2  # the first login, and one more attempt
 
 
 # ---------------------------------------------------------------- 9: redirects
