@@ -62,6 +62,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from mosaic_sdk._core._redact import redact_text, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 
 __all__ = [
     "APIConnectionError",
@@ -158,6 +159,7 @@ class MosaicError(Exception):
         self.message = _redact(message)
         super().__init__(self.message)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
 

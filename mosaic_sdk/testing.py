@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import BadRequestError, InvalidValueError, NotFoundError
 from mosaic_sdk.registry._models import (
     ANNOTATION_CREATED,
@@ -128,6 +129,7 @@ class InMemoryRegistry:
         self.calls: list[RegistryCall] = []
         self._closed = False
 
+    @safe_repr
     def __repr__(self) -> str:
         with self._lock:
             return f"InMemoryRegistry(repositories={sorted(self._repos)!r})"

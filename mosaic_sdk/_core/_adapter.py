@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Generic, ParamSpec, TypeVar
 
 from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._core._repr import safe_repr
 
 __all__ = ["BlockingAdapter"]
 
@@ -42,6 +43,7 @@ class BlockingAdapter(Generic[S]):
     def __init__(self, sync: S) -> None:
         self.sync = sync
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sync!r})"
 

@@ -28,6 +28,7 @@ from mosaic_sdk._core._redact import (
     register_url_secrets,
     sanitize_url,
 )
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http._ratelimit import RateLimit
 from mosaic_sdk._http._retry import RetryPolicy, parse_retry_after
 from mosaic_sdk._version import __version__
@@ -351,6 +352,7 @@ class _BaseHTTPClient:
         self._error_message = error_message or _default_error_message
         self._retry_after = retry_after
 
+    @safe_repr
     def __repr__(self) -> str:
         # Headers carry credentials: never show them.
         base = sanitize_url(self.base_url)

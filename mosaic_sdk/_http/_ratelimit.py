@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from mosaic_sdk._core._concurrency import asleep
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.coordination import _window
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 
@@ -177,6 +178,7 @@ class RateLimit:
         """Where the bookings live: ``"memory"``, ``"file"`` or ``"redis"``."""
         return "memory" if self._store is None else self._store.backend
 
+    @safe_repr
     def __repr__(self) -> str:
         where = f", backend={self.backend!r}, {self._where}" if self._store is not None else ""
         return f"RateLimit(max_requests={self.max_requests}, per_seconds={self.per_seconds}{where})"

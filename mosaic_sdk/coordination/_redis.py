@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mosaic_sdk._core._redact import register_url_secrets, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import CoordinationUnavailableError, InvalidValueError
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ class RedisConnections:
         self._client: redis.Redis | None = None
         self._guard = threading.Lock()
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"RedisConnections({shown_url(self.url)!r})"
 
@@ -173,6 +175,7 @@ class AsyncRedisConnections:
             weakref.WeakKeyDictionary()
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncRedisConnections({shown_url(self.url)!r})"
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_bytes, read_bytes_capped
 from mosaic_sdk.errors import CoordinationUnavailableError, InvalidValueError
 
@@ -66,6 +67,7 @@ class StateFile:
         self.durable = durable
         self.lock_path = path.with_name(path.name + ".lock")
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"StateFile({str(self.path)!r})"
 

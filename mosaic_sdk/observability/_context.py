@@ -24,6 +24,7 @@ from mosaic_sdk._core._context import (
     reset_correlation_id,
     set_correlation_id,
 )
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import InvalidValueError
 
 __all__ = [
@@ -115,5 +116,6 @@ class correlation_id:
 
         return cast(_F, wrapper)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"correlation_id({self._value!r}, inherit={self._inherit})"

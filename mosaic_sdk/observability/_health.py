@@ -37,7 +37,14 @@ from urllib.parse import urlsplit
 import attrs
 
 from mosaic_sdk._core._redact import redact_text, sanitize_url
-from mosaic_sdk._render import FieldsRepr, JSONResult, deprecated_alias, md_code, md_escape
+from mosaic_sdk._core._repr import safe_repr
+from mosaic_sdk._render import (
+    FieldsRepr,
+    JSONResult,
+    deprecated_alias,
+    md_code,
+    md_escape,
+)
 from mosaic_sdk.errors import APIConnectionError, APIError, APITimeoutError, InvalidValueError
 
 __all__ = [
@@ -107,6 +114,7 @@ class ServiceCheck(FieldsRepr):
             "use 'http(s)://host[:port]/path' or 'tcp://host:port'",
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"ServiceCheck({self.name!r}, {sanitize_url(self.url)!r})"
 
@@ -288,6 +296,7 @@ class StackHealthReport(JSONResult):
         ]
         return "\n".join(lines) + "\n"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<StackHealthReport {self.summary()}>"
 

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._core._redact import register_secret, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPResponse
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import APIResponseValidationError, ConfigurationError, InvalidValueError
@@ -353,6 +354,7 @@ class _PrometheusBase:
         """``"prometheus <base url>"``, for evidence."""
         return f"prometheus {sanitize_url(self.base_url)}"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({sanitize_url(self.base_url)!r})"
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPClient, RetryPolicy
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
@@ -218,6 +219,7 @@ class ScrapeMetricsSource:
         self._lock = threading.Lock()
         self.last_errors: dict[str, str] = {}
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"ScrapeMetricsSource({self.targets!r})"
 

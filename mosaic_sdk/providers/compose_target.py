@@ -40,6 +40,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._core._adapter import BlockingAdapter
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_text, read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
@@ -207,6 +208,7 @@ class ComposeFileTarget:
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self.name = name or f"file:{self.path}#{self._history_key()}"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"ComposeFileTarget(path={str(self.path)!r}, service={self.service!r})"
 
@@ -660,6 +662,7 @@ class AsyncComposeFileTarget(BlockingAdapter[ComposeFileTarget]):
         self.container = self.sync.container
         self.kind: FileKind = self.sync.kind
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncComposeFileTarget(path={str(self.path)!r}, service={self.service!r})"
 

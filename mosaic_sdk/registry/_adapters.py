@@ -17,6 +17,7 @@ from datetime import datetime
 
 from mosaic_sdk._core._adapter import BlockingAdapter
 from mosaic_sdk._core._async.closing import AsyncClosing
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.registry._layout import DEFAULT_GC_GRACE, OCILayout
 from mosaic_sdk.registry._models import Descriptor, Manifest, TagList
@@ -115,6 +116,7 @@ class AsyncOCILayout(_AsyncRegistryAdapter):
             root if isinstance(root, OCILayout) else OCILayout(root, gc_grace=gc_grace)
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncOCILayout({str(self.sync.root)!r})"
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 
 from mosaic_sdk._core._redact import register_secret
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr
 
 __all__ = [
@@ -150,6 +151,7 @@ class TokenCache:
         self._clock = clock
         self._tokens: dict[frozenset[str], _Token] = {}
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"TokenCache({len(self._tokens)} tokens)"
 

@@ -23,6 +23,7 @@ import os
 import threading
 from pathlib import Path
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_bytes
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.values import Digest
@@ -112,6 +113,7 @@ class BlobCache:
         """The largest blob stored or served."""
         return self._max
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"BlobCache({str(self._directory)!r}, hits={self.hits}, misses={self.misses})"
 

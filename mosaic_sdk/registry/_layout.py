@@ -50,6 +50,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_text
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -150,6 +151,7 @@ class OCILayout:
         self._thread_lock = threading.RLock()
         self._index_cache: dict[Path, tuple[tuple[int, int, int], _IndexSnapshot]] = {}
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"OCILayout({str(self.root)!r})"
 

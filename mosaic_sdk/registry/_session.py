@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from mosaic_sdk._core._redact import is_secret_key, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPResponse
 from mosaic_sdk.errors import APIResponseValidationError, AuthenticationError
 from mosaic_sdk.registry._auth import (
@@ -57,6 +58,7 @@ class RegistryAuth:
         self.basic = False
         self.origin = origin(base_url)
 
+    @safe_repr
     def __repr__(self) -> str:
         user = self.credentials.username if self.credentials else None
         return f"RegistryAuth({sanitize_url(self.base_url)!r}, username={user!r})"

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.release._checks import FailurePolicy, MetricGate, failure_policy
@@ -263,6 +264,7 @@ class BaselineGate:
         """A baseline comparison of a latency quantile (``max_ratio=1.5``)."""
         return cls(source, signal="latency", **options)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"BaselineGate({self.name!r}, {self.signal}, window={self.window})"
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._core._redact import redact_text, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPResponse, Transport
 from mosaic_sdk._render import FieldsRepr, TextRepr
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, MosaicError
@@ -130,6 +131,7 @@ class HealthCheck:
         self._sleep = sleep
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"HealthCheck({sanitize_url(self.url)!r})"
 
@@ -240,6 +242,7 @@ class SmokeTest:
         self._verify = verify
         self._transport: Transport | None = transport
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"SmokeTest({self.name!r})"
 
@@ -381,6 +384,7 @@ class VersionMatch:
         self._sleep = sleep
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         shown = None if self.url is None else sanitize_url(self.url)
         return f"VersionMatch(url={shown!r}, from_target={self.from_target})"
@@ -652,6 +656,7 @@ class MetricGate:
         )
         return cls(query, source=source, on_no_data=on_no_data, max=max_seconds, **options)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"MetricGate({self.name!r}, {self.direction}={self.threshold:g})"
 

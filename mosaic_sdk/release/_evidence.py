@@ -34,6 +34,7 @@ from pathlib import Path
 import attrs
 
 from mosaic_sdk._core._redact import redact_text
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_text, directory_lock, read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult
 from mosaic_sdk.errors import InvalidValueError
@@ -254,6 +255,7 @@ class ReleaseEvidence:
         self.title = title
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return (
             f"ReleaseEvidence({str(self.root)!r}, issue={self.issue}, "

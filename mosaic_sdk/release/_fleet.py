@@ -47,6 +47,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult, html_table, md_escape, md_table
 from mosaic_sdk.errors import InvalidValueError, PolicyFileError, RetentionError
@@ -658,6 +659,7 @@ class FleetPlan(JSONResult):
     def __str__(self) -> str:
         return self.text()
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<FleetPlan {self.summary()}>"
 
@@ -829,6 +831,7 @@ class FleetResult(JSONResult):
                 parts += ["", str(o.result)]
         return "\n".join(parts)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<FleetResult {self.summary()}>"
 

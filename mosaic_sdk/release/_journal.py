@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_bytes, directory_lock, read_bytes_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult, html_table
 from mosaic_sdk.errors import InvalidValueError, RetentionError
@@ -242,6 +243,7 @@ class UndoResult(JSONResult):
         headers = ("STATUS", "REPOSITORY", "DIGEST", "TAGS", "REASON")
         return self.summary() + "\n" + _text_table(headers, rows)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<UndoResult {self.summary()}>"
 
@@ -312,6 +314,7 @@ class RetentionJournal:
             candidate = base.with_name(f"{base.name}-{n}")
         return cls(candidate)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"RetentionJournal({str(self.path)!r})"
 

@@ -94,6 +94,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape, md_table
 from mosaic_sdk.errors import (
     ForbiddenTagError,
@@ -240,6 +241,7 @@ class PromotionRecord(JSONResult):
     def __str__(self) -> str:
         return self.message
 
+    @safe_repr
     def __repr__(self) -> str:
         flags = " (no-op)" if self.noop else (" (forced)" if self.forced else "")
         return (
@@ -409,6 +411,7 @@ class PromotionPlan(JSONResult):
         lines = [head, *(f"  - {check}" for check in self.checks)]
         return "\n".join(lines)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<PromotionPlan {str(self).splitlines()[0]}>"
 

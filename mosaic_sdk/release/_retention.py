@@ -48,7 +48,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
-from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, html_table, md_escape, md_table
+from mosaic_sdk._core._repr import safe_repr
+from mosaic_sdk._render import (
+    FieldsRepr,
+    JSONResult,
+    TextRepr,
+    html_table,
+    md_escape,
+    md_table,
+)
 from mosaic_sdk.errors import (
     InvalidValueError,
 )
@@ -545,6 +553,7 @@ class RetentionResult(JSONResult):
             for o in self.outcomes
         ]
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<RetentionResult {self.summary()}>"
 
@@ -682,6 +691,7 @@ class RetentionPlan(JSONResult):
     def __str__(self) -> str:
         return self.summary() + "\n" + self.table()
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<RetentionPlan {self.summary()}>"
 

@@ -35,6 +35,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, RollbackError
 from mosaic_sdk.providers._protocol import Deployment, pinned_digest
@@ -115,6 +116,7 @@ class RollbackPlan(FieldsRepr, JSONResult):
         )
         return "\n".join([head, *(f"  {n}. {s}" for n, s in enumerate(self.steps(), 1))])
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<RollbackPlan {str(self).splitlines()[0]}>"
 
@@ -202,6 +204,7 @@ class RollbackResult(JSONResult):
     def __str__(self) -> str:
         return "\n".join([self.message, *(f"  - {s}" for s in self.steps)])
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<RollbackResult {self.message}>"
 

@@ -79,6 +79,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import read_text_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr
 from mosaic_sdk.errors import (
@@ -1144,6 +1145,7 @@ class ScanGate:
                 )
         self.environments: tuple[str, ...] = names
 
+    @safe_repr
     def __repr__(self) -> str:
         sources = ", ".join(r.source for r in self.reports)
         return (

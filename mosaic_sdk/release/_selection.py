@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import read_bytes_capped
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
@@ -613,6 +614,7 @@ class TargetSelection(JSONResult):
         lines += [f"  candidate: {c.describe()}" for c in self.candidates]
         return "\n".join(lines)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<TargetSelection {self.kind.value} ({self.method}, {self.source})>"
 

@@ -43,6 +43,7 @@ from typing import Any, Literal
 import attrs
 
 from mosaic_sdk._core._concurrency import StopAtBoundary
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr, fields_dict, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
 from mosaic_sdk.providers._protocol import Deployment, pinned_digest
@@ -270,6 +271,7 @@ class ReleaseResult(JSONResult):
             lines += ["", report.to_markdown(heading_level=4).rstrip()]
         return "\n".join(lines) + "\n"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<ReleaseResult {self.summary()}>"
 

@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from mosaic_sdk._core._redact import redact_text
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, TextRepr, deprecated_alias, md_code, md_escape
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError, ValidationFailedError
 from mosaic_sdk.providers._protocol import (
@@ -494,6 +495,7 @@ class ValidationReport:
             lines += [f"- {_md(key)}: {md_code(value)}" for key, value in result.evidence]
         return "\n".join(lines) + "\n"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<ValidationReport {self.headline()}>"
 
@@ -569,6 +571,7 @@ class _ValidationCore:
         self.stop_on_failure = stop_on_failure
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         names = ", ".join(c.name for c in self.checks)
         return f"{type(self).__name__}([{names}])"

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import JSONResult, md_code, md_escape
 from mosaic_sdk._version import __version__
 from mosaic_sdk.standards._finding import Finding, Rule, Severity
@@ -96,6 +97,7 @@ class LintReport(JSONResult):
     def __len__(self) -> int:
         return len(self.findings)
 
+    @safe_repr
     def __repr__(self) -> str:
         return (
             f"LintReport(files={len(self.files_checked)}, errors={self.error_count}, "

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import ConfigurationError
 from mosaic_sdk.values import Environment, VaultPath
 from mosaic_sdk.vault._models import AuditReport, Secret, SecretVersion
@@ -82,6 +83,7 @@ class AsyncSecretStore:
         """The wrapped synchronous store."""
         return self._store
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"Async{self._store!r}"
 

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from mosaic_sdk._core._redact import MASK
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, md_code, md_escape
 from mosaic_sdk.values import VaultPath
 
@@ -58,6 +59,7 @@ class SecretData(Mapping[str, str]):
     def __hash__(self) -> int:
         return hash(frozenset(self._fields.items()))
 
+    @safe_repr
     def __repr__(self) -> str:
         masked = ", ".join(f"{key!r}: {MASK!r}" for key in sorted(self._fields))
         return f"SecretData({{{masked}}})"
@@ -230,6 +232,7 @@ class AuditReport(JSONResult):
             f"{len(self.findings)} findings"
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"<AuditReport {self._header()}>"
 

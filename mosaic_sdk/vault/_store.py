@@ -24,6 +24,7 @@ import hvac.exceptions
 import requests
 
 from mosaic_sdk._core._redact import register_secret
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import RetryPolicy
 from mosaic_sdk.errors import (
     ConfigurationError,
@@ -484,6 +485,7 @@ class SecretStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"SecretStore(url={self._client.url!r})"
 

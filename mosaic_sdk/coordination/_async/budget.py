@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.coordination import _window
 from mosaic_sdk.coordination._redis import (
     CORRECT,
@@ -77,6 +78,7 @@ class AsyncFileBudget:
         self.state = StateFile(path, "rate limit", durable=False)
         self._wall_clock = wall_clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.state.path)!r})"
 
@@ -146,6 +148,7 @@ class AsyncRedisBudget:
         self.key = check_key(key, "rate limit")
         self._keys = [f"mosaic:rate:{{{self.key}}}:log", f"mosaic:rate:{{{self.key}}}:meta"]
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({shown_url(self.connections.url)!r}, {self.key!r})"
 

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from mosaic_sdk._core._concurrency import arun_blocking, asleep
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.coordination import _lease
 from mosaic_sdk.coordination._lease import Busy, Lease, check_seconds, default_holder
 from mosaic_sdk.coordination._redis import (
@@ -95,6 +96,7 @@ class AsyncMemoryLocks:
         self._guard = threading.Lock()
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -130,6 +132,7 @@ class AsyncFileLocks:
         self.state = StateFile(path, "lock", durable=True)
         self._wall_clock = wall_clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.state.path)!r})"
 
@@ -179,6 +182,7 @@ class AsyncRedisLocks:
         self.connections = connections
         self.namespace = check_key(namespace, "lock namespace")
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({shown_url(self.connections.url)!r}, {self.namespace!r})"
 
@@ -308,6 +312,7 @@ class AsyncDeploymentLock:
         """``"memory"``, ``"file"`` or ``"redis"``."""
         return self.store.backend
 
+    @safe_repr
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(backend={self.backend!r}{self._where}, ttl={self.ttl}, "

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from mosaic_sdk._core._concurrency import run_blocking, sleep
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.coordination import _lease
 from mosaic_sdk.coordination._lease import Busy, Lease, check_seconds, default_holder
 from mosaic_sdk.coordination._redis import (
@@ -97,6 +98,7 @@ class MemoryLocks:
         self._guard = threading.Lock()
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -132,6 +134,7 @@ class FileLocks:
         self.state = StateFile(path, "lock", durable=True)
         self._wall_clock = wall_clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.state.path)!r})"
 
@@ -181,6 +184,7 @@ class RedisLocks:
         self.connections = connections
         self.namespace = check_key(namespace, "lock namespace")
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({shown_url(self.connections.url)!r}, {self.namespace!r})"
 
@@ -308,6 +312,7 @@ class DeploymentLock:
         """``"memory"``, ``"file"`` or ``"redis"``."""
         return self.store.backend
 
+    @safe_repr
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(backend={self.backend!r}{self._where}, ttl={self.ttl}, "

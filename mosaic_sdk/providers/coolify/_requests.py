@@ -17,6 +17,7 @@ import attrs
 import semver
 
 from mosaic_sdk._core._redact import register_secret, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPResponse, RateLimit, check_base_url, check_credential
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -410,6 +411,7 @@ class _CoolifyBase:
         self.rate_limit: RateLimit | None = rate_limit
         self._version = _VersionCache()
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={sanitize_url(self.base_url)!r})"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr, JSONResult, TextRepr
 from mosaic_sdk.errors import ConfigurationError, InvalidValueError
 from mosaic_sdk.values import Digest, ImageReference
@@ -217,6 +218,7 @@ class _StaticLookup:
             )
         self.addresses = table
 
+    @safe_repr
     def __repr__(self) -> str:
         shown = ", ".join(f"{str(d)[:19]}: {a}" for d, a in self.addresses.items())
         return f"{type(self).__name__}({{{shown}}})"

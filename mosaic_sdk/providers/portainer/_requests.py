@@ -44,6 +44,7 @@ from urllib.parse import quote, urlsplit
 import attrs
 
 from mosaic_sdk._core._redact import register_secret, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import HTTPResponse, check_base_url, check_credential
 from mosaic_sdk.errors import (
     APIResponseValidationError,
@@ -125,6 +126,7 @@ class ClientConfig:
         self.base_url = api_base(base_url)
         self._headers = {"X-API-Key": api_key, "Accept": "application/json"}
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={sanitize_url(self.base_url)!r})"
 
@@ -136,6 +138,7 @@ class WebhookConfig:
         self.base_url = api_base(base_url)
         self._headers = {"Accept": "application/json"}
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={sanitize_url(self.base_url)!r})"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import InvalidValueError, UnsupportedOperationError
 from mosaic_sdk.providers._protocol import (
     Deployment,
@@ -234,6 +235,7 @@ class TargetRules:
             f"portainer-stack-{stack_id}.yml", service, kind="compose", name=self.name
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 

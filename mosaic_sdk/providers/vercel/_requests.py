@@ -23,6 +23,7 @@ from urllib.parse import quote
 import attrs
 
 from mosaic_sdk._core._redact import register_secret, sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import (
     HTTPResponse,
     RetryPolicy,
@@ -1046,6 +1047,7 @@ class _VercelBase:
             policy = attrs.evolve(policy, retry_after_jitter=RATE_LIMIT_SKEW)
         self._retry = policy
 
+    @safe_repr
     def __repr__(self) -> str:
         base = sanitize_url(self.base_url)
         return f"{type(self).__name__}(team_id={self.team_id!r}, base_url={base!r})"

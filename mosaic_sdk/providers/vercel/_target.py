@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 
 import attrs
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import (
     ConfigurationError,
     DeploymentTimeoutError,
@@ -142,6 +143,7 @@ class _TargetCore:
         self.name = f"vercel:{project_id}"
         self.supports_traffic_split = self._splits_traffic
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 

@@ -19,6 +19,7 @@ import attrs
 
 from mosaic_sdk._core._async.closing import AsyncPooled
 from mosaic_sdk._core._redact import sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._http import AsyncHTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.registry import _ops as ops
 from mosaic_sdk.registry._async.referrers import (
@@ -126,6 +127,7 @@ class AsyncRegistryClient(AsyncPooled[AsyncHTTPClient]):
         """The registry base URL."""
         return self._auth.base_url
 
+    @safe_repr
     def __repr__(self) -> str:
         user = self._auth.credentials.username if self._auth.credentials else None
         return f"AsyncRegistryClient({sanitize_url(self.url)!r}, username={user!r})"

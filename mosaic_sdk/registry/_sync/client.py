@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from mosaic_sdk._core._redact import sanitize_url
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._core._sync.closing import Pooled
 from mosaic_sdk._http import HTTPClient, HTTPResponse, RateLimit, RetryPolicy
 from mosaic_sdk.registry import _ops as ops
@@ -128,6 +129,7 @@ class RegistryClient(Pooled[HTTPClient]):
         """The registry base URL."""
         return self._auth.base_url
 
+    @safe_repr
     def __repr__(self) -> str:
         user = self._auth.credentials.username if self._auth.credentials else None
         return f"RegistryClient({sanitize_url(self.url)!r}, username={user!r})"

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from mosaic_sdk._core._concurrency import AsyncSemaphore, amap_bounded, arun_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import InvalidValueError, MosaicError, RetentionError
 from mosaic_sdk.providers._protocol import AsyncDeploymentTarget
 from mosaic_sdk.registry._cache import BlobCache
@@ -367,6 +368,7 @@ class AsyncRetentionFleet:
         outcomes = await amap_bounded(one, plan.sections, self.concurrency)
         return FleetResult(registry=plan.registry, outcomes=tuple(outcomes))
 
+    @safe_repr
     def __repr__(self) -> str:
         window = _days(self.rollback_window)
         return (

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from mosaic_sdk._core._concurrency import arun_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import RollbackError
 from mosaic_sdk.providers._protocol import AsyncDeploymentTarget, Deployment
 from mosaic_sdk.release._async.promotion import AsyncPromotion
@@ -75,6 +76,7 @@ class AsyncRollback(_RollbackCore):
         self.target = target
         self.promotion = promotion
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncRollback(target={self.target.name!r}, failed={str(self.failed)!r})"
 

@@ -34,6 +34,7 @@ from mosaic_sdk._core._concurrency import (
     arun_to_boundary,
     asleep,
 )
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     BadRequestError,
@@ -167,6 +168,7 @@ class AsyncBlueGreen:
         self.post_switch = post_switch
         self.rollback_failed_slot = rollback_failed_slot
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncBlueGreen(post_switch={self.post_switch!r})"
 
@@ -541,6 +543,7 @@ class AsyncCanary:
         self._sleep = sleep
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncCanary(steps={self.steps}, gates={len(self.gates)})"
 

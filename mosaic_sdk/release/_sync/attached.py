@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import EvidenceMissingError, InvalidValueError, MosaicError, NotFoundError
 from mosaic_sdk.registry._models import Descriptor
 from mosaic_sdk.registry._names import as_digest, validate_repository
@@ -79,6 +80,7 @@ class RegistryEvidence:
         self.settle, _ = check_settle(settle, 1)
         self._clock = clock or _utc_now
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.registry!r}, {self.repository!r})"
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from mosaic_sdk._core._concurrency import Semaphore, map_bounded, run_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import InvalidValueError, MosaicError, RetentionError
 from mosaic_sdk.providers._protocol import DeploymentTarget
 from mosaic_sdk.registry._cache import BlobCache
@@ -369,6 +370,7 @@ class RetentionFleet:
         outcomes = map_bounded(one, plan.sections, self.concurrency)
         return FleetResult(registry=plan.registry, outcomes=tuple(outcomes))
 
+    @safe_repr
     def __repr__(self) -> str:
         window = _days(self.rollback_window)
         return (

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -162,6 +163,7 @@ class Promotion(_PromotionCore):
             scan_gate=scan_gate,
         )
 
+    @safe_repr
     def __repr__(self) -> str:
         declared = "" if self.environments is None else f", environments={self.environments!r}"
         gated = "" if self.scan_gate is None else f", scan_gate={self.scan_gate!r}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mosaic_sdk._core._concurrency import run_blocking
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.errors import RollbackError
 from mosaic_sdk.providers._protocol import Deployment, DeploymentTarget
 from mosaic_sdk.release._evidence import EvidenceFiles, ReleaseEvidence
@@ -77,6 +78,7 @@ class Rollback(_RollbackCore):
         self.target = target
         self.promotion = promotion
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"Rollback(target={self.target.name!r}, failed={str(self.failed)!r})"
 

@@ -36,6 +36,7 @@ from mosaic_sdk._core._concurrency import (
     run_to_boundary,
     sleep,
 )
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._render import FieldsRepr
 from mosaic_sdk.errors import (
     BadRequestError,
@@ -169,6 +170,7 @@ class BlueGreen:
         self.post_switch = post_switch
         self.rollback_failed_slot = rollback_failed_slot
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"BlueGreen(post_switch={self.post_switch!r})"
 
@@ -539,6 +541,7 @@ class Canary:
         self._sleep = sleep
         self._clock = clock
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"Canary(steps={self.steps}, gates={len(self.gates)})"
 

@@ -4,6 +4,7 @@ safely, and survive a crash mid-write."""
 from __future__ import annotations
 
 import os
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -309,6 +310,17 @@ def test_repo_dir_must_exist(tmp_path: Path) -> None:
         ReleaseEvidence(tmp_path / "missing", issue=5, short_name="x")
     with pytest.raises(InvalidValueError, match="kebab-case"):
         ReleaseEvidence(tmp_path, issue=5, short_name="Not Kebab")
+
+
+def test_a_half_built_instance_still_has_a_repr(tmp_path: Path) -> None:
+    # The real path: __init__ sets root and issue, then the short-name check raises.
+    # pytest --showlocals and debuggers then repr ``self`` from the __init__ frame; that
+    # repr used to raise AttributeError ('short_name') over the InvalidValueError.
+    with pytest.raises(InvalidValueError, match="Not Kebab") as caught:
+        ReleaseEvidence(tmp_path, issue=5, short_name="Not Kebab")
+    frames = [frame for frame, _line in traceback.walk_tb(caught.value.__traceback__)]
+    half_built = next(f.f_locals["self"] for f in frames if f.f_code.co_name == "__init__")
+    assert repr(half_built) == "<ReleaseEvidence, partially initialised: no 'short_name'>"
 
 
 # -- hostile evidence files ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.providers._protocol import (
     Deployment,
     RunningRelease,
@@ -59,6 +60,7 @@ class AsyncCoolifyDeploymentTarget:
         self.force = force
         self.name = name or f"coolify:{application_uuid}"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncCoolifyDeploymentTarget(application_uuid={self.application_uuid!r})"
 

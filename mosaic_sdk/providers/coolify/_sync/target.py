@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.providers._protocol import (
     Deployment,
     RunningRelease,
@@ -61,6 +62,7 @@ class CoolifyDeploymentTarget:
         self.force = force
         self.name = name or f"coolify:{application_uuid}"
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"CoolifyDeploymentTarget(application_uuid={self.application_uuid!r})"
 

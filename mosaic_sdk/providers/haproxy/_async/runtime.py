@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk.providers.haproxy import _commands
 from mosaic_sdk.providers.haproxy._models import HAProxyServer, ServerAddress
 from mosaic_sdk.providers.haproxy._socket import asend_command
@@ -33,6 +34,7 @@ class AsyncHAProxyRuntime:
         self.socket = Path(socket)
         self.timeout = float(timeout)
 
+    @safe_repr
     def __repr__(self) -> str:
         return f"AsyncHAProxyRuntime(socket={str(self.socket)!r})"
 

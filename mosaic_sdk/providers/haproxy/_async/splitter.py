@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from mosaic_sdk._core._concurrency import AsyncLock, arun_blocking, asleep
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_text
 from mosaic_sdk.errors import (
     APIConnectionError,
@@ -164,6 +165,7 @@ class AsyncHAProxySplitter:
         self._lock = AsyncLock()
         self.config()  # refuse a bad listen/health-check/socket path before any I/O
 
+    @safe_repr
     def __repr__(self) -> str:
         mode = "owned" if self.owned else "attached"
         return f"AsyncHAProxySplitter({self.name!r}, {mode})"

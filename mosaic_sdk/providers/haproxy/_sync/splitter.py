@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from mosaic_sdk._core._concurrency import Lock, run_blocking, sleep
+from mosaic_sdk._core._repr import safe_repr
 from mosaic_sdk._files import atomic_write_text
 from mosaic_sdk.errors import (
     APIConnectionError,
@@ -166,6 +167,7 @@ class HAProxySplitter:
         self._lock = Lock()
         self.config()  # refuse a bad listen/health-check/socket path before any I/O
 
+    @safe_repr
     def __repr__(self) -> str:
         mode = "owned" if self.owned else "attached"
         return f"HAProxySplitter({self.name!r}, {mode})"
