@@ -1,5 +1,8 @@
 """Helpers for tests on a real HAProxy: a short working directory, request counting
-through the frontend, and a check that no HAProxy is left running.
+through the frontend, a check that no HAProxy is left running, and
+:func:`running_splitter`, an owned :class:`HAProxySplitter` started in front of
+:class:`MetricsApp` services (the integration tests and the TrafficSplitter contract
+suite share it).
 
 A UNIX socket path holds at most 107 bytes and pytest's ``tmp_path`` can be longer, so
 the splitter's working directory is a short ``/tmp/hx-*`` directory removed afterwards.
@@ -16,10 +19,24 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["Users", "alive", "haproxy_processes", "serve_counts", "short_workdir"]
+from mosaic_sdk.providers.haproxy import HAProxySplitter, StaticServices
+from mosaic_sdk.values import Digest, ImageReference
+from tests._support.metrics_app import MetricsApp
+from tests._support.servers import free_port, require_binary
+
+__all__ = [
+    "Users",
+    "alive",
+    "haproxy_processes",
+    "metrics_apps",
+    "running_splitter",
+    "serve_counts",
+    "short_workdir",
+    "splitter_for",
+]
 
 
 @contextlib.contextmanager
@@ -105,3 +122,62 @@ class Users:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def metrics_apps(images: Iterable[ImageReference]) -> Iterator[dict[Digest, MetricsApp]]:
+    """One started :class:`MetricsApp` per image (reporting its digest and tag on
+    ``/version``), by digest; all stopped on exit."""
+    started: dict[Digest, MetricsApp] = {}
+    try:
+        for image in images:
+            assert image.digest is not None, image
+            app = MetricsApp(digest=str(image.digest), version=image.tag or "")
+            started[image.digest] = app.start()
+        yield started
+    finally:
+        for app in started.values():
+            app.stop()
+
+
+def splitter_for(
+    workdir: Path, apps: Mapping[Digest, MetricsApp], binary: str, **options: object
+) -> HAProxySplitter:
+    """An owned splitter in ``workdir`` on a free loopback port, whose deployer knows
+    each app's address (nothing is started)."""
+    deployer = StaticServices({digest: app.host for digest, app in apps.items()})
+    return HAProxySplitter(
+        workdir,
+        deployer=deployer,
+        listen=f"127.0.0.1:{free_port()}",
+        binary=binary,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@contextlib.contextmanager
+def running_splitter(
+    apps: Mapping[Digest, MetricsApp],
+    stable: ImageReference,
+    *,
+    binary: str | None = None,
+    health_check: str | None = "/health",
+) -> Iterator[HAProxySplitter]:
+    """A real HAProxy owned by a splitter, ``stable`` deployed (all the traffic) and
+    started; on exit it is stopped and no HAProxy on its configuration may be left.
+
+    Skips the test when ``haproxy`` is not installed (fails with
+    ``MOSAIC_REQUIRE_SERVERS=1``, as CI sets).
+    """
+    binary = binary or require_binary("haproxy")
+    with short_workdir() as workdir:
+        splitter = splitter_for(workdir, apps, binary, health_check=health_check)
+        splitter.deploy(stable)
+        pid = splitter.start()
+        try:
+            yield splitter
+        finally:
+            assert splitter.stop() is True
+            assert not alive(pid)
+            assert haproxy_processes(splitter.config_path) == []
+            assert splitter.pid() is None

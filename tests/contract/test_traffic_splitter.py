@@ -17,18 +17,21 @@ fixture (a :class:`SplitterCase`)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 import pytest
 
 from mosaic_sdk.errors import InvalidValueError
 from mosaic_sdk.providers import DeploymentTarget, TrafficSplitter
+from mosaic_sdk.providers.haproxy import HAProxyRuntime
 from mosaic_sdk.providers.vercel import VercelClient, VercelRollingReleaseTarget
 from mosaic_sdk.values import Digest, ImageReference
 from tests._support.fake_http import FakeClock, mock_transport
 from tests._support.fake_vercel import DIGEST_A, DIGEST_OLD, PROJECT_ID, TEAM_ID, TOKEN, FakeVercel
+from tests._support.haproxy import metrics_apps, running_splitter
 from tests._support.provider_specs import Exempting
+from tests._support.servers import require_binary
 
 OTHER = Digest.parse("sha256:" + "e" * 64)
 
@@ -158,3 +161,43 @@ class TestVercelRollingReleaseTarget(TrafficSplitterContract):
             return 100 if serving == DIGEST_A else 0
 
         return SplitterCase(target, Digest.parse(DIGEST_OLD), candidate, (10, 25, 50), share)
+
+
+# -- HAProxySplitter (a real HAProxy in front of two MetricsApp releases) -----------------------
+
+HAPROXY_STABLE = ImageReference.parse("ghcr.io/acme/web:v1.0.0@sha256:" + "a" * 64)
+HAPROXY_CANDIDATE = ImageReference.parse("ghcr.io/acme/web:v1.1.0@sha256:" + "b" * 64)
+
+
+@pytest.mark.integration
+class TestHAProxySplitter(TrafficSplitterContract):
+    """An owned HAProxy (health checks on ``/health``) with the stable release deployed
+    and started; skipped with the reason when ``haproxy`` is not installed."""
+
+    @pytest.fixture
+    def case(self) -> Iterator[SplitterCase]:
+        binary = require_binary("haproxy")  # skips here, before any app starts
+        with (
+            metrics_apps((HAPROXY_STABLE, HAPROXY_CANDIDATE)) as apps,
+            running_splitter(apps, HAPROXY_STABLE, binary=binary) as splitter,
+        ):
+            candidate = apps[HAPROXY_CANDIDATE.digest]  # type: ignore[index]
+            runtime = HAProxyRuntime(splitter.socket_path)
+
+            def share() -> int:
+                # From HAProxy's own view (show servers state), not the splitter's file:
+                # the weight of every server sending requests to the candidate's address
+                # (after a promotion that is the "stable" server), a server in
+                # maintenance counting 0.
+                servers = runtime.servers(splitter.backend).values()
+                weights = {s.name: 0 if s.maintenance else s.weight for s in servers}
+                total = sum(weights.values())
+                to_candidate = sum(
+                    weights[s.name] for s in servers if str(s.address) == candidate.host
+                )
+                return round(100 * to_candidate / total) if total else 0
+
+            assert HAPROXY_STABLE.digest is not None
+            yield SplitterCase(
+                splitter, HAPROXY_STABLE.digest, HAPROXY_CANDIDATE, (10, 25, 50), share
+            )

@@ -53,7 +53,15 @@ from mosaic_sdk.release import (
     release,
 )
 from mosaic_sdk.values import Digest, ImageReference
-from tests._support.haproxy import alive, haproxy_processes, serve_counts, short_workdir
+from tests._support.haproxy import (
+    alive,
+    haproxy_processes,
+    metrics_apps,
+    running_splitter,
+    serve_counts,
+    short_workdir,
+    splitter_for,
+)
 from tests._support.metrics_app import MetricsApp
 from tests._support.servers import free_port, require_binary
 
@@ -83,46 +91,16 @@ def haproxy_binary() -> str:
 
 @pytest.fixture
 def apps() -> Iterator[dict[Digest, MetricsApp]]:
-    started = {
-        image.digest: MetricsApp(digest=str(image.digest), version=image.tag or "").start()
-        for image in (STABLE, CANARY, THIRD)
-        if image.digest is not None
-    }
-    try:
+    with metrics_apps((STABLE, CANARY, THIRD)) as started:
         yield started
-    finally:
-        for app in started.values():
-            app.stop()
-
-
-def _splitter(
-    workdir: Path, apps: dict[Digest, MetricsApp], binary: str, **options: object
-) -> HAProxySplitter:
-    deployer = StaticServices({digest: app.host for digest, app in apps.items()})
-    return HAProxySplitter(
-        workdir,
-        deployer=deployer,
-        listen=f"127.0.0.1:{free_port()}",
-        binary=binary,
-        **options,  # type: ignore[arg-type]
-    )
 
 
 @contextlib.contextmanager
 def _running_stack(
     apps: dict[Digest, MetricsApp], binary: str, health_check: str | None
 ) -> Iterator[Stack]:
-    with short_workdir() as workdir:
-        splitter = _splitter(workdir, apps, binary, health_check=health_check)
-        splitter.deploy(STABLE)
-        pid = splitter.start()
-        try:
-            yield Stack(splitter, apps, f"http://{splitter.listen}", binary)
-        finally:
-            assert splitter.stop() is True
-            assert not alive(pid)
-            assert haproxy_processes(splitter.config_path) == []
-            assert splitter.pid() is None
+    with running_splitter(apps, STABLE, binary=binary, health_check=health_check) as splitter:
+        yield Stack(splitter, apps, f"http://{splitter.listen}", binary)
 
 
 @pytest.fixture
@@ -319,7 +297,7 @@ def test_an_unhealthy_canary_gets_no_traffic_and_the_split_is_refused(
     apps: dict[Digest, MetricsApp], haproxy_binary: str
 ) -> None:
     with short_workdir() as workdir:
-        splitter = _splitter(workdir, apps, haproxy_binary, health_check="/health", timeout=3.0)
+        splitter = splitter_for(workdir, apps, haproxy_binary, health_check="/health", timeout=3.0)
         splitter.deploy(STABLE)
         splitter.start()
         try:
