@@ -272,19 +272,9 @@ class AsyncBlueGreen:
                     request, steps, records, reports, promotion, live, idle
                 )
             steps.done("validate after the switch", after.headline())
-        files = None
-        if request.evidence is not None:
-            files = await arun_blocking(
-                request.evidence.record_success,
-                deployment=request.deployment,
-                release=request.label,
-                summary=f"blue-green, prod -> slot {idle}, {report.headline()}",
-            )
-            steps.done("record release notes", ", ".join(p.name for p in files.paths))
-        return ReleaseResult(
-            strategy=self.name, image=request.image, version=request.version,
-            outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), reports=tuple(reports),
-            promotions=tuple(records), evidence=files, active_slot=idle,
+        return await _released(
+            self.name, request, steps, reports, records,
+            summary=f"blue-green, prod -> slot {idle}, {report.headline()}", active_slot=idle,
         )  # fmt: skip
 
     @staticmethod
@@ -347,6 +337,8 @@ class AsyncBlueGreen:
             files = rollback.evidence
             outcome = ReleaseOutcome.ROLLED_BACK
             steps.done(f"roll back slot {slot_record.tag}", f"{rollback.message}; {keep}")
+            if files is not None:
+                steps.done("record evidence", ", ".join(p.name for p in files.paths))
         else:
             why = (
                 "rollback of the slot is off"
@@ -354,18 +346,10 @@ class AsyncBlueGreen:
                 else f"slot {slot_record.tag} held no release before"
             )
             steps.skipped(f"roll back slot {slot_record.tag}", f"{why}; {keep}")
-            if request.evidence is not None:
-                files = await arun_blocking(
-                    request.evidence.record_failure,
-                    deployment=request.deployment,
-                    release=request.label,
-                    reason=reason,
-                    next_step=request.failure_next_step(),
-                    report=report,
-                    actions=[f"did not switch prod ({keep})"],
-                )
-        if files is not None:
-            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+            files = await _record_failure(
+                request, steps, reason=reason, next_step=request.failure_next_step(),
+                report=report, actions=[f"did not switch prod ({keep})"],
+            )  # fmt: skip
         return ReleaseResult(
             strategy=self.name, image=request.image, version=request.version, outcome=outcome,
             steps=tuple(steps.items), reports=tuple(reports), promotions=tuple(records),
@@ -380,22 +364,18 @@ class AsyncBlueGreen:
         reports: list[ValidationReport],
         live: str | None,
     ) -> ReleaseResult:
-        files = None
-        if request.evidence is not None:
-            slot = records[-1].tag
-            files = await arun_blocking(
-                request.evidence.record_failure,
-                deployment=request.deployment,
-                release=request.label,
-                reason=reports[-1].headline(),
-                next_step=(
-                    f"read the report; switch prod to {slot} by hand if the candidate is good, "
-                    f"or roll slot {slot} back"
-                ),
-                report=reports[-1],
-                actions=["did not switch prod: validation inconclusive"],
-            )
-            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        slot = records[-1].tag
+        files = await _record_failure(
+            request,
+            steps,
+            reason=reports[-1].headline(),
+            next_step=(
+                f"read the report; switch prod to {slot} by hand if the candidate is good, "
+                f"or roll slot {slot} back"
+            ),
+            report=reports[-1],
+            actions=["did not switch prod: validation inconclusive"],
+        )
         return ReleaseResult(
             strategy=self.name, image=request.image, version=request.version,
             outcome=ReleaseOutcome.HELD, steps=tuple(steps.items), reports=tuple(reports),
@@ -422,24 +402,77 @@ class AsyncBlueGreen:
             active = live
         else:
             steps.skipped("switch prod back", "there was no previous slot to switch back to")
-        files = None
-        if request.evidence is not None:
-            files = await arun_blocking(
-                request.evidence.record_failure,
-                deployment=request.deployment,
-                release=request.label,
-                reason=reports[-1].headline(),
-                next_step=request.failure_next_step(),
-                report=reports[-1],
-                actions=actions or ["prod stays on the candidate: no previous slot"],
-            )
-            steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        files = await _record_failure(
+            request,
+            steps,
+            reason=reports[-1].headline(),
+            next_step=request.failure_next_step(),
+            report=reports[-1],
+            actions=actions or ["prod stays on the candidate: no previous slot"],
+        )
         outcome = ReleaseOutcome.ROLLED_BACK if live is not None else ReleaseOutcome.REJECTED
         return ReleaseResult(
             strategy=self.name, image=request.image, version=request.version, outcome=outcome,
             steps=tuple(steps.items), reports=tuple(reports), promotions=tuple(records),
             evidence=files, active_slot=active,
         )  # fmt: skip
+
+
+async def _released(
+    strategy: str,
+    request: AsyncReleaseRequest,
+    steps: _Steps,
+    reports: Sequence[ValidationReport],
+    records: Sequence[PromotionRecord],
+    *,
+    summary: str,
+    active_slot: str | None = None,
+    traffic: tuple[int, ...] = (),
+    timing: CanaryTiming | None = None,
+) -> ReleaseResult:
+    """The ending of every release that went through: the release notes recorded (when
+    the request carries evidence, with ``summary``) and the ``released`` result."""
+    files = None
+    if request.evidence is not None:
+        files = await arun_blocking(
+            request.evidence.record_success,
+            deployment=request.deployment,
+            release=request.label,
+            summary=summary,
+        )
+        steps.done("record release notes", ", ".join(p.name for p in files.paths))
+    return ReleaseResult(
+        strategy=strategy, image=request.image, version=request.version,
+        outcome=ReleaseOutcome.RELEASED, steps=tuple(steps.items), reports=tuple(reports),
+        promotions=tuple(records), evidence=files, active_slot=active_slot, traffic=traffic,
+        timing=timing,
+    )  # fmt: skip
+
+
+async def _record_failure(
+    request: AsyncReleaseRequest,
+    steps: _Steps,
+    *,
+    reason: str,
+    next_step: str,
+    report: ValidationReport | None,
+    actions: Sequence[str],
+) -> EvidenceFiles | None:
+    """The failure evidence of a release that did not go through (when the request
+    carries evidence), recorded and named in the steps."""
+    if request.evidence is None:
+        return None
+    files = await arun_blocking(
+        request.evidence.record_failure,
+        deployment=request.deployment,
+        release=request.label,
+        reason=reason,
+        next_step=next_step,
+        report=report,
+        actions=actions,
+    )
+    steps.done("record evidence", ", ".join(p.name for p in files.paths))
+    return files
 
 
 async def _rollback_failed(
@@ -460,22 +493,19 @@ async def _rollback_failed(
     error = str(exc)
     steps.failed(step, f"{error}; {keep}")
     files = None
-    if request.evidence is not None:
-        try:
-            files = await arun_blocking(
-                request.evidence.record_failure,
-                deployment=request.deployment,
-                release=request.label,
-                reason=reports[-1].headline() if reports else "the release failed",
-                next_step=(
-                    f"restore the previous release by hand: the automatic rollback failed ({error})"
-                ),
-                report=reports[-1] if reports else None,
-                actions=[*completed, f"rollback failed: {error}"],
-            )
-            steps.done("record evidence", ", ".join(p.name for p in files.paths))
-        except MosaicError as evidence_error:
-            steps.failed("record evidence", str(evidence_error))
+    try:
+        files = await _record_failure(
+            request,
+            steps,
+            reason=reports[-1].headline() if reports else "the release failed",
+            next_step=(
+                f"restore the previous release by hand: the automatic rollback failed ({error})"
+            ),
+            report=reports[-1] if reports else None,
+            actions=[*completed, f"rollback failed: {error}"],
+        )
+    except MosaicError as evidence_error:
+        steps.failed("record evidence", str(evidence_error))
     return ReleaseResult(
         strategy=strategy, image=request.image, version=request.version,
         outcome=ReleaseOutcome.FAILED, steps=tuple(steps.items), reports=tuple(reports),
@@ -648,17 +678,11 @@ class AsyncCanary:
             record = await request.promotion.promote(candidate, to=request.environment)
             run.records.append(record)
             steps.done(f"point {request.environment} at the candidate", _moved(record))
-        files = None
-        if request.evidence is not None:
-            files = await arun_blocking(
-                request.evidence.record_success,
-                deployment=request.deployment,
-                release=request.label,
-                summary=f"canary through {', '.join(f'{w}%' for w in run.reached)}, gates passed",
-            )
-            steps.done("record release notes", ", ".join(p.name for p in files.paths))
-        return run.result(self.name, ReleaseOutcome.RELEASED, evidence=files,
-                          timing=run.timing(self._flagger()))  # fmt: skip
+        return await _released(
+            self.name, request, steps, run.reports, run.records,
+            summary=f"canary through {', '.join(f'{w}%' for w in run.reached)}, gates passed",
+            traffic=tuple(run.reached), timing=run.timing(self._flagger()),
+        )  # fmt: skip
 
     def _flagger(self) -> float | None:
         return None if self.analysis is None else self.analysis.flagger_seconds
@@ -750,18 +774,14 @@ class AsyncCanary:
 
     async def _hold(self, run: _CanaryRun, weight: int) -> ReleaseResult:
         request, reports = run.request, run.reports
-        files = None
-        if request.evidence is not None:
-            files = await arun_blocking(
-                request.evidence.record_failure,
-                deployment=request.deployment,
-                release=request.label,
-                reason=reports[-1].headline(),
-                next_step=f"read the report; raise the canary past {weight}% or roll it back",
-                report=reports[-1],
-                actions=[f"held the canary at {weight}%: {reports[-1].verdict.value}"],
-            )
-            run.steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        files = await _record_failure(
+            request,
+            run.steps,
+            reason=reports[-1].headline(),
+            next_step=f"read the report; raise the canary past {weight}% or roll it back",
+            report=reports[-1],
+            actions=[f"held the canary at {weight}%: {reports[-1].verdict.value}"],
+        )
         return run.result(self.name, ReleaseOutcome.HELD, evidence=files,
                           timing=run.timing(self._flagger()))  # fmt: skip
 
@@ -782,19 +802,14 @@ class AsyncCanary:
             f"pause at {weight}%",
             f"{reason}; the canary keeps {weight}% until resumed or aborted ({path})",
         )
-        if request.evidence is not None:
-            files = await arun_blocking(
-                request.evidence.record_failure,
-                deployment=request.deployment,
-                release=request.label,
-                reason=reason,
-                next_step=(
-                    f"decide: `mosaic release resume {path}` or `mosaic release abort {path}`"
-                ),
-                report=run.reports[-1],
-                actions=[f"paused the canary at {weight}%"],
-            )
-            run.steps.done("record evidence", ", ".join(p.name for p in files.paths))
+        await _record_failure(
+            request,
+            run.steps,
+            reason=reason,
+            next_step=f"decide: `mosaic release resume {path}` or `mosaic release abort {path}`",
+            report=run.reports[-1],
+            actions=[f"paused the canary at {weight}%"],
+        )
         return run.result(self.name, ReleaseOutcome.PAUSED, state_file=path,
                           timing=run.timing(self._flagger()))  # fmt: skip
 

@@ -299,3 +299,71 @@ def test_inconclusive_canary_holds_when_the_trigger_allows(world: World) -> None
 def test_auto_rollback_must_trigger_on_something() -> None:
     with pytest.raises(ConfigurationError, match="never triggers"):
         AutoRollback(on_failed=False, on_inconclusive=False)
+
+
+# -- the evidence steps every ending records ------------------------------------------------
+
+
+def _evidence_steps(result: ReleaseResult) -> list[tuple[str, str]]:
+    return [(s.name, s.status) for s in result.steps if s.name.startswith("record ")]
+
+
+def test_each_blue_green_ending_records_its_evidence_once(world: World, tmp_path: Path) -> None:
+    def evidence() -> ReleaseEvidence:
+        return ReleaseEvidence(tmp_path, issue=5, short_name="web")
+
+    rejected = blue_green(
+        world, world.to_testing("bad"), PostDeployValidation([Scripted(Verdict.FAILED)]),
+        evidence=evidence(),
+    )  # fmt: skip
+    released = blue_green(world, world.to_testing("good1"), passing(), evidence=evidence())
+    held = blue_green(
+        world, world.to_testing("good2"), PostDeployValidation([Scripted(Verdict.INCONCLUSIVE)]),
+        evidence=evidence(),
+    )  # fmt: skip
+    strategy = BlueGreen(post_switch=PostDeployValidation([Scripted(Verdict.FAILED)]))
+    switched_back = blue_green(
+        world, world.to_testing("good2"), passing(), strategy=strategy, evidence=evidence()
+    )
+    rolled_back = blue_green(
+        world, world.to_testing("bad"), PostDeployValidation([Scripted(Verdict.FAILED)]),
+        evidence=evidence(),
+    )  # fmt: skip
+    outcomes = [r.outcome for r in (rejected, released, held, switched_back, rolled_back)]
+    assert outcomes == [
+        ReleaseOutcome.REJECTED, ReleaseOutcome.RELEASED, ReleaseOutcome.HELD,
+        ReleaseOutcome.ROLLED_BACK, ReleaseOutcome.ROLLED_BACK,
+    ]  # fmt: skip
+    assert _evidence_steps(released) == [("record release notes", "done")]
+    assert released.steps[-1].name == "record release notes"
+    assert released.steps[-1].detail == "TASKS.md, 5-web.md, CHANGELOG.md"
+    for failed in (rejected, held, switched_back, rolled_back):
+        assert _evidence_steps(failed) == [("record evidence", "done")], failed
+        assert failed.steps[-1].name == "record evidence", failed
+        assert failed.evidence is not None
+    assert [s.name for s in rolled_back.steps][-2:] == ["roll back slot blue", "record evidence"]
+    assert "CHANGELOG.md" in released.steps[-1].detail
+
+
+def test_each_canary_ending_records_its_evidence_once(world: World, tmp_path: Path) -> None:
+    def run(candidate: str, validation: PostDeployValidation, **options: object) -> ReleaseResult:
+        canary = Canary(gates=[gate(0.0)], steps=(10, 50), **options)  # type: ignore[arg-type]
+        return release(
+            world.image(candidate), validation=validation, strategy=canary,
+            target=SplitTarget(world.image("good1")),
+            evidence=ReleaseEvidence(tmp_path, issue=5, short_name="web"),
+        )  # fmt: skip
+
+    released = run("good2", passing(), auto_rollback=AutoRollback())
+    held = run(
+        "good2", PostDeployValidation([Scripted(Verdict.INCONCLUSIVE)]),
+        auto_rollback=AutoRollback(on_inconclusive=False),
+    )  # fmt: skip
+    assert released.outcome is ReleaseOutcome.RELEASED
+    assert held.outcome is ReleaseOutcome.HELD
+    assert _evidence_steps(released) == [("record release notes", "done")]
+    assert released.steps[-1].name == "record release notes"
+    assert released.evidence is not None
+    assert _evidence_steps(held) == [("record evidence", "done")]
+    assert held.steps[-1].name == "record evidence"
+    assert held.evidence is not None
