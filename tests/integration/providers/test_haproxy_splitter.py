@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +51,7 @@ from mosaic_sdk.release import (
 )
 from mosaic_sdk.values import Digest, ImageReference
 from tests._support.haproxy import (
+    Users,
     alive,
     haproxy_processes,
     metrics_apps,
@@ -406,36 +404,6 @@ def test_the_async_splitter_moves_real_traffic(
 # -- Canary end to end on real traffic --------------------------------------------------------
 
 
-class _Traffic:
-    """Users: requests to ``/api`` through HAProxy's frontend, sent in a background thread
-    while the release runs."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sent = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                urllib.request.urlopen(f"{self.url}/api", timeout=5).close()  # noqa: S310
-            except urllib.error.HTTPError as exc:
-                exc.close()  # the bad release's 500s: an unclosed one leaks its socket
-            except OSError:
-                pass
-            self.sent += 1
-            self._stop.wait(0.002)
-
-    def __enter__(self) -> _Traffic:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-
 @pytest.mark.parametrize("bad", [False, True], ids=["good-candidate", "bad-candidate"])
 def test_canary_releases_through_haproxy_on_real_requests(stack: Stack, bad: bool) -> None:
     candidate_app = stack.apps[CANARY.digest]  # type: ignore[index]
@@ -444,7 +412,7 @@ def test_canary_releases_through_haproxy_on_real_requests(stack: Stack, bad: boo
     gate = MetricGate.error_ratio(source, max_ratio=0.05, on_no_data="fail", window="30s")
     canary = Canary(gates=[gate], auto_rollback=AutoRollback(), steps=(10, 25, 50), pause=1.0)
     source.scrape()
-    with source, _Traffic(stack.url):
+    with source, Users(stack.url, threads=1):
         result = release(
             CANARY,
             validation=PostDeployValidation([HealthCheck("{base_url}/health")]),
@@ -489,7 +457,7 @@ def test_async_canary_rolls_a_bad_candidate_back_through_haproxy(
             await splitter.deploy(STABLE)
             await splitter.start()
             source.scrape()
-            with _Traffic(f"http://{splitter.listen}"):
+            with Users(f"http://{splitter.listen}", threads=1):
                 result = await arelease(
                     CANARY,
                     validation=AsyncPostDeployValidation([HealthCheck("{base_url}/health")]),
